@@ -1,0 +1,65 @@
+# tlsanalyze - plain Makefile.  `make` builds ./tlsanalyze; `make check` runs
+# every test (installing missing Debian packages first); `make demo` runs the
+# tool on a bundled sample.
+CC      ?= cc
+PKGS    := libpcap libcrypto libssl yaml-0.1 jansson
+WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wimplicit-fallthrough -Wvla \
+           -Wstrict-prototypes -Wno-format-nonliteral
+CFLAGS  ?= -O2 -g
+HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -Werror -Iinclude \
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
+LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+SRCS    := $(sort $(wildcard src/*.c))
+LIBSRCS := $(filter-out src/main.c,$(SRCS))
+UNITS   := $(sort $(wildcard tests/unit/test_*.c))
+
+# Debian packages every target needs; `make deps` installs the missing ones.
+DEB_BUILD := gcc make pkg-config libpcap-dev libssl-dev libyaml-dev libjansson-dev
+DEB_TEST  := libcmocka-dev tshark tcpdump openssl python3 clang libclang-rt-14-dev
+
+.PHONY: all deps deps-test demo check unit golden clean
+all: tlsanalyze
+
+build/rel/%.o: %.c $(wildcard include/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(HARDEN) -c $< -o $@
+
+build/san/%.o: %.c $(wildcard include/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -c $< -o $@
+
+tlsanalyze: $(SRCS:%.c=build/rel/%.o)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+build/san/tlsanalyze: $(SRCS:%.c=build/san/%.o)
+	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
+
+build/san/tests/%: tests/unit/%.c $(LIBSRCS:%.c=build/san/%.o)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -o $@ $^ $(LDLIBS) -lcmocka
+
+build/rel/tests/%: tests/unit/%.c $(LIBSRCS:%.c=build/rel/%.o)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+deps:
+	@sh tests/install-deps.sh $(DEB_BUILD)
+
+deps-test:
+	@sh tests/install-deps.sh $(DEB_BUILD) $(DEB_TEST)
+
+demo: deps
+	@$(MAKE) --no-print-directory tlsanalyze
+	./tlsanalyze samples/tls12-no-sni.pcap || true
+
+unit: $(UNITS:tests/unit/%.c=build/san/tests/%) $(UNITS:tests/unit/%.c=build/rel/tests/%)
+
+check: deps-test
+	@$(MAKE) --no-print-directory tlsanalyze build/san/tlsanalyze unit
+	@sh tests/run-all.sh
+
+clean:
+	rm -rf build tlsanalyze

@@ -1,0 +1,114 @@
+/*
+ * ta_facts.h - what tlsanalyze learns about one TCP connection.
+ *
+ * Filled by the TLS layer (ta_tls.h) and the message parsers
+ * (ta_tls_msg.h), read by the output writers.  Every fact carries the
+ * Wireshark frame number (1-based record index in the capture file) of the
+ * frame that completed it.  All strings copied from the capture are raw
+ * bytes (ta_bytes, possibly with NULs or invalid UTF-8): writers escape them.
+ */
+#ifndef TA_FACTS_H
+#define TA_FACTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Caps on what one message may contribute (a hostile ClientHello could
+ * otherwise claim 32k suites); a list that hit its cap sets |truncated|. */
+#define TA_MAX_LIST 4096     /* entries in one list */
+#define TA_MAX_NAME 1024     /* bytes kept of one name (SNI, ALPN, DN) */
+#define TA_MAX_CERTS 64      /* certificates kept per connection */
+#define TA_MAX_ALERTS 32     /* alerts kept per connection */
+
+/* A heap copy of bytes from the capture; |len| <= TA_MAX_NAME. */
+typedef struct {
+    uint8_t *data;
+    size_t len;
+    bool truncated;          /* the wire value was longer than what we kept */
+} ta_bytes;
+
+typedef struct {
+    uint32_t *v;             /* heap array of |num| values */
+    size_t num;
+    bool truncated;
+} ta_u32_list;
+
+typedef struct {
+    ta_bytes *v;             /* heap array of |num| byte strings */
+    size_t num;
+    bool truncated;
+} ta_bytes_list;
+
+typedef enum {
+    TA_FROM_CLIENT = 0,
+    TA_FROM_SERVER = 1
+} ta_side;
+
+/* RFC 8446 4.1.2 / RFC 5246 7.4.1.2; SSLv2 per draft-hickman-netscape-ssl-00. */
+typedef struct {
+    uint64_t frame;
+    bool sslv2;                      /* SSL 2.0-compatible ClientHello */
+    uint16_t legacy_version;         /* client_version */
+    uint8_t session_id_len;
+    ta_u32_list cipher_suites;       /* wire order, GREASE kept; SSLv2: 24-bit specs */
+    ta_u32_list compression_methods;
+    ta_u32_list extensions;          /* extension type numbers, wire order */
+    bool has_sni;                    /* server_name extension present */
+    ta_bytes sni;                    /* first host_name entry, if any */
+    ta_u32_list supported_versions;  /* raw, GREASE kept */
+    ta_bytes_list alpn;
+    ta_u32_list supported_groups;
+    ta_u32_list signature_algorithms;
+    ta_u32_list key_share_groups;
+    bool has_psk;                    /* pre_shared_key (41) */
+    bool has_early_data;             /* early_data (42) */
+    bool has_session_ticket;         /* session_ticket (35), non-empty */
+} ta_client_hello;
+
+/* RFC 8446 4.1.3 / RFC 5246 7.4.1.3. */
+typedef struct {
+    uint64_t frame;
+    bool sslv2;                      /* SSLv2 SERVER-HELLO */
+    uint16_t legacy_version;
+    uint16_t selected_version;       /* supported_versions ext, 0 if absent */
+    uint32_t cipher_suite;
+    uint8_t compression_method;
+    uint8_t session_id_len;
+    bool hello_retry_request;        /* random == SHA-256("HelloRetryRequest") */
+    ta_u32_list extensions;
+    ta_bytes alpn;                   /* selected protocol, len 0 if none */
+    uint16_t key_share_group;        /* 0 if absent */
+} ta_server_hello;
+
+typedef struct {
+    uint64_t frame;
+    ta_side from;
+    ta_bytes subject;                /* RFC 2253 one-line form, from OpenSSL */
+    ta_bytes issuer;
+    ta_bytes_list san;               /* "DNS:x", "IP:1.2.3.4", ... */
+    char not_before[32];             /* ISO 8601 UTC, "" if unparsable */
+    char not_after[32];
+    char sha256[65];                 /* lower-case hex of the DER */
+    bool parse_error;                /* DER did not parse: only sha256 is set */
+    uint8_t *der;                    /* owned copy of the DER */
+    size_t der_len;
+} ta_cert;
+
+typedef struct {
+    uint64_t frame;
+    ta_side from;
+    int level;                       /* 1 warning, 2 fatal, -1 unknown (encrypted) */
+    int description;                 /* alert code, -1 unknown (encrypted) */
+    bool encrypted;
+} ta_alert;
+
+/* RFC 8446 4.3.2 / RFC 5246 7.4.4. */
+typedef struct {
+    uint64_t frame;
+    ta_u32_list cert_types;          /* TLS 1.2 certificate_types */
+    ta_u32_list signature_algorithms;
+    size_t num_ca_names;
+} ta_cert_request;
+
+#endif

@@ -1,0 +1,180 @@
+/* cursor.c - bounds-checked reads over untrusted bytes (see ta_cursor.h). */
+#include "ta_cursor.h"
+
+#include <string.h>
+
+void ta_cur_init(ta_cur *c, const uint8_t *data, size_t len)
+{
+    c->data = data;
+    c->len = data != NULL ? len : 0;
+}
+
+size_t ta_cur_len(const ta_cur *c)
+{
+    return c->len;
+}
+
+const uint8_t *ta_cur_data(const ta_cur *c)
+{
+    return c->data;
+}
+
+/* The only place that checks bounds: every other getter goes through here. */
+static int cur_take(ta_cur *c, const uint8_t **out, size_t n)
+{
+    if (c->len < n) {
+        return 0;
+    }
+    *out = c->data;
+    c->data += n;
+    c->len -= n;
+    return 1;
+}
+
+int ta_cur_skip(ta_cur *c, size_t n)
+{
+    const uint8_t *p;
+    return cur_take(c, &p, n);
+}
+
+static int cur_get_be(ta_cur *c, uint32_t *out, size_t n)
+{
+    const uint8_t *p;
+    uint32_t v = 0;
+    if (!cur_take(c, &p, n)) {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        v = (v << 8) | p[i];
+    }
+    *out = v;
+    return 1;
+}
+
+static int cur_get_le(ta_cur *c, uint32_t *out, size_t n)
+{
+    const uint8_t *p;
+    uint32_t v = 0;
+    if (!cur_take(c, &p, n)) {
+        return 0;
+    }
+    for (size_t i = n; i > 0; i--) {
+        v = (v << 8) | p[i - 1];
+    }
+    *out = v;
+    return 1;
+}
+
+int ta_cur_get_u8(ta_cur *c, uint8_t *out)
+{
+    uint32_t v;
+    if (!cur_get_be(c, &v, 1)) {
+        return 0;
+    }
+    *out = (uint8_t)v;
+    return 1;
+}
+
+int ta_cur_get_u16(ta_cur *c, uint16_t *out)
+{
+    uint32_t v;
+    if (!cur_get_be(c, &v, 2)) {
+        return 0;
+    }
+    *out = (uint16_t)v;
+    return 1;
+}
+
+int ta_cur_get_u24(ta_cur *c, uint32_t *out)
+{
+    return cur_get_be(c, out, 3);
+}
+
+int ta_cur_get_u32(ta_cur *c, uint32_t *out)
+{
+    return cur_get_be(c, out, 4);
+}
+
+int ta_cur_get_u16le(ta_cur *c, uint16_t *out)
+{
+    uint32_t v;
+    if (!cur_get_le(c, &v, 2)) {
+        return 0;
+    }
+    *out = (uint16_t)v;
+    return 1;
+}
+
+int ta_cur_get_u32le(ta_cur *c, uint32_t *out)
+{
+    return cur_get_le(c, out, 4);
+}
+
+int ta_cur_get_bytes(ta_cur *c, ta_cur *out, size_t n)
+{
+    const uint8_t *p;
+    if (!cur_take(c, &p, n)) {
+        return 0;
+    }
+    ta_cur_init(out, p, n);
+    return 1;
+}
+
+int ta_cur_copy(ta_cur *c, uint8_t *out, size_t n)
+{
+    const uint8_t *p;
+    if (!cur_take(c, &p, n)) {
+        return 0;
+    }
+    if (n > 0) {
+        memcpy(out, p, n);
+    }
+    return 1;
+}
+
+static int cur_get_prefixed(ta_cur *c, ta_cur *out, size_t prefix_len)
+{
+    ta_cur saved = *c;
+    uint32_t n;
+    if (!cur_get_be(c, &n, prefix_len) || !ta_cur_get_bytes(c, out, n)) {
+        *c = saved;
+        return 0;
+    }
+    return 1;
+}
+
+int ta_cur_get_u8_prefixed(ta_cur *c, ta_cur *out)
+{
+    return cur_get_prefixed(c, out, 1);
+}
+
+int ta_cur_get_u16_prefixed(ta_cur *c, ta_cur *out)
+{
+    return cur_get_prefixed(c, out, 2);
+}
+
+int ta_cur_get_u24_prefixed(ta_cur *c, ta_cur *out)
+{
+    return cur_get_prefixed(c, out, 3);
+}
+
+int ta_cur_peek_u8(const ta_cur *c, size_t off, uint8_t *out)
+{
+    ta_cur tmp = *c;
+    return ta_cur_skip(&tmp, off) && ta_cur_get_u8(&tmp, out);
+}
+
+int ta_cur_peek_u16(const ta_cur *c, size_t off, uint16_t *out)
+{
+    ta_cur tmp = *c;
+    return ta_cur_skip(&tmp, off) && ta_cur_get_u16(&tmp, out);
+}
+
+int ta_cur_truncate(ta_cur *c, size_t n)
+{
+    if (c->len < n) {
+        return 0;
+    }
+    c->len = n;
+    return 1;
+}

@@ -101,6 +101,7 @@ typedef struct {
     int level;                       /* 1 warning, 2 fatal, -1 unknown (encrypted) */
     int description;                 /* alert code, -1 unknown (encrypted) */
     bool encrypted;
+    bool inferred;                   /* TLS 1.3: a type-23 record of alert size (19 bytes) */
 } ta_alert;
 
 /* RFC 8446 4.3.2 / RFC 5246 7.4.4. */

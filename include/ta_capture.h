@@ -1,0 +1,47 @@
+/*
+ * ta_capture.h - reading capture files with libpcap.
+ *
+ * The only module that talks to libpcap: opens a pcap or pcapng file (or
+ * "-" for standard input), applies an optional BPF filter in user space
+ * (so Wireshark's frame numbers still count every record), and hands each
+ * record to a callback.  Turns libpcap's errors into messages that say
+ * what is wrong and what to do.
+ */
+#ifndef TA_CAPTURE_H
+#define TA_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    uint64_t frame;          /* Wireshark's frame number, from 1 */
+    int64_t ns;              /* capture timestamp, ns since the epoch */
+    int linktype;            /* DLT_* */
+    const uint8_t *data;     /* borrowed until the callback returns */
+    size_t caplen;
+    size_t wirelen;
+} ta_record;
+
+typedef void (*ta_record_fn)(void *arg, const ta_record *r);
+
+typedef struct {
+    uint64_t frames;         /* records read */
+    uint64_t filtered;       /* records the BPF filter rejected */
+    int linktype;
+    int snaplen;
+    bool read_error;         /* the file ended badly: see |error| */
+    char error[512];         /* an open error, or a warning about the end */
+} ta_capture_info;
+
+/* ta_capture_read reads |path| ("-" = stdin), calling |fn| for each record
+ * that passes |filter| (NULL = all).  Returns 0 when the file could be
+ * opened (info->read_error then tells whether it ended cleanly), -1 when
+ * it cannot be read at all (info->error says why), -2 for a bad filter. */
+int ta_capture_read(const char *path, const char *filter, ta_record_fn fn, void *arg,
+                    ta_capture_info *info);
+
+/* ta_linktype_name returns libpcap's name for a DLT ("EN10MB", ...). */
+const char *ta_linktype_name(int linktype);
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * ta_escape.h - make capture-derived bytes safe to print.
+ *
+ * One escaping for every output: the result is valid UTF-8 with no control
+ * characters (C0, DEL, C1), no bidirectional overrides or isolates, and no
+ * NUL.  Such characters and every byte that is not part of valid UTF-8 are
+ * written as "\xNN" (per byte) or "\u{XXXX}" (per code point); a backslash
+ * becomes "\\" so the escaping cannot be forged.
+ */
+#ifndef TA_ESCAPE_H
+#define TA_ESCAPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ta_escape returns a new NUL-terminated string (caller frees) with the
+ * escaped form of |len| bytes at |data|; NULL on out of memory. */
+char *ta_escape(const uint8_t *data, size_t len);
+
+#endif

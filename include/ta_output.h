@@ -1,0 +1,43 @@
+/*
+ * ta_output.h - writers: human text, one JSON document, or NDJSON.
+ *
+ * Writers only render: they take the JSON built by ta_report.h (one
+ * object per connection, one summary per capture) and print it.  JSON
+ * output is streamed, so memory does not grow with the capture.
+ */
+#ifndef TA_OUTPUT_H
+#define TA_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+typedef enum {
+    TA_FMT_TEXT = 0,
+    TA_FMT_JSON,
+    TA_FMT_NDJSON
+} ta_format;
+
+typedef struct {
+    ta_format fmt;
+    FILE *out;
+    bool color;            /* ANSI colours (text on a terminal only) */
+    bool verbose;          /* text: also list connections without TLS */
+    bool first_capture;
+    bool first_conn;
+    size_t hidden;         /* text: connections not shown in this capture */
+} ta_writer;
+
+/* ta_writer_init sets up a writer to |out|. */
+void ta_writer_init(ta_writer *w, ta_format fmt, FILE *out, bool color, bool verbose);
+
+void ta_writer_begin(ta_writer *w);
+void ta_writer_capture_begin(ta_writer *w, const char *file);
+/* ta_writer_conn renders one connection (|conn| is borrowed). */
+void ta_writer_conn(ta_writer *w, const char *file, json_t *conn);
+/* ta_writer_capture_end renders the capture summary (borrowed). */
+void ta_writer_capture_end(ta_writer *w, const char *file, json_t *summary);
+void ta_writer_end(ta_writer *w);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * ta_stream.h - TCP reassembly of one direction of a connection.
+ *
+ * In-order bytes are handed to the sink straight from packet memory (no
+ * copy).  Only segments that arrive ahead of a hole are copied, into a
+ * sorted list capped at |max_ooo| bytes.  Overlaps: the first copy wins,
+ * and bytes that differ from the copy already held are counted as a
+ * conflict.  A hole is declared lost (and reported to the sink as a gap)
+ * when the peer has acknowledged past it, when the out-of-order cap is
+ * hit, or when the stream is flushed at the end of the connection.
+ * Sequence numbers are compared modulo 2^32 (RFC 9293 3.4).
+ */
+#ifndef TA_STREAM_H
+#define TA_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ta_cursor.h"
+
+typedef struct {
+    /* Called with in-order bytes; |frame| is the frame that completed them. */
+    void (*data)(void *arg, ta_cur *bytes, uint64_t frame);
+    /* Called when |lost| bytes will never be seen (capture loss). */
+    void (*gap)(void *arg, uint32_t lost, uint64_t frame);
+    void *arg;
+} ta_stream_sink;
+
+typedef struct ta_seg ta_seg;
+
+typedef struct {
+    bool started;            /* next_seq is valid */
+    uint32_t next_seq;       /* the next byte we expect */
+    bool have_peer_ack;
+    uint32_t peer_ack;       /* highest ACK the other side sent */
+    ta_seg *ooo;             /* out-of-order segments, sorted by seq */
+    size_t ooo_bytes;
+    size_t max_ooo;
+    uint64_t bytes;          /* bytes delivered */
+    uint32_t num_gaps;
+    uint64_t lost_bytes;
+    uint32_t num_retransmissions;
+    uint32_t num_conflicts;  /* overlapping bytes that differed */
+    uint32_t num_cap_hits;   /* out-of-order cap reached */
+} ta_stream;
+
+/* ta_stream_init prepares an empty stream keeping at most |max_ooo| bytes
+ * of out-of-order data. */
+void ta_stream_init(ta_stream *s, size_t max_ooo);
+
+/* ta_stream_syn records a SYN with sequence number |seq|. */
+void ta_stream_syn(ta_stream *s, uint32_t seq);
+
+/* ta_stream_segment takes a segment's payload; delivers what is in order. */
+void ta_stream_segment(ta_stream *s, uint32_t seq, ta_cur *payload, uint64_t frame,
+                       const ta_stream_sink *sink);
+
+/* ta_stream_peer_ack records an ACK for this direction's bytes sent by the
+ * other side; a hole below it is lost, so buffered data is delivered. */
+void ta_stream_peer_ack(ta_stream *s, uint32_t ack, uint64_t frame, const ta_stream_sink *sink);
+
+/* ta_stream_flush delivers everything buffered, reporting holes as gaps. */
+void ta_stream_flush(ta_stream *s, uint64_t frame, const ta_stream_sink *sink);
+
+/* ta_stream_cleanup frees buffered segments; safe on NULL. */
+void ta_stream_cleanup(ta_stream *s);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * ta_tls.h - the TLS record layer of a connection: finds TLS in a
+ * reassembled byte stream, follows records, reassembles handshake
+ * messages across records and hands each whole message to its parser
+ * (ta_tls_msg.h), and records alerts, ChangeCipherSpec and encrypted
+ * records.  Records are followed by their headers only: application data
+ * is skipped without copying.
+ */
+#ifndef TA_TLS_H
+#define TA_TLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ta_conn.h"
+#include "ta_cursor.h"
+
+typedef struct {
+    size_t max_handshake_bytes;   /* per direction, for one handshake message */
+    size_t max_ooo_bytes;         /* out-of-order TCP data per direction */
+    size_t max_scan_bytes;        /* plaintext searched for a ClientHello */
+} ta_tls_limits;
+
+/* ta_tls_data feeds in-order bytes of wire direction |dir|. */
+void ta_tls_data(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame, const ta_tls_limits *lim);
+
+/* ta_tls_gap tells the record layer that |lost| bytes of |dir| are missing. */
+void ta_tls_gap(ta_conn *c, int dir, uint32_t lost, uint64_t frame);
+
+/* ta_tls_finish draws the last conclusions when the connection ends
+ * (TLS 1.3 alerts recognised by their size). */
+void ta_tls_finish(ta_conn *c);
+
+/* ta_tls_outcome names how the handshake ended: "completed", "alert",
+ * "reset", "closed", "incomplete", "midstream" or "not_tls". */
+const char *ta_tls_outcome(const ta_conn *c);
+
+/* ta_tls_handshake_done is true once the handshake completed. */
+int ta_tls_handshake_done(const ta_conn *c);
+
+#endif

@@ -1,0 +1,427 @@
+/* analyze.c - packets to connections to TLS facts (see ta_analyze.h). */
+#include "ta_analyze.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ta_flow.h"
+
+#define NS_PER_S 1000000000LL
+#define DEDUP_WINDOW 8
+#define DEDUP_NS 10000000LL   /* copies from 'tcpdump -i any' arrive within microseconds */
+
+typedef struct {
+    ta_conn *head;   /* least recently active */
+    ta_conn *tail;
+} lru_list;
+
+typedef struct {
+    uint64_t key;
+    int64_t ns;
+} dedup_entry;
+
+struct ta_analyzer {
+    ta_limits lim;
+    ta_emit_fn emit;
+    void *emit_arg;
+    ta_flow_table flows;
+    lru_list open;
+    lru_list closed;
+    uint64_t next_id;
+    int64_t prev_ns;
+    ta_stats stats;
+    dedup_entry recent[DEDUP_WINDOW];
+    size_t recent_next;
+};
+
+/* Per-direction context for the reassembly callbacks. */
+typedef struct {
+    ta_analyzer *a;
+    ta_conn *c;
+    int dir;
+} sink_ctx;
+
+void ta_limits_default(ta_limits *lim)
+{
+    lim->tls.max_handshake_bytes = 256 * 1024;
+    lim->tls.max_ooo_bytes = 256 * 1024;
+    lim->tls.max_scan_bytes = 16 * 1024;
+    lim->max_conns = 500000;
+    lim->idle_ns = 600 * NS_PER_S;
+    lim->linger_ns = 5 * NS_PER_S;
+}
+
+ta_analyzer *ta_analyzer_new(const ta_limits *lim, ta_emit_fn emit, void *arg)
+{
+    ta_analyzer *a = calloc(1, sizeof(*a));
+    if (a == NULL) {
+        return NULL;
+    }
+    if (!ta_flow_init(&a->flows)) {
+        free(a);
+        return NULL;
+    }
+    a->lim = *lim;
+    a->emit = emit;
+    a->emit_arg = arg;
+    return a;
+}
+
+const ta_stats *ta_analyzer_stats(const ta_analyzer *a)
+{
+    return &a->stats;
+}
+
+static void lru_unlink(lru_list *l, ta_conn *c)
+{
+    if (c->lru_prev != NULL) {
+        c->lru_prev->lru_next = c->lru_next;
+    } else {
+        l->head = c->lru_next;
+    }
+    if (c->lru_next != NULL) {
+        c->lru_next->lru_prev = c->lru_prev;
+    } else {
+        l->tail = c->lru_prev;
+    }
+    c->lru_prev = NULL;
+    c->lru_next = NULL;
+}
+
+static void lru_append(lru_list *l, ta_conn *c)
+{
+    c->lru_prev = l->tail;
+    c->lru_next = NULL;
+    if (l->tail != NULL) {
+        l->tail->lru_next = c;
+    } else {
+        l->head = c;
+    }
+    l->tail = c;
+}
+
+static void on_data(void *arg, ta_cur *bytes, uint64_t frame)
+{
+    sink_ctx *s = arg;
+    ta_tls_data(s->c, s->dir, bytes, frame, &s->a->lim.tls);
+}
+
+static void on_gap(void *arg, uint32_t lost, uint64_t frame)
+{
+    sink_ctx *s = arg;
+    ta_tls_gap(s->c, s->dir, lost, frame);
+}
+
+bool ta_conn_failed(const ta_conn *c)
+{
+    const char *o = ta_tls_outcome(c);
+    return strcmp(o, "completed") != 0 && strcmp(o, "not_tls") != 0 &&
+           strcmp(o, "midstream") != 0;
+}
+
+/* Remembers the server port of a connection that carried no TLS, for the
+ * "no TLS found" hint. */
+static void count_port(ta_stats *st, const ta_conn *c)
+{
+    int sdir = c->cdir >= 0 ? 1 - c->cdir : (c->port[0] < c->port[1] ? 0 : 1);
+    uint16_t port = c->port[sdir];
+    for (size_t i = 0; i < TA_MAX_PORTS; i++) {
+        if (st->port_conns[i] == 0 || st->ports[i] == port) {
+            st->ports[i] = port;
+            st->port_conns[i]++;
+            return;
+        }
+    }
+}
+
+/* Ends a connection: flush reassembly, conclude, emit, free. */
+static void end_conn(ta_analyzer *a, ta_conn *c)
+{
+    for (int d = 0; d < 2; d++) {
+        sink_ctx s = {a, c, d};
+        ta_stream_sink sink = {on_data, on_gap, &s};
+        ta_stream_flush(&c->dir[d].tcp, c->last_frame, &sink);
+    }
+    ta_tls_finish(c);
+    if (c->cdir < 0 && c->port[0] != c->port[1]) {
+        ta_conn_set_client(c, c->port[0] > c->port[1] ? 0 : 1, TA_CLIENT_BY_PORT);
+    }
+    if (c->dir[0].is_tls || c->dir[1].is_tls) {
+        a->stats.tls_connections++;
+        if (ta_conn_failed(c)) {
+            a->stats.failed++;
+        }
+    } else {
+        count_port(&a->stats, c);
+    }
+    ta_flow_remove(&a->flows, c);
+    lru_unlink(c->closed ? &a->closed : &a->open, c);
+    a->emit(a->emit_arg, c);
+    ta_conn_free(c);
+}
+
+static ta_conn *new_conn(ta_analyzer *a, const ta_packet *p, uint32_t h, const ta_record *r)
+{
+    size_t alen = p->family == 4 ? 4 : 16;
+    if (a->flows.num >= a->lim.max_conns && a->open.head != NULL) {
+        a->stats.evicted++;
+        ta_conn_warn(a->open.head, "ended early: more than %zu connections open at once "
+                     "(raise with --max-connections)", a->lim.max_conns);
+        end_conn(a, a->open.head);
+    }
+    ta_conn *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return NULL;
+    }
+    c->id = a->next_id++;
+    c->family = p->family;
+    memcpy(c->addr[0], p->src, alen);
+    memcpy(c->addr[1], p->dst, alen);
+    c->port[0] = p->sport;
+    c->port[1] = p->dport;
+    c->first_frame = r->frame;
+    c->first_ns = r->ns;
+    c->hash = h;
+    c->cdir = -1;
+    for (int d = 0; d < 2; d++) {
+        ta_stream_init(&c->dir[d].tcp, a->lim.tls.max_ooo_bytes);
+    }
+    if (!ta_flow_insert(&a->flows, c)) {
+        ta_conn_free(c);
+        return NULL;
+    }
+    lru_append(&a->open, c);
+    a->stats.connections++;
+    if (a->flows.num > a->stats.peak_open) {
+        a->stats.peak_open = a->flows.num;
+    }
+    return c;
+}
+
+/* Exact copies of a packet (the same segment seen on two interfaces by
+ * 'tcpdump -i any') arrive back to back; a retransmission comes much
+ * later.  Same endpoints, sequence, acknowledgement, flags and payload
+ * within DEDUP_NS is a copy. */
+static bool is_duplicate(ta_analyzer *a, const ta_packet *p, uint32_t h, int64_t ns)
+{
+    uint64_t key = h;
+    ta_cur pl = p->payload;
+    size_t n = ta_cur_len(&pl);
+    uint8_t edge[16] = {0};
+
+    key = key * 1000003u ^ p->seq;
+    key = key * 1000003u ^ p->ack;
+    key = key * 1000003u ^ ((uint64_t)p->flags << 32 | n);
+    if (n > 0) {
+        ta_cur tail = pl;
+        (void)ta_cur_copy(&pl, edge, n < 8 ? n : 8);
+        (void)ta_cur_skip(&tail, n > 8 ? n - 8 : 0);
+        (void)ta_cur_copy(&tail, edge + 8, ta_cur_len(&tail));
+        for (size_t i = 0; i < sizeof(edge); i++) {
+            key = key * 1099511628211u ^ edge[i];
+        }
+    }
+    for (size_t i = 0; i < DEDUP_WINDOW; i++) {
+        if (a->recent[i].key == key && ns - a->recent[i].ns >= 0 &&
+            ns - a->recent[i].ns < DEDUP_NS) {
+            return true;
+        }
+    }
+    a->recent[a->recent_next].key = key;
+    a->recent[a->recent_next].ns = ns;
+    a->recent_next = (a->recent_next + 1) % DEDUP_WINDOW;
+    return false;
+}
+
+static void expire(ta_analyzer *a, int64_t now)
+{
+    while (a->closed.head != NULL && now - a->closed.head->last_ns > a->lim.linger_ns) {
+        end_conn(a, a->closed.head);
+    }
+    while (a->open.head != NULL && now - a->open.head->last_ns > a->lim.idle_ns) {
+        end_conn(a, a->open.head);
+    }
+}
+
+static void note_record(ta_analyzer *a, const ta_record *r)
+{
+    ta_stats *st = &a->stats;
+    bool known = false;
+
+    st->packets++;
+    if (st->packets == 1) {
+        st->first_ns = r->ns;
+    } else if (r->ns < a->prev_ns) {
+        st->time_backwards++;
+    }
+    a->prev_ns = r->ns;
+    if (r->ns > st->last_ns) {
+        st->last_ns = r->ns;
+    }
+    if (r->caplen > st->max_caplen) {
+        st->max_caplen = r->caplen;
+    }
+    for (size_t i = 0; i < st->num_linktypes; i++) {
+        known = known || st->linktypes[i] == r->linktype;
+    }
+    if (!known && st->num_linktypes < sizeof(st->linktypes) / sizeof(st->linktypes[0])) {
+        st->linktypes[st->num_linktypes++] = r->linktype;
+    }
+}
+
+/* A SYN on a known 4-tuple opens a new connection when the old one is
+ * closed or had another initial sequence number. */
+static bool reuses_tuple(const ta_conn *c, int dir, const ta_packet *p)
+{
+    const ta_dir *d = &c->dir[dir];
+    if ((p->flags & (TA_TCP_SYN | TA_TCP_ACK)) != TA_TCP_SYN) {
+        return false;
+    }
+    return c->closed || (d->syn && d->isn != p->seq) ||
+           (!d->syn && c->dir[0].bytes + c->dir[1].bytes > 0);
+}
+
+static void touch(ta_analyzer *a, ta_conn *c, const ta_record *r)
+{
+    c->last_frame = r->frame;
+    c->last_ns = r->ns;
+    c->now_ns = r->ns;
+    lru_list *l = c->closed ? &a->closed : &a->open;
+    lru_unlink(l, c);
+    lru_append(l, c);
+}
+
+static void tcp_segment(ta_analyzer *a, ta_conn *c, int dir, ta_packet *p, uint64_t frame)
+{
+    ta_dir *d = &c->dir[dir];
+    sink_ctx s = {a, c, dir};
+    ta_stream_sink sink = {on_data, on_gap, &s};
+    sink_ctx so = {a, c, 1 - dir};
+    ta_stream_sink sink_other = {on_data, on_gap, &so};
+
+    if (p->flags & TA_TCP_SYN) {
+        if (!d->syn) {
+            d->syn = true;
+            d->isn = p->seq;
+        }
+        ta_stream_syn(&d->tcp, p->seq);
+        ta_conn_set_client(c, (p->flags & TA_TCP_ACK) ? 1 - dir : dir, TA_CLIENT_BY_SYN);
+    }
+    if (!c->judged && d->state != TA_REC_OFF && ta_cur_len(&p->payload) > 0) {
+        uint32_t seq = p->seq + ((p->flags & TA_TCP_SYN) ? 1 : 0);
+        ta_stream_segment(&d->tcp, seq, &p->payload, frame, &sink);
+    }
+    if (!c->judged && (p->flags & TA_TCP_ACK) && c->dir[1 - dir].state != TA_REC_OFF) {
+        ta_stream_peer_ack(&c->dir[1 - dir].tcp, p->ack, frame, &sink_other);
+    }
+    d->fin = d->fin || (p->flags & TA_TCP_FIN);
+    d->rst = d->rst || (p->flags & TA_TCP_RST);
+    if (!c->judged && ta_tls_handshake_done(c)) {
+        /* Judged: from here on only TCP flags matter. */
+        c->judged = true;
+        for (int i = 0; i < 2; i++) {
+            ta_stream_cleanup(&c->dir[i].tcp);
+            ta_buf_reset(&c->dir[i].hs);
+            ta_buf_reset(&c->dir[i].rec);
+        }
+    }
+    if (!c->closed && (d->rst || (c->dir[0].fin && c->dir[1].fin))) {
+        lru_unlink(&a->open, c);
+        c->closed = true;
+        lru_append(&a->closed, c);
+    }
+}
+
+void ta_analyzer_record(ta_analyzer *a, const ta_record *r)
+{
+    ta_packet p;
+    int dir = 0;
+
+    note_record(a, r);
+    expire(a, r->ns);
+    ta_decode_status st = ta_decode_packet(&p, r->linktype, r->data, r->caplen);
+    if (st != TA_DEC_OK) {
+        a->stats.skipped[st]++;
+        if (st == TA_DEC_TRUNCATED && r->caplen < r->wirelen) {
+            a->stats.cut_packets++;
+        }
+        return;
+    }
+    if (p.payload_truncated) {
+        a->stats.cut_packets++;
+    }
+    a->stats.tcp_packets++;
+    uint32_t h = ta_flow_hash(&p);
+    if (is_duplicate(a, &p, h, r->ns)) {
+        a->stats.duplicates++;
+        return;
+    }
+    ta_conn *c = ta_flow_find(&a->flows, &p, h, &dir);
+    if (c != NULL && reuses_tuple(c, dir, &p)) {
+        end_conn(a, c);
+        c = NULL;
+    }
+    if (c == NULL) {
+        c = new_conn(a, &p, h, r);
+        dir = 0;
+        if (c == NULL) {
+            return;
+        }
+    }
+    touch(a, c, r);
+    tcp_segment(a, c, dir, &p, r->frame);
+}
+
+static int by_id(const void *x, const void *y)
+{
+    const ta_conn *a = *(ta_conn *const *)x;
+    const ta_conn *b = *(ta_conn *const *)y;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+void ta_analyzer_finish(ta_analyzer *a)
+{
+    size_t n = a->flows.num;
+    ta_conn **all = n > 0 ? malloc(n * sizeof(*all)) : NULL;
+    size_t k = 0;
+
+    if (all == NULL) {
+        while (a->open.head != NULL) {
+            end_conn(a, a->open.head);
+        }
+        while (a->closed.head != NULL) {
+            end_conn(a, a->closed.head);
+        }
+        return;
+    }
+    for (ta_conn *c = a->open.head; c != NULL && k < n; c = c->lru_next) {
+        all[k++] = c;
+    }
+    for (ta_conn *c = a->closed.head; c != NULL && k < n; c = c->lru_next) {
+        all[k++] = c;
+    }
+    qsort(all, k, sizeof(*all), by_id);
+    for (size_t i = 0; i < k; i++) {
+        end_conn(a, all[i]);
+    }
+    free(all);
+}
+
+void ta_analyzer_free(ta_analyzer *a)
+{
+    if (a == NULL) {
+        return;
+    }
+    while (a->open.head != NULL) {
+        ta_conn *c = a->open.head;
+        lru_unlink(&a->open, c);
+        ta_conn_free(c);
+    }
+    while (a->closed.head != NULL) {
+        ta_conn *c = a->closed.head;
+        lru_unlink(&a->closed, c);
+        ta_conn_free(c);
+    }
+    ta_flow_cleanup(&a->flows);
+    free(a);
+}

@@ -1,0 +1,146 @@
+/* capture.c - capture files through libpcap (see ta_capture.h). */
+#include "ta_capture.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <pcap/pcap.h>
+
+const char *ta_linktype_name(int linktype)
+{
+    const char *n = pcap_datalink_val_to_name(linktype);
+    return n != NULL ? n : "unknown";
+}
+
+/* Reads the first bytes of |path| to explain why libpcap refused it. */
+static void explain_format(const char *path, const char *pcap_err, char *out, size_t n)
+{
+    unsigned char magic[4] = {0};
+    size_t got = 0;
+    FILE *f = fopen(path, "rb");
+
+    if (f != NULL) {
+        got = fread(magic, 1, sizeof(magic), f);
+        fclose(f);
+    }
+    if (got == 0) {
+        snprintf(out, n, "the file is empty: nothing was captured into it");
+    } else if (got >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+        snprintf(out, n, "the file is gzip-compressed: run 'zcat %s | tlsanalyze -'", path);
+    } else if (got >= 4 && memcmp(magic, "\x28\xb5\x2f\xfd", 4) == 0) {
+        snprintf(out, n, "the file is zstd-compressed: run 'zstdcat %s | tlsanalyze -'", path);
+    } else if (strstr(pcap_err, "truncated") != NULL) {
+        snprintf(out, n, "the file stops inside its header (%s): it is not a complete "
+                 "capture; copy it again", pcap_err);
+    } else if (strstr(pcap_err, "unknown file format") != NULL) {
+        snprintf(out, n, "not a pcap or pcapng capture (it starts with bytes %02x %02x %02x "
+                 "%02x): give a file written by 'tcpdump -w', dumpcap or Wireshark",
+                 magic[0], magic[1], magic[2], magic[3]);
+    } else {
+        snprintf(out, n, "%s", pcap_err);
+    }
+}
+
+static pcap_t *open_capture(const char *path, ta_capture_info *info)
+{
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    struct stat st;
+    pcap_t *p;
+
+    if (strcmp(path, "-") != 0) {
+        if (stat(path, &st) != 0) {
+            snprintf(info->error, sizeof(info->error), "cannot open: %s", strerror(errno));
+            return NULL;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            snprintf(info->error, sizeof(info->error),
+                     "is a directory: give the capture files inside it");
+            return NULL;
+        }
+    }
+    p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    if (p == NULL) {
+        if (strcmp(path, "-") == 0) {
+            snprintf(info->error, sizeof(info->error), "standard input: %s", errbuf);
+        } else {
+            explain_format(path, errbuf, info->error, sizeof(info->error));
+        }
+    }
+    return p;
+}
+
+/* libpcap's message when a record or block is cut short or oversized. */
+static void explain_read_error(pcap_t *p, ta_capture_info *info)
+{
+    const char *e = pcap_geterr(p);
+    if (strstr(e, "truncated") != NULL) {
+        snprintf(info->error, sizeof(info->error),
+                 "the file ends in the middle of frame %llu (%s): it was copied while still "
+                 "being written, or cut; the %llu frames before it were analysed",
+                 (unsigned long long)info->frames + 1, e, (unsigned long long)info->frames);
+    } else if (strstr(e, "different from the type of the first interface") != NULL) {
+        snprintf(info->error, sizeof(info->error),
+                 "frame %llu is on an interface with another link-layer type (%s); libpcap "
+                 "cannot mix them: split the file per interface with 'editcap' or "
+                 "'tshark -r F -w G -Y frame.interface_id==N'",
+                 (unsigned long long)info->frames + 1, e);
+    } else {
+        snprintf(info->error, sizeof(info->error),
+                 "reading stopped after frame %llu: %s; the frames before it were analysed",
+                 (unsigned long long)info->frames, e);
+    }
+    info->read_error = true;
+}
+
+int ta_capture_read(const char *path, const char *filter, ta_record_fn fn, void *arg,
+                    ta_capture_info *info)
+{
+    struct bpf_program prog;
+    bool have_prog = false;
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int rc;
+    pcap_t *p;
+
+    memset(info, 0, sizeof(*info));
+    p = open_capture(path, info);
+    if (p == NULL) {
+        return -1;
+    }
+    info->linktype = pcap_datalink(p);
+    info->snaplen = pcap_snapshot(p);
+    if (filter != NULL) {
+        if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+            snprintf(info->error, sizeof(info->error), "bad filter '%s': %s", filter,
+                     pcap_geterr(p));
+            pcap_close(p);
+            return -2;
+        }
+        have_prog = true;
+    }
+    while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
+        ta_record r;
+        info->frames++;
+        if (have_prog && pcap_offline_filter(&prog, h, data) == 0) {
+            info->filtered++;
+            continue;
+        }
+        r.frame = info->frames;
+        r.ns = (int64_t)h->ts.tv_sec * 1000000000 + (int64_t)h->ts.tv_usec;
+        r.linktype = pcap_datalink(p);
+        r.data = data;
+        r.caplen = h->caplen;
+        r.wirelen = h->len;
+        fn(arg, &r);
+    }
+    if (rc == PCAP_ERROR) {
+        explain_read_error(p, info);
+    }
+    if (have_prog) {
+        pcap_freecode(&prog);
+    }
+    pcap_close(p);
+    return 0;
+}

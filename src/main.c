@@ -1,0 +1,343 @@
+/* main.c - command line: options, the loop over captures, exit status. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ta_analyze.h"
+#include "ta_capture.h"
+#include "ta_escape.h"
+#include "ta_names.h"
+#include "ta_output.h"
+#include "ta_report.h"
+
+#define TA_VERSION "0.1.0"
+
+enum {
+    EXIT_OK = 0,
+    EXIT_FAILED_HANDSHAKE = 1,
+    EXIT_BAD_INPUT = 2
+};
+
+typedef struct {
+    ta_format fmt;
+    bool color;
+    bool verbose;
+    const char *filter;
+    ta_limits lim;
+} options;
+
+/* Per-capture context handed to the analyzer's callbacks. */
+typedef struct {
+    ta_analyzer *an;
+    ta_writer *w;
+    const char *file;      /* escaped name */
+    uint64_t completed;
+} capture_ctx;
+
+static void usage(FILE *f)
+{
+    fputs("usage: tlsanalyze [options] CAPTURE...\n"
+          "Reads pcap/pcapng captures (\"-\" = standard input) and reports, for every TCP\n"
+          "connection carrying TLS, what each side offered, chose and sent, and how the\n"
+          "handshake ended.\n\n"
+          "  -f, --filter EXPR          only packets matching this BPF filter (as tcpdump)\n"
+          "      --format=text|json|ndjson   output format (default text)\n"
+          "      --no-color             no ANSI colours in text output\n"
+          "  -v, --verbose              text: also list connections without TLS\n"
+          "      --max-handshake-bytes N  largest handshake message kept (default 262144)\n"
+          "      --max-connections N    connections open at once (default 500000)\n"
+          "      --idle-timeout SECS    end a connection idle this long (default 600)\n"
+          "  -h, --help                 this help\n"
+          "      --version              print the version\n\n"
+          "Exit status: 0 no failed handshake, 1 at least one failed, 2 usage error or an\n"
+          "unreadable capture.\n",
+          f);
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v == 0) {
+        return 0;
+    }
+    *out = (size_t)v;
+    return 1;
+}
+
+static int parse_args(int argc, char **argv, options *o)
+{
+    static const struct option longopts[] = {
+        {"filter", required_argument, NULL, 'f'},
+        {"format", required_argument, NULL, 'F'},
+        {"no-color", no_argument, NULL, 'C'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"max-handshake-bytes", required_argument, NULL, 'H'},
+        {"max-connections", required_argument, NULL, 'M'},
+        {"idle-timeout", required_argument, NULL, 'I'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    int ch;
+    size_t v;
+
+    ta_limits_default(&o->lim);
+    o->fmt = TA_FMT_TEXT;
+    o->color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+    while ((ch = getopt_long(argc, argv, "f:vh", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'f':
+            o->filter = optarg;
+            break;
+        case 'F':
+            if (strcmp(optarg, "text") == 0) {
+                o->fmt = TA_FMT_TEXT;
+            } else if (strcmp(optarg, "json") == 0) {
+                o->fmt = TA_FMT_JSON;
+            } else if (strcmp(optarg, "ndjson") == 0) {
+                o->fmt = TA_FMT_NDJSON;
+            } else {
+                fprintf(stderr, "tlsanalyze: unknown format '%s' (text, json or ndjson)\n",
+                        optarg);
+                return 0;
+            }
+            break;
+        case 'C':
+            o->color = false;
+            break;
+        case 'v':
+            o->verbose = true;
+            break;
+        case 'H':
+        case 'M':
+        case 'I':
+            if (!parse_size(optarg, &v)) {
+                fprintf(stderr, "tlsanalyze: '%s' is not a positive number\n", optarg);
+                return 0;
+            }
+            if (ch == 'H') {
+                o->lim.tls.max_handshake_bytes = v;
+            } else if (ch == 'M') {
+                o->lim.max_conns = v;
+            } else {
+                o->lim.idle_ns = (int64_t)v * 1000000000LL;
+            }
+            break;
+        case 'h':
+            usage(stdout);
+            exit(EXIT_OK);
+        case 'V':
+            printf("tlsanalyze %s\n", TA_VERSION);
+            exit(EXIT_OK);
+        default:
+            usage(stderr);
+            return 0;
+        }
+    }
+    if (optind >= argc) {
+        fputs("tlsanalyze: no capture given\n", stderr);
+        usage(stderr);
+        return 0;
+    }
+    return 1;
+}
+
+static void on_conn(void *arg, ta_conn *c)
+{
+    capture_ctx *cx = arg;
+    json_t *j = ta_conn_to_json(c);
+    if (strcmp(ta_tls_outcome(c), "completed") == 0) {
+        cx->completed++;
+    }
+    if (j != NULL) {
+        ta_writer_conn(cx->w, cx->file, j);
+        json_decref(j);
+    }
+}
+
+static void on_record(void *arg, const ta_record *r)
+{
+    capture_ctx *cx = arg;
+    ta_analyzer_record(cx->an, r);
+}
+
+static void add_warning(json_t *warnings, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void add_warning(json_t *warnings, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    char *safe = ta_escape((const uint8_t *)buf, strlen(buf));
+    if (safe != NULL) {
+        json_array_append_new(warnings, json_string(safe));
+        free(safe);
+    }
+}
+
+/* "443 (3), 80 (1)": where the TCP without TLS went. */
+static void ports_hint(const ta_stats *st, char *buf, size_t len)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < TA_MAX_PORTS && st->port_conns[i] > 0 && o < len; i++) {
+        o += (size_t)snprintf(buf + o, len - o, "%s%u (%llu)", i > 0 ? ", " : "",
+                              (unsigned)st->ports[i], (unsigned long long)st->port_conns[i]);
+    }
+}
+
+static void summary_warnings(json_t *w, const ta_stats *st, const ta_capture_info *info,
+                             const options *o)
+{
+    char ports[256];
+
+    if (info->read_error) {
+        add_warning(w, "%s", info->error);
+    }
+    if (st->cut_packets > 0) {
+        add_warning(w, "%llu packets were cut at %d bytes by the capture's snapshot length: "
+                    "facts in them are lost; capture again with 'tcpdump -s 0'",
+                    (unsigned long long)st->cut_packets, info->snaplen);
+    }
+    if (st->packets > 0 && st->tcp_packets == 0) {
+        add_warning(w, "no TCP packets among %llu%s: check the interface and the capture filter",
+                    (unsigned long long)st->packets, o->filter != NULL ? " that pass the filter"
+                                                                       : "");
+    } else if (st->connections > 0 && st->tls_connections == 0) {
+        ports_hint(st, ports, sizeof(ports));
+        add_warning(w, "no TLS found in %llu TCP connections (server ports: %s): the capture "
+                    "may be of the wrong host, port or interface, or the traffic is not TLS",
+                    (unsigned long long)st->connections, ports);
+    }
+    if (st->evicted > 0) {
+        add_warning(w, "%llu connections were ended early because more than %zu were open at "
+                    "once: raise --max-connections", (unsigned long long)st->evicted,
+                    o->lim.max_conns);
+    }
+    if (st->time_backwards > 0) {
+        add_warning(w, "%llu packets have a timestamp earlier than the packet before them",
+                    (unsigned long long)st->time_backwards);
+    }
+    if (st->skipped[TA_DEC_UNSUPPORTED_LINK] > 0) {
+        add_warning(w, "%llu packets have a link-layer type tlsanalyze does not decode (%s)",
+                    (unsigned long long)st->skipped[TA_DEC_UNSUPPORTED_LINK],
+                    ta_linktype_name(info->linktype));
+    }
+}
+
+static json_t *summary_json(const ta_stats *st, const ta_capture_info *info,
+                            const options *o, uint64_t completed)
+{
+    json_t *s = json_object();
+    json_t *lt = json_array();
+    json_t *skipped = json_object();
+    json_t *warnings = json_array();
+
+    for (size_t i = 0; i < st->num_linktypes; i++) {
+        json_array_append_new(lt, json_string(ta_linktype_name(st->linktypes[i])));
+    }
+    if (st->num_linktypes == 0 && info->frames == 0) {
+        json_array_append_new(lt, json_string(ta_linktype_name(info->linktype)));
+    }
+    for (int k = TA_DEC_NOT_IP; k <= TA_DEC_UNSUPPORTED_LINK; k++) {
+        json_object_set_new(skipped, ta_decode_status_name((ta_decode_status)k),
+                            json_integer((json_int_t)st->skipped[k]));
+    }
+    json_object_set_new(skipped, "filtered", json_integer((json_int_t)info->filtered));
+    summary_warnings(warnings, st, info, o);
+    json_object_set_new(s, "linktypes", lt);
+    json_object_set_new(s, "packets", json_integer((json_int_t)info->frames));
+    json_object_set_new(s, "tcp_packets", json_integer((json_int_t)st->tcp_packets));
+    json_object_set_new(s, "duplicates", json_integer((json_int_t)st->duplicates));
+    json_object_set_new(s, "skipped", skipped);
+    json_object_set_new(s, "tcp_connections", json_integer((json_int_t)st->connections));
+    json_object_set_new(s, "tls_connections", json_integer((json_int_t)st->tls_connections));
+    json_object_set_new(s, "completed", json_integer((json_int_t)completed));
+    json_object_set_new(s, "failed", json_integer((json_int_t)st->failed));
+    json_object_set_new(s, "peak_open_connections", json_integer((json_int_t)st->peak_open));
+    json_object_set_new(s, "first_time", json_real((double)st->first_ns / 1e9));
+    json_object_set_new(s, "last_time", json_real((double)st->last_ns / 1e9));
+    json_object_set_new(s, "warnings", warnings);
+    json_object_set_new(s, "error", json_null());
+    return s;
+}
+
+/* Analyses one capture; returns its exit status contribution. */
+static int run_capture(const char *path, const options *o, ta_writer *w)
+{
+    capture_ctx cx = {0};
+    ta_capture_info info;
+    char *file = ta_escape((const uint8_t *)path, strlen(path));
+    int rc = EXIT_OK;
+
+    cx.w = w;
+    cx.file = file != NULL ? file : "?";
+    cx.an = ta_analyzer_new(&o->lim, on_conn, &cx);
+    if (cx.an == NULL) {
+        fprintf(stderr, "tlsanalyze: %s: out of memory\n", cx.file);
+        free(file);
+        return EXIT_BAD_INPUT;
+    }
+    ta_writer_capture_begin(w, cx.file);
+    int r = ta_capture_read(path, o->filter, on_record, &cx, &info);
+    ta_analyzer_finish(cx.an);
+    const ta_stats *st = ta_analyzer_stats(cx.an);
+    json_t *s = summary_json(st, &info, o, cx.completed);
+    if (r != 0) {
+        char *err = ta_escape((const uint8_t *)info.error, strlen(info.error));
+        fprintf(stderr, "tlsanalyze: %s: %s\n", cx.file, err != NULL ? err : info.error);
+        json_object_set_new(s, "error", json_string(err != NULL ? err : "unreadable"));
+        free(err);
+        rc = EXIT_BAD_INPUT;
+    } else {
+        json_t *warnings = json_object_get(s, "warnings");
+        size_t i;
+        json_t *v;
+        if (w->fmt != TA_FMT_TEXT) {
+            json_array_foreach(warnings, i, v) {
+                fprintf(stderr, "tlsanalyze: %s: %s\n", cx.file, json_string_value(v));
+            }
+        }
+        rc = st->failed > 0 ? EXIT_FAILED_HANDSHAKE : EXIT_OK;
+    }
+    ta_writer_capture_end(w, cx.file, s);
+    json_decref(s);
+    ta_analyzer_free(cx.an);
+    free(file);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    ta_writer w;
+    int worst = EXIT_OK;
+
+    memset(&o, 0, sizeof(o));
+    if (!parse_args(argc, argv, &o)) {
+        return EXIT_BAD_INPUT;
+    }
+    if (!ta_names_init()) {
+        fputs("tlsanalyze: OpenSSL could not be initialised\n", stderr);
+        return EXIT_BAD_INPUT;
+    }
+    ta_writer_init(&w, o.fmt, stdout, o.color, o.verbose);
+    ta_writer_begin(&w);
+    for (int i = optind; i < argc; i++) {
+        int rc = run_capture(argv[i], &o, &w);
+        /* An unreadable input outranks a failed handshake. */
+        if (rc == EXIT_BAD_INPUT || (rc == EXIT_FAILED_HANDSHAKE && worst == EXIT_OK)) {
+            worst = rc;
+        }
+    }
+    ta_writer_end(&w);
+    ta_names_cleanup();
+    return worst;
+}

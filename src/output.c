@@ -1,0 +1,260 @@
+/* output.c - text, JSON and NDJSON writers (see ta_output.h). */
+#include "ta_output.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define C_RED "\033[31m"
+#define C_GREEN "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_BOLD "\033[1m"
+#define C_OFF "\033[0m"
+
+void ta_writer_init(ta_writer *w, ta_format fmt, FILE *out, bool color, bool verbose)
+{
+    memset(w, 0, sizeof(*w));
+    w->fmt = fmt;
+    w->out = out;
+    w->color = color && fmt == TA_FMT_TEXT;
+    w->verbose = verbose;
+    w->first_capture = true;
+}
+
+static const char *col(const ta_writer *w, const char *code)
+{
+    return w->color ? code : "";
+}
+
+static void dump(ta_writer *w, json_t *j)
+{
+    json_dumpf(j, w->out, JSON_COMPACT);
+}
+
+void ta_writer_begin(ta_writer *w)
+{
+    if (w->fmt == TA_FMT_JSON) {
+        fputs("{\"captures\":[", w->out);
+    }
+}
+
+void ta_writer_capture_begin(ta_writer *w, const char *file)
+{
+    w->first_conn = true;
+    w->hidden = 0;
+    if (w->fmt == TA_FMT_JSON) {
+        json_t *f = json_string(file);
+        fputs(w->first_capture ? "\n{\"file\":" : ",\n{\"file\":", w->out);
+        dump(w, f != NULL ? f : json_null());
+        json_decref(f);
+        fputs(",\"connections\":[", w->out);
+    } else if (w->fmt == TA_FMT_TEXT) {
+        fprintf(w->out, "%s%s%s\n", col(w, C_BOLD), file, col(w, C_OFF));
+    }
+    w->first_capture = false;
+}
+
+static const char *jstr(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s != NULL ? s : "";
+}
+
+static long long jint(json_t *o, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(o, key));
+}
+
+static void text_client_hello(ta_writer *w, json_t *ch)
+{
+    json_t *sni = json_object_get(ch, "sni");
+    json_t *alpn = json_object_get(ch, "alpn");
+    size_t i;
+    json_t *v;
+
+    fprintf(w->out, "%s", jstr(ch, "max_version"));
+    if (strcmp(jstr(ch, "max_version"), jstr(ch, "legacy_version")) != 0) {
+        fprintf(w->out, " (record %s)", jstr(ch, "legacy_version"));
+    }
+    if (json_is_string(sni)) {
+        fprintf(w->out, ", SNI %s", json_string_value(sni));
+    } else {
+        fprintf(w->out, ", %sno SNI%s", col(w, C_YELLOW), col(w, C_OFF));
+    }
+    fprintf(w->out, ", %zu cipher suites", json_array_size(json_object_get(ch, "cipher_suites")));
+    if (json_array_size(alpn) > 0) {
+        fputs(", ALPN ", w->out);
+        json_array_foreach(alpn, i, v) {
+            fprintf(w->out, "%s%s", i > 0 ? "," : "", json_string_value(v));
+        }
+    }
+}
+
+static void text_certificates(ta_writer *w, json_t *conn, long long frame, const char *from)
+{
+    json_t *certs = json_object_get(conn, "certificates");
+    json_t *c;
+    size_t i;
+    size_t n = 0;
+
+    json_array_foreach(certs, i, c) {
+        if (jint(c, "frame") != frame || strcmp(jstr(c, "from"), from) != 0) {
+            continue;
+        }
+        if (n == 0) {
+            fprintf(w->out, "%s, valid %s .. %s", jstr(c, "subject"), jstr(c, "not_before"),
+                    jstr(c, "not_after"));
+        }
+        n++;
+    }
+    json_t *cc = json_object_get(conn, "client_certificate");
+    if (strcmp(from, "client") == 0 && json_is_object(cc) && jint(cc, "certificates") == 0) {
+        fprintf(w->out, "%sempty: no client certificate%s", col(w, C_YELLOW), col(w, C_OFF));
+    } else if (n > 1) {
+        fprintf(w->out, " (+%zu more in the chain)", n - 1);
+    }
+}
+
+static void text_alert(ta_writer *w, json_t *al)
+{
+    if (json_is_true(json_object_get(al, "encrypted"))) {
+        fprintf(w->out, "%sencrypted alert%s%s", col(w, C_RED), col(w, C_OFF),
+                json_is_true(json_object_get(al, "inferred")) ? " (recognised by its size)"
+                                                              : "");
+        return;
+    }
+    bool fatal = strcmp(jstr(al, "level"), "fatal") == 0;
+    fprintf(w->out, "%s%s %s%s", fatal ? col(w, C_RED) : "", jstr(al, "level"),
+            jstr(al, "description"), fatal ? col(w, C_OFF) : "");
+}
+
+/* One line per message on the wire, in frame order. */
+static void text_message(ta_writer *w, json_t *conn, json_t *m)
+{
+    const char *what = jstr(m, "message");
+    const char *from = jstr(m, "from");
+    long long frame = jint(m, "frame");
+
+    fprintf(w->out, "    frame %-6lld %-6s  %-18s ", frame, from, what);
+    if (strcmp(what, "ClientHello") == 0 && json_is_object(json_object_get(conn, "client_hello")) &&
+        jint(json_object_get(conn, "client_hello"), "frame") == frame) {
+        text_client_hello(w, json_object_get(conn, "client_hello"));
+    } else if (strcmp(what, "ServerHello") == 0 &&
+               json_is_object(json_object_get(conn, "server_hello"))) {
+        json_t *sh = json_object_get(conn, "server_hello");
+        if (jint(sh, "frame") == frame) {
+            fprintf(w->out, "%s, %s", jstr(sh, "version"), jstr(sh, "cipher_suite"));
+        }
+    } else if (strcmp(what, "Certificate") == 0) {
+        text_certificates(w, conn, frame, from);
+    } else if (strcmp(what, "Alert") == 0) {
+        text_alert(w, json_array_get(json_object_get(conn, "alerts"),
+                                     (size_t)jint(m, "alert")));
+    }
+    fputc('\n', w->out);
+}
+
+static void text_conn(ta_writer *w, json_t *conn)
+{
+    const char *outcome = jstr(conn, "outcome");
+    bool ok = strcmp(outcome, "completed") == 0;
+    bool quiet = strcmp(outcome, "not_tls") == 0 || strcmp(outcome, "midstream") == 0;
+    json_t *m;
+    size_t i;
+
+    if (quiet && !w->verbose) {
+        w->hidden++;
+        return;
+    }
+    fprintf(w->out, "\n  #%lld  %s -> %s  %s%s%s\n", jint(conn, "id"), jstr(conn, "client"),
+            jstr(conn, "server"), col(w, ok ? C_GREEN : (quiet ? "" : C_RED)),
+            ok ? "completed" : outcome, col(w, C_OFF));
+    json_array_foreach(json_object_get(conn, "messages"), i, m) {
+        text_message(w, conn, m);
+    }
+    json_array_foreach(json_object_get(conn, "warnings"), i, m) {
+        fprintf(w->out, "    %swarning:%s %s\n", col(w, C_YELLOW), col(w, C_OFF),
+                json_string_value(m));
+    }
+}
+
+void ta_writer_conn(ta_writer *w, const char *file, json_t *conn)
+{
+    switch (w->fmt) {
+    case TA_FMT_JSON:
+        fputs(w->first_conn ? "\n" : ",\n", w->out);
+        dump(w, conn);
+        break;
+    case TA_FMT_NDJSON: {
+        json_t *line = json_object();
+        json_object_set_new(line, "type", json_string("connection"));
+        json_object_set_new(line, "file", json_string(file));
+        json_object_update(line, conn);
+        dump(w, line);
+        fputc('\n', w->out);
+        json_decref(line);
+        break;
+    }
+    case TA_FMT_TEXT:
+    default:
+        text_conn(w, conn);
+        break;
+    }
+    w->first_conn = false;
+}
+
+static void text_summary(ta_writer *w, json_t *s)
+{
+    json_t *v;
+    size_t i;
+
+    fprintf(w->out, "\n  %lld packets, %lld TCP connections, %lld with TLS: %lld completed, "
+            "%s%lld failed%s",
+            jint(s, "packets"), jint(s, "tcp_connections"), jint(s, "tls_connections"),
+            jint(s, "completed"), jint(s, "failed") > 0 ? col(w, C_RED) : "", jint(s, "failed"),
+            jint(s, "failed") > 0 ? col(w, C_OFF) : "");
+    if (w->hidden > 0) {
+        fprintf(w->out, " (%zu without TLS or begun mid-stream not shown; -v shows them)",
+                w->hidden);
+    }
+    fputc('\n', w->out);
+    json_array_foreach(json_object_get(s, "warnings"), i, v) {
+        fprintf(w->out, "  %swarning:%s %s\n", col(w, C_YELLOW), col(w, C_OFF),
+                json_string_value(v));
+    }
+    fputc('\n', w->out);
+}
+
+void ta_writer_capture_end(ta_writer *w, const char *file, json_t *summary)
+{
+    switch (w->fmt) {
+    case TA_FMT_JSON: {
+        char *s = json_dumps(summary, JSON_COMPACT);
+        /* The summary's members follow "connections" in the same object. */
+        fprintf(w->out, "],%s", s != NULL && s[0] == '{' && s[1] != '}' ? s + 1 : "\"error\":null}");
+        free(s);
+        break;
+    }
+    case TA_FMT_NDJSON: {
+        json_t *line = json_object();
+        json_object_set_new(line, "type", json_string("capture"));
+        json_object_set_new(line, "file", json_string(file));
+        json_object_update(line, summary);
+        dump(w, line);
+        fputc('\n', w->out);
+        json_decref(line);
+        break;
+    }
+    case TA_FMT_TEXT:
+    default:
+        text_summary(w, summary);
+        break;
+    }
+}
+
+void ta_writer_end(ta_writer *w)
+{
+    if (w->fmt == TA_FMT_JSON) {
+        fputs("\n]}\n", w->out);
+    }
+    fflush(w->out);
+}

@@ -1,0 +1,200 @@
+/* stream.c - TCP reassembly of one direction (see ta_stream.h). */
+#include "ta_stream.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct ta_seg {
+    ta_seg *next;
+    uint32_t seq;
+    uint32_t len;
+    uint8_t data[];
+};
+
+/* Signed distance a - b modulo 2^32: positive when a is after b. */
+static int32_t seq_diff(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b);
+}
+
+void ta_stream_init(ta_stream *s, size_t max_ooo)
+{
+    memset(s, 0, sizeof(*s));
+    s->max_ooo = max_ooo;
+}
+
+void ta_stream_syn(ta_stream *s, uint32_t seq)
+{
+    if (!s->started || s->bytes == 0) {
+        s->started = true;
+        s->next_seq = seq + 1;
+    }
+}
+
+static void deliver(ta_stream *s, ta_cur *bytes, uint64_t frame, const ta_stream_sink *sink)
+{
+    size_t n = ta_cur_len(bytes);
+    if (n == 0) {
+        return;
+    }
+    s->next_seq += (uint32_t)n;
+    s->bytes += n;
+    sink->data(sink->arg, bytes, frame);
+}
+
+/* Counts a conflict when |p| (starting at |seq|) overlaps a held segment
+ * with different bytes. */
+static void count_conflicts(ta_stream *s, uint32_t seq, const ta_cur *p)
+{
+    int64_t plen = (int64_t)ta_cur_len(p);
+    for (ta_seg *g = s->ooo; g != NULL; g = g->next) {
+        int64_t off = seq_diff(g->seq, seq);      /* g's start within p */
+        int64_t lo = off > 0 ? off : 0;
+        int64_t hi = off + g->len < plen ? off + g->len : plen;
+        ta_cur part = *p;
+        if (lo >= hi || !ta_cur_skip(&part, (size_t)lo)) {
+            continue;
+        }
+        if (memcmp(ta_cur_data(&part), g->data + (lo - off), (size_t)(hi - lo)) != 0) {
+            s->num_conflicts++;
+            return;
+        }
+    }
+}
+
+/* Delivers buffered segments that are now in order (trimming overlaps). */
+static void drain(ta_stream *s, uint64_t frame, const ta_stream_sink *sink)
+{
+    while (s->ooo != NULL && seq_diff(s->ooo->seq, s->next_seq) <= 0) {
+        ta_seg *g = s->ooo;
+        int32_t skip = seq_diff(s->next_seq, g->seq);
+        s->ooo = g->next;
+        s->ooo_bytes -= g->len;
+        if ((uint32_t)skip < g->len) {
+            ta_cur c;
+            ta_cur_init(&c, g->data + skip, g->len - (uint32_t)skip);
+            deliver(s, &c, frame, sink);
+        }
+        free(g);
+    }
+}
+
+/* Declares the hole before the first buffered segment lost. */
+static void skip_hole(ta_stream *s, uint64_t frame, const ta_stream_sink *sink)
+{
+    if (s->ooo == NULL) {
+        return;
+    }
+    uint32_t lost = (uint32_t)seq_diff(s->ooo->seq, s->next_seq);
+    s->num_gaps++;
+    s->lost_bytes += lost;
+    s->next_seq = s->ooo->seq;
+    sink->gap(sink->arg, lost, frame);
+    drain(s, frame, sink);
+}
+
+/* Inserts a copy of the segment into the sorted out-of-order list. */
+static void buffer_segment(ta_stream *s, uint32_t seq, const ta_cur *p)
+{
+    size_t len = ta_cur_len(p);
+    ta_seg **at = &s->ooo;
+    ta_cur copy = *p;
+
+    count_conflicts(s, seq, p);
+    while (*at != NULL && seq_diff((*at)->seq, seq) < 0) {
+        at = &(*at)->next;
+    }
+    if (*at != NULL && (*at)->seq == seq && (*at)->len >= len) {
+        s->num_retransmissions++;
+        return;   /* first copy wins */
+    }
+    ta_seg *g = malloc(sizeof(*g) + len);
+    if (g == NULL) {
+        s->num_cap_hits++;
+        return;
+    }
+    g->seq = seq;
+    g->len = (uint32_t)len;
+    (void)ta_cur_copy(&copy, g->data, len);
+    g->next = *at;
+    *at = g;
+    s->ooo_bytes += len;
+}
+
+void ta_stream_segment(ta_stream *s, uint32_t seq, ta_cur *payload, uint64_t frame,
+                       const ta_stream_sink *sink)
+{
+    size_t len = ta_cur_len(payload);
+    if (len == 0) {
+        return;
+    }
+    if (!s->started) {
+        s->started = true;   /* capture began mid-connection */
+        s->next_seq = seq;
+    }
+    int32_t d = seq_diff(seq, s->next_seq);
+    if (d < 0) {
+        /* Retransmission, possibly with new bytes at its end. */
+        if ((uint32_t)(-(int64_t)d) >= len) {
+            s->num_retransmissions++;
+            return;
+        }
+        (void)ta_cur_skip(payload, (size_t)(-(int64_t)d));
+        seq = s->next_seq;
+        d = 0;
+    }
+    if (d == 0) {
+        deliver(s, payload, frame, sink);
+        drain(s, frame, sink);
+        return;
+    }
+    /* Ahead of a hole. If the peer already acknowledged these bytes, the
+     * hole was lost by the capture, not by the network. */
+    if (s->ooo_bytes + len > s->max_ooo) {
+        s->num_cap_hits++;
+        skip_hole(s, frame, sink);
+        d = seq_diff(seq, s->next_seq);
+        if (d <= 0) {
+            ta_stream_segment(s, seq, payload, frame, sink);
+            return;
+        }
+        if (len > s->max_ooo) {
+            return;
+        }
+    }
+    buffer_segment(s, seq, payload);
+    if (s->have_peer_ack && seq_diff(s->peer_ack, seq) >= 0) {
+        skip_hole(s, frame, sink);
+    }
+}
+
+void ta_stream_peer_ack(ta_stream *s, uint32_t ack, uint64_t frame, const ta_stream_sink *sink)
+{
+    if (!s->have_peer_ack || seq_diff(ack, s->peer_ack) > 0) {
+        s->peer_ack = ack;
+        s->have_peer_ack = true;
+    }
+    if (s->ooo != NULL && s->started && seq_diff(s->peer_ack, s->ooo->seq) >= 0) {
+        skip_hole(s, frame, sink);
+    }
+}
+
+void ta_stream_flush(ta_stream *s, uint64_t frame, const ta_stream_sink *sink)
+{
+    while (s->ooo != NULL) {
+        skip_hole(s, frame, sink);
+    }
+}
+
+void ta_stream_cleanup(ta_stream *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    while (s->ooo != NULL) {
+        ta_seg *g = s->ooo;
+        s->ooo = g->next;
+        free(g);
+    }
+    s->ooo_bytes = 0;
+}

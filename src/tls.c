@@ -1,0 +1,803 @@
+/*
+ * tls.c - TLS record layer of one connection (see ta_tls.h).
+ *
+ * RFC 8446 5.1 / RFC 5246 6.2.1 record header:
+ *
+ *   +------+---------+---------+--------------------+
+ *   | type | version (2 bytes) | length (2 bytes)   |  then |length| bytes
+ *   +------+---------+---------+--------------------+
+ *
+ * Each direction is a small state machine (ta_rec_state).  Bytes arrive in
+ * chunks of any size straight from packet memory; only handshake messages
+ * (to be parsed) and alert bodies are copied, into capped buffers.
+ */
+#include "ta_tls.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ta_names.h"
+#include "ta_tls_msg.h"
+
+enum {
+    CT_CHANGE_CIPHER_SPEC = 20,
+    CT_ALERT = 21,
+    CT_HANDSHAKE = 22,
+    CT_APPLICATION_DATA = 23,
+    CT_HEARTBEAT = 24
+};
+
+#define MAX_RECORD_LEN (16384 + 2048)  /* TLSCiphertext limit, RFC 5246 6.2.3 */
+#define MAX_ALERT_BODY 64
+#define ALERT_13_LEN 19                 /* 2-byte alert + content type + 16-byte tag */
+#define MAX_SSLV2_BODY 32768
+
+typedef enum {
+    FIND_ANY,     /* any record type: stream start and resync */
+    FIND_HELLO    /* a handshake record holding a ClientHello or ServerHello */
+} find_mode;
+
+static int client_dir(const ta_conn *c)
+{
+    return c->cdir >= 0 ? c->cdir : 0;
+}
+
+/* Is there a plausible record header at the start of |w|?  1 yes, 0 no,
+ * -1 not enough bytes to tell. */
+static int header_at(const ta_cur *w, find_mode mode)
+{
+    ta_cur h = *w;
+    uint8_t type;
+    uint8_t major;
+    uint8_t minor;
+    uint16_t len;
+    uint8_t msg;
+
+    if (ta_cur_len(&h) < (mode == FIND_HELLO ? 6 : 5)) {
+        return -1;
+    }
+    (void)ta_cur_get_u8(&h, &type);
+    (void)ta_cur_get_u8(&h, &major);
+    (void)ta_cur_get_u8(&h, &minor);
+    (void)ta_cur_get_u16(&h, &len);
+    if (major != 3 || minor > 4 || len == 0 || len > MAX_RECORD_LEN) {
+        return 0;
+    }
+    if (mode == FIND_HELLO) {
+        (void)ta_cur_get_u8(&h, &msg);
+        return type == CT_HANDSHAKE && (msg == TA_HS_CLIENT_HELLO || msg == TA_HS_SERVER_HELLO);
+    }
+    return type >= CT_CHANGE_CIPHER_SPEC && type <= CT_HEARTBEAT;
+}
+
+/* An SSL 2.0 record with a 2-byte header holding a CLIENT-HELLO (with an
+ * SSL 2.0 or SSL 3.0+ version, as old clients sent) or a SERVER-HELLO. */
+static int sslv2_at(const ta_cur *w)
+{
+    ta_cur h = *w;
+    uint8_t b0;
+    uint8_t b1;
+    uint8_t msg;
+    uint16_t version;
+
+    if (!ta_cur_get_u8(&h, &b0) || !ta_cur_get_u8(&h, &b1) || !ta_cur_get_u8(&h, &msg)) {
+        return 0;
+    }
+    if ((b0 & 0x80) == 0 || (((b0 & 0x7f) << 8) | b1) < 9) {
+        return 0;
+    }
+    if (msg == 1) {
+        return ta_cur_get_u16(&h, &version) && (version == 0x0002 || (version >> 8) == 3);
+    }
+    if (msg == 4) {
+        return ta_cur_skip(&h, 2) && ta_cur_get_u16(&h, &version) && version == 0x0002;
+    }
+    return 0;
+}
+
+/* Keeps the last bytes of (carry + chunk) so a header split across chunks
+ * is still found. */
+static void keep_carry(ta_dir *d, const ta_cur *chunk)
+{
+    size_t n = ta_cur_len(chunk);
+    ta_cur tail = *chunk;
+    if (n >= sizeof(d->carry)) {
+        (void)ta_cur_skip(&tail, n - sizeof(d->carry));
+        (void)ta_cur_copy(&tail, d->carry, sizeof(d->carry));
+        d->carry_len = sizeof(d->carry);
+        return;
+    }
+    size_t keep = sizeof(d->carry) - n < d->carry_len ? sizeof(d->carry) - n : d->carry_len;
+    memmove(d->carry, d->carry + (d->carry_len - keep), keep);
+    (void)ta_cur_copy(&tail, d->carry + keep, n);
+    d->carry_len = (uint8_t)(keep + n);
+}
+
+/* Switches |d| to reading a record header whose first bytes are
+ * carry[from..]; the rest comes from the stream. */
+static void start_header(ta_dir *d, size_t from, ta_rec_state state)
+{
+    size_t n = d->carry_len - from;
+    memcpy(d->hdr, d->carry + from, n);
+    d->hdr_len = (uint8_t)n;
+    d->carry_len = 0;
+    d->state = state;
+    d->is_tls = true;
+}
+
+/* Looks for a record header in carry + |bytes|; on success the cursor is
+ * left at the rest of the header and the state is switched. */
+static int find_header(ta_dir *d, ta_cur *bytes, find_mode mode)
+{
+    uint8_t win[sizeof(d->carry) + 6];
+    size_t wlen = d->carry_len;
+    ta_cur head = *bytes;
+    size_t take = ta_cur_len(&head) < 6 ? ta_cur_len(&head) : 6;
+
+    memcpy(win, d->carry, d->carry_len);
+    (void)ta_cur_copy(&head, win + wlen, take);
+    wlen += take;
+    for (size_t j = 0; j < d->carry_len; j++) {
+        ta_cur w;
+        ta_cur_init(&w, win + j, wlen - j);
+        if (header_at(&w, mode) == 1) {
+            start_header(d, j, TA_REC_HEADER);
+            return 1;
+        }
+    }
+    size_t n = ta_cur_len(bytes);
+    for (size_t k = 0; k < n; k++) {
+        ta_cur w = *bytes;
+        (void)ta_cur_skip(&w, k);
+        int r = header_at(&w, mode);
+        if (r == 1) {
+            (void)ta_cur_skip(bytes, k);
+            d->carry_len = 0;
+            d->hdr_len = 0;
+            d->state = TA_REC_HEADER;
+            d->is_tls = true;
+            return 1;
+        }
+        if (r < 0) {
+            break;
+        }
+    }
+    return 0;
+}
+
+/* TA_REC_DETECT: decide from the first 7 bytes of the stream. */
+static void detect(ta_conn *c, int dir, ta_cur *bytes)
+{
+    ta_dir *d = &c->dir[dir];
+    uint8_t win[sizeof(d->carry) + 7];
+    ta_cur head = *bytes;
+    size_t take;
+    ta_cur w;
+
+    if (d->carry_len + ta_cur_len(bytes) < 7) {
+        keep_carry(d, bytes);
+        (void)ta_cur_skip(bytes, ta_cur_len(bytes));
+        return;
+    }
+    memcpy(win, d->carry, d->carry_len);
+    take = 7 - d->carry_len;
+    (void)ta_cur_copy(&head, win + d->carry_len, take);
+    ta_cur_init(&w, win, 7);
+    if (sslv2_at(&w)) {
+        start_header(d, 0, TA_REC_SSLV2);
+    } else if (header_at(&w, FIND_ANY) == 1) {
+        start_header(d, 0, TA_REC_HEADER);
+    } else {
+        d->state = TA_REC_SCAN;
+    }
+}
+
+/* TA_REC_SCAN and TA_REC_RESYNC: search for the next record header. */
+static void search(ta_conn *c, int dir, ta_cur *bytes, const ta_tls_limits *lim)
+{
+    ta_dir *d = &c->dir[dir];
+    find_mode mode = d->state == TA_REC_SCAN ? FIND_HELLO : FIND_ANY;
+
+    if (find_header(d, bytes, mode)) {
+        return;
+    }
+    d->scanned += ta_cur_len(bytes);
+    keep_carry(d, bytes);
+    (void)ta_cur_skip(bytes, ta_cur_len(bytes));
+    if (d->scanned > lim->max_scan_bytes) {
+        if (d->is_tls) {
+            ta_conn_warn(c, "no TLS record header found in %llu bytes after lost data from the %s: "
+                         "stopped following that direction",
+                         (unsigned long long)d->scanned,
+                         ta_conn_side(c, dir) == TA_FROM_CLIENT ? "client" : "server");
+        }
+        d->state = TA_REC_OFF;
+    }
+}
+
+static void add_alert(ta_conn *c, int dir, int level, int desc, bool encrypted, uint64_t frame)
+{
+    if (c->num_alerts >= TA_MAX_ALERTS) {
+        c->num_alerts_dropped++;
+        return;
+    }
+    ta_alert *a = &c->alerts[c->num_alerts];
+    memset(a, 0, sizeof(*a));
+    a->frame = frame;
+    a->from = ta_conn_side(c, dir);
+    a->level = level;
+    a->description = desc;
+    a->encrypted = encrypted;
+    ta_conn_event(c, dir, TA_EV_ALERT, (uint32_t)c->num_alerts, frame);
+    c->num_alerts++;
+}
+
+/* RFC 8446 6: struct { AlertLevel level; AlertDescription description; }.
+ * A 2-byte body is always readable (OpenSSL's TLS 1.3 client sends some
+ * alerts in clear after the ServerHello); longer ones after the switch to
+ * encryption are encrypted. */
+static void alert_record(ta_conn *c, int dir, uint64_t frame)
+{
+    ta_dir *d = &c->dir[dir];
+    ta_cur body;
+    bool enc_state = (d->ccs && !c->tls13) || (c->tls13 && c->real_sh);
+
+    ta_buf_view(&d->rec, &body);
+    size_t n = ta_cur_len(&body);
+    if (!d->rec_overflow && (n == 2 || (!enc_state && n > 0 && n % 2 == 0))) {
+        while (ta_cur_len(&body) >= 2) {
+            uint8_t level;
+            uint8_t desc;
+            (void)ta_cur_get_u8(&body, &level);
+            (void)ta_cur_get_u8(&body, &desc);
+            add_alert(c, dir, level, desc, false, frame);
+        }
+    } else if (enc_state || d->rec_overflow) {
+        add_alert(c, dir, -1, -1, true, frame);
+    } else {
+        ta_conn_warn(c, "frame %llu: alert record of %zu bytes is malformed",
+                     (unsigned long long)frame, n);
+    }
+    ta_buf_reset(&d->rec);
+    d->rec_overflow = false;
+}
+
+/* A type-23 record.  In TLS 1.3 the whole handshake after ServerHello is
+ * carried this way; without keys its parts are told apart by order and
+ * size (a Finished is never 19 bytes; an alert always is, unpadded). */
+static void app_record(ta_conn *c, int dir, uint32_t len, uint64_t frame)
+{
+    ta_dir *d = &c->dir[dir];
+    bool handshake = false;
+
+    d->num_app_records++;
+    if (d->first_app_frame == 0) {
+        d->first_app_frame = frame;
+    }
+    d->last_app_len = len;
+    d->last_app_frame = frame;
+    if (c->tls13 && c->real_sh) {
+        bool from_client = dir == client_dir(c);
+        if (d->finished_frame == 0 && (!from_client || len != ALERT_13_LEN)) {
+            d->finished_frame = frame;
+            handshake = true;
+            ta_conn_event(c, dir, TA_EV_ENCRYPTED_HANDSHAKE, len, frame);
+        } else if (!from_client && c->dir[client_dir(c)].finished_frame != 0 &&
+                   len != ALERT_13_LEN) {
+            d->post_fin_data = true;
+        }
+    }
+    if (!handshake && !d->app_event && len != ALERT_13_LEN) {
+        d->app_event = true;
+        ta_conn_event(c, dir, TA_EV_APP_DATA, len, frame);
+    }
+}
+
+static void record_end(ta_conn *c, int dir, uint64_t frame)
+{
+    ta_dir *d = &c->dir[dir];
+
+    switch (d->type) {
+    case CT_CHANGE_CIPHER_SPEC:
+        if (!d->ccs) {
+            d->ccs = true;
+            d->ccs_frame = frame;
+            ta_conn_event(c, dir, TA_EV_CCS, 0, frame);
+        }
+        break;
+    case CT_ALERT:
+        alert_record(c, dir, frame);
+        break;
+    case CT_HANDSHAKE:
+        if (d->ccs && !c->tls13 && d->finished_frame == 0) {
+            d->finished_frame = frame;
+            ta_conn_event(c, dir, TA_EV_ENCRYPTED_HANDSHAKE, d->body_len, frame);
+        }
+        break;
+    case CT_APPLICATION_DATA:
+        app_record(c, dir, d->body_len, frame);
+        break;
+    default:
+        break;
+    }
+    d->state = TA_REC_HEADER;
+}
+
+static void read_header(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame)
+{
+    ta_dir *d = &c->dir[dir];
+    size_t need = sizeof(d->hdr) - d->hdr_len;
+    size_t take = ta_cur_len(bytes) < need ? ta_cur_len(bytes) : need;
+    ta_cur h;
+
+    (void)ta_cur_copy(bytes, d->hdr + d->hdr_len, take);
+    d->hdr_len = (uint8_t)(d->hdr_len + take);
+    if (d->hdr_len < sizeof(d->hdr)) {
+        return;
+    }
+    ta_cur_init(&h, d->hdr, sizeof(d->hdr));
+    if (header_at(&h, FIND_ANY) != 1) {
+        ta_conn_warn(c, "frame %llu: the %s sent bytes that are not a TLS record; "
+                     "looking for the next record header",
+                     (unsigned long long)frame,
+                     ta_conn_side(c, dir) == TA_FROM_CLIENT ? "client" : "server");
+        memcpy(d->carry, d->hdr + 1, sizeof(d->hdr) - 1);
+        d->carry_len = sizeof(d->hdr) - 1;
+        d->hdr_len = 0;
+        d->state = TA_REC_RESYNC;
+        return;
+    }
+    uint16_t len16;
+    (void)ta_cur_get_u8(&h, &d->type);
+    (void)ta_cur_get_u16(&h, &d->version);
+    (void)ta_cur_get_u16(&h, &len16);
+    d->body_len = len16;
+    d->body_left = len16;
+    d->hdr_len = 0;
+    d->num_records++;
+    d->state = TA_REC_BODY;
+}
+
+static bool is_tls13_version(uint16_t v)
+{
+    return v == 0x0304 || (v >> 8) == 0x7f || (v >> 8) == 0x7e || (v >> 8) == 0xfb;
+}
+
+static void on_client_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame)
+{
+    if (c->client_how < TA_CLIENT_BY_SYN) {
+        ta_conn_set_client(c, dir, TA_CLIENT_BY_HELLO);
+    }
+    c->num_client_hellos++;
+    if (c->num_client_hellos > 1) {
+        return;    /* the second ClientHello after a HelloRetryRequest */
+    }
+    ta_status st = ta_tls_parse_client_hello(&c->ch, body);
+    c->ch.frame = frame;
+    if (st != TA_OK) {
+        ta_conn_warn(c, "frame %llu: ClientHello is %s; facts after the fault are missing",
+                     (unsigned long long)frame, ta_status_name(st));
+    }
+}
+
+static void on_server_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame)
+{
+    ta_server_hello sh;
+
+    memset(&sh, 0, sizeof(sh));
+    if (c->client_how < TA_CLIENT_BY_HELLO) {
+        ta_conn_set_client(c, 1 - dir, TA_CLIENT_BY_SERVER_MSG);
+    }
+    c->num_server_hellos++;
+    ta_status st = ta_tls_parse_server_hello(&sh, body);
+    sh.frame = frame;
+    if (st != TA_OK) {
+        ta_conn_warn(c, "frame %llu: ServerHello is %s", (unsigned long long)frame,
+                     ta_status_name(st));
+    }
+    if (sh.hello_retry_request) {
+        if (!c->hrr) {
+            c->hrr = true;
+            c->hrr_frame = frame;
+        }
+        if (!c->have_sh) {
+            c->sh = sh;
+            c->have_sh = true;
+            return;
+        }
+    } else if (!c->real_sh) {
+        ta_server_hello_cleanup(&c->sh);
+        c->sh = sh;
+        c->have_sh = true;
+        c->real_sh = true;
+        c->sh_dir = dir;
+        c->tls13 = is_tls13_version(sh.selected_version);
+        return;
+    }
+    ta_server_hello_cleanup(&sh);
+}
+
+/* Keeps the facts of one DER certificate (at most TA_MAX_CERTS). */
+static void add_cert(ta_conn *c, int dir, const ta_cur *der, uint64_t frame)
+{
+    if (c->num_certs >= TA_MAX_CERTS) {
+        return;
+    }
+    if (c->certs == NULL) {
+        c->certs = calloc(TA_MAX_CERTS, sizeof(*c->certs));
+        if (c->certs == NULL) {
+            return;
+        }
+    }
+    ta_cert *crt = &c->certs[c->num_certs];
+    if (ta_cert_from_der(crt, der) == TA_OK) {
+        crt->frame = frame;
+        crt->from = ta_conn_side(c, dir);
+        c->num_certs++;
+    }
+}
+
+static void on_certificate(ta_conn *c, int dir, ta_cur *body, uint64_t frame)
+{
+    ta_cur ders[TA_MAX_CERTS];
+    size_t num = 0;
+    size_t total = 0;
+
+    ta_status st = ta_tls_parse_certificate_list(ders, TA_MAX_CERTS, &num, &total, body,
+                                                 c->tls13);
+    if (st != TA_OK) {
+        ta_conn_warn(c, "frame %llu: Certificate message is %s", (unsigned long long)frame,
+                     ta_status_name(st));
+    }
+    if (ta_conn_side(c, dir) == TA_FROM_CLIENT) {
+        c->client_cert_frame = frame;
+        c->client_cert_count = total;
+    }
+    c->num_certs_wire += total;
+    for (size_t i = 0; i < num; i++) {
+        add_cert(c, dir, &ders[i], frame);
+    }
+}
+
+static void on_certificate_request(ta_conn *c, ta_cur *body, uint64_t frame)
+{
+    if (c->have_cr) {
+        return;
+    }
+    /* supported_signature_algorithms exists from TLS 1.2 on (RFC 5246 7.4.4). */
+    bool sigalgs = c->have_sh && c->sh.legacy_version >= 0x0303;
+    ta_status st = ta_tls_parse_certificate_request(&c->cr, body, c->tls13, sigalgs);
+    c->cr.frame = frame;
+    c->have_cr = true;
+    if (st != TA_OK) {
+        ta_conn_warn(c, "frame %llu: CertificateRequest is %s", (unsigned long long)frame,
+                     ta_status_name(st));
+    }
+}
+
+/* One whole handshake message of wire direction |dir|. */
+static void on_message(ta_conn *c, int dir, uint8_t type, ta_cur *body, uint64_t frame)
+{
+    ta_conn_event(c, dir, TA_EV_HANDSHAKE, type, frame);
+    switch (type) {
+    case TA_HS_CLIENT_HELLO:
+        on_client_hello(c, dir, body, frame);
+        break;
+    case TA_HS_SERVER_HELLO:
+        on_server_hello(c, dir, body, frame);
+        break;
+    case TA_HS_CERTIFICATE:
+        on_certificate(c, dir, body, frame);
+        break;
+    case TA_HS_CERTIFICATE_REQUEST:
+        on_certificate_request(c, body, frame);
+        break;
+    case TA_HS_SERVER_KEY_EXCHANGE:
+    case TA_HS_SERVER_HELLO_DONE:
+        if (c->client_how < TA_CLIENT_BY_HELLO) {
+            ta_conn_set_client(c, 1 - dir, TA_CLIENT_BY_SERVER_MSG);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* Handshake record bytes: RFC 8446 4 "struct { HandshakeType msg_type;
+ * uint24 length; ... } Handshake".  Messages may span records; one message
+ * at a time is buffered, up to lim->max_handshake_bytes. */
+static void handshake_bytes(ta_conn *c, int dir, ta_cur *src, uint64_t frame,
+                            const ta_tls_limits *lim)
+{
+    ta_dir *d = &c->dir[dir];
+
+    while (ta_cur_len(src) > 0) {
+        size_t n = ta_cur_len(src);
+        if (d->hs_skip > 0) {
+            size_t k = n < d->hs_skip ? n : d->hs_skip;
+            (void)ta_cur_skip(src, k);
+            d->hs_skip -= (uint32_t)k;
+            continue;
+        }
+        if (d->hs.max == 0) {
+            ta_buf_init(&d->hs, lim->max_handshake_bytes + 4);
+        }
+        if (d->hs.len < 4) {
+            size_t k = 4 - d->hs.len < n ? 4 - d->hs.len : n;
+            if (!ta_buf_append_cur(&d->hs, src, k)) {
+                return;
+            }
+            continue;
+        }
+        ta_cur msg;
+        uint8_t type;
+        uint32_t len;
+        ta_buf_view(&d->hs, &msg);
+        (void)ta_cur_get_u8(&msg, &type);
+        (void)ta_cur_get_u24(&msg, &len);
+        if (len > lim->max_handshake_bytes) {
+            if (!d->hs_cap_warned) {
+                d->hs_cap_warned = true;
+                ta_conn_warn(c, "frame %llu: handshake message of %u bytes is larger than the "
+                             "cap of %zu bytes (raise it with --max-handshake-bytes): skipped",
+                             (unsigned long long)frame, len, lim->max_handshake_bytes);
+            }
+            d->hs_skip = len;
+            ta_buf_consume(&d->hs, d->hs.len);
+            continue;
+        }
+        size_t want = 4 + (size_t)len - d->hs.len;
+        size_t k = want < n ? want : n;
+        if (!ta_buf_append_cur(&d->hs, src, k)) {
+            return;
+        }
+        if (k < want) {
+            return;
+        }
+        ta_buf_view(&d->hs, &msg);
+        ta_cur body;
+        (void)ta_cur_skip(&msg, 4);
+        (void)ta_cur_get_bytes(&msg, &body, len);
+        on_message(c, dir, type, &body, frame);
+        ta_buf_consume(&d->hs, d->hs.len);
+    }
+}
+
+static void read_body(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
+                      const ta_tls_limits *lim)
+{
+    ta_dir *d = &c->dir[dir];
+    size_t n = ta_cur_len(bytes);
+    size_t take = n < d->body_left ? n : d->body_left;
+    ta_cur part;
+
+    (void)ta_cur_get_bytes(bytes, &part, take);
+    d->body_left -= (uint32_t)take;
+    if (d->type == CT_HANDSHAKE && !(d->ccs && !c->tls13)) {
+        handshake_bytes(c, dir, &part, frame, lim);
+    } else if (d->type == CT_ALERT) {
+        if (d->rec.max == 0) {
+            ta_buf_init(&d->rec, MAX_ALERT_BODY);
+        }
+        if (!ta_buf_append_cur(&d->rec, &part, take)) {
+            d->rec_overflow = true;
+        }
+    }
+    if (d->body_left == 0) {
+        record_end(c, dir, frame);
+    }
+}
+
+/* SSL 2.0 SERVER-HELLO (draft-hickman-netscape-ssl-00): after the msg
+ * type, session-id-hit, certificate-type, version, then the lengths of the
+ * certificate, cipher specs and connection id, then those fields. */
+static void on_sslv2_server_hello(ta_conn *c, int dir, ta_cur *m, uint64_t frame)
+{
+    uint16_t version;
+    uint16_t cert_len;
+    ta_cur cert;
+
+    if (c->client_how < TA_CLIENT_BY_HELLO) {
+        ta_conn_set_client(c, 1 - dir, TA_CLIENT_BY_SERVER_MSG);
+    }
+    c->num_server_hellos++;
+    if (c->have_sh || !ta_cur_skip(m, 3) || !ta_cur_get_u16(m, &version) ||
+        !ta_cur_get_u16(m, &cert_len) || !ta_cur_skip(m, 4) ||
+        !ta_cur_get_bytes(m, &cert, cert_len)) {
+        return;
+    }
+    c->have_sh = true;
+    c->real_sh = true;
+    c->sh_dir = dir;
+    c->sh.sslv2 = true;
+    c->sh.frame = frame;
+    c->sh.legacy_version = version;
+    if (cert_len > 0) {
+        add_cert(c, dir, &cert, frame);
+    }
+}
+
+/* TA_REC_SSLV2: one SSL 2.0 record with a 2-byte header; after the first
+ * message of a direction everything is encrypted, so the direction stops. */
+static void read_sslv2(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame)
+{
+    ta_dir *d = &c->dir[dir];
+
+    if (d->rec.max == 0) {
+        ta_buf_init(&d->rec, MAX_SSLV2_BODY + 2);
+    }
+    if (d->hdr_len > 0) {
+        /* Bytes found while detecting belong to this record. */
+        ta_cur pre;
+        ta_cur_init(&pre, d->hdr, d->hdr_len);
+        (void)ta_buf_append_cur(&d->rec, &pre, d->hdr_len);
+        d->hdr_len = 0;
+    }
+    ta_cur view;
+    uint16_t h;
+    ta_buf_view(&d->rec, &view);
+    size_t need = 2;
+    if (ta_cur_get_u16(&view, &h)) {
+        need = 2 + (size_t)(h & 0x7fff);
+    }
+    size_t have = d->rec.len;
+    size_t n = ta_cur_len(bytes);
+    size_t take = need > have ? (need - have < n ? need - have : n) : 0;
+    if (!ta_buf_append_cur(&d->rec, bytes, take)) {
+        d->state = TA_REC_OFF;
+        return;
+    }
+    ta_buf_view(&d->rec, &view);
+    if (!ta_cur_get_u16(&view, &h) || ta_cur_len(&view) < (size_t)(h & 0x7fff)) {
+        return;   /* header or body still incomplete */
+    }
+    d->num_records++;
+    uint8_t msg = 0;
+    (void)ta_cur_peek_u8(&view, 0, &msg);
+    if (msg == 1 && d->num_records == 1) {
+        if (c->client_how < TA_CLIENT_BY_SYN) {
+            ta_conn_set_client(c, dir, TA_CLIENT_BY_HELLO);
+        }
+        c->num_client_hellos++;
+        ta_conn_event(c, dir, TA_EV_HANDSHAKE, TA_HS_CLIENT_HELLO, frame);
+        (void)ta_tls_parse_sslv2_client_hello(&c->ch, &view);
+        c->ch.frame = frame;
+    } else if (msg == 4) {
+        ta_conn_event(c, dir, TA_EV_HANDSHAKE, TA_HS_SERVER_HELLO, frame);
+        on_sslv2_server_hello(c, dir, &view, frame);
+    }
+    ta_buf_reset(&d->rec);
+    d->state = TA_REC_OFF;
+}
+
+void ta_tls_data(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame, const ta_tls_limits *lim)
+{
+    ta_dir *d = &c->dir[dir];
+
+    d->bytes += ta_cur_len(bytes);
+    while (ta_cur_len(bytes) > 0) {
+        switch (d->state) {
+        case TA_REC_DETECT:
+            detect(c, dir, bytes);
+            break;
+        case TA_REC_SCAN:
+        case TA_REC_RESYNC:
+            search(c, dir, bytes, lim);
+            break;
+        case TA_REC_HEADER:
+            read_header(c, dir, bytes, frame);
+            break;
+        case TA_REC_BODY:
+            read_body(c, dir, bytes, frame, lim);
+            break;
+        case TA_REC_SSLV2:
+            read_sslv2(c, dir, bytes, frame);
+            break;
+        case TA_REC_OFF:
+        default:
+            return;
+        }
+    }
+}
+
+void ta_tls_gap(ta_conn *c, int dir, uint32_t lost, uint64_t frame)
+{
+    ta_dir *d = &c->dir[dir];
+
+    ta_conn_event(c, dir, TA_EV_GAP, lost, frame);
+    if (d->state == TA_REC_OFF || d->state == TA_REC_DETECT || d->state == TA_REC_SCAN) {
+        d->carry_len = 0;
+        return;
+    }
+    if (!ta_tls_handshake_done(c)) {
+        ta_conn_warn(c, "frame %llu: %u bytes from the %s are missing from the capture; "
+                     "facts in them are lost",
+                     (unsigned long long)frame, lost,
+                     ta_conn_side(c, dir) == TA_FROM_CLIENT ? "client" : "server");
+    }
+    /* A gap inside a record body of known length keeps the framing. */
+    if (d->state == TA_REC_BODY && lost < d->body_left && d->type != CT_HANDSHAKE &&
+        d->type != CT_ALERT) {
+        d->body_left -= lost;
+        return;
+    }
+    ta_buf_reset(&d->hs);
+    ta_buf_reset(&d->rec);
+    d->hs_skip = 0;
+    d->hdr_len = 0;
+    d->carry_len = 0;
+    d->scanned = 0;
+    d->state = TA_REC_RESYNC;
+}
+
+int ta_tls_handshake_done(const ta_conn *c)
+{
+    const ta_dir *cl = &c->dir[client_dir(c)];
+    const ta_dir *sv = &c->dir[1 - client_dir(c)];
+
+    if (c->have_sh && c->sh.sslv2) {
+        return 1;
+    }
+    if (c->tls13 && c->real_sh) {
+        return cl->finished_frame != 0 && sv->post_fin_data;
+    }
+    if (cl->finished_frame != 0 && sv->finished_frame != 0) {
+        return 1;
+    }
+    return cl->num_app_records > 0 && sv->num_app_records > 0 && c->real_sh;
+}
+
+void ta_tls_finish(ta_conn *c)
+{
+    if (!c->tls13 || !c->real_sh || ta_tls_handshake_done(c)) {
+        return;
+    }
+    /* An unpadded TLS 1.3 alert is a 19-byte type-23 record: the last
+     * record a side sent before the connection ended, of that size, is
+     * almost surely the alert that ended the handshake. */
+    for (int dir = 0; dir < 2; dir++) {
+        const ta_dir *d = &c->dir[dir];
+        if (d->last_app_len == ALERT_13_LEN && d->last_app_frame != 0) {
+            size_t before = c->num_alerts;
+            add_alert(c, dir, -1, -1, true, d->last_app_frame);
+            if (c->num_alerts > before) {
+                c->alerts[before].inferred = true;
+            }
+        }
+    }
+}
+
+static bool ends_handshake(const ta_alert *a)
+{
+    /* Fatal alerts end it; so do close_notify and user_canceled whatever
+     * their level, and an alert we cannot read. */
+    return a->encrypted || a->level == 2 || a->description == 0 || a->description == 90;
+}
+
+const char *ta_tls_outcome(const ta_conn *c)
+{
+    if (!c->dir[0].is_tls && !c->dir[1].is_tls) {
+        return "not_tls";
+    }
+    if (ta_tls_handshake_done(c)) {
+        return "completed";
+    }
+    bool hello = c->num_client_hellos > 0 || c->have_sh;
+    for (size_t i = 0; i < c->num_alerts; i++) {
+        /* Without a hello the capture began after the handshake: an
+         * encrypted alert there is a close_notify, not a failure. */
+        if (ends_handshake(&c->alerts[i]) && (hello || !c->alerts[i].encrypted)) {
+            return "alert";
+        }
+    }
+    if (!hello) {
+        return "midstream";
+    }
+    if (c->dir[0].rst || c->dir[1].rst) {
+        return "reset";
+    }
+    if (c->dir[0].fin || c->dir[1].fin) {
+        return "closed";
+    }
+    return "incomplete";
+}

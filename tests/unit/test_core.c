@@ -1,0 +1,345 @@
+/* test_core.c - cursor, capped buffer, escaping, TCP reassembly, flow table. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ta_buf.h"
+#include "ta_cursor.h"
+#include "ta_escape.h"
+#include "ta_flow.h"
+#include "ta_stream.h"
+
+static void test_cursor_getters(void **state)
+{
+    (void)state;
+    static const uint8_t b[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    ta_cur c;
+    uint8_t u8;
+    uint16_t u16;
+    uint32_t u32;
+
+    ta_cur_init(&c, b, sizeof(b));
+    assert_true(ta_cur_get_u8(&c, &u8));
+    assert_int_equal(u8, 1);
+    assert_true(ta_cur_get_u16(&c, &u16));
+    assert_int_equal(u16, 0x0203);
+    assert_true(ta_cur_get_u24(&c, &u32));
+    assert_int_equal(u32, 0x040506);
+    assert_true(ta_cur_get_u32(&c, &u32));
+    assert_int_equal(u32, 0x0708090a);
+    assert_int_equal(ta_cur_len(&c), 0);
+    assert_false(ta_cur_get_u8(&c, &u8));
+}
+
+static void test_cursor_short_leaves_position(void **state)
+{
+    (void)state;
+    static const uint8_t b[] = {0xaa, 0xbb, 0xcc};
+    ta_cur c;
+    uint32_t v;
+
+    ta_cur_init(&c, b, sizeof(b));
+    assert_false(ta_cur_get_u32(&c, &v));
+    assert_int_equal(ta_cur_len(&c), 3);
+    assert_false(ta_cur_skip(&c, 4));
+    assert_int_equal(ta_cur_len(&c), 3);
+    assert_true(ta_cur_get_u16le(&c, (uint16_t *)&v));
+    assert_int_equal((uint16_t)v, 0xbbaa);
+}
+
+static void test_cursor_prefixed(void **state)
+{
+    (void)state;
+    /* u16 length 3, then 3 bytes, then a u8 vector that overruns. */
+    static const uint8_t b[] = {0x00, 0x03, 'a', 'b', 'c', 0x05, 'x'};
+    ta_cur c;
+    ta_cur child;
+
+    ta_cur_init(&c, b, sizeof(b));
+    assert_true(ta_cur_get_u16_prefixed(&c, &child));
+    assert_int_equal(ta_cur_len(&child), 3);
+    assert_memory_equal(ta_cur_data(&child), "abc", 3);
+    assert_false(ta_cur_get_u8_prefixed(&c, &child));
+    assert_int_equal(ta_cur_len(&c), 2);   /* untouched on failure */
+}
+
+static void test_cursor_peek_truncate(void **state)
+{
+    (void)state;
+    static const uint8_t b[] = {1, 2, 3, 4};
+    ta_cur c;
+    uint8_t v;
+    uint16_t w;
+
+    ta_cur_init(&c, b, sizeof(b));
+    assert_true(ta_cur_peek_u8(&c, 3, &v));
+    assert_int_equal(v, 4);
+    assert_false(ta_cur_peek_u8(&c, 4, &v));
+    assert_false(ta_cur_peek_u16(&c, 3, &w));
+    assert_true(ta_cur_truncate(&c, 2));
+    assert_int_equal(ta_cur_len(&c), 2);
+    assert_false(ta_cur_truncate(&c, 3));
+    ta_cur_init(&c, NULL, 10);
+    assert_int_equal(ta_cur_len(&c), 0);
+}
+
+static void test_buf_cap(void **state)
+{
+    (void)state;
+    static const uint8_t b[] = "0123456789";
+    ta_buf buf;
+    ta_cur c;
+
+    ta_buf_init(&buf, 8);
+    ta_cur_init(&c, b, 10);
+    assert_true(ta_buf_append_cur(&buf, &c, 5));
+    assert_false(ta_buf_append_cur(&buf, &c, 4));   /* 9 > cap 8 */
+    assert_int_equal(buf.len, 5);
+    assert_int_equal(ta_cur_len(&c), 5);
+    assert_true(ta_buf_append_cur(&buf, &c, 3));
+    ta_buf_consume(&buf, 2);
+    assert_memory_equal(buf.data, "234567", 6);
+    ta_buf_reset(&buf);
+    ta_buf_reset(NULL);
+}
+
+static void check_escape(const char *in, size_t len, const char *want)
+{
+    char *out = ta_escape((const uint8_t *)in, len);
+    assert_non_null(out);
+    assert_string_equal(out, want);
+    free(out);
+}
+
+static void test_escape(void **state)
+{
+    (void)state;
+    check_escape("api.example.com", 15, "api.example.com");
+    check_escape("a\033[31mb", 7, "a\\x1b[31mb");
+    check_escape("a\0b", 3, "a\\x00b");
+    check_escape("\xff\xfe", 2, "\\xff\\xfe");
+    check_escape("caf\xc3\xa9", 5, "caf\xc3\xa9");
+    check_escape("x\xe2\x80\xaey", 5, "x\\u{202e}y");            /* RIGHT-TO-LEFT OVERRIDE */
+    check_escape("back\\slash", 10, "back\\\\slash");
+    check_escape("\xc0\xaf", 2, "\\xc0\\xaf");                   /* overlong '/' */
+    check_escape("\xed\xa0\x80", 3, "\\xed\\xa0\\x80");          /* surrogate */
+    check_escape("\xc2\x85", 2, "\\u{0085}");                    /* C1 NEL */
+    check_escape("", 0, "");
+}
+
+/* Collects what a stream delivers. */
+typedef struct {
+    uint8_t data[256];
+    size_t len;
+    uint32_t gaps;
+    uint32_t lost;
+    uint64_t last_frame;
+} collector;
+
+static void col_data(void *arg, ta_cur *bytes, uint64_t frame)
+{
+    collector *c = arg;
+    size_t n = ta_cur_len(bytes);
+    assert_true(c->len + n <= sizeof(c->data));
+    assert_true(ta_cur_copy(bytes, c->data + c->len, n));
+    c->len += n;
+    c->last_frame = frame;
+}
+
+static void col_gap(void *arg, uint32_t lost, uint64_t frame)
+{
+    collector *c = arg;
+    (void)frame;
+    c->gaps++;
+    c->lost += lost;
+}
+
+static void seg(ta_stream *s, uint32_t seq, const char *p, uint64_t frame, ta_stream_sink *k)
+{
+    ta_cur c;
+    ta_cur_init(&c, (const uint8_t *)p, strlen(p));
+    ta_stream_segment(s, seq, &c, frame, k);
+}
+
+static void test_stream_in_order_and_ooo(void **state)
+{
+    (void)state;
+    collector col = {0};
+    ta_stream_sink sink = {col_data, col_gap, &col};
+    ta_stream s;
+
+    ta_stream_init(&s, 1024);
+    ta_stream_syn(&s, 999);
+    seg(&s, 1000, "abc", 1, &sink);
+    seg(&s, 1006, "ghi", 2, &sink);      /* ahead of a hole */
+    assert_int_equal(col.len, 3);
+    seg(&s, 1003, "def", 3, &sink);      /* fills it */
+    assert_int_equal(col.len, 9);
+    assert_memory_equal(col.data, "abcdefghi", 9);
+    assert_int_equal(col.last_frame, 3);  /* the frame that completed the data */
+    seg(&s, 1000, "abcdef", 4, &sink);   /* retransmission */
+    assert_int_equal(col.len, 9);
+    assert_int_equal(s.num_retransmissions, 1);
+    seg(&s, 1007, "hijk", 5, &sink);     /* overlap with new bytes at the end */
+    assert_memory_equal(col.data, "abcdefghijk", 11);
+    assert_int_equal(col.gaps, 0);
+    ta_stream_cleanup(&s);
+}
+
+static void test_stream_overlap_conflict(void **state)
+{
+    (void)state;
+    collector col = {0};
+    ta_stream_sink sink = {col_data, col_gap, &col};
+    ta_stream s;
+
+    ta_stream_init(&s, 1024);
+    ta_stream_syn(&s, 0);
+    seg(&s, 1, "a", 1, &sink);
+    seg(&s, 4, "XYZ", 2, &sink);
+    seg(&s, 5, "QZ", 3, &sink);          /* overlaps "YZ" with a different byte */
+    assert_int_equal(s.num_conflicts, 1);
+    seg(&s, 2, "bc", 4, &sink);
+    assert_memory_equal(col.data, "abcXYZ", 6);   /* first copy wins */
+    ta_stream_cleanup(&s);
+}
+
+static void test_stream_wraparound(void **state)
+{
+    (void)state;
+    collector col = {0};
+    ta_stream_sink sink = {col_data, col_gap, &col};
+    ta_stream s;
+
+    ta_stream_init(&s, 1024);
+    ta_stream_syn(&s, 0xfffffffdu);
+    seg(&s, 0x00000001u, "de", 1, &sink);   /* after the wrap, early */
+    seg(&s, 0xfffffffeu, "abc", 2, &sink);  /* 0xfffffffe, 0xffffffff, 0x0 */
+    assert_int_equal(col.len, 5);
+    assert_memory_equal(col.data, "abcde", 5);
+    ta_stream_cleanup(&s);
+}
+
+static void test_stream_gap_by_ack_and_flush(void **state)
+{
+    (void)state;
+    collector col = {0};
+    ta_stream_sink sink = {col_data, col_gap, &col};
+    ta_stream s;
+
+    ta_stream_init(&s, 1024);
+    seg(&s, 100, "ab", 1, &sink);            /* no SYN: mid-stream start */
+    seg(&s, 110, "kl", 2, &sink);            /* 8 bytes missing */
+    assert_int_equal(col.len, 2);
+    ta_stream_peer_ack(&s, 112, 3, &sink);   /* the peer got them: capture loss */
+    assert_int_equal(col.gaps, 1);
+    assert_int_equal(col.lost, 8);
+    assert_memory_equal(col.data, "abkl", 4);
+    seg(&s, 120, "uv", 4, &sink);            /* a later hole, never filled */
+    ta_stream_flush(&s, 5, &sink);
+    assert_int_equal(col.gaps, 2);
+    assert_memory_equal(col.data, "abkluv", 6);
+    ta_stream_cleanup(&s);
+}
+
+static void test_stream_cap(void **state)
+{
+    (void)state;
+    collector col = {0};
+    ta_stream_sink sink = {col_data, col_gap, &col};
+    ta_stream s;
+
+    ta_stream_init(&s, 4);
+    ta_stream_syn(&s, 0);
+    seg(&s, 10, "abc", 1, &sink);
+    seg(&s, 20, "def", 2, &sink);            /* cap: the first hole is given up */
+    assert_int_equal(s.num_cap_hits, 1);
+    assert_int_equal(col.gaps, 1);
+    assert_memory_equal(col.data, "abc", 3);
+    assert_true(s.ooo_bytes <= 4);
+    ta_stream_cleanup(&s);
+}
+
+static ta_conn *mk_conn(uint8_t last_octet, uint16_t sport, ta_packet *p)
+{
+    ta_conn *c = calloc(1, sizeof(*c));
+    memset(p, 0, sizeof(*p));
+    p->family = 4;
+    p->src[0] = 10;
+    p->src[3] = last_octet;
+    p->dst[0] = 10;
+    p->dst[3] = 1;
+    p->sport = sport;
+    p->dport = 443;
+    c->family = 4;
+    memcpy(c->addr[0], p->src, 4);
+    memcpy(c->addr[1], p->dst, 4);
+    c->port[0] = sport;
+    c->port[1] = 443;
+    c->hash = ta_flow_hash(p);
+    return c;
+}
+
+static void test_flow_table(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    ta_flow_table t;
+    ta_conn *conns[N];
+    ta_packet p;
+    int dir = -1;
+
+    assert_true(ta_flow_init(&t));
+    for (int i = 0; i < N; i++) {
+        conns[i] = mk_conn((uint8_t)(i % 250), (uint16_t)(1024 + i), &p);
+        assert_true(ta_flow_insert(&t, conns[i]));
+    }
+    /* Reverse direction finds the same connection. */
+    free(mk_conn(7, 1024 + 7, &p));
+    ta_packet rev = p;
+    memcpy(rev.src, p.dst, 16);
+    memcpy(rev.dst, p.src, 16);
+    rev.sport = p.dport;
+    rev.dport = p.sport;
+    assert_int_equal(ta_flow_hash(&rev), ta_flow_hash(&p));
+    assert_ptr_equal(ta_flow_find(&t, &rev, ta_flow_hash(&rev), &dir), conns[7]);
+    assert_int_equal(dir, 1);
+    for (int i = 0; i < N; i += 2) {
+        ta_flow_remove(&t, conns[i]);
+    }
+    for (int i = 0; i < N; i++) {
+        ta_conn *probe = mk_conn((uint8_t)(i % 250), (uint16_t)(1024 + i), &p);
+        ta_conn *got = ta_flow_find(&t, &p, probe->hash, &dir);
+        assert_ptr_equal(got, i % 2 == 0 ? NULL : conns[i]);
+        free(probe);
+    }
+    assert_int_equal(t.num, N / 2);
+    for (int i = 0; i < N; i++) {
+        free(conns[i]);
+    }
+    ta_flow_cleanup(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cursor_getters),
+        cmocka_unit_test(test_cursor_short_leaves_position),
+        cmocka_unit_test(test_cursor_prefixed),
+        cmocka_unit_test(test_cursor_peek_truncate),
+        cmocka_unit_test(test_buf_cap),
+        cmocka_unit_test(test_escape),
+        cmocka_unit_test(test_stream_in_order_and_ooo),
+        cmocka_unit_test(test_stream_overlap_conflict),
+        cmocka_unit_test(test_stream_wraparound),
+        cmocka_unit_test(test_stream_gap_by_ack_and_flush),
+        cmocka_unit_test(test_stream_cap),
+        cmocka_unit_test(test_flow_table),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -2,12 +2,12 @@
 # every test (installing missing Debian packages first); `make demo` runs the
 # tool on a bundled sample.
 CC      ?= cc
-PKGS    := libpcap libcrypto libssl yaml-0.1 jansson
+PKGS    := libpcap libcrypto libssl yaml-0.1 jansson zlib
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wimplicit-fallthrough -Wvla \
            -Wstrict-prototypes -Wno-format-nonliteral
 CFLAGS  ?= -O2 -g
 HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong
-ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -Werror -Iinclude \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Werror -Iinclude \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
 LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -17,7 +17,7 @@ LIBSRCS := $(filter-out src/main.c,$(SRCS))
 UNITS   := $(sort $(wildcard tests/unit/test_*.c))
 
 # Debian packages every target needs; `make deps` installs the missing ones.
-DEB_BUILD := gcc make pkg-config libpcap-dev libssl-dev libyaml-dev libjansson-dev
+DEB_BUILD := gcc make pkg-config libpcap-dev libssl-dev libyaml-dev libjansson-dev zlib1g-dev
 DEB_TEST  := libcmocka-dev tshark tcpdump openssl python3 clang libclang-rt-14-dev
 
 .PHONY: all deps deps-test demo check unit golden clean

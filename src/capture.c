@@ -2,11 +2,13 @@
 #include "ta_capture.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include <pcap/pcap.h>
+#include <zlib.h>
 
 const char *ta_linktype_name(int linktype)
 {
@@ -27,8 +29,6 @@ static void explain_format(const char *path, const char *pcap_err, char *out, si
     }
     if (got == 0) {
         snprintf(out, n, "the file is empty: nothing was captured into it");
-    } else if (got >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
-        snprintf(out, n, "the file is gzip-compressed: run 'zcat %s | tlsanalyze -'", path);
     } else if (got >= 4 && memcmp(magic, "\x28\xb5\x2f\xfd", 4) == 0) {
         snprintf(out, n, "the file is zstd-compressed: run 'zstdcat %s | tlsanalyze -'", path);
     } else if (strstr(pcap_err, "truncated") != NULL) {
@@ -41,6 +41,55 @@ static void explain_format(const char *path, const char *pcap_err, char *out, si
     } else {
         snprintf(out, n, "%s", pcap_err);
     }
+}
+
+/* fopencookie read/close for a gzip file, so libpcap reads it as a stream
+ * with no temporary file. */
+static ssize_t gz_read(void *cookie, char *buf, size_t n)
+{
+    int got = gzread((gzFile)cookie, buf, n > INT32_MAX ? INT32_MAX : (unsigned)n);
+    return got < 0 ? -1 : got;
+}
+
+static int gz_close(void *cookie)
+{
+    return gzclose((gzFile)cookie) == Z_OK ? 0 : EOF;
+}
+
+static bool is_gzip(const char *path)
+{
+    unsigned char magic[2] = {0};
+    FILE *f = fopen(path, "rb");
+    size_t got = 0;
+    if (f != NULL) {
+        got = fread(magic, 1, sizeof(magic), f);
+        fclose(f);
+    }
+    return got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+}
+
+static pcap_t *open_gzip(const char *path, char *errbuf)
+{
+    static const cookie_io_functions_t io = {gz_read, NULL, NULL, gz_close};
+    gzFile gz = gzopen(path, "rb");
+    FILE *f;
+
+    if (gz == NULL) {
+        snprintf(errbuf, PCAP_ERRBUF_SIZE, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    f = fopencookie(gz, "rb", io);
+    if (f == NULL) {
+        gzclose(gz);
+        snprintf(errbuf, PCAP_ERRBUF_SIZE, "out of memory");
+        return NULL;
+    }
+    /* On failure libpcap leaves |f| open. */
+    pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    if (p == NULL) {
+        fclose(f);
+    }
+    return p;
 }
 
 static pcap_t *open_capture(const char *path, ta_capture_info *info)
@@ -59,6 +108,13 @@ static pcap_t *open_capture(const char *path, ta_capture_info *info)
                      "is a directory: give the capture files inside it");
             return NULL;
         }
+    }
+    if (strcmp(path, "-") != 0 && is_gzip(path)) {
+        p = open_gzip(path, errbuf);
+        if (p == NULL) {
+            snprintf(info->error, sizeof(info->error), "gzip-compressed capture: %s", errbuf);
+        }
+        return p;
     }
     p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
     if (p == NULL) {

@@ -27,7 +27,7 @@ static const char *col(const ta_writer *w, const char *code)
 
 static void dump(ta_writer *w, json_t *j)
 {
-    json_dumpf(j, w->out, JSON_COMPACT);
+    json_dumpf(j, w->out, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
 void ta_writer_begin(ta_writer *w)

@@ -244,6 +244,9 @@ static void alert_record(ta_conn *c, int dir, uint64_t frame)
 
     ta_buf_view(&d->rec, &body);
     size_t n = ta_cur_len(&body);
+    if (n > MAX_ALERT_BODY) {
+        d->rec_overflow = true;
+    }
     if (!d->rec_overflow && (n == 2 || (!enc_state && n > 0 && n % 2 == 0))) {
         while (ta_cur_len(&body) >= 2) {
             uint8_t level;
@@ -258,7 +261,7 @@ static void alert_record(ta_conn *c, int dir, uint64_t frame)
         ta_conn_warn(c, "frame %llu: alert record of %zu bytes is malformed",
                      (unsigned long long)frame, n);
     }
-    ta_buf_reset(&d->rec);
+    ta_buf_consume(&d->rec, d->rec.len);
     d->rec_overflow = false;
 }
 
@@ -278,12 +281,15 @@ static void app_record(ta_conn *c, int dir, uint32_t len, uint64_t frame)
     d->last_app_frame = frame;
     if (c->tls13 && c->real_sh) {
         bool from_client = dir == client_dir(c);
+        uint64_t client_fin = c->dir[client_dir(c)].finished_frame;
         if (d->finished_frame == 0 && (!from_client || len != ALERT_13_LEN)) {
             d->finished_frame = frame;
-            handshake = true;
             ta_conn_event(c, dir, TA_EV_ENCRYPTED_HANDSHAKE, len, frame);
-        } else if (!from_client && c->dir[client_dir(c)].finished_frame != 0 &&
-                   len != ALERT_13_LEN) {
+        }
+        /* The rest of a flight: records in the same frame, and everything
+         * the server sends before the client's Finished. */
+        handshake = frame == d->finished_frame || (!from_client && client_fin == 0);
+        if (!from_client && client_fin != 0 && !handshake && len != ALERT_13_LEN) {
             d->post_fin_data = true;
         }
     }
@@ -293,7 +299,10 @@ static void app_record(ta_conn *c, int dir, uint32_t len, uint64_t frame)
     }
 }
 
-static void record_end(ta_conn *c, int dir, uint64_t frame)
+static void handshake_bytes(ta_conn *c, int dir, ta_cur *src, uint64_t frame,
+                            const ta_tls_limits *lim);
+
+static void record_end(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits *lim)
 {
     ta_dir *d = &c->dir[dir];
 
@@ -309,9 +318,16 @@ static void record_end(ta_conn *c, int dir, uint64_t frame)
         alert_record(c, dir, frame);
         break;
     case CT_HANDSHAKE:
-        if (d->ccs && !c->tls13 && d->finished_frame == 0) {
-            d->finished_frame = frame;
-            ta_conn_event(c, dir, TA_EV_ENCRYPTED_HANDSHAKE, d->body_len, frame);
+        if (d->ccs && !c->tls13) {
+            if (d->finished_frame == 0) {
+                d->finished_frame = frame;
+                ta_conn_event(c, dir, TA_EV_ENCRYPTED_HANDSHAKE, d->body_len, frame);
+            }
+        } else {
+            ta_cur body;
+            ta_buf_view(&d->rec, &body);
+            handshake_bytes(c, dir, &body, frame, lim);
+            ta_buf_consume(&d->rec, d->rec.len);
         }
         break;
     case CT_APPLICATION_DATA:
@@ -511,55 +527,54 @@ static void handshake_bytes(ta_conn *c, int dir, ta_cur *src, uint64_t frame,
 {
     ta_dir *d = &c->dir[dir];
 
-    while (ta_cur_len(src) > 0) {
+    if (d->hs.max == 0) {
+        ta_buf_init(&d->hs, lim->max_handshake_bytes + 4);
+    }
+    for (;;) {
         size_t n = ta_cur_len(src);
+        size_t want = 4;
         if (d->hs_skip > 0) {
             size_t k = n < d->hs_skip ? n : d->hs_skip;
+            if (k == 0) {
+                return;
+            }
             (void)ta_cur_skip(src, k);
             d->hs_skip -= (uint32_t)k;
             continue;
         }
-        if (d->hs.max == 0) {
-            ta_buf_init(&d->hs, lim->max_handshake_bytes + 4);
-        }
-        if (d->hs.len < 4) {
-            size_t k = 4 - d->hs.len < n ? 4 - d->hs.len : n;
-            if (!ta_buf_append_cur(&d->hs, src, k)) {
-                return;
+        if (d->hs.len >= 4) {
+            ta_cur msg;
+            uint8_t type;
+            uint32_t len;
+            ta_buf_view(&d->hs, &msg);
+            (void)ta_cur_get_u8(&msg, &type);
+            (void)ta_cur_get_u24(&msg, &len);
+            if (len > lim->max_handshake_bytes) {
+                if (!d->hs_cap_warned) {
+                    d->hs_cap_warned = true;
+                    ta_conn_warn(c, "frame %llu: handshake message of %u bytes is larger "
+                                 "than the cap of %zu bytes (raise it with "
+                                 "--max-handshake-bytes): skipped",
+                                 (unsigned long long)frame, len, lim->max_handshake_bytes);
+                }
+                d->hs_skip = len;
+                ta_buf_consume(&d->hs, d->hs.len);
+                continue;
             }
-            continue;
-        }
-        ta_cur msg;
-        uint8_t type;
-        uint32_t len;
-        ta_buf_view(&d->hs, &msg);
-        (void)ta_cur_get_u8(&msg, &type);
-        (void)ta_cur_get_u24(&msg, &len);
-        if (len > lim->max_handshake_bytes) {
-            if (!d->hs_cap_warned) {
-                d->hs_cap_warned = true;
-                ta_conn_warn(c, "frame %llu: handshake message of %u bytes is larger than the "
-                             "cap of %zu bytes (raise it with --max-handshake-bytes): skipped",
-                             (unsigned long long)frame, len, lim->max_handshake_bytes);
+            if (ta_cur_len(&msg) == len) {
+                on_message(c, dir, type, &msg, frame);
+                ta_buf_consume(&d->hs, d->hs.len);
+                continue;
             }
-            d->hs_skip = len;
-            ta_buf_consume(&d->hs, d->hs.len);
-            continue;
+            want = 4 + (size_t)len;
         }
-        size_t want = 4 + (size_t)len - d->hs.len;
-        size_t k = want < n ? want : n;
+        if (n == 0) {
+            return;
+        }
+        size_t k = want - d->hs.len < n ? want - d->hs.len : n;
         if (!ta_buf_append_cur(&d->hs, src, k)) {
             return;
         }
-        if (k < want) {
-            return;
-        }
-        ta_buf_view(&d->hs, &msg);
-        ta_cur body;
-        (void)ta_cur_skip(&msg, 4);
-        (void)ta_cur_get_bytes(&msg, &body, len);
-        on_message(c, dir, type, &body, frame);
-        ta_buf_consume(&d->hs, d->hs.len);
     }
 }
 
@@ -573,18 +588,18 @@ static void read_body(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
 
     (void)ta_cur_get_bytes(bytes, &part, take);
     d->body_left -= (uint32_t)take;
-    if (d->type == CT_HANDSHAKE && !(d->ccs && !c->tls13)) {
-        handshake_bytes(c, dir, &part, frame, lim);
-    } else if (d->type == CT_ALERT) {
+    /* Handshake and alert bodies are kept until the record is complete:
+     * a message's frame is the frame that completed its record. */
+    if ((d->type == CT_HANDSHAKE && !(d->ccs && !c->tls13)) || d->type == CT_ALERT) {
         if (d->rec.max == 0) {
-            ta_buf_init(&d->rec, MAX_ALERT_BODY);
+            ta_buf_init(&d->rec, MAX_RECORD_LEN);
         }
         if (!ta_buf_append_cur(&d->rec, &part, take)) {
             d->rec_overflow = true;
         }
     }
     if (d->body_left == 0) {
-        record_end(c, dir, frame);
+        record_end(c, dir, frame, lim);
     }
 }
 

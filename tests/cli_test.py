@@ -1,0 +1,460 @@
+#!/usr/bin/env python3
+"""cli_test.py BINARY - end-to-end tests of the tlsanalyze command line.
+
+Two kinds: bad input (exit status and message) and crafted captures whose
+every frame the test builds itself (tests/lib/pcapgen.py), so each expected
+frame number is known without running another tool.  Every file is written
+in a temporary directory.  Ends with "cli: N passed, N failed".
+"""
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import traceback
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+import pcapgen as pg  # noqa: E402
+
+BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./tlsanalyze")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SAMPLES = os.path.join(ROOT, "samples")
+TMP = tempfile.mkdtemp(prefix="tlsa-cli-")
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def run(*args, stdin=None):
+    p = subprocess.run([BIN, *args], input=stdin, capture_output=True, timeout=120)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def run_json(*args):
+    rc, out, err = run("--format=json", *args)
+    return rc, json.loads(out), err
+
+
+def conns(doc, i=0):
+    return doc["captures"][i]["connections"]
+
+
+def tls_conns(doc, i=0):
+    return [c for c in conns(doc, i) if c["outcome"] != "not_tls"]
+
+
+def tmp(name):
+    return os.path.join(TMP, name)
+
+
+def sample(name):
+    return os.path.join(SAMPLES, name)
+
+
+# ---------------------------------------------------------------- bad input
+
+@test
+def no_arguments_is_usage_error():
+    rc, out, err = run()
+    assert rc == 2 and "no capture given" in err and "usage:" in err
+
+
+@test
+def unknown_format_is_usage_error():
+    rc, _, err = run("--format=xml", sample("tls12-ok.pcap"))
+    assert rc == 2 and "unknown format" in err
+
+
+@test
+def missing_file():
+    rc, _, err = run(tmp("nope.pcap"))
+    assert rc == 2 and "cannot open" in err and "nope.pcap" in err
+
+
+@test
+def empty_file():
+    open(tmp("empty.pcap"), "wb").close()
+    rc, _, err = run(tmp("empty.pcap"))
+    assert rc == 2 and "empty" in err, err
+
+
+@test
+def text_file():
+    with open(tmp("notes.txt"), "w") as f:
+        f.write("this is not a capture\n")
+    rc, _, err = run(tmp("notes.txt"))
+    assert rc == 2 and "not a pcap or pcapng" in err, err
+
+
+@test
+def directory():
+    rc, _, err = run(TMP)
+    assert rc == 2 and "directory" in err, err
+
+
+@test
+def gzip_file_says_how():
+    with open(sample("tls12-ok.pcap"), "rb") as f, gzip.open(tmp("x.pcap.gz"), "wb") as g:
+        g.write(f.read())
+    rc, _, err = run(tmp("x.pcap.gz"))
+    assert rc == 2 and "zcat" in err, err
+
+
+@test
+def file_cut_mid_record_keeps_what_was_read():
+    data = open(sample("tls12-ok.pcap"), "rb").read()
+    with open(tmp("cut.pcap"), "wb") as f:
+        f.write(data[:len(data) * 2 // 3])
+    rc, doc, err = run_json(tmp("cut.pcap"))
+    cap = doc["captures"][0]
+    assert rc in (0, 1) and any("ends in the middle of frame" in w for w in cap["warnings"]), cap
+    assert tls_conns(doc) and tls_conns(doc)[0]["client_hello"] is not None
+
+
+@test
+def small_snaplen_says_capture_again():
+    p = pg.Pcap(snaplen=64)
+    c = pg.Conn(p)
+    c.handshake()
+    c.send(True, pg.record(22, pg.client_hello(sni=b"a.example")))
+    p.write(tmp("snap64.pcap"))
+    rc, doc, err = run_json(tmp("snap64.pcap"))
+    w = " ".join(doc["captures"][0]["warnings"])
+    assert "cut at 64 bytes" in w and "tcpdump -s 0" in w, w
+
+
+@test
+def bad_file_does_not_stop_the_batch():
+    rc, doc, err = run_json(tmp("missing.pcap"), sample("tls12-ok.pcap"))
+    assert rc == 2
+    assert doc["captures"][0]["error"] and doc["captures"][1]["error"] is None
+    assert tls_conns(doc, 1)[0]["outcome"] == "completed"
+
+
+@test
+def bad_filter():
+    rc, _, err = run("-f", "tcp port banana", sample("tls12-ok.pcap"))
+    assert rc == 2 and "bad filter" in err, err
+
+
+@test
+def filter_keeps_wireshark_frame_numbers():
+    _, full, _ = run_json(sample("multi.pcap"))
+    first = tls_conns(full)[-1]
+    port = first["client"].rsplit(":", 1)[1]
+    _, part, _ = run_json("-f", "tcp port " + port, sample("multi.pcap"))
+    got = tls_conns(part)
+    assert len(got) == 1 and got[0]["client_hello"]["frame"] == first["client_hello"]["frame"]
+    assert part["captures"][0]["skipped"]["filtered"] > 0
+
+
+@test
+def stdin_reads_the_same():
+    data = open(sample("tls12-ok.pcap"), "rb").read()
+    p = subprocess.run([BIN, "--format=json", "-"], input=data, capture_output=True, timeout=60)
+    _, ref, _ = run_json(sample("tls12-ok.pcap"))
+    assert json.loads(p.stdout)["captures"][0]["connections"] == conns(ref)
+
+
+@test
+def exit_status_follows_outcome():
+    assert run(sample("tls12-ok.pcap"))[0] == 0
+    assert run(sample("protocol-mismatch.pcap"))[0] == 1
+
+
+@test
+def ndjson_one_object_per_line():
+    rc, out, _ = run("--format=ndjson", sample("multi.pcap"), sample("tls13-ok.pcap"))
+    lines = [json.loads(x) for x in out.splitlines()]
+    kinds = [x["type"] for x in lines]
+    assert kinds.count("capture") == 2 and kinds[-1] == "capture"
+    assert all(x["file"] for x in lines)
+
+
+# ---------------------------------------------------------------- crafted captures
+
+def one_conn(path, **kw):
+    rc, doc, err = run_json(path, **kw)
+    tc = tls_conns(doc)
+    assert len(tc) == 1, tc
+    return rc, tc[0], doc
+
+
+@test
+def hostile_sni_is_escaped():
+    sni = b"evil\x1b[2J\xe2\x80\xae\x00\xff.example"
+    p = pg.Pcap()
+    c = pg.Conn(p)
+    c.handshake()
+    c.send(True, pg.record(22, pg.client_hello(sni=sni)))
+    p.write(tmp("evil.pcap"))
+    rc, out, err = run("--no-color", tmp("evil.pcap"))
+    assert "\x1b" not in out and "\u202e" not in out and "\x00" not in out, repr(out)
+    assert "evil\\x1b[2J\\u{202e}\\x00\\xff.example" in out, out
+    _, conn, _ = one_conn(tmp("evil.pcap"))
+    assert conn["client_hello"]["sni"] == "evil\\x1b[2J\\u{202e}\\x00\\xff.example"
+
+
+@test
+def client_hello_in_one_byte_segments():
+    p = pg.Pcap()
+    c = pg.Conn(p)
+    c.handshake()
+    rec = pg.record(22, pg.client_hello(sni=b"tiny.example"))
+    last = 0
+    for i in range(len(rec)):
+        last = c.send(True, rec[i:i + 1])
+    p.write(tmp("tiny.pcap"))
+    _, conn, _ = one_conn(tmp("tiny.pcap"))
+    assert conn["client_hello"]["frame"] == last and conn["client_hello"]["sni"] == "tiny.example"
+    assert conn["client_from"] == "syn"
+
+
+@test
+def message_across_records_and_records_in_one_segment():
+    p = pg.Pcap()
+    c = pg.Conn(p)
+    c.handshake()
+    c.send(True, pg.record(22, pg.client_hello(sni=b"x.example")))
+    sh = pg.server_hello(suite=0xc02f)
+    # ServerHello split over two records; an alert record in the same segment.
+    n = c.send(False, pg.record(22, sh[:10]) + pg.record(22, sh[10:]) + pg.alert(2, 40))
+    p.write(tmp("split.pcap"))
+    rc, conn, _ = one_conn(tmp("split.pcap"))
+    assert conn["server_hello"]["frame"] == n
+    assert conn["server_hello"]["cipher_suite"] == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+    assert conn["alerts"] == [{"frame": n, "from": "server", "level": "fatal",
+                               "description": "handshake_failure", "code": 40,
+                               "encrypted": False}]
+    assert conn["outcome"] == "alert" and rc == 1
+
+
+@test
+def out_of_order_retransmission_and_duplicates():
+    p = pg.Pcap()
+    c = pg.Conn(p)
+    c.handshake()
+    ch = pg.record(22, pg.client_hello(sni=b"ooo.example"))
+    first = c.send(True, ch)
+    dup = c.frame_bytes(True, ch, seq=c.cseq - len(ch))
+    p.add(dup, dt=0.000001)                                 # exact copy (tcpdump -i any)
+    p.add(dup, dt=0.5)                                      # retransmission, much later
+    sh = pg.record(22, pg.server_hello())
+    a, b = sh[:20], sh[20:]
+    base = c.sseq
+    c.send(False, b, seq=base + 20)                         # second half first
+    done = c.send(False, a, seq=base)                       # then the first half
+    c.sseq += len(sh)
+    p.write(tmp("ooo.pcap"))
+    _, conn, doc = one_conn(tmp("ooo.pcap"))
+    assert conn["client_hello"]["frame"] == first and conn["client_hello"]["count"] == 1
+    assert conn["server_hello"]["frame"] == done
+    assert doc["captures"][0]["duplicates"] == 1
+
+
+@test
+def mid_connection_capture_finds_the_client_by_its_hello():
+    p = pg.Pcap()
+    c = pg.Conn(p, cport=50000, sport=443)
+    # No SYN: the capture starts with the server's ACK, then the ClientHello.
+    c.send(False, b"", pg.ACK)
+    n = c.send(True, pg.record(22, pg.client_hello(sni=b"mid.example")))
+    c.send(False, pg.record(22, pg.server_hello()))
+    p.write(tmp("mid.pcap"))
+    _, conn, _ = one_conn(tmp("mid.pcap"))
+    assert conn["client"] == "10.0.0.1:50000" and conn["client_from"] == "client_hello"
+    assert conn["client_hello"]["frame"] == n and conn["first_frame"] == 1
+
+
+@test
+def server_message_names_the_client_when_hello_is_missing():
+    p = pg.Pcap()
+    c = pg.Conn(p, cport=50001, sport=8443)
+    c.send(False, pg.record(22, pg.server_hello()) + pg.alert(2, 40))
+    p.write(tmp("sh-only.pcap"))
+    _, conn, _ = one_conn(tmp("sh-only.pcap"))
+    assert conn["client"] == "10.0.0.1:50001" and conn["client_from"] == "server_message"
+    assert conn["client_hello"] is None and conn["alerts"][0]["from"] == "server"
+
+
+@test
+def same_four_tuple_reused_after_close():
+    p = pg.Pcap()
+    for isn in (1000, 90000):
+        c = pg.Conn(p, cisn=isn)
+        c.handshake()
+        c.send(True, pg.record(22, pg.client_hello(sni=b"reuse.example")))
+        c.send(False, pg.alert(2, 70))
+        c.close()
+    p.write(tmp("reuse.pcap"))
+    _, doc, _ = run_json(tmp("reuse.pcap"))
+    tc = tls_conns(doc)
+    assert len(tc) == 2 and tc[0]["id"] != tc[1]["id"], tc
+    assert [x["alerts"][0]["description"] for x in tc] == ["protocol_version"] * 2
+
+
+@test
+def sequence_wraparound():
+    p = pg.Pcap()
+    c = pg.Conn(p, cisn=0xffffff00)
+    c.handshake()
+    rec = pg.record(22, pg.client_hello(sni=b"wrap.example"))
+    c.send(True, rec[:200])
+    n = c.send(True, rec[200:])
+    p.write(tmp("wrap.pcap"))
+    _, conn, _ = one_conn(tmp("wrap.pcap"))
+    assert conn["client_hello"]["frame"] == n and conn["client_hello"]["sni"] == "wrap.example"
+
+
+@test
+def tls_after_a_plaintext_prefix_is_found_by_content():
+    p = pg.Pcap()
+    c = pg.Conn(p, sport=6667)
+    c.handshake()
+    c.send(True, b"STARTTLS\r\n")
+    c.send(False, b":server 670 you :STARTTLS successful\r\n")
+    n = c.send(True, pg.record(22, pg.client_hello(sni=b"irc.example")))
+    p.write(tmp("starttls.pcap"))
+    _, conn, _ = one_conn(tmp("starttls.pcap"))
+    assert conn["client_hello"]["frame"] == n and conn["server"] == "10.0.0.2:6667"
+
+
+@test
+def lost_segment_is_reported_and_stream_resyncs():
+    p = pg.Pcap()
+    c = pg.Conn(p)
+    c.handshake()
+    c.send(True, pg.record(22, pg.client_hello(sni=b"gap.example")))
+    c.send(False, pg.record(22, pg.server_hello()))
+    c.sseq += 700                                     # 700 bytes never captured
+    n = c.send(False, pg.alert(2, 80))
+    c.send(True, b"", pg.ACK)
+    p.write(tmp("gap.pcap"))
+    _, conn, _ = one_conn(tmp("gap.pcap"))
+    assert any("missing from the capture" in w for w in conn["warnings"]), conn["warnings"]
+    assert conn["alerts"][0]["frame"] == n and conn["alerts"][0]["description"] == "internal_error"
+
+
+@test
+def hello_retry_request():
+    p = pg.Pcap()
+    c = pg.Conn(p)
+    c.handshake()
+    c.send(True, pg.record(22, pg.client_hello(sni=b"hrr.example", versions=[0x0304])))
+    hrr = c.send(False, pg.record(22, pg.server_hello(0x1301, 0x0303, 0x0304, pg.HRR_RANDOM)))
+    c.send(True, pg.record(20, b"\x01") + pg.record(22, pg.client_hello(sni=b"hrr.example",
+                                                                         versions=[0x0304])))
+    sh = c.send(False, pg.record(22, pg.server_hello(0x1301, 0x0303, 0x0304)))
+    p.write(tmp("hrr.pcap"))
+    _, conn, _ = one_conn(tmp("hrr.pcap"))
+    s = conn["server_hello"]
+    assert s["hello_retry_request"] and s["hello_retry_request_frame"] == hrr
+    assert s["frame"] == sh and s["version"] == "TLS 1.3" and conn["client_hello"]["count"] == 2
+
+
+@test
+def tls13_encrypted_alert_recognised_by_size():
+    p = pg.Pcap()
+    c = pg.Conn(p)
+    c.handshake()
+    c.send(True, pg.record(22, pg.client_hello(sni=b"a13.example", versions=[0x0304])))
+    c.send(False, pg.record(22, pg.server_hello(0x1301, 0x0303, 0x0304)) +
+           pg.record(20, b"\x01") + pg.record(23, bytes(900)))
+    n = c.send(True, pg.record(23, bytes(19)))
+    c.close()
+    p.write(tmp("a13.pcap"))
+    rc, conn, _ = one_conn(tmp("a13.pcap"))
+    al = conn["alerts"]
+    assert conn["outcome"] == "alert" and rc == 1
+    assert al[0]["frame"] == n and al[0]["from"] == "client" and al[0]["encrypted"]
+
+
+@test
+def tls12_alert_after_change_cipher_spec_is_encrypted():
+    p = pg.Pcap()
+    c = pg.Conn(p)
+    c.handshake()
+    c.send(True, pg.record(22, pg.client_hello(sni=b"e.example")))
+    c.send(False, pg.record(22, pg.server_hello()))
+    c.send(True, pg.record(20, b"\x01") + pg.record(22, bytes(40)))
+    n = c.send(False, pg.record(21, bytes(26)))
+    c.close(from_client=False)
+    p.write(tmp("enc12.pcap"))
+    _, conn, _ = one_conn(tmp("enc12.pcap"))
+    assert conn["alerts"] == [{"frame": n, "from": "server", "level": None, "description": None,
+                               "code": None, "encrypted": True}]
+    assert conn["outcome"] == "alert"
+
+
+@test
+def ipv6_with_vlan():
+    p = pg.Pcap()
+    c = pg.Conn(p, cip=[0x20, 1, 0xd, 0xb8] + [0] * 11 + [1],
+                sip=[0x20, 1, 0xd, 0xb8] + [0] * 11 + [2], v6=True, vlan=42)
+    c.handshake()
+    c.send(True, pg.record(22, pg.client_hello(sni=b"v6.example")))
+    p.write(tmp("v6.pcap"))
+    _, conn, _ = one_conn(tmp("v6.pcap"))
+    assert conn["client"] == "[2001:db8::1]:40000" and conn["server"] == "[2001:db8::2]:443"
+
+
+@test
+def plain_http_is_not_tls_and_says_where_tcp_went():
+    p = pg.Pcap()
+    c = pg.Conn(p, sport=80)
+    c.handshake()
+    c.send(True, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    c.send(False, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+    c.close()
+    p.write(tmp("http.pcap"))
+    rc, doc, err = run_json(tmp("http.pcap"))
+    assert rc == 0 and conns(doc)[0]["outcome"] == "not_tls"
+    assert any("no TLS found" in w and "80 (1)" in w for w in doc["captures"][0]["warnings"])
+
+
+@test
+def completed_tls12_and_reset():
+    p = pg.Pcap()
+    c = pg.Conn(p)
+    c.handshake()
+    c.send(True, pg.record(22, pg.client_hello(sni=b"ok.example")))
+    c.send(False, pg.record(22, pg.server_hello()))
+    c.send(True, pg.record(20, b"\x01") + pg.record(22, bytes(40)))
+    c.send(False, pg.record(20, b"\x01") + pg.record(22, bytes(40)))
+    c.send(True, pg.record(23, bytes(100)))
+    c.close()
+    d = pg.Conn(p, cport=40001)
+    d.handshake()
+    d.send(True, pg.record(22, pg.client_hello(sni=b"rst.example")))
+    d.close(from_client=False, rst=True)
+    p.write(tmp("two.pcap"))
+    rc, doc, _ = run_json(tmp("two.pcap"))
+    assert [x["outcome"] for x in tls_conns(doc)] == ["completed", "reset"]
+    assert rc == 1
+
+
+def main():
+    passed = failed = 0
+    try:
+        for t in TESTS:
+            try:
+                t()
+                passed += 1
+                print("ok   " + t.__name__)
+            except Exception:
+                failed += 1
+                print("FAIL " + t.__name__)
+                traceback.print_exc(limit=3, file=sys.stdout)
+    finally:
+        shutil.rmtree(TMP, ignore_errors=True)
+    print("cli: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+#!/bin/sh
+# run-all.sh - runs every test suite and ends with one summary line
+# "N passed, N failed".  Called by `make check` after the builds.
+#   unit:    cmocka tests, built with ASan+UBSan (build/san) and optimised (build/rel)
+#   cli:     exit status and messages of the command line (sanitizer build)
+#   golden:  per-connection facts vs tshark: samples/ and ../shared/corpus (if present)
+#   memory:  peak RSS of the same traffic 1x vs 50x
+cd "$(dirname "$0")/.." || exit 2
+pass=0
+fail=0
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT INT TERM
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+add() { # add PASSED FAILED
+    pass=$((pass + $1)); fail=$((fail + $2))
+}
+
+for t in build/san/tests/* build/rel/tests/*; do
+    [ -x "$t" ] || continue
+    "$t" >"$log/out" 2>&1
+    rc=$?
+    p=$(sed -n 's/.*\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log/out" | tail -n 1)
+    f=$(sed -n 's/.*\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log/out" | tail -n 1)
+    p=${p:-0}; f=${f:-0}
+    if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # crashed or leaked
+    if [ "$f" -ne 0 ]; then cat "$log/out"; fi
+    echo "unit $t: $p passed, $f failed"
+    add "$p" "$f"
+done
+
+suite() { # suite NAME COMMAND...
+    name=$1; shift
+    "$@" >"$log/out" 2>&1
+    rc=$?
+    line=$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' "$log/out" | tail -n 1)
+    cat "$log/out"
+    if [ -z "$line" ]; then
+        echo "$name: no summary (exit $rc): counted as 1 failed"
+        add 0 1
+        return
+    fi
+    p=$(echo "$line" | sed 's/^[a-z-]*: \([0-9]*\) passed.*/\1/')
+    f=$(echo "$line" | sed 's/.* \([0-9]*\) failed.*/\1/')
+    if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    add "$p" "$f"
+}
+
+suite cli python3 tests/cli_test.py build/san/tlsanalyze
+suite golden env TLSANALYZE=build/san/tlsanalyze python3 tests/golden/compare.py -j 2
+suite memory python3 tests/memory_test.py ./tlsanalyze
+
+echo
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

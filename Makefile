@@ -53,7 +53,7 @@ deps-test:
 
 demo: deps
 	@$(MAKE) --no-print-directory tlsanalyze
-	./tlsanalyze samples/tls12-no-sni.pcap || true
+	./tlsanalyze samples/no-sni.pcap || true
 
 unit: $(UNITS:tests/unit/%.c=build/san/tests/%) $(UNITS:tests/unit/%.c=build/rel/tests/%)
 

@@ -43,7 +43,7 @@ typedef struct {
     ta_rec_state state;
     uint8_t hdr[5];            /* record header being read */
     uint8_t hdr_len;
-    uint8_t carry[5];          /* last bytes of the previous chunk while searching */
+    uint8_t carry[8];          /* bytes held back while detecting or searching */
     uint8_t carry_len;
     uint64_t scanned;          /* bytes searched for a record header */
     uint8_t type;              /* current record's content type */

@@ -6,6 +6,7 @@
 
 struct ta_seg {
     ta_seg *next;
+    uint64_t frame;          /* the frame that carried it */
     uint32_t seq;
     uint32_t len;
     uint8_t data[];
@@ -62,8 +63,10 @@ static void count_conflicts(ta_stream *s, uint32_t seq, const ta_cur *p)
     }
 }
 
-/* Delivers buffered segments that are now in order (trimming overlaps). */
-static void drain(ta_stream *s, uint64_t frame, const ta_stream_sink *sink)
+/* Delivers buffered segments that are now in order (trimming overlaps).
+ * After a hole was filled the filling |frame| completed them; after a hole
+ * was given up (|own_frames|) each was complete in the frame that carried it. */
+static void drain(ta_stream *s, uint64_t frame, bool own_frames, const ta_stream_sink *sink)
 {
     while (s->ooo != NULL && seq_diff(s->ooo->seq, s->next_seq) <= 0) {
         ta_seg *g = s->ooo;
@@ -73,7 +76,7 @@ static void drain(ta_stream *s, uint64_t frame, const ta_stream_sink *sink)
         if ((uint32_t)skip < g->len) {
             ta_cur c;
             ta_cur_init(&c, g->data + skip, g->len - (uint32_t)skip);
-            deliver(s, &c, frame, sink);
+            deliver(s, &c, own_frames ? g->frame : frame, sink);
         }
         free(g);
     }
@@ -86,15 +89,16 @@ static void skip_hole(ta_stream *s, uint64_t frame, const ta_stream_sink *sink)
         return;
     }
     uint32_t lost = (uint32_t)seq_diff(s->ooo->seq, s->next_seq);
+    (void)frame;
     s->num_gaps++;
     s->lost_bytes += lost;
     s->next_seq = s->ooo->seq;
-    sink->gap(sink->arg, lost, frame);
-    drain(s, frame, sink);
+    sink->gap(sink->arg, lost, s->ooo->frame);
+    drain(s, 0, true, sink);
 }
 
 /* Inserts a copy of the segment into the sorted out-of-order list. */
-static void buffer_segment(ta_stream *s, uint32_t seq, const ta_cur *p)
+static void buffer_segment(ta_stream *s, uint32_t seq, const ta_cur *p, uint64_t frame)
 {
     size_t len = ta_cur_len(p);
     ta_seg **at = &s->ooo;
@@ -114,6 +118,7 @@ static void buffer_segment(ta_stream *s, uint32_t seq, const ta_cur *p)
         return;
     }
     g->seq = seq;
+    g->frame = frame;
     g->len = (uint32_t)len;
     (void)ta_cur_copy(&copy, g->data, len);
     g->next = *at;
@@ -145,7 +150,7 @@ void ta_stream_segment(ta_stream *s, uint32_t seq, ta_cur *payload, uint64_t fra
     }
     if (d == 0) {
         deliver(s, payload, frame, sink);
-        drain(s, frame, sink);
+        drain(s, frame, false, sink);
         return;
     }
     /* Ahead of a hole. If the peer already acknowledged these bytes, the
@@ -162,7 +167,7 @@ void ta_stream_segment(ta_stream *s, uint32_t seq, ta_cur *payload, uint64_t fra
             return;
         }
     }
-    buffer_segment(s, seq, payload);
+    buffer_segment(s, seq, payload, frame);
     if (s->have_peer_ack && seq_diff(s->peer_ack, seq) >= 0) {
         skip_hole(s, frame, sink);
     }

@@ -42,6 +42,14 @@ static int client_dir(const ta_conn *c)
     return c->cdir >= 0 ? c->cdir : 0;
 }
 
+/* TLS <= 1.2 encrypts a side's handshake after its ChangeCipherSpec; a
+ * TLS 1.3 middlebox-compatibility CCS (RFC 8446 D.4) changes nothing, and
+ * before the ServerHello the version is not known yet (HelloRetryRequest). */
+static bool hs_encrypted(const ta_conn *c, const ta_dir *d)
+{
+    return d->ccs && c->real_sh && !c->tls13;
+}
+
 /* Is there a plausible record header at the start of |w|?  1 yes, 0 no,
  * -1 not enough bytes to tell. */
 static int header_at(const ta_cur *w, find_mode mode)
@@ -95,19 +103,21 @@ static int sslv2_at(const ta_cur *w)
     return 0;
 }
 
-/* Keeps the last bytes of (carry + chunk) so a header split across chunks
- * is still found. */
+#define SEARCH_CARRY 5   /* a header split across chunks: its first 5 bytes at most */
+
+/* Keeps the last SEARCH_CARRY bytes of (carry + chunk) so a header split
+ * across chunks is still found. */
 static void keep_carry(ta_dir *d, const ta_cur *chunk)
 {
     size_t n = ta_cur_len(chunk);
     ta_cur tail = *chunk;
-    if (n >= sizeof(d->carry)) {
-        (void)ta_cur_skip(&tail, n - sizeof(d->carry));
-        (void)ta_cur_copy(&tail, d->carry, sizeof(d->carry));
-        d->carry_len = sizeof(d->carry);
+    if (n >= SEARCH_CARRY) {
+        (void)ta_cur_skip(&tail, n - SEARCH_CARRY);
+        (void)ta_cur_copy(&tail, d->carry, SEARCH_CARRY);
+        d->carry_len = SEARCH_CARRY;
         return;
     }
-    size_t keep = sizeof(d->carry) - n < d->carry_len ? sizeof(d->carry) - n : d->carry_len;
+    size_t keep = SEARCH_CARRY - n < d->carry_len ? SEARCH_CARRY - n : d->carry_len;
     memmove(d->carry, d->carry + (d->carry_len - keep), keep);
     (void)ta_cur_copy(&tail, d->carry + keep, n);
     d->carry_len = (uint8_t)(keep + n);
@@ -165,30 +175,52 @@ static int find_header(ta_dir *d, ta_cur *bytes, find_mode mode)
     return 0;
 }
 
-/* TA_REC_DETECT: decide from the first 7 bytes of the stream. */
-static void detect(ta_conn *c, int dir, ta_cur *bytes)
+static void feed(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame, const ta_tls_limits *lim);
+
+#define DETECT_LEN 7   /* an SSL 2.0 SERVER-HELLO needs 7 bytes to be told apart */
+
+/* TA_REC_DETECT: decide from the first DETECT_LEN bytes of the stream. */
+static void detect(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
+                   const ta_tls_limits *lim)
 {
     ta_dir *d = &c->dir[dir];
-    uint8_t win[sizeof(d->carry) + 7];
+    uint8_t win[DETECT_LEN];
     ta_cur head = *bytes;
-    size_t take;
     ta_cur w;
 
-    if (d->carry_len + ta_cur_len(bytes) < 7) {
-        keep_carry(d, bytes);
-        (void)ta_cur_skip(bytes, ta_cur_len(bytes));
+    if (d->carry_len + ta_cur_len(bytes) < DETECT_LEN) {
+        size_t n = ta_cur_len(bytes);
+        (void)ta_cur_copy(bytes, d->carry + d->carry_len, n);
+        d->carry_len = (uint8_t)(d->carry_len + n);
         return;
     }
     memcpy(win, d->carry, d->carry_len);
-    take = 7 - d->carry_len;
-    (void)ta_cur_copy(&head, win + d->carry_len, take);
-    ta_cur_init(&w, win, 7);
+    (void)ta_cur_copy(&head, win + d->carry_len, DETECT_LEN - d->carry_len);
+    ta_cur_init(&w, win, DETECT_LEN);
     if (sslv2_at(&w)) {
-        start_header(d, 0, TA_REC_SSLV2);
+        d->state = TA_REC_SSLV2;
     } else if (header_at(&w, FIND_ANY) == 1) {
-        start_header(d, 0, TA_REC_HEADER);
+        d->state = TA_REC_HEADER;
     } else {
+        /* No header at offset 0; search from offset 1 on. */
         d->state = TA_REC_SCAN;
+        if (d->carry_len > SEARCH_CARRY) {
+            memmove(d->carry, d->carry + (d->carry_len - SEARCH_CARRY), SEARCH_CARRY);
+            d->carry_len = SEARCH_CARRY;
+        }
+        return;
+    }
+    d->is_tls = true;
+    d->hdr_len = 0;
+    if (d->carry_len > 0) {
+        /* The held-back bytes are the start of the stream: feed them first. */
+        uint8_t held[sizeof(d->carry)];
+        ta_cur h;
+        size_t n = d->carry_len;
+        memcpy(held, d->carry, n);
+        d->carry_len = 0;
+        ta_cur_init(&h, held, n);
+        feed(c, dir, &h, frame, lim);
     }
 }
 
@@ -232,6 +264,27 @@ static void add_alert(ta_conn *c, int dir, int level, int desc, bool encrypted, 
     c->num_alerts++;
 }
 
+/* Several alerts in one record are rare; encrypted bytes after a capture
+ * began mid-stream are common.  Only short bodies whose every level is
+ * warning (1) or fatal (2) are taken as clear alerts. */
+static bool clear_alerts(const ta_cur *body)
+{
+    ta_cur b = *body;
+    size_t n = ta_cur_len(&b);
+    uint8_t level;
+    uint8_t desc;
+
+    if (n == 0 || n % 2 != 0 || n > 8) {
+        return false;
+    }
+    while (ta_cur_get_u8(&b, &level) && ta_cur_get_u8(&b, &desc)) {
+        if (level != 1 && level != 2) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* RFC 8446 6: struct { AlertLevel level; AlertDescription description; }.
  * A 2-byte body is always readable (OpenSSL's TLS 1.3 client sends some
  * alerts in clear after the ServerHello); longer ones after the switch to
@@ -240,14 +293,14 @@ static void alert_record(ta_conn *c, int dir, uint64_t frame)
 {
     ta_dir *d = &c->dir[dir];
     ta_cur body;
-    bool enc_state = (d->ccs && !c->tls13) || (c->tls13 && c->real_sh);
+    bool enc_state = hs_encrypted(c, d) || (c->tls13 && c->real_sh);
 
     ta_buf_view(&d->rec, &body);
     size_t n = ta_cur_len(&body);
     if (n > MAX_ALERT_BODY) {
         d->rec_overflow = true;
     }
-    if (!d->rec_overflow && (n == 2 || (!enc_state && n > 0 && n % 2 == 0))) {
+    if (!d->rec_overflow && (n == 2 || (!enc_state && clear_alerts(&body)))) {
         while (ta_cur_len(&body) >= 2) {
             uint8_t level;
             uint8_t desc;
@@ -255,11 +308,8 @@ static void alert_record(ta_conn *c, int dir, uint64_t frame)
             (void)ta_cur_get_u8(&body, &desc);
             add_alert(c, dir, level, desc, false, frame);
         }
-    } else if (enc_state || d->rec_overflow) {
-        add_alert(c, dir, -1, -1, true, frame);
     } else {
-        ta_conn_warn(c, "frame %llu: alert record of %zu bytes is malformed",
-                     (unsigned long long)frame, n);
+        add_alert(c, dir, -1, -1, true, frame);
     }
     ta_buf_consume(&d->rec, d->rec.len);
     d->rec_overflow = false;
@@ -318,7 +368,7 @@ static void record_end(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits 
         alert_record(c, dir, frame);
         break;
     case CT_HANDSHAKE:
-        if (d->ccs && !c->tls13) {
+        if (hs_encrypted(c, d)) {
             if (d->finished_frame == 0) {
                 d->finished_frame = frame;
                 ta_conn_event(c, dir, TA_EV_ENCRYPTED_HANDSHAKE, d->body_len, frame);
@@ -427,7 +477,9 @@ static void on_server_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame)
         c->have_sh = true;
         c->real_sh = true;
         c->sh_dir = dir;
-        c->tls13 = is_tls13_version(sh.selected_version);
+        /* Drafts before 22 carried the version in the legacy field. */
+        c->tls13 = is_tls13_version(sh.selected_version != 0 ? sh.selected_version
+                                                             : sh.legacy_version);
         return;
     }
     ta_server_hello_cleanup(&sh);
@@ -590,7 +642,7 @@ static void read_body(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
     d->body_left -= (uint32_t)take;
     /* Handshake and alert bodies are kept until the record is complete:
      * a message's frame is the frame that completed its record. */
-    if ((d->type == CT_HANDSHAKE && !(d->ccs && !c->tls13)) || d->type == CT_ALERT) {
+    if ((d->type == CT_HANDSHAKE && !hs_encrypted(c, d)) || d->type == CT_ALERT) {
         if (d->rec.max == 0) {
             ta_buf_init(&d->rec, MAX_RECORD_LEN);
         }
@@ -685,15 +737,15 @@ static void read_sslv2(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame)
     d->state = TA_REC_OFF;
 }
 
-void ta_tls_data(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame, const ta_tls_limits *lim)
+/* Runs the record state machine over |bytes| until they are used up. */
+static void feed(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame, const ta_tls_limits *lim)
 {
     ta_dir *d = &c->dir[dir];
 
-    d->bytes += ta_cur_len(bytes);
     while (ta_cur_len(bytes) > 0) {
         switch (d->state) {
         case TA_REC_DETECT:
-            detect(c, dir, bytes);
+            detect(c, dir, bytes, frame, lim);
             break;
         case TA_REC_SCAN:
         case TA_REC_RESYNC:
@@ -713,6 +765,12 @@ void ta_tls_data(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame, const ta_tl
             return;
         }
     }
+}
+
+void ta_tls_data(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame, const ta_tls_limits *lim)
+{
+    c->dir[dir].bytes += ta_cur_len(bytes);
+    feed(c, dir, bytes, frame, lim);
 }
 
 void ta_tls_gap(ta_conn *c, int dir, uint32_t lost, uint64_t frame)

@@ -26,6 +26,9 @@ static int cur_take(ta_cur *c, const uint8_t **out, size_t n)
         return 0;
     }
     *out = c->data;
+    if (n == 0) {
+        return 1;    /* data may be NULL: no pointer arithmetic on it */
+    }
     c->data += n;
     c->len -= n;
     return 1;

@@ -100,7 +100,10 @@ static void text_certificates(ta_writer *w, json_t *conn, long long frame, const
         if (jint(c, "frame") != frame || strcmp(jstr(c, "from"), from) != 0) {
             continue;
         }
-        if (n == 0) {
+        if (n == 0 && json_is_true(json_object_get(c, "parse_error"))) {
+            fprintf(w->out, "%sa certificate that does not parse%s (sha256 %.16s...)",
+                    col(w, C_YELLOW), col(w, C_OFF), jstr(c, "sha256"));
+        } else if (n == 0) {
             fprintf(w->out, "%s, valid %s .. %s", jstr(c, "subject"), jstr(c, "not_before"),
                     jstr(c, "not_after"));
         }

@@ -502,6 +502,8 @@ static void add_cert(ta_conn *c, int dir, const ta_cur *der, uint64_t frame)
         crt->frame = frame;
         crt->from = ta_conn_side(c, dir);
         c->num_certs++;
+    } else {
+        ta_cert_cleanup(crt);
     }
 }
 

@@ -762,6 +762,13 @@ static ta_status sh_extension(void *ctx, uint16_t type, ta_cur *data)
  *       Extension extensions<6..2^16-1>;                optional before TLS 1.3
  *   } ServerHello;
  */
+/* TLS 1.3 drafts 0x7f00..0x7f15 (up to draft 21) used the old ServerHello
+ * layout; draft 22 added the legacy session id and compression fields. */
+static bool is_early_tls13_draft(uint16_t v)
+{
+    return (v >> 8) == 0x7f && (v & 0xff) <= 21;
+}
+
 ta_status ta_tls_parse_server_hello(ta_server_hello *out, ta_cur *body)
 {
     ta_status ret = TA_OK;
@@ -775,6 +782,18 @@ ta_status ta_tls_parse_server_hello(ta_server_hello *out, ta_cur *body)
         goto done;
     }
     out->hello_retry_request = memcmp(random, hrr_random, sizeof(random)) == 0;
+    if (is_early_tls13_draft(out->legacy_version)) {
+        /* draft-ietf-tls-tls13-21 and before: no session id and no
+         * compression method; the version field is the negotiated one. */
+        if (!ta_cur_get_u16(body, &suite)) {
+            ret = TA_TRUNCATED;
+            goto done;
+        }
+        out->cipher_suite = suite;
+        out->selected_version = out->legacy_version;
+        ret = parse_hello_extensions(body, &out->extensions, sh_extension, out);
+        goto done;
+    }
     if (!ta_cur_get_u8_prefixed(body, &session_id) || !ta_cur_get_u16(body, &suite) ||
         !ta_cur_get_u8(body, &out->compression_method)) {
         ret = TA_TRUNCATED;

@@ -139,9 +139,12 @@ static json_t *server_hello_json(const ta_conn *c)
     uint16_t v = sh->selected_version != 0 ? sh->selected_version : sh->legacy_version;
 
     json_object_set_new(o, "frame", json_integer((json_int_t)sh->frame));
-    json_object_set_new(o, "version", jversion(v));
-    json_object_set_new(o, "legacy_version", jversion(sh->legacy_version));
-    if (sh->sslv2) {
+    /* A zero version means the message ended before it (a ServerHello of
+     * length 0): report nothing rather than zeros. */
+    bool empty = sh->legacy_version == 0;
+    json_object_set_new(o, "version", empty ? json_null() : jversion(v));
+    json_object_set_new(o, "legacy_version", empty ? json_null() : jversion(sh->legacy_version));
+    if (sh->sslv2 || empty) {
         json_object_set_new(o, "cipher_suite", json_null());
         json_object_set_new(o, "cipher_suite_code", json_null());
     } else {

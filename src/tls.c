@@ -68,7 +68,7 @@ static int header_at(const ta_cur *w, find_mode mode)
     (void)ta_cur_get_u8(&h, &major);
     (void)ta_cur_get_u8(&h, &minor);
     (void)ta_cur_get_u16(&h, &len);
-    if (major != 3 || minor > 4 || len == 0 || len > MAX_RECORD_LEN) {
+    if (major != 3 || minor > 4 || len > MAX_RECORD_LEN || (len == 0 && mode == FIND_HELLO)) {
         return 0;
     }
     if (mode == FIND_HELLO) {
@@ -389,7 +389,8 @@ static void record_end(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits 
     d->state = TA_REC_HEADER;
 }
 
-static void read_header(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame)
+static void read_header(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
+                        const ta_tls_limits *lim)
 {
     ta_dir *d = &c->dir[dir];
     size_t need = sizeof(d->hdr) - d->hdr_len;
@@ -422,6 +423,9 @@ static void read_header(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame)
     d->hdr_len = 0;
     d->num_records++;
     d->state = TA_REC_BODY;
+    if (len16 == 0) {
+        record_end(c, dir, frame, lim);   /* an empty record (RFC 5246 6.2.1 allows it) */
+    }
 }
 
 static bool is_tls13_version(uint16_t v)
@@ -754,7 +758,7 @@ static void feed(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame, const ta_tl
             search(c, dir, bytes, lim);
             break;
         case TA_REC_HEADER:
-            read_header(c, dir, bytes, frame);
+            read_header(c, dir, bytes, frame, lim);
             break;
         case TA_REC_BODY:
             read_body(c, dir, bytes, frame, lim);

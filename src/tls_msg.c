@@ -766,7 +766,9 @@ static ta_status sh_extension(void *ctx, uint16_t type, ta_cur *data)
  * layout; draft 22 added the legacy session id and compression fields. */
 static bool is_early_tls13_draft(uint16_t v)
 {
-    return (v >> 8) == 0x7f && (v & 0xff) <= 21;
+    /* A final TLS 1.3 ServerHello always says 0x0303 here (RFC 8446 4.1.3):
+     * 0x0304 in this field comes from servers of that early draft era. */
+    return ((v >> 8) == 0x7f && (v & 0xff) <= 21) || v == 0x0304;
 }
 
 ta_status ta_tls_parse_server_hello(ta_server_hello *out, ta_cur *body)

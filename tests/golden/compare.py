@@ -215,6 +215,8 @@ def pair_file(oracle, conns):
     for o in oracle:
         ogroups.setdefault(pair_key(o.get("client"), o.get("server")), []).append(o)
     for t in conns:
+        if t.get("outcome") == "not_tls":
+            continue            # the oracle lists only connections carrying TLS
         tgroups.setdefault(pair_key(t.get("client"), t.get("server")), []).append(t)
     pairs, extras = [], []
     for key, olist in ogroups.items():

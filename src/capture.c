@@ -1,5 +1,6 @@
 /* capture.c - capture files through libpcap (see ta_capture.h). */
 #include "ta_capture.h"
+#include "ta_pcapng.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -150,53 +151,150 @@ static void explain_read_error(pcap_t *p, ta_capture_info *info)
     info->read_error = true;
 }
 
+/* The user-space BPF filter: one program per link type met, compiled the
+ * way tcpdump compiles it (optimised, netmask unknown). */
+#define MAX_PROGRAMS 8
+
+typedef struct {
+    const char *expr;
+    ta_record_fn fn;
+    void *arg;
+    ta_capture_info *info;
+    struct {
+        int linktype;
+        bool ok;
+        struct bpf_program prog;
+    } progs[MAX_PROGRAMS];
+    size_t num_progs;
+} sink;
+
+static struct bpf_program *program_for(sink *s, int linktype, char *err, size_t err_len)
+{
+    for (size_t i = 0; i < s->num_progs; i++) {
+        if (s->progs[i].linktype == linktype) {
+            return s->progs[i].ok ? &s->progs[i].prog : NULL;
+        }
+    }
+    if (s->num_progs >= MAX_PROGRAMS) {
+        return NULL;
+    }
+    size_t i = s->num_progs++;
+    s->progs[i].linktype = linktype;
+    s->progs[i].ok = false;
+    pcap_t *dead = pcap_open_dead(linktype, 262144);
+    if (dead == NULL) {
+        return NULL;
+    }
+    if (pcap_compile(dead, &s->progs[i].prog, s->expr, 1, PCAP_NETMASK_UNKNOWN) == 0) {
+        s->progs[i].ok = true;
+    } else if (err != NULL) {
+        snprintf(err, err_len, "bad filter '%s': %s", s->expr, pcap_geterr(dead));
+    }
+    pcap_close(dead);
+    return s->progs[i].ok ? &s->progs[i].prog : NULL;
+}
+
+static void sink_record(void *arg, const ta_record *r)
+{
+    sink *s = arg;
+    if (s->expr != NULL) {
+        struct pcap_pkthdr h;
+        memset(&h, 0, sizeof(h));
+        h.caplen = (bpf_u_int32)r->caplen;
+        h.len = (bpf_u_int32)r->wirelen;
+        struct bpf_program *prog = program_for(s, r->linktype, NULL, 0);
+        if (prog == NULL || pcap_offline_filter(prog, &h, r->data) == 0) {
+            s->info->filtered++;
+            return;
+        }
+    }
+    s->fn(s->arg, r);
+}
+
+static void sink_cleanup(sink *s)
+{
+    for (size_t i = 0; i < s->num_progs; i++) {
+        if (s->progs[i].ok) {
+            pcap_freecode(&s->progs[i].prog);
+        }
+    }
+}
+
+/* libpcap stops at an interface whose link type differs from the first
+ * one's; our own pcapng reader takes over after the frames already read. */
+static void mixed_linktypes(const char *path, sink *s, ta_capture_info *info)
+{
+    FILE *f = NULL;
+
+    if (strcmp(path, "-") == 0) {
+        return;
+    }
+    if (is_gzip(path)) {
+        gzFile gz = gzopen(path, "rb");
+        static const cookie_io_functions_t io = {gz_read, NULL, NULL, gz_close};
+        f = gz != NULL ? fopencookie(gz, "rb", io) : NULL;
+        if (f == NULL && gz != NULL) {
+            gzclose(gz);
+        }
+    } else {
+        f = fopen(path, "rb");
+    }
+    if (f == NULL) {
+        return;
+    }
+    info->read_error = false;
+    info->error[0] = '\0';
+    if (ta_pcapng_read(f, info->frames, sink_record, s, info) != 0) {
+        info->read_error = true;
+    }
+    fclose(f);
+}
+
 int ta_capture_read(const char *path, const char *filter, ta_record_fn fn, void *arg,
                     ta_capture_info *info)
 {
-    struct bpf_program prog;
-    bool have_prog = false;
+    sink s;
     struct pcap_pkthdr *h;
     const u_char *data;
     int rc;
     pcap_t *p;
 
     memset(info, 0, sizeof(*info));
+    memset(&s, 0, sizeof(s));
+    s.expr = filter;
+    s.fn = fn;
+    s.arg = arg;
+    s.info = info;
     p = open_capture(path, info);
     if (p == NULL) {
         return -1;
     }
     info->linktype = pcap_datalink(p);
     info->snaplen = pcap_snapshot(p);
-    if (filter != NULL) {
-        if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-            snprintf(info->error, sizeof(info->error), "bad filter '%s': %s", filter,
-                     pcap_geterr(p));
-            pcap_close(p);
-            return -2;
-        }
-        have_prog = true;
+    if (filter != NULL &&
+        program_for(&s, info->linktype, info->error, sizeof(info->error)) == NULL) {
+        sink_cleanup(&s);
+        pcap_close(p);
+        return -2;
     }
     while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
         ta_record r;
         info->frames++;
-        if (have_prog && pcap_offline_filter(&prog, h, data) == 0) {
-            info->filtered++;
-            continue;
-        }
         r.frame = info->frames;
         r.ns = (int64_t)h->ts.tv_sec * 1000000000 + (int64_t)h->ts.tv_usec;
-        r.linktype = pcap_datalink(p);
+        r.linktype = info->linktype;
         r.data = data;
         r.caplen = h->caplen;
         r.wirelen = h->len;
-        fn(arg, &r);
+        sink_record(&s, &r);
     }
     if (rc == PCAP_ERROR) {
         explain_read_error(p, info);
+        if (strstr(pcap_geterr(p), "different from the type of the first interface") != NULL) {
+            mixed_linktypes(path, &s, info);
+        }
     }
-    if (have_prog) {
-        pcap_freecode(&prog);
-    }
+    sink_cleanup(&s);
     pcap_close(p);
     return 0;
 }

@@ -226,9 +226,16 @@ static void summary_warnings(json_t *w, const ta_stats *st, const ta_capture_inf
                     (unsigned long long)st->time_backwards);
     }
     if (st->skipped[TA_DEC_UNSUPPORTED_LINK] > 0) {
+        char names[128] = "";
+        size_t used = 0;
+        for (size_t i = 0; i < st->num_linktypes && used < sizeof(names); i++) {
+            if (!ta_linktype_supported(st->linktypes[i])) {
+                used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s",
+                                         used > 0 ? ", " : "", ta_linktype_name(st->linktypes[i]));
+            }
+        }
         add_warning(w, "%llu packets have a link-layer type tlsanalyze does not decode (%s)",
-                    (unsigned long long)st->skipped[TA_DEC_UNSUPPORTED_LINK],
-                    ta_linktype_name(info->linktype));
+                    (unsigned long long)st->skipped[TA_DEC_UNSUPPORTED_LINK], names);
     }
 }
 

@@ -185,6 +185,66 @@ def ndjson_one_object_per_line():
     assert all(x["file"] for x in lines)
 
 
+@test
+def pcapng_with_mixed_link_types():
+    """libpcap refuses interfaces with different link types; tlsanalyze reads on."""
+    p = pg.Pcap()
+    a = pg.Conn(p, cport=41000)
+    a.handshake()
+    a.send(True, pg.record(22, pg.client_hello(sni=b"eth.example")))
+    b = pg.Conn(p, cport=41001)
+    b.handshake()
+    b.send(True, pg.record(22, pg.client_hello(sni=b"raw.example")))
+    pkts = []
+    for i, (t, data, _) in enumerate(p.frames):
+        on_raw = i >= 4                       # the second connection on the raw-IP interface
+        pkts.append((1 if on_raw else 0, t, pg.raw_ipv4_frame(data) if on_raw else data))
+    pg.write_pcapng(tmp("mixed.pcapng"), [1, 101], pkts, tsresol=9)
+    rc, doc, err = run_json(tmp("mixed.pcapng"))
+    cap = doc["captures"][0]
+    got = {c["client_hello"]["sni"]: c["client_hello"]["frame"] for c in tls_conns(doc)}
+    assert got == {"eth.example": 4, "raw.example": 8}, (got, cap["warnings"])
+    assert sorted(cap["linktypes"]) == ["EN10MB", "RAW"], cap["linktypes"]
+    assert cap["packets"] == 8 and not cap["warnings"], cap
+
+
+@test
+def pcapng_with_a_bad_block_length():
+    p = pg.Pcap()
+    c = pg.Conn(p)
+    c.handshake()
+    c.send(True, pg.record(22, pg.client_hello(sni=b"ng.example")))
+    pg.write_pcapng(tmp("ok.pcapng"), [1], [(0, t, d) for t, d, _ in p.frames])
+    data = bytearray(open(tmp("ok.pcapng"), "rb").read())
+    data += bytes.fromhex("06000000") + (0xfffffff0).to_bytes(4, "little") + bytes(16)
+    with open(tmp("bad.pcapng"), "wb") as f:
+        f.write(data)
+    rc, doc, err = run_json(tmp("bad.pcapng"))
+    cap = doc["captures"][0]
+    assert rc in (0, 1) and cap["warnings"], cap
+    assert tls_conns(doc)[0]["client_hello"]["sni"] == "ng.example"
+
+
+@test
+def sll2_ipv6_pcapng_midstream_samples():
+    """The capture kinds of a support case, each against the plain sample."""
+    _, ref, _ = run_json(sample("tls12-ok.pcap"))
+    ch = tls_conns(ref)[0]["client_hello"]
+    for name, linktype in (("tls12-ok-any.pcap", "LINUX_SLL2"), ("tls12-ok-sll.pcap", "LINUX_SLL"),
+                           ("tls12-ok.pcapng", "EN10MB"), ("ipv6-tls13.pcap", "EN10MB"),
+                           ("midstream.pcap", "EN10MB"), ("tls13-ok-ns.pcap", "EN10MB")):
+        rc, doc, _ = run_json(sample(name))
+        cap = doc["captures"][0]
+        tc = tls_conns(doc)
+        assert rc == 0 and cap["linktypes"] == [linktype] and len(tc) == 1, (name, cap)
+        assert tc[0]["outcome"] == "completed", (name, tc[0]["outcome"])
+        assert tc[0]["client_hello"]["sni"] == ch["sni"], name
+        if name == "ipv6-tls13.pcap":
+            assert tc[0]["client"].startswith("[::1]:"), tc[0]["client"]
+        if name == "midstream.pcap":
+            assert tc[0]["client_from"] == "client_hello" and tc[0]["client_hello"]["frame"] == 1
+
+
 # ---------------------------------------------------------------- crafted captures
 
 def one_conn(path, **kw):

@@ -188,3 +188,31 @@ class Conn:
         else:
             self.cseq += 1
         return a
+
+
+def write_pcapng(path, linktypes, packets, tsresol=None):
+    """A little-endian pcapng: one section, one IDB per link type, then an
+    EPB per (interface, seconds, bytes) in |packets|."""
+    def block(btype, body):
+        body += bytes((4 - len(body) % 4) % 4)
+        n = len(body) + 12
+        return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+
+    out = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    for lt in linktypes:
+        opts = b""
+        if tsresol is not None:
+            opts = struct.pack("<HHB3x", 9, 1, tsresol) + struct.pack("<HH", 0, 0)
+        out += block(1, struct.pack("<HHI", lt, 0, 262144) + opts)
+    for if_id, secs, data in packets:
+        units = 10 ** (tsresol if tsresol is not None else 6)
+        ts = int(round(secs * units))
+        out += block(6, struct.pack("<IIIII", if_id, ts >> 32, ts & 0xffffffff, len(data),
+                                    len(data)) + data)
+    with open(path, "wb") as f:
+        f.write(out)
+
+
+def raw_ipv4_frame(ether_frame):
+    """The IPv4 packet inside an Ethernet frame built by ether()."""
+    return ether_frame[14:]

@@ -18,9 +18,10 @@ UNITS   := $(sort $(wildcard tests/unit/test_*.c))
 
 # Debian packages every target needs; `make deps` installs the missing ones.
 DEB_BUILD := gcc make pkg-config libpcap-dev libssl-dev libyaml-dev libjansson-dev zlib1g-dev
-DEB_TEST  := libcmocka-dev tshark tcpdump openssl python3 clang libclang-rt-14-dev
+DEB_TEST  := libcmocka-dev tshark tcpdump openssl python3
+DEB_FUZZ  := clang libclang-rt-14-dev
 
-.PHONY: all deps deps-test demo check unit golden clean
+.PHONY: all deps deps-test demo check unit fuzz fuzz-run clean
 all: tlsanalyze
 
 build/rel/%.o: %.c $(wildcard include/*.h)
@@ -60,6 +61,24 @@ unit: $(UNITS:tests/unit/%.c=build/san/tests/%) $(UNITS:tests/unit/%.c=build/rel
 check: deps-test
 	@$(MAKE) --no-print-directory tlsanalyze build/san/tlsanalyze unit
 	@sh tests/run-all.sh
+
+# libFuzzer targets, one per parser (tests/fuzz/fuzz_*.c), built with clang.
+FUZZERS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
+              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+SECS ?= 60
+
+build/fuzz/%: tests/fuzz/%.c $(LIBSRCS) $(wildcard include/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -o $@ $< $(LIBSRCS) $(LDLIBS)
+
+fuzz:
+	@sh tests/install-deps.sh $(DEB_BUILD) $(DEB_FUZZ)
+	@$(MAKE) --no-print-directory $(FUZZERS)
+
+fuzz-run: fuzz
+	@for f in $(FUZZERS); do mkdir -p build/fuzz/corpus/$${f##*/}; \
+	  echo "== $$f ($(SECS) s)"; $$f -max_total_time=$(SECS) build/fuzz/corpus/$${f##*/} || exit 1; done
 
 clean:
 	rm -rf build tlsanalyze

@@ -925,8 +925,8 @@ static ta_decode_status decode_link(dec_ctx *ctx, dec_buf *b, int linktype)
 
 /* ---- public API ---------------------------------------------------------- */
 
-static ta_decode_status decode_frame(ta_packet *out, int linktype, const uint8_t *data,
-                                     size_t caplen)
+ta_decode_status ta_decode_packet(ta_packet *out, int linktype, const uint8_t *data,
+                                  size_t caplen)
 {
     dec_ctx ctx = { .out = out, .depth = 0, .vlan_seen = false };
     dec_buf b;
@@ -935,12 +935,6 @@ static ta_decode_status decode_frame(ta_packet *out, int linktype, const uint8_t
     /* The frame's length on the wire is not known at this layer. */
     b.wire_len = SIZE_MAX;
     return decode_link(&ctx, &b, linktype);
-}
-
-ta_decode_status ta_decode_packet(ta_packet *out, int linktype, const uint8_t *data,
-                                  size_t caplen)
-{
-    return decode_frame(out, linktype, data, caplen);
 }
 
 const char *ta_decode_status_name(ta_decode_status s)
@@ -970,5 +964,5 @@ bool ta_linktype_supported(int linktype)
     /* One list of link types, in decode_link: an empty frame of a supported
      * type decodes as truncated, never as an unsupported link. */
     ta_packet scratch;
-    return decode_frame(&scratch, linktype, NULL, 0) != TA_DEC_UNSUPPORTED_LINK;
+    return ta_decode_packet(&scratch, linktype, NULL, 0) != TA_DEC_UNSUPPORTED_LINK;
 }

@@ -1,7 +1,7 @@
 /*
  * ta_analyze.h - one capture's analysis: decoded packets go to their
  * connection, through TCP reassembly into the TLS layer; a connection is
- * handed to the emit callback when it ends (closed and lingered, idle too
+ * handed to the emit callback when it ends (both FINs or a RST, idle too
  * long in capture time, evicted by the connection cap, or at the end of
  * the capture).  Memory grows with connections open at once.
  */
@@ -21,7 +21,7 @@ typedef struct {
     ta_tls_limits tls;
     size_t max_conns;        /* connections open at once */
     int64_t idle_ns;         /* an open connection idle this long is ended */
-    int64_t linger_ns;       /* a closed connection is kept this long for late packets */
+    int64_t linger_ns;       /* late packets of an ended connection are ignored this long */
 } ta_limits;
 
 /* ta_limits_default fills the documented defaults. */
@@ -36,6 +36,7 @@ typedef struct {
     uint64_t tcp_packets;
     uint64_t skipped[TA_DEC_UNSUPPORTED_LINK + 1];  /* by ta_decode_status */
     uint64_t duplicates;             /* exact copies (tcpdump -i any) */
+    uint64_t late_packets;           /* after their connection ended (last ACKs) */
     uint64_t cut_packets;            /* caplen < wire length with payload cut */
     size_t max_caplen;
     uint64_t connections;

@@ -86,6 +86,7 @@ typedef struct {
     ta_side from;
     ta_bytes subject;                /* RFC 2253 one-line form, from OpenSSL */
     ta_bytes issuer;
+    ta_bytes cn;                     /* last subject commonName, len 0 if none */
     ta_bytes_list san;               /* "DNS:x", "IP:1.2.3.4", ... */
     char not_before[32];             /* ISO 8601 UTC, "" if unparsable */
     char not_after[32];

@@ -27,6 +27,8 @@ typedef struct {
     bool first_capture;
     bool first_conn;
     size_t hidden;         /* text: connections not shown in this capture */
+    char *buf;             /* serialisation buffer, reused */
+    size_t buf_size;
 } ta_writer;
 
 /* ta_writer_init sets up a writer to |out|. */
@@ -38,6 +40,7 @@ void ta_writer_capture_begin(ta_writer *w, const char *file);
 void ta_writer_conn(ta_writer *w, const char *file, json_t *conn);
 /* ta_writer_capture_end renders the capture summary (borrowed). */
 void ta_writer_capture_end(ta_writer *w, const char *file, json_t *summary);
+/* ta_writer_end finishes the document and frees the writer's buffer. */
 void ta_writer_end(ta_writer *w);
 
 #endif

@@ -12,13 +12,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ta_certcache.h"
 #include "ta_conn.h"
 #include "ta_cursor.h"
 
+/* Limits and shared per-capture state the record layer works with. */
 typedef struct {
     size_t max_handshake_bytes;   /* per direction, for one handshake message */
     size_t max_ooo_bytes;         /* out-of-order TCP data per direction */
     size_t max_scan_bytes;        /* plaintext searched for a ClientHello */
+    ta_cert_cache *cert_cache;    /* borrowed; NULL parses every certificate */
 } ta_tls_limits;
 
 /* ta_tls_data feeds in-order bytes of wire direction |dir|. */

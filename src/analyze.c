@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ta_certcache.h"
 #include "ta_flow.h"
 
 #define NS_PER_S 1000000000LL
@@ -20,13 +21,28 @@ typedef struct {
     int64_t ns;
 } dedup_entry;
 
+/* What is left of an ended connection: enough to recognise its late
+ * packets (the last ACK after both FINs, segments in flight after a RST)
+ * so they do not open a new connection.  A fixed table: memory does not
+ * grow with the capture. */
+#define TOMBSTONES 16384
+
+typedef struct {
+    uint32_t hash;
+    uint8_t family;
+    uint8_t addr[2][16];
+    uint16_t port[2];
+    int64_t ns;
+} tombstone;
+
 struct ta_analyzer {
     ta_limits lim;
     ta_emit_fn emit;
     void *emit_arg;
     ta_flow_table flows;
     lru_list open;
-    lru_list closed;
+    tombstone *tombs;
+    ta_cert_cache *cert_cache;
     uint64_t next_id;
     int64_t prev_ns;
     ta_stats stats;
@@ -48,7 +64,8 @@ void ta_limits_default(ta_limits *lim)
     lim->tls.max_scan_bytes = 16 * 1024;
     lim->max_conns = 500000;
     lim->idle_ns = 600 * NS_PER_S;
-    lim->linger_ns = 5 * NS_PER_S;
+    lim->linger_ns = 120 * NS_PER_S;
+    lim->tls.cert_cache = NULL;
 }
 
 ta_analyzer *ta_analyzer_new(const ta_limits *lim, ta_emit_fn emit, void *arg)
@@ -57,11 +74,16 @@ ta_analyzer *ta_analyzer_new(const ta_limits *lim, ta_emit_fn emit, void *arg)
     if (a == NULL) {
         return NULL;
     }
-    if (!ta_flow_init(&a->flows)) {
+    a->tombs = calloc(TOMBSTONES, sizeof(*a->tombs));
+    a->cert_cache = ta_cert_cache_new(256);
+    if (a->tombs == NULL || a->cert_cache == NULL || !ta_flow_init(&a->flows)) {
+        ta_cert_cache_free(a->cert_cache);
+        free(a->tombs);
         free(a);
         return NULL;
     }
     a->lim = *lim;
+    a->lim.tls.cert_cache = a->cert_cache;
     a->emit = emit;
     a->emit_arg = arg;
     return a;
@@ -134,6 +156,35 @@ static void count_port(ta_stats *st, const ta_conn *c)
     }
 }
 
+static tombstone *tomb_slot(ta_analyzer *a, uint32_t hash)
+{
+    return &a->tombs[hash % TOMBSTONES];
+}
+
+static void bury(ta_analyzer *a, const ta_conn *c)
+{
+    tombstone *t = tomb_slot(a, c->hash);
+    t->hash = c->hash;
+    t->family = c->family;
+    memcpy(t->addr, c->addr, sizeof(t->addr));
+    memcpy(t->port, c->port, sizeof(t->port));
+    t->ns = c->last_ns;
+}
+
+/* Is |p| a late packet of a connection that ended less than linger_ns ago? */
+static bool is_late(ta_analyzer *a, const ta_packet *p, uint32_t h, int64_t ns)
+{
+    const tombstone *t = tomb_slot(a, h);
+    size_t alen = p->family == 4 ? 4 : 16;
+    if (t->ns == 0 || t->hash != h || t->family != p->family || ns - t->ns > a->lim.linger_ns) {
+        return false;
+    }
+    return (t->port[0] == p->sport && t->port[1] == p->dport &&
+            memcmp(t->addr[0], p->src, alen) == 0 && memcmp(t->addr[1], p->dst, alen) == 0) ||
+           (t->port[1] == p->sport && t->port[0] == p->dport &&
+            memcmp(t->addr[1], p->src, alen) == 0 && memcmp(t->addr[0], p->dst, alen) == 0);
+}
+
 /* Ends a connection: flush reassembly, conclude, emit, free. */
 static void end_conn(ta_analyzer *a, ta_conn *c)
 {
@@ -155,7 +206,8 @@ static void end_conn(ta_analyzer *a, ta_conn *c)
         count_port(&a->stats, c);
     }
     ta_flow_remove(&a->flows, c);
-    lru_unlink(c->closed ? &a->closed : &a->open, c);
+    lru_unlink(&a->open, c);
+    bury(a, c);
     a->emit(a->emit_arg, c);
     ta_conn_free(c);
 }
@@ -235,9 +287,6 @@ static bool is_duplicate(ta_analyzer *a, const ta_packet *p, uint32_t h, int64_t
 
 static void expire(ta_analyzer *a, int64_t now)
 {
-    while (a->closed.head != NULL && now - a->closed.head->last_ns > a->lim.linger_ns) {
-        end_conn(a, a->closed.head);
-    }
     while (a->open.head != NULL && now - a->open.head->last_ns > a->lim.idle_ns) {
         end_conn(a, a->open.head);
     }
@@ -286,9 +335,8 @@ static void touch(ta_analyzer *a, ta_conn *c, const ta_record *r)
     c->last_frame = r->frame;
     c->last_ns = r->ns;
     c->now_ns = r->ns;
-    lru_list *l = c->closed ? &a->closed : &a->open;
-    lru_unlink(l, c);
-    lru_append(l, c);
+    lru_unlink(&a->open, c);
+    lru_append(&a->open, c);
 }
 
 static void tcp_segment(ta_analyzer *a, ta_conn *c, int dir, ta_packet *p, uint64_t frame)
@@ -325,11 +373,7 @@ static void tcp_segment(ta_analyzer *a, ta_conn *c, int dir, ta_packet *p, uint6
             ta_buf_reset(&c->dir[i].rec);
         }
     }
-    if (!c->closed && (d->rst || (c->dir[0].fin && c->dir[1].fin))) {
-        lru_unlink(&a->open, c);
-        c->closed = true;
-        lru_append(&a->closed, c);
-    }
+    c->closed = d->rst || (c->dir[0].fin && c->dir[1].fin);
 }
 
 void ta_analyzer_record(ta_analyzer *a, const ta_record *r)
@@ -361,6 +405,10 @@ void ta_analyzer_record(ta_analyzer *a, const ta_record *r)
         end_conn(a, c);
         c = NULL;
     }
+    if (c == NULL && !(p.flags & TA_TCP_SYN) && is_late(a, &p, h, r->ns)) {
+        a->stats.late_packets++;
+        return;
+    }
     if (c == NULL) {
         c = new_conn(a, &p, h, r);
         dir = 0;
@@ -370,6 +418,9 @@ void ta_analyzer_record(ta_analyzer *a, const ta_record *r)
     }
     touch(a, c, r);
     tcp_segment(a, c, dir, &p, r->frame);
+    if (c->closed) {
+        end_conn(a, c);   /* both FINs or a RST: late packets meet its tombstone */
+    }
 }
 
 static int by_id(const void *x, const void *y)
@@ -389,15 +440,9 @@ void ta_analyzer_finish(ta_analyzer *a)
         while (a->open.head != NULL) {
             end_conn(a, a->open.head);
         }
-        while (a->closed.head != NULL) {
-            end_conn(a, a->closed.head);
-        }
         return;
     }
     for (ta_conn *c = a->open.head; c != NULL && k < n; c = c->lru_next) {
-        all[k++] = c;
-    }
-    for (ta_conn *c = a->closed.head; c != NULL && k < n; c = c->lru_next) {
         all[k++] = c;
     }
     qsort(all, k, sizeof(*all), by_id);
@@ -417,11 +462,8 @@ void ta_analyzer_free(ta_analyzer *a)
         lru_unlink(&a->open, c);
         ta_conn_free(c);
     }
-    while (a->closed.head != NULL) {
-        ta_conn *c = a->closed.head;
-        lru_unlink(&a->closed, c);
-        ta_conn_free(c);
-    }
     ta_flow_cleanup(&a->flows);
+    ta_cert_cache_free(a->cert_cache);
+    free(a->tombs);
     free(a);
 }

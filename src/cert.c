@@ -194,6 +194,31 @@ static int set_sans(ta_cert *out, X509 *x)
     return ok;
 }
 
+/* set_cn copies the subject's last commonName (as UTF-8); none is fine. */
+static int set_cn(ta_bytes *out, const X509_NAME *name)
+{
+    int i = -1;
+    int last = -1;
+    unsigned char *utf8 = NULL;
+    ta_cur c;
+
+    while ((i = X509_NAME_get_index_by_NID(name, NID_commonName, i)) >= 0) {
+        last = i;
+    }
+    if (last < 0) {
+        return 1;
+    }
+    X509_NAME_ENTRY *e = X509_NAME_get_entry(name, last);
+    int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
+    if (n < 0) {
+        return 1;     /* an undecodable CN is left out, not an error */
+    }
+    ta_cur_init(&c, utf8, (size_t)n);
+    int ok = ta_bytes_set(out, &c);
+    OPENSSL_free(utf8);
+    return ok;
+}
+
 /* parse_x509 decodes out->der.  A certificate followed by stray bytes is
  * treated as unparsable, as OpenSSL's TLS stack rejects it. */
 static X509 *parse_x509(const ta_cert *out)
@@ -223,6 +248,7 @@ ta_status ta_cert_from_der(ta_cert *out, const ta_cur *der)
     /* Start from a clean slate but keep the caller's frame and side. */
     ta_bytes_free(&out->subject);
     ta_bytes_free(&out->issuer);
+    ta_bytes_free(&out->cn);
     ta_bytes_list_free(&out->san);
     out->parse_error = false;
     out->not_before[0] = '\0';
@@ -238,7 +264,8 @@ ta_status ta_cert_from_der(ta_cert *out, const ta_cur *der)
         goto done;
     }
     if (!set_name(&out->subject, X509_get_subject_name(x)) ||
-        !set_name(&out->issuer, X509_get_issuer_name(x)) || !set_sans(out, x)) {
+        !set_name(&out->issuer, X509_get_issuer_name(x)) || !set_sans(out, x) ||
+        !set_cn(&out->cn, X509_get_subject_name(x))) {
         goto done;
     }
     set_time(out->not_before, sizeof(out->not_before), X509_get0_notBefore(x));
@@ -259,6 +286,7 @@ void ta_cert_cleanup(ta_cert *c)
     }
     ta_bytes_free(&c->subject);
     ta_bytes_free(&c->issuer);
+    ta_bytes_free(&c->cn);
     ta_bytes_list_free(&c->san);
     free(c->der);
     memset(c, 0, sizeof(*c));

@@ -25,9 +25,45 @@ static const char *col(const ta_writer *w, const char *code)
     return w->color ? code : "";
 }
 
+/* Serialises |j| into the writer's reused buffer; returns its length, or
+ * 0 when memory ran out. */
+static size_t serialise(ta_writer *w, json_t *j)
+{
+    size_t n = json_dumpb(j, w->buf, w->buf_size, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (n > w->buf_size) {
+        char *p = realloc(w->buf, n * 2);
+        if (p == NULL) {
+            return 0;
+        }
+        w->buf = p;
+        w->buf_size = n * 2;
+        n = json_dumpb(j, w->buf, w->buf_size, JSON_COMPACT | JSON_ENCODE_ANY);
+    }
+    return n;
+}
+
+/* One fwrite per value: jansson's own FILE output writes piece by piece. */
 static void dump(ta_writer *w, json_t *j)
 {
-    json_dumpf(j, w->out, JSON_COMPACT | JSON_ENCODE_ANY);
+    size_t n = serialise(w, j);
+    fwrite(w->buf, 1, n, w->out);
+}
+
+/* Writes {"type":TYPE,"file":FILE, then the members of object |j|. */
+static void dump_tagged(ta_writer *w, const char *type, const char *file, json_t *j)
+{
+    json_t *f = json_string(file);
+    fprintf(w->out, "{\"type\":\"%s\",\"file\":", type);
+    dump(w, f != NULL ? f : json_null());
+    json_decref(f);
+    size_t n = serialise(w, j);
+    if (n >= 2 && w->buf[0] == '{') {
+        fputc(n > 2 ? ',' : '}', w->out);
+        fwrite(w->buf + 1, 1, n - 1 - (n == 2), w->out);
+    } else {
+        fputc('}', w->out);
+    }
+    fputc('\n', w->out);
 }
 
 void ta_writer_begin(ta_writer *w)
@@ -187,16 +223,9 @@ void ta_writer_conn(ta_writer *w, const char *file, json_t *conn)
         fputs(w->first_conn ? "\n" : ",\n", w->out);
         dump(w, conn);
         break;
-    case TA_FMT_NDJSON: {
-        json_t *line = json_object();
-        json_object_set_new(line, "type", json_string("connection"));
-        json_object_set_new(line, "file", json_string(file));
-        json_object_update(line, conn);
-        dump(w, line);
-        fputc('\n', w->out);
-        json_decref(line);
+    case TA_FMT_NDJSON:
+        dump_tagged(w, "connection", file, conn);
         break;
-    }
     case TA_FMT_TEXT:
     default:
         text_conn(w, conn);
@@ -231,22 +260,20 @@ void ta_writer_capture_end(ta_writer *w, const char *file, json_t *summary)
 {
     switch (w->fmt) {
     case TA_FMT_JSON: {
-        char *s = json_dumps(summary, JSON_COMPACT);
         /* The summary's members follow "connections" in the same object. */
-        fprintf(w->out, "],%s", s != NULL && s[0] == '{' && s[1] != '}' ? s + 1 : "\"error\":null}");
-        free(s);
+        size_t n = serialise(w, summary);
+        fputs("]", w->out);
+        if (n > 2 && w->buf[0] == '{') {
+            fputc(',', w->out);
+            fwrite(w->buf + 1, 1, n - 1, w->out);
+        } else {
+            fputc('}', w->out);
+        }
         break;
     }
-    case TA_FMT_NDJSON: {
-        json_t *line = json_object();
-        json_object_set_new(line, "type", json_string("capture"));
-        json_object_set_new(line, "file", json_string(file));
-        json_object_update(line, summary);
-        dump(w, line);
-        fputc('\n', w->out);
-        json_decref(line);
+    case TA_FMT_NDJSON:
+        dump_tagged(w, "capture", file, summary);
         break;
-    }
     case TA_FMT_TEXT:
     default:
         text_summary(w, summary);
@@ -260,4 +287,7 @@ void ta_writer_end(ta_writer *w)
         fputs("\n]}\n", w->out);
     }
     fflush(w->out);
+    free(w->buf);
+    w->buf = NULL;
+    w->buf_size = 0;
 }

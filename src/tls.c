@@ -490,7 +490,8 @@ static void on_server_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame)
 }
 
 /* Keeps the facts of one DER certificate (at most TA_MAX_CERTS). */
-static void add_cert(ta_conn *c, int dir, const ta_cur *der, uint64_t frame)
+static void add_cert(ta_conn *c, int dir, const ta_cur *der, uint64_t frame,
+                     ta_cert_cache *cache)
 {
     if (c->num_certs >= TA_MAX_CERTS) {
         return;
@@ -502,7 +503,7 @@ static void add_cert(ta_conn *c, int dir, const ta_cur *der, uint64_t frame)
         }
     }
     ta_cert *crt = &c->certs[c->num_certs];
-    if (ta_cert_from_der(crt, der) == TA_OK) {
+    if (ta_cert_cached(cache, crt, der) == TA_OK) {
         crt->frame = frame;
         crt->from = ta_conn_side(c, dir);
         c->num_certs++;
@@ -511,7 +512,8 @@ static void add_cert(ta_conn *c, int dir, const ta_cur *der, uint64_t frame)
     }
 }
 
-static void on_certificate(ta_conn *c, int dir, ta_cur *body, uint64_t frame)
+static void on_certificate(ta_conn *c, int dir, ta_cur *body, uint64_t frame,
+                           const ta_tls_limits *lim)
 {
     ta_cur ders[TA_MAX_CERTS];
     size_t num = 0;
@@ -529,7 +531,7 @@ static void on_certificate(ta_conn *c, int dir, ta_cur *body, uint64_t frame)
     }
     c->num_certs_wire += total;
     for (size_t i = 0; i < num; i++) {
-        add_cert(c, dir, &ders[i], frame);
+        add_cert(c, dir, &ders[i], frame, lim->cert_cache);
     }
 }
 
@@ -550,7 +552,8 @@ static void on_certificate_request(ta_conn *c, ta_cur *body, uint64_t frame)
 }
 
 /* One whole handshake message of wire direction |dir|. */
-static void on_message(ta_conn *c, int dir, uint8_t type, ta_cur *body, uint64_t frame)
+static void on_message(ta_conn *c, int dir, uint8_t type, ta_cur *body, uint64_t frame,
+                       const ta_tls_limits *lim)
 {
     ta_conn_event(c, dir, TA_EV_HANDSHAKE, type, frame);
     switch (type) {
@@ -561,7 +564,7 @@ static void on_message(ta_conn *c, int dir, uint8_t type, ta_cur *body, uint64_t
         on_server_hello(c, dir, body, frame);
         break;
     case TA_HS_CERTIFICATE:
-        on_certificate(c, dir, body, frame);
+        on_certificate(c, dir, body, frame, lim);
         break;
     case TA_HS_CERTIFICATE_REQUEST:
         on_certificate_request(c, body, frame);
@@ -620,7 +623,7 @@ static void handshake_bytes(ta_conn *c, int dir, ta_cur *src, uint64_t frame,
                 continue;
             }
             if (ta_cur_len(&msg) == len) {
-                on_message(c, dir, type, &msg, frame);
+                on_message(c, dir, type, &msg, frame, lim);
                 ta_buf_consume(&d->hs, d->hs.len);
                 continue;
             }
@@ -686,7 +689,7 @@ static void on_sslv2_server_hello(ta_conn *c, int dir, ta_cur *m, uint64_t frame
     c->sh.frame = frame;
     c->sh.legacy_version = version;
     if (cert_len > 0) {
-        add_cert(c, dir, &cert, frame);
+        add_cert(c, dir, &cert, frame, NULL);
     }
 }
 

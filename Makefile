@@ -21,7 +21,7 @@ DEB_BUILD := gcc make pkg-config libpcap-dev libssl-dev libyaml-dev libjansson-d
 DEB_TEST  := libcmocka-dev tshark tcpdump openssl python3
 DEB_FUZZ  := clang libclang-rt-14-dev
 
-.PHONY: all deps deps-test demo check unit fuzz fuzz-run clean
+.PHONY: all deps deps-test demo check unit fuzz fuzz-run bench clean
 all: tlsanalyze
 
 build/rel/%.o: %.c $(wildcard include/*.h)
@@ -79,6 +79,22 @@ fuzz:
 fuzz-run: fuzz
 	@for f in $(FUZZERS); do mkdir -p build/fuzz/corpus/$${f##*/}; \
 	  echo "== $$f ($(SECS) s)"; $$f -max_total_time=$(SECS) build/fuzz/corpus/$${f##*/} || exit 1; done
+
+# Throughput against the libpcap read floor and tshark, plus peak RSS, on the
+# benchmark kit's captures (../shared/bench; ground truth in MANIFEST.json).
+BENCH_KIT   ?= ../shared/bench
+BENCH_DIR   ?= $(HOME)/.cache/tlsa-bench
+BENCH_SCALE ?= 1
+BENCH_RUNS  ?= 3
+BENCH_TOOLS ?= pcount tshark tlsa
+
+bench: tlsanalyze
+	@sh tests/install-deps.sh $(DEB_BUILD) time tshark python3
+	bash $(BENCH_KIT)/make_bench.sh "$(BENCH_DIR)" $(BENCH_SCALE)
+	BENCH_DIR="$(BENCH_DIR)" RUNS=$(BENCH_RUNS) \
+	  TLSA_CMD="$(CURDIR)/tlsanalyze --format=ndjson" \
+	  TLSA_COUNT="python3 $(CURDIR)/tests/bench_count.py" \
+	  bash $(BENCH_KIT)/run_bench.sh $(BENCH_TOOLS)
 
 clean:
 	rm -rf build tlsanalyze

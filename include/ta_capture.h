@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct {
     uint64_t frame;          /* Wireshark's frame number, from 1 */
@@ -40,6 +41,12 @@ typedef struct {
  * it cannot be read at all (info->error says why), -2 for a bad filter. */
 int ta_capture_read(const char *path, const char *filter, ta_record_fn fn, void *arg,
                     ta_capture_info *info);
+
+/* ta_capture_read_stream is ta_capture_read on an open stream, which it
+ * takes over and closes when it could be read as a capture (on -1 the
+ * caller still owns it).  No pcapng fallback for mixed link types. */
+int ta_capture_read_stream(FILE *f, const char *filter, ta_record_fn fn, void *arg,
+                           ta_capture_info *info);
 
 /* ta_linktype_name returns libpcap's name for a DLT ("EN10MB", ...). */
 const char *ta_linktype_name(int linktype);

@@ -250,31 +250,18 @@ static void mixed_linktypes(const char *path, sink *s, ta_capture_info *info)
     fclose(f);
 }
 
-int ta_capture_read(const char *path, const char *filter, ta_record_fn fn, void *arg,
-                    ta_capture_info *info)
+/* Reads every record of |p| through the sink; |path| (may be NULL) lets
+ * the pcapng reader take over for mixed link types. */
+static int read_all(pcap_t *p, const char *path, sink *s, ta_capture_info *info)
 {
-    sink s;
     struct pcap_pkthdr *h;
     const u_char *data;
     int rc;
-    pcap_t *p;
 
-    memset(info, 0, sizeof(*info));
-    memset(&s, 0, sizeof(s));
-    s.expr = filter;
-    s.fn = fn;
-    s.arg = arg;
-    s.info = info;
-    p = open_capture(path, info);
-    if (p == NULL) {
-        return -1;
-    }
     info->linktype = pcap_datalink(p);
     info->snaplen = pcap_snapshot(p);
-    if (filter != NULL &&
-        program_for(&s, info->linktype, info->error, sizeof(info->error)) == NULL) {
-        sink_cleanup(&s);
-        pcap_close(p);
+    if (s->expr != NULL &&
+        program_for(s, info->linktype, info->error, sizeof(info->error)) == NULL) {
         return -2;
     }
     while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
@@ -286,15 +273,57 @@ int ta_capture_read(const char *path, const char *filter, ta_record_fn fn, void 
         r.data = data;
         r.caplen = h->caplen;
         r.wirelen = h->len;
-        sink_record(&s, &r);
+        sink_record(s, &r);
     }
     if (rc == PCAP_ERROR) {
         explain_read_error(p, info);
-        if (strstr(pcap_geterr(p), "different from the type of the first interface") != NULL) {
-            mixed_linktypes(path, &s, info);
+        if (path != NULL &&
+            strstr(pcap_geterr(p), "different from the type of the first interface") != NULL) {
+            mixed_linktypes(path, s, info);
         }
     }
+    return 0;
+}
+
+static void sink_init(sink *s, const char *filter, ta_record_fn fn, void *arg,
+                      ta_capture_info *info)
+{
+    memset(info, 0, sizeof(*info));
+    memset(s, 0, sizeof(*s));
+    s->expr = filter;
+    s->fn = fn;
+    s->arg = arg;
+    s->info = info;
+}
+
+int ta_capture_read(const char *path, const char *filter, ta_record_fn fn, void *arg,
+                    ta_capture_info *info)
+{
+    sink s;
+    sink_init(&s, filter, fn, arg, info);
+    pcap_t *p = open_capture(path, info);
+    if (p == NULL) {
+        return -1;
+    }
+    int rc = read_all(p, path, &s, info);
     sink_cleanup(&s);
     pcap_close(p);
-    return 0;
+    return rc;
+}
+
+int ta_capture_read_stream(FILE *f, const char *filter, ta_record_fn fn, void *arg,
+                           ta_capture_info *info)
+{
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    sink s;
+    sink_init(&s, filter, fn, arg, info);
+    pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    if (p == NULL) {
+        snprintf(info->error, sizeof(info->error), "%s", errbuf);
+        return -1;
+    }
+    int rc = read_all(p, NULL, &s, info);
+    sink_cleanup(&s);
+    pcap_close(p);    /* closes |f| */
+    return rc;
 }

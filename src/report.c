@@ -168,6 +168,7 @@ static json_t *cert_json(const ta_cert *crt)
     json_object_set_new(o, "from", jside(crt->from));
     json_object_set_new(o, "subject", jbytes_or_null(&crt->subject, !crt->parse_error));
     json_object_set_new(o, "issuer", jbytes_or_null(&crt->issuer, !crt->parse_error));
+    json_object_set_new(o, "cn", jbytes_or_null(&crt->cn, crt->cn.data != NULL));
     json_object_set_new(o, "san", jstrings(&crt->san));
     json_object_set_new(o, "not_before", crt->not_before[0] ? json_string(crt->not_before)
                                                             : json_null());

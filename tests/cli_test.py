@@ -245,6 +245,35 @@ def sll2_ipv6_pcapng_midstream_samples():
             assert tc[0]["client_from"] == "client_hello" and tc[0]["client_hello"]["frame"] == 1
 
 
+@test
+def samples_match_their_expected_outcomes():
+    """samples/EXPECTED.tsv: what each scenario was made to show (the script
+    checked it with tshark): outcome and alerts, encrypted ones included for
+    failed handshakes (TLS 1.3 alerts are recognised by their size)."""
+    rows = [l.rstrip("\n").split("\t") for l in open(sample("EXPECTED.tsv"))]
+    head, rows = rows[0], rows[1:]
+    by_file = {}
+    for r in rows:
+        by_file.setdefault(r[0], []).append(dict(zip(head, r)))
+    for name, want in by_file.items():
+        _, doc, _ = run_json(sample(name))
+        got = {(c["client"], c["server"]): c for c in tls_conns(doc)}
+        for w in want:
+            c = got.get((w["client"], w["server"]))
+            assert c is not None, (name, w["client"])
+            assert c["outcome"] == w["outcome"], (name, c["outcome"], w["outcome"])
+            alerts = []
+            for a in c["alerts"]:
+                if a["encrypted"] and c["outcome"] == "completed":
+                    continue
+                alerts.append("%d:%s:%s" % (a["frame"], a["from"], "encrypted:?" if a["encrypted"]
+                                            else "%s:%s" % (a["level"], a["description"])))
+            expected = [] if w["alerts"] == "-" else w["alerts"].split(",")
+            if c["outcome"] == "completed":
+                expected = [x for x in expected if not x.endswith("encrypted:?")]
+            assert alerts == expected, (name, alerts, expected)
+
+
 # ---------------------------------------------------------------- crafted captures
 
 def one_conn(path, **kw):

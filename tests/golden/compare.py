@@ -33,7 +33,8 @@ DEFAULT_CORPUS = "../shared/corpus"
 SAMPLES = "samples"
 DIFFERENCES = os.path.join("tests", "golden", "corpus-differences.tsv")
 FIELDS = ["client", "server", "client_hello_frame", "sni", "client_max_version",
-          "server_hello_frame", "server_version", "cipher", "alerts"]
+          "server_hello_frame", "server_version", "cipher", "alerts",
+          "certificate_frames", "leaf_cn"]
 FRAME_FIELDS = {"client_hello_frame", "server_hello_frame"}
 CONNECTION = "connection"        # pseudo-field: the connection was found at all
 PASS_RATE = 95.0
@@ -84,6 +85,7 @@ def oracle_values(o):
     vals = {f: o.get(f) for f in FIELDS}
     vals["client"] = norm_endpoint(o.get("client"))
     vals["server"] = norm_endpoint(o.get("server"))
+    vals["certificate_frames"] = sorted(set(o.get("certificate_frames") or []))
     vals["alerts"] = sorted(((a["frame"], a["from"], a["description"])
                              for a in o.get("alerts", []) if not a.get("encrypted")),
                             key=alert_key)
@@ -94,6 +96,7 @@ def tla_values(t):
     """The compared fields of a tlsanalyze connection object."""
     ch = t.get("client_hello") or {}
     sh = t.get("server_hello") or {}
+    certs = t.get("certificates") or []
     alerts = []
     for a in t.get("alerts") or []:
         if a.get("encrypted"):
@@ -112,6 +115,8 @@ def tla_values(t):
         "server_version": sh.get("version"),
         "cipher": norm_code(sh.get("cipher_suite_code")),
         "alerts": sorted(alerts, key=alert_key),
+        "certificate_frames": sorted({c["frame"] for c in certs if c.get("from") == "server"}),
+        "leaf_cn": next((c.get("cn") for c in certs if c.get("from") == "server"), None),
     }
 
 
@@ -364,7 +369,7 @@ def compare_file(section, name, oracle, run, keylogged, diffs):
 OUT_OF_ORDER_OPT = ["-o", "tcp.reassemble_out_of_order:TRUE"]
 WHY_OOO = ("tshark's default does not reassemble out-of-order TCP segments; with "
            "tcp.reassemble_out_of_order:TRUE it agrees with tlsanalyze")
-WHY_KEYLOG = ("tshark read this alert by decrypting with the key log; tlsanalyze does not "
+WHY_KEYLOG = ("tshark read this by decrypting with the key log; tlsanalyze does not "
               "decrypt yet, and tshark without the key log agrees with it")
 WHY_PORT_GUESS = ("tshark saw no hello and guessed the client by the higher port; "
                   "tlsanalyze saw the SYN")
@@ -420,8 +425,9 @@ def second_opinion(section, corpus_dir, pool):
         for r in results:
             if why == WHY_KEYLOG:
                 other = by_stream.get(r.oracle["tcp_stream"])
-                if other is not None and r.fields["alerts"][0] is False:
-                    recheck_only(r, other, "alerts", why)
+                if other is not None:
+                    for f in ("alerts", "certificate_frames", "leaf_cn"):
+                        recheck_only(r, other, f, why)
             else:
                 recheck(r, by_stream.get(r.oracle["tcp_stream"]), why)
 
@@ -556,8 +562,14 @@ def signature(r, field, details):
             return "tlsanalyze names a later ClientHello"
     if field in FRAME_FIELDS:
         return frame_signature(ov, tv, details)
-    if field == "sni":
+    if field in ("sni", "leaf_cn"):
         return text_signature(ov, tv)
+    if field == "certificate_frames":
+        if not tv:
+            return "tlsanalyze: none"
+        if not ov:
+            return "tshark: none"
+        return "tlsanalyze %s frames, tshark %s" % (len(tv), len(ov))
     if field == "alerts":
         return alert_signature(ov, tv, o, r.tla, r.keylogged)
     if ov is None or tv is None:

@@ -57,11 +57,14 @@ typedef struct {
     bool syn;
     uint32_t isn;              /* sequence number of the SYN */
     bool fin;
+    uint64_t fin_frame;        /* frame of the first FIN or RST */
     bool rst;
     bool ccs;                  /* ChangeCipherSpec sent */
     uint64_t ccs_frame;
     uint64_t finished_frame;   /* first encrypted handshake record (Finished) */
     uint64_t num_records;
+    uint16_t first_version;    /* record version of the first record */
+    uint64_t first_frame;      /* frame of the first record */
     uint64_t num_app_records;  /* content type 23 */
     uint64_t first_app_frame;
     bool post_fin_data;        /* TLS 1.3 server: data after the client's Finished */

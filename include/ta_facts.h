@@ -90,6 +90,11 @@ typedef struct {
     ta_bytes_list san;               /* "DNS:x", "IP:1.2.3.4", ... */
     char not_before[32];             /* ISO 8601 UTC, "" if unparsable */
     char not_after[32];
+    int64_t not_before_unix;         /* seconds since the epoch; valid if times_ok */
+    int64_t not_after_unix;
+    bool times_ok;
+    bool is_ca;                      /* basicConstraints CA:TRUE (X509_check_ca) */
+    bool self_signed;                /* issued by its own key (X509_check_issued) */
     char sha256[65];                 /* lower-case hex of the DER */
     bool parse_error;                /* DER did not parse: only sha256 is set */
     uint8_t *der;                    /* owned copy of the DER */

@@ -364,6 +364,9 @@ static void tcp_segment(ta_analyzer *a, ta_conn *c, int dir, ta_packet *p, uint6
     }
     d->fin = d->fin || (p->flags & TA_TCP_FIN);
     d->rst = d->rst || (p->flags & TA_TCP_RST);
+    if ((p->flags & (TA_TCP_FIN | TA_TCP_RST)) && d->fin_frame == 0) {
+        d->fin_frame = frame;
+    }
     if (!c->judged && ta_tls_handshake_done(c)) {
         /* Judged: from here on only TCP flags matter. */
         c->judged = true;

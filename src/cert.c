@@ -91,18 +91,20 @@ done:
 
 /* set_time writes |t| as ISO 8601 UTC ("2026-01-31T23:59:59Z"), "" if
  * OpenSSL cannot read it. */
-static void set_time(char *out, size_t out_size, const ASN1_TIME *t)
+static int set_time(char *out, size_t out_size, const ASN1_TIME *t, int64_t *out_unix)
 {
     struct tm tm;
 
     out[0] = '\0';
     memset(&tm, 0, sizeof(tm));
     if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1) {
-        return;
+        return 0;
     }
     if (strftime(out, out_size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
         out[0] = '\0';
     }
+    *out_unix = (int64_t)timegm(&tm);
+    return 1;
 }
 
 /* san_push appends "|prefix||value|" to |l|; the entry is capped (and
@@ -251,6 +253,9 @@ ta_status ta_cert_from_der(ta_cert *out, const ta_cur *der)
     ta_bytes_free(&out->cn);
     ta_bytes_list_free(&out->san);
     out->parse_error = false;
+    out->times_ok = false;
+    out->is_ca = false;
+    out->self_signed = false;
     out->not_before[0] = '\0';
     out->not_after[0] = '\0';
     if (!copy_der(out, der)) {
@@ -268,13 +273,50 @@ ta_status ta_cert_from_der(ta_cert *out, const ta_cur *der)
         !set_cn(&out->cn, X509_get_subject_name(x))) {
         goto done;
     }
-    set_time(out->not_before, sizeof(out->not_before), X509_get0_notBefore(x));
-    set_time(out->not_after, sizeof(out->not_after), X509_get0_notAfter(x));
+    out->times_ok =
+        set_time(out->not_before, sizeof(out->not_before), X509_get0_notBefore(x),
+                 &out->not_before_unix) &&
+        set_time(out->not_after, sizeof(out->not_after), X509_get0_notAfter(x),
+                 &out->not_after_unix);
+    out->is_ca = X509_check_ca(x) != 0;
+    out->self_signed = X509_check_issued(x, x) == X509_V_OK;
     ret = TA_OK;
 done:
     X509_free(x);
     /* A failed d2i leaves entries on the thread's error queue: drop them so
      * they neither pile up nor show up in an unrelated later error. */
+    ERR_clear_error();
+    return ret;
+}
+
+int ta_cert_matches_host(const ta_cert *c, const char *name, size_t len)
+{
+    const unsigned char *p = c->der;
+    X509 *x;
+    int ret;
+
+    if (c->der == NULL || c->der_len == 0 || c->der_len > LONG_MAX || len == 0) {
+        return -1;
+    }
+    x = d2i_X509(NULL, &p, (long)c->der_len);
+    if (x == NULL) {
+        ERR_clear_error();
+        return -1;
+    }
+    /* An IP literal is checked against the IP SANs, a name against DNS
+     * SANs (and the CN only when there are none), as browsers do. */
+    char *z = strndup(name, len);
+    if (z == NULL) {
+        X509_free(x);
+        return -1;
+    }
+    if (X509_check_ip_asc(x, z, 0) == 1) {
+        ret = 1;
+    } else {
+        ret = X509_check_host(x, z, len, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1;
+    }
+    free(z);
+    X509_free(x);
     ERR_clear_error();
     return ret;
 }

@@ -79,6 +79,11 @@ int ta_cert_copy(ta_cert *dst, const ta_cert *src)
     dst->frame = src->frame;
     dst->from = src->from;
     dst->parse_error = src->parse_error;
+    dst->not_before_unix = src->not_before_unix;
+    dst->not_after_unix = src->not_after_unix;
+    dst->times_ok = src->times_ok;
+    dst->is_ca = src->is_ca;
+    dst->self_signed = src->self_signed;
     memcpy(dst->not_before, src->not_before, sizeof(dst->not_before));
     memcpy(dst->not_after, src->not_after, sizeof(dst->not_after));
     memcpy(dst->sha256, src->sha256, sizeof(dst->sha256));

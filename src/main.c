@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ta_analyze.h"
@@ -11,9 +12,15 @@
 #include "ta_escape.h"
 #include "ta_names.h"
 #include "ta_output.h"
+#include "ta_derive.h"
 #include "ta_report.h"
+#include "ta_rules.h"
 
-#define TA_VERSION "0.1.0"
+#define TA_VERSION "0.2.0"
+
+#ifndef TA_RULES_DIR
+#define TA_RULES_DIR "/usr/local/share/tlsanalyze/rules"
+#endif
 
 enum {
     EXIT_OK = 0,
@@ -21,20 +28,33 @@ enum {
     EXIT_BAD_INPUT = 2
 };
 
+#define MAX_RULE_DIRS 8
+
 typedef struct {
     ta_format fmt;
     bool color;
     bool verbose;
     const char *filter;
     ta_limits lim;
+    const char *rule_dirs[MAX_RULE_DIRS];
+    size_t num_rule_dirs;
+    bool no_default_rules;
+    bool list_rules;
+    const char *explain;
+    const char *profile;
+    ta_severity min_severity;
+    ta_rules *rules;
 } options;
 
 /* Per-capture context handed to the analyzer's callbacks. */
 typedef struct {
     ta_analyzer *an;
     ta_writer *w;
+    const options *o;
     const char *file;      /* escaped name */
     uint64_t completed;
+    uint64_t failed;       /* connections with an error diagnosis */
+    json_t *by_rule;       /* root-cause rule id -> connections */
 } capture_ctx;
 
 static void usage(FILE *f)
@@ -50,10 +70,16 @@ static void usage(FILE *f)
           "      --max-handshake-bytes N  largest handshake message kept (default 262144)\n"
           "      --max-connections N    connections open at once (default 500000)\n"
           "      --idle-timeout SECS    end a connection idle this long (default 600)\n"
+          "      --rules DIR|FILE       add diagnosis rules (a rule with the same id replaces)\n"
+          "      --no-default-rules     do not load the rules shipped with tlsanalyze\n"
+          "      --list-rules           list the rules and exit\n"
+          "      --explain RULE-ID      show what a rule checks and says, and exit\n"
+          "      --min-severity S       error, warning or info (default info)\n"
+          "      --profile P            remediation wording: generic (default) or apigee\n"
           "  -h, --help                 this help\n"
           "      --version              print the version\n\n"
-          "Exit status: 0 no failed handshake, 1 at least one failed, 2 usage error or an\n"
-          "unreadable capture.\n",
+          "Exit status: 0 no error diagnosed, 1 at least one error-severity diagnosis, 2 usage\n"
+          "error, a bad rule file or an unreadable capture.\n",
           f);
 }
 
@@ -62,88 +88,217 @@ static int parse_size(const char *s, size_t *out)
     char *end;
     unsigned long long v = strtoull(s, &end, 10);
     if (*s == '\0' || *end != '\0' || v == 0) {
+        fprintf(stderr, "tlsanalyze: '%s' is not a positive number\n", s);
         return 0;
     }
     *out = (size_t)v;
     return 1;
 }
 
+static int parse_format(const char *s, ta_format *out)
+{
+    static const char *const names[] = {"text", "json", "ndjson"};
+    for (int i = 0; i < 3; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *out = (ta_format)i;
+            return 1;
+        }
+    }
+    fprintf(stderr, "tlsanalyze: unknown format '%s' (text, json or ndjson)\n", s);
+    return 0;
+}
+
+enum {
+    OPT_FORMAT = 256, OPT_NO_COLOR, OPT_MAX_HS, OPT_MAX_CONNS, OPT_IDLE, OPT_VERSION,
+    OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_LIST_RULES, OPT_EXPLAIN, OPT_MIN_SEVERITY, OPT_PROFILE
+};
+
+/* One option; 0 on a bad value. */
+static int set_option(options *o, int ch, const char *arg)
+{
+    size_t v;
+    switch (ch) {
+    case 'f':
+        o->filter = arg;
+        return 1;
+    case OPT_FORMAT:
+        return parse_format(arg, &o->fmt);
+    case OPT_NO_COLOR:
+        o->color = false;
+        return 1;
+    case 'v':
+        o->verbose = true;
+        return 1;
+    case OPT_MAX_HS:
+        return parse_size(arg, &o->lim.tls.max_handshake_bytes);
+    case OPT_MAX_CONNS:
+        return parse_size(arg, &o->lim.max_conns);
+    case OPT_IDLE:
+        if (!parse_size(arg, &v)) {
+            return 0;
+        }
+        o->lim.idle_ns = (int64_t)v * 1000000000LL;
+        return 1;
+    case OPT_RULES:
+        if (o->num_rule_dirs >= MAX_RULE_DIRS) {
+            fprintf(stderr, "tlsanalyze: at most %d --rules directories\n", MAX_RULE_DIRS);
+            return 0;
+        }
+        o->rule_dirs[o->num_rule_dirs++] = arg;
+        return 1;
+    case OPT_NO_DEFAULT_RULES:
+        o->no_default_rules = true;
+        return 1;
+    case OPT_LIST_RULES:
+        o->list_rules = true;
+        return 1;
+    case OPT_EXPLAIN:
+        o->explain = arg;
+        return 1;
+    case OPT_MIN_SEVERITY:
+        if (!ta_severity_parse(arg, &o->min_severity)) {
+            fprintf(stderr, "tlsanalyze: severity '%s' is not error, warning or info\n", arg);
+            return 0;
+        }
+        return 1;
+    case OPT_PROFILE:
+        if (strcmp(arg, "generic") != 0 && strcmp(arg, "apigee") != 0) {
+            fprintf(stderr, "tlsanalyze: unknown profile '%s' (generic or apigee)\n", arg);
+            return 0;
+        }
+        o->profile = arg;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static int parse_args(int argc, char **argv, options *o)
 {
     static const struct option longopts[] = {
         {"filter", required_argument, NULL, 'f'},
-        {"format", required_argument, NULL, 'F'},
-        {"no-color", no_argument, NULL, 'C'},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"no-color", no_argument, NULL, OPT_NO_COLOR},
         {"verbose", no_argument, NULL, 'v'},
-        {"max-handshake-bytes", required_argument, NULL, 'H'},
-        {"max-connections", required_argument, NULL, 'M'},
-        {"idle-timeout", required_argument, NULL, 'I'},
+        {"max-handshake-bytes", required_argument, NULL, OPT_MAX_HS},
+        {"max-connections", required_argument, NULL, OPT_MAX_CONNS},
+        {"idle-timeout", required_argument, NULL, OPT_IDLE},
+        {"rules", required_argument, NULL, OPT_RULES},
+        {"no-default-rules", no_argument, NULL, OPT_NO_DEFAULT_RULES},
+        {"list-rules", no_argument, NULL, OPT_LIST_RULES},
+        {"explain", required_argument, NULL, OPT_EXPLAIN},
+        {"min-severity", required_argument, NULL, OPT_MIN_SEVERITY},
+        {"profile", required_argument, NULL, OPT_PROFILE},
         {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
+        {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
     int ch;
-    size_t v;
 
     ta_limits_default(&o->lim);
     o->fmt = TA_FMT_TEXT;
     o->color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+    o->profile = "generic";
+    o->min_severity = TA_SEV_INFO;
     while ((ch = getopt_long(argc, argv, "f:vh", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'f':
-            o->filter = optarg;
-            break;
-        case 'F':
-            if (strcmp(optarg, "text") == 0) {
-                o->fmt = TA_FMT_TEXT;
-            } else if (strcmp(optarg, "json") == 0) {
-                o->fmt = TA_FMT_JSON;
-            } else if (strcmp(optarg, "ndjson") == 0) {
-                o->fmt = TA_FMT_NDJSON;
-            } else {
-                fprintf(stderr, "tlsanalyze: unknown format '%s' (text, json or ndjson)\n",
-                        optarg);
-                return 0;
-            }
-            break;
-        case 'C':
-            o->color = false;
-            break;
-        case 'v':
-            o->verbose = true;
-            break;
-        case 'H':
-        case 'M':
-        case 'I':
-            if (!parse_size(optarg, &v)) {
-                fprintf(stderr, "tlsanalyze: '%s' is not a positive number\n", optarg);
-                return 0;
-            }
-            if (ch == 'H') {
-                o->lim.tls.max_handshake_bytes = v;
-            } else if (ch == 'M') {
-                o->lim.max_conns = v;
-            } else {
-                o->lim.idle_ns = (int64_t)v * 1000000000LL;
-            }
-            break;
-        case 'h':
+        if (ch == 'h') {
             usage(stdout);
             exit(EXIT_OK);
-        case 'V':
+        }
+        if (ch == OPT_VERSION) {
             printf("tlsanalyze %s\n", TA_VERSION);
             exit(EXIT_OK);
-        default:
-            usage(stderr);
+        }
+        if (!set_option(o, ch, optarg)) {
+            if (ch == '?' || ch == ':') {
+                usage(stderr);
+            }
             return 0;
         }
     }
-    if (optind >= argc) {
+    if (optind >= argc && !o->list_rules && o->explain == NULL) {
         fputs("tlsanalyze: no capture given\n", stderr);
         usage(stderr);
         return 0;
     }
     return 1;
+}
+
+/* Where the default rules are: $TLSANALYZE_RULES, rules/ beside the
+ * program (or two levels up, for the build/ trees), else the installed
+ * copy. */
+static int default_rules_dir(char *out, size_t n)
+{
+    const char *env = getenv("TLSANALYZE_RULES");
+    char exe[4096];
+    struct stat st;
+
+    if (env != NULL) {
+        snprintf(out, n, "%s", env);
+        return 1;
+    }
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (len > 0) {
+        exe[len] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash != NULL) {
+            *slash = '\0';
+            static const char *const rel[] = {"/rules", "/../../rules", "/../share/tlsanalyze/rules"};
+            for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+                snprintf(out, n, "%s%s", exe, rel[i]);
+                if (stat(out, &st) == 0 && S_ISDIR(st.st_mode)) {
+                    return 1;
+                }
+            }
+        }
+    }
+    snprintf(out, n, "%s", TA_RULES_DIR);
+    return stat(out, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Loads the default rules and every --rules directory (later ones
+ * override rules with the same id).  0 with a message on stderr. */
+static int load_rules(options *o)
+{
+    char err[1024];
+    char dir[4096];
+
+    o->rules = ta_rules_new();
+    if (o->rules == NULL) {
+        return 0;
+    }
+    if (!o->no_default_rules) {
+        if (!default_rules_dir(dir, sizeof(dir))) {
+            fprintf(stderr, "tlsanalyze: default rules not found (%s); set TLSANALYZE_RULES or "
+                    "use --rules DIR\n", dir);
+            return 0;
+        }
+        if (!ta_rules_load_dir(o->rules, dir, err, sizeof(err))) {
+            fprintf(stderr, "tlsanalyze: %s\n", err);
+            return 0;
+        }
+    }
+    for (size_t i = 0; i < o->num_rule_dirs; i++) {
+        struct stat st;
+        int ok = stat(o->rule_dirs[i], &st) == 0 && S_ISDIR(st.st_mode)
+                     ? ta_rules_load_dir(o->rules, o->rule_dirs[i], err, sizeof(err))
+                     : ta_rules_load_file(o->rules, o->rule_dirs[i], err, sizeof(err));
+        if (!ok) {
+            fprintf(stderr, "tlsanalyze: %s\n", err);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The root cause: the first diagnosis, when it is an error. */
+static const char *root_cause(json_t *diagnoses)
+{
+    json_t *d = json_array_get(diagnoses, 0);
+    if (d == NULL || strcmp(json_string_value(json_object_get(d, "severity")), "error") != 0) {
+        return NULL;
+    }
+    return json_string_value(json_object_get(d, "rule"));
 }
 
 static void on_conn(void *arg, ta_conn *c)
@@ -153,10 +308,20 @@ static void on_conn(void *arg, ta_conn *c)
     if (strcmp(ta_tls_outcome(c), "completed") == 0) {
         cx->completed++;
     }
-    if (j != NULL) {
-        ta_writer_conn(cx->w, cx->file, j);
-        json_decref(j);
+    if (j == NULL) {
+        return;
     }
+    ta_derive(j, c);
+    json_t *diags = ta_rules_apply(cx->o->rules, j, cx->o->profile, cx->o->min_severity);
+    json_object_set_new(j, "diagnoses", diags);
+    const char *cause = root_cause(diags);
+    if (cause != NULL) {
+        cx->failed++;
+        json_int_t n = json_integer_value(json_object_get(cx->by_rule, cause));
+        json_object_set_new(cx->by_rule, cause, json_integer(n + 1));
+    }
+    ta_writer_conn(cx->w, cx->file, j);
+    json_decref(j);
 }
 
 static void on_record(void *arg, const ta_record *r)
@@ -240,7 +405,7 @@ static void summary_warnings(json_t *w, const ta_stats *st, const ta_capture_inf
 }
 
 static json_t *summary_json(const ta_stats *st, const ta_capture_info *info,
-                            const options *o, uint64_t completed)
+                            const options *o, const capture_ctx *cx)
 {
     json_t *s = json_object();
     json_t *lt = json_array();
@@ -266,8 +431,11 @@ static json_t *summary_json(const ta_stats *st, const ta_capture_info *info,
     json_object_set_new(s, "skipped", skipped);
     json_object_set_new(s, "tcp_connections", json_integer((json_int_t)st->connections));
     json_object_set_new(s, "tls_connections", json_integer((json_int_t)st->tls_connections));
-    json_object_set_new(s, "completed", json_integer((json_int_t)completed));
+    json_object_set_new(s, "completed", json_integer((json_int_t)cx->completed));
     json_object_set_new(s, "failed", json_integer((json_int_t)st->failed));
+    json_object_set_new(s, "diagnosed_errors", json_integer((json_int_t)cx->failed));
+    json_object_set_new(s, "failed_by_rule", json_incref(cx->by_rule));
+    json_object_set_new(s, "late_packets", json_integer((json_int_t)st->late_packets));
     json_object_set_new(s, "peak_open_connections", json_integer((json_int_t)st->peak_open));
     json_object_set_new(s, "first_time", json_real((double)st->first_ns / 1e9));
     json_object_set_new(s, "last_time", json_real((double)st->last_ns / 1e9));
@@ -285,10 +453,13 @@ static int run_capture(const char *path, const options *o, ta_writer *w)
     int rc = EXIT_OK;
 
     cx.w = w;
+    cx.o = o;
+    cx.by_rule = json_object();
     cx.file = file != NULL ? file : "?";
     cx.an = ta_analyzer_new(&o->lim, on_conn, &cx);
     if (cx.an == NULL) {
         fprintf(stderr, "tlsanalyze: %s: out of memory\n", cx.file);
+        json_decref(cx.by_rule);
         free(file);
         return EXIT_BAD_INPUT;
     }
@@ -296,7 +467,7 @@ static int run_capture(const char *path, const options *o, ta_writer *w)
     int r = ta_capture_read(path, o->filter, on_record, &cx, &info);
     ta_analyzer_finish(cx.an);
     const ta_stats *st = ta_analyzer_stats(cx.an);
-    json_t *s = summary_json(st, &info, o, cx.completed);
+    json_t *s = summary_json(st, &info, o, &cx);
     if (r != 0) {
         char *err = ta_escape((const uint8_t *)info.error, strlen(info.error));
         fprintf(stderr, "tlsanalyze: %s: %s\n", cx.file, err != NULL ? err : info.error);
@@ -312,11 +483,12 @@ static int run_capture(const char *path, const options *o, ta_writer *w)
                 fprintf(stderr, "tlsanalyze: %s: %s\n", cx.file, json_string_value(v));
             }
         }
-        rc = st->failed > 0 ? EXIT_FAILED_HANDSHAKE : EXIT_OK;
+        rc = cx.failed > 0 ? EXIT_FAILED_HANDSHAKE : EXIT_OK;
     }
     ta_writer_capture_end(w, cx.file, s);
     json_decref(s);
     ta_analyzer_free(cx.an);
+    json_decref(cx.by_rule);
     free(file);
     return rc;
 }
@@ -330,6 +502,21 @@ int main(int argc, char **argv)
     memset(&o, 0, sizeof(o));
     if (!parse_args(argc, argv, &o)) {
         return EXIT_BAD_INPUT;
+    }
+    if (!load_rules(&o)) {
+        ta_rules_free(o.rules);
+        return EXIT_BAD_INPUT;
+    }
+    if (o.list_rules || o.explain != NULL) {
+        int rc = EXIT_OK;
+        if (o.list_rules) {
+            ta_rules_list(o.rules, stdout);
+        } else if (!ta_rules_explain(o.rules, o.explain, stdout)) {
+            fprintf(stderr, "tlsanalyze: no rule '%s' (--list-rules lists them)\n", o.explain);
+            rc = EXIT_BAD_INPUT;
+        }
+        ta_rules_free(o.rules);
+        return rc;
     }
     if (!ta_names_init()) {
         fputs("tlsanalyze: OpenSSL could not be initialised\n", stderr);
@@ -346,5 +533,6 @@ int main(int argc, char **argv)
     }
     ta_writer_end(&w);
     ta_names_cleanup();
+    ta_rules_free(o.rules);
     return worst;
 }

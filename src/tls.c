@@ -421,7 +421,10 @@ static void read_header(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
     d->body_len = len16;
     d->body_left = len16;
     d->hdr_len = 0;
-    d->num_records++;
+    if (d->num_records++ == 0) {
+        d->first_version = d->version;
+        d->first_frame = frame;
+    }
     d->state = TA_REC_BODY;
     if (len16 == 0) {
         record_end(c, dir, frame, lim);   /* an empty record (RFC 5246 6.2.1 allows it) */

@@ -2,12 +2,14 @@
 # every test (installing missing Debian packages first); `make demo` runs the
 # tool on a bundled sample.
 CC      ?= cc
+PREFIX  ?= /usr/local
 PKGS    := libpcap libcrypto libssl yaml-0.1 jansson zlib
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wimplicit-fallthrough -Wvla \
            -Wstrict-prototypes -Wno-format-nonliteral
 CFLAGS  ?= -O2 -g
 HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Werror -Iinclude \
+             -DTA_RULES_DIR='"$(PREFIX)/share/tlsanalyze/rules"' \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
 LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -21,7 +23,7 @@ DEB_BUILD := gcc make pkg-config libpcap-dev libssl-dev libyaml-dev libjansson-d
 DEB_TEST  := libcmocka-dev tshark tcpdump openssl python3
 DEB_FUZZ  := clang libclang-rt-14-dev
 
-.PHONY: all deps deps-test demo check unit fuzz fuzz-run bench clean
+.PHONY: all deps deps-test demo check unit fuzz fuzz-run bench install clean
 all: tlsanalyze
 
 build/rel/%.o: %.c $(wildcard include/*.h)
@@ -95,6 +97,11 @@ bench: tlsanalyze
 	  TLSA_CMD="$(CURDIR)/tlsanalyze --format=ndjson" \
 	  TLSA_COUNT="python3 $(CURDIR)/tests/bench_count.py" \
 	  bash $(BENCH_KIT)/run_bench.sh $(BENCH_TOOLS)
+
+install: tlsanalyze
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tlsanalyze/rules
+	install -m 755 tlsanalyze $(DESTDIR)$(PREFIX)/bin/tlsanalyze
+	install -m 644 rules/*.yaml rules/README.md $(DESTDIR)$(PREFIX)/share/tlsanalyze/rules/
 
 clean:
 	rm -rf build tlsanalyze

@@ -192,6 +192,70 @@ static void text_message(ta_writer *w, json_t *conn, json_t *m)
     fputc('\n', w->out);
 }
 
+/* Prints |text| wrapped at about 100 columns, continuation lines indented
+ * by |indent|; the first line starts at column |col|. */
+static void wrap(ta_writer *w, const char *text, int indent, int col)
+{
+    const char *p = text;
+    bool first = true;
+    while (*p != '\0') {
+        while (*p == ' ') {
+            p++;
+        }
+        size_t word = strcspn(p, " ");
+        if (word == 0) {
+            break;
+        }
+        if (!first && col + 1 + (int)word > 100) {
+            fprintf(w->out, "\n%*s", indent, "");
+            col = indent;
+        } else if (!first) {
+            fputc(' ', w->out);
+            col++;
+        }
+        fwrite(p, 1, word, w->out);
+        col += (int)word;
+        p += word;
+        first = false;
+    }
+    fputc('\n', w->out);
+}
+
+/* The root cause in full, then one line per further diagnosis. */
+static void text_diagnoses(ta_writer *w, json_t *conn)
+{
+    json_t *diags = json_object_get(conn, "diagnoses");
+    json_t *d;
+    json_t *e;
+    size_t i;
+    size_t k;
+
+    json_array_foreach(diags, i, d) {
+        const char *sev = jstr(d, "severity");
+        const char *c = strcmp(sev, "error") == 0 ? C_RED : (strcmp(sev, "warning") == 0
+                                                               ? C_YELLOW : "");
+        if (i > 0) {
+            fprintf(w->out, "    %salso %s%s %s: %s\n", col(w, c), sev, col(w, C_OFF),
+                    jstr(d, "rule"), jstr(d, "title"));
+            continue;
+        }
+        fprintf(w->out, "    %s%s%s %s%s%s: %s\n      ", col(w, c), sev, col(w, C_OFF),
+                col(w, C_BOLD), jstr(d, "rule"), col(w, C_OFF), jstr(d, "title"));
+        wrap(w, jstr(d, "summary"), 6, 6);
+        json_array_foreach(json_object_get(d, "evidence"), k, e) {
+            fprintf(w->out, "      %-9s frame %-6lld ", k == 0 ? "evidence" : "",
+                    jint(e, "frame"));
+            wrap(w, jstr(e, "fact"), 29, 29);
+        }
+        fprintf(w->out, "      %-9s %s (fixed by: %s)\n", "fault", jstr(d, "fault"),
+                jstr(d, "fixes_by"));
+        if (json_is_string(json_object_get(d, "remediation"))) {
+            fprintf(w->out, "      %-9s ", "fix");
+            wrap(w, jstr(d, "remediation"), 16, 16);
+        }
+    }
+}
+
 static void text_conn(ta_writer *w, json_t *conn)
 {
     const char *outcome = jstr(conn, "outcome");
@@ -207,6 +271,7 @@ static void text_conn(ta_writer *w, json_t *conn)
     fprintf(w->out, "\n  #%lld  %s -> %s  %s%s%s\n", jint(conn, "id"), jstr(conn, "client"),
             jstr(conn, "server"), col(w, ok ? C_GREEN : (quiet ? "" : C_RED)),
             ok ? "completed" : outcome, col(w, C_OFF));
+    text_diagnoses(w, conn);
     json_array_foreach(json_object_get(conn, "messages"), i, m) {
         text_message(w, conn, m);
     }
@@ -249,6 +314,10 @@ static void text_summary(ta_writer *w, json_t *s)
                 w->hidden);
     }
     fputc('\n', w->out);
+    const char *rule;
+    json_object_foreach(json_object_get(s, "failed_by_rule"), rule, v) {
+        fprintf(w->out, "    %-34s %lld\n", rule, (long long)json_integer_value(v));
+    }
     json_array_foreach(json_object_get(s, "warnings"), i, v) {
         fprintf(w->out, "  %swarning:%s %s\n", col(w, C_YELLOW), col(w, C_OFF),
                 json_string_value(v));

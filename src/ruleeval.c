@@ -418,7 +418,9 @@ json_t *ta_rules_apply(const ta_rules *set, json_t *facts, const char *profile, 
             }
         }
     }
-    qsort(f, n, sizeof(*f), by_rank);
+    if (n > 1) {
+        qsort(f, n, sizeof(*f), by_rank);
+    }
     for (size_t i = 0; i < n; i++) {
         if (!f[i].suppressed && f[i].r->severity <= min) {
             json_array_append(out, f[i].diag);

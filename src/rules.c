@@ -791,7 +791,9 @@ int ta_rules_load_dir(ta_rules *set, const char *dir, char *err, size_t err_len)
         sprintf(names[num++], "%s/%s", dir, e->d_name);
     }
     closedir(d);
-    qsort(names, num, sizeof(*names), by_name);
+    if (num > 1) {
+        qsort(names, num, sizeof(*names), by_name);
+    }
     for (size_t i = 0; i < num; i++) {
         if (ok && !ta_rules_load_file(set, names[i], err, err_len)) {
             ok = 0;

@@ -274,6 +274,102 @@ def samples_match_their_expected_outcomes():
             assert alerts == expected, (name, alerts, expected)
 
 
+# ---------------------------------------------------------------- rules
+
+INTENDED = {
+    "protocol-mismatch.pcap": "protocol-mismatch", "cipher-mismatch.pcap": "cipher-mismatch",
+    "no-sni.pcap": "missing-sni", "expired-cert.pcap": "expired-certificate",
+    "unknown-ca.pcap": "unknown-certificate", "hostname-mismatch.pcap": "hostname-mismatch",
+    "incomplete-chain.pcap": "incomplete-chain",
+    "client-cert-missing-tls12.pcap": "client-certificate-missing",
+    "client-cert-missing-tls13.pcap": "client-certificate-missing",
+    "hostname-mismatch-tls13.pcap": "hostname-mismatch",
+    "plaintext-to-tls-port.pcap": "plaintext-to-tls-port",
+    "tls-to-plaintext-port.pcap": "plaintext-to-tls-port",
+    "server-reset-after-client-hello.pcap": "server-reset-after-client-hello",
+    "client-gave-up.pcap": "client-gave-up", "no-server-response.pcap": "no-server-response",
+    "obsolete-version.pcap": "obsolete-version-negotiated",
+    "weak-cipher.pcap": "weak-cipher-negotiated",
+}
+HEALTHY = ["tls12-ok.pcap", "tls13-ok.pcap", "tls12-ok-any.pcap", "tls12-ok-sll.pcap",
+           "tls12-ok.pcapng", "tls13-ok-ns.pcap", "ipv6-tls13.pcap", "midstream.pcap"]
+
+
+def diagnoses(name, *args):
+    rc, doc, err = run_json(*args, sample(name))
+    return rc, [[d["rule"] for d in c["diagnoses"]] for c in tls_conns(doc)], doc
+
+
+@test
+def every_sample_gets_its_rule_first():
+    for name, rule in INTENDED.items():
+        if not os.path.exists(sample(name)):
+            continue              # a sample not made yet is not a failure of the rules
+        rc, rules, _ = diagnoses(name)
+        assert rules and rules[0] and rules[0][0] == rule, (name, rules)
+        severity = "error" if rule not in ("obsolete-version-negotiated",
+                                           "weak-cipher-negotiated") else "warning"
+        assert rc == (1 if severity == "error" else 0), (name, rc)
+
+
+@test
+def healthy_samples_get_no_error():
+    for name in HEALTHY:
+        rc, doc, _ = run_json(sample(name))
+        sev = [d["severity"] for c in tls_conns(doc) for d in c["diagnoses"]]
+        assert rc == 0 and "error" not in sev, (name, sev)
+
+
+@test
+def multi_capture_counts_failures_by_rule():
+    rc, doc, _ = run_json(sample("multi.pcap"))
+    cap = doc["captures"][0]
+    assert rc == 1 and cap["failed_by_rule"] == {"cipher-mismatch": 1, "expired-certificate": 1}
+    rc, out, _ = run("--no-color", sample("multi.pcap"))
+    assert "error cipher-mismatch:" in out and "evidence" in out and "fix " in out, out
+
+
+@test
+def profile_apigee_changes_the_remediation():
+    _, doc, _ = run_json("--profile", "apigee", sample("no-sni.pcap"))
+    fix = tls_conns(doc)[0]["diagnoses"][0]["remediation"]
+    assert "enableSNIExtension" in fix and "message processor" in fix, fix
+    _, doc, _ = run_json(sample("no-sni.pcap"))
+    assert "message processor" not in tls_conns(doc)[0]["diagnoses"][0]["remediation"]
+
+
+@test
+def rules_override_list_explain_and_severity():
+    os.makedirs(tmp("myrules"), exist_ok=True)
+    with open(tmp("myrules/sni.yaml"), "w") as f:
+        f.write("id: missing-sni\nseverity: warning\ntitle: Ours\nsummary: no SNI to {server}\n"
+                "when: {sni.present: {==: false}}\n")
+    rc, doc, _ = run_json("--rules", tmp("myrules"), sample("no-sni.pcap"))
+    d = tls_conns(doc)[0]["diagnoses"]
+    assert any(x["rule"] == "missing-sni" and x["title"] == "Ours" for x in d), d
+    rc, doc, _ = run_json("--no-default-rules", sample("no-sni.pcap"))
+    assert rc == 0 and tls_conns(doc)[0]["diagnoses"] == []
+    rc, doc, _ = run_json("--min-severity", "error", sample("obsolete-version.pcap")
+                          if os.path.exists(sample("obsolete-version.pcap")) else sample("tls12-ok.pcap"))
+    assert all(x["severity"] == "error" for c in tls_conns(doc) for x in c["diagnoses"])
+    rc, out, _ = run("--list-rules")
+    assert rc == 0 and "missing-sni" in out and "protocol-mismatch" in out
+    rc, out, _ = run("--explain", "missing-sni")
+    assert rc == 0 and "sni.present == false" in out, out
+    rc, _, err = run("--explain", "no-such-rule")
+    assert rc == 2 and "no rule" in err
+
+
+@test
+def bad_rule_file_stops_the_run():
+    os.makedirs(tmp("badrules"), exist_ok=True)
+    with open(tmp("badrules/foo.yaml"), "w") as f:
+        f.write("id: x\nseverity: error\ntitle: t\nsummary: s\nwhne: {outcome: {==: alert}}\n")
+    rc, out, err = run("--rules", tmp("badrules"), sample("tls12-ok.pcap"))
+    assert rc == 2 and out == "", out
+    assert "badrules/foo.yaml:5:1: unknown field \"whne\" (did you mean \"when\"?)" in err, err
+
+
 # ---------------------------------------------------------------- crafted captures
 
 def one_conn(path, **kw):

@@ -73,6 +73,8 @@ typedef struct {
     uint32_t last_app_len;
     uint64_t last_app_frame;
     uint64_t bytes;            /* payload bytes seen */
+    uint8_t first_bytes[8];    /* the stream's first bytes, to name a plaintext protocol */
+    uint8_t num_first_bytes;
     bool hs_cap_warned;
 } ta_dir;
 
@@ -146,6 +148,10 @@ struct ta_conn {
     size_t num_warnings;
     size_t num_warnings_dropped;
 };
+
+/* ta_conn_client_dir returns the wire direction client -> server (0 while
+ * the client is unknown). */
+int ta_conn_client_dir(const ta_conn *c);
 
 /* ta_conn_side maps a wire direction to the side that sent it; when the
  * client is still unknown, wire direction 0 is taken as the client. */

@@ -9,6 +9,7 @@
 #ifndef TA_TLS_H
 #define TA_TLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,10 @@ void ta_tls_finish(ta_conn *c);
 /* ta_tls_outcome names how the handshake ended: "completed", "alert",
  * "reset", "closed", "incomplete", "midstream" or "not_tls". */
 const char *ta_tls_outcome(const ta_conn *c);
+
+/* ta_alert_ends_handshake is true for an alert that ends a handshake:
+ * fatal, close_notify or user_canceled whatever the level, or unreadable. */
+bool ta_alert_ends_handshake(const ta_alert *a);
 
 /* ta_tls_handshake_done is true once the handshake completed. */
 int ta_tls_handshake_done(const ta_conn *c);

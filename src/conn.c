@@ -8,10 +8,14 @@
 
 #include "ta_tls_msg.h"
 
+int ta_conn_client_dir(const ta_conn *c)
+{
+    return c->cdir >= 0 ? c->cdir : 0;
+}
+
 ta_side ta_conn_side(const ta_conn *c, int dir)
 {
-    int cdir = c->cdir >= 0 ? c->cdir : 0;
-    return dir == cdir ? TA_FROM_CLIENT : TA_FROM_SERVER;
+    return dir == ta_conn_client_dir(c) ? TA_FROM_CLIENT : TA_FROM_SERVER;
 }
 
 void ta_conn_warn(ta_conn *c, const char *fmt, ...)

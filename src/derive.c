@@ -10,19 +10,9 @@
 #include "ta_tls.h"
 #include "ta_tls_msg.h"
 
-static int client_dir(const ta_conn *c)
-{
-    return c->cdir >= 0 ? c->cdir : 0;
-}
-
 static const char *side_name(ta_side s)
 {
     return s == TA_FROM_CLIENT ? "client" : "server";
-}
-
-static bool ends_handshake(const ta_alert *a)
-{
-    return a->encrypted || a->level == 2 || a->description == 0 || a->description == 90;
 }
 
 static json_t *alert_json(const ta_alert *a)
@@ -50,7 +40,7 @@ static void derive_alert(json_t *conn, const ta_conn *c)
     json_t *fatal = NULL;
     for (size_t i = 0; i < c->num_alerts; i++) {
         const ta_alert *a = &c->alerts[i];
-        if (ending == NULL && ends_handshake(a)) {
+        if (ending == NULL && ta_alert_ends_handshake(a)) {
             ending = alert_json(a);
         }
         if (fatal == NULL && !a->encrypted && a->level == 2) {
@@ -71,7 +61,7 @@ static void derive_alert(json_t *conn, const ta_conn *c)
 /* How far the handshake got, from the messages seen on the wire. */
 static const char *stage(const ta_conn *c)
 {
-    int cd = client_dir(c);
+    int cd = ta_conn_client_dir(c);
     const ta_dir *cl = &c->dir[cd];
     const ta_dir *sv = &c->dir[1 - cd];
     bool server_done = false;
@@ -115,7 +105,7 @@ static const char *stage(const ta_conn *c)
 static json_t *response_ms(const ta_conn *c)
 {
     int64_t ch_ns = -1;
-    int cd = client_dir(c);
+    int cd = ta_conn_client_dir(c);
     for (size_t i = 0; i < c->num_events; i++) {
         const ta_event *e = &c->events[i];
         if (ch_ns < 0 && e->dir == cd && e->kind == TA_EV_HANDSHAKE &&
@@ -128,10 +118,43 @@ static json_t *response_ms(const ta_conn *c)
     return json_null();
 }
 
+/* Names the protocol a stream starts with: "tls", or a plaintext one by
+ * its first bytes, "other", or NULL when the side sent nothing. */
+static const char *protocol(const ta_dir *d)
+{
+    static const struct {
+        const char *prefix;
+        const char *name;
+    } known[] = {
+        {"GET ", "http"}, {"POST ", "http"}, {"HEAD ", "http"}, {"PUT ", "http"},
+        {"DELETE ", "http"}, {"OPTIONS ", "http"}, {"CONNECT ", "http"}, {"PATCH ", "http"},
+        {"HTTP/", "http"}, {"SSH-", "ssh"}, {"220 ", "smtp-ftp"}, {"220-", "smtp-ftp"},
+        {"EHLO ", "smtp"}, {"HELO ", "smtp"}, {"* OK", "imap"}, {"+OK", "pop3"},
+        {"PRI * HTTP/2", "http2"}, {"<!DOC", "http"}, {"<!doc", "http"}, {"<html", "http"},
+        {"<HTML", "http"},
+    };
+    if (d->is_tls) {
+        return "tls";
+    }
+    if (d->num_first_bytes == 0) {
+        return NULL;
+    }
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+        size_t n = strlen(known[i].prefix);
+        if (n > d->num_first_bytes) {
+            n = d->num_first_bytes;   /* a stream shorter than the prefix: compare what is there */
+        }
+        if (memcmp(d->first_bytes, known[i].prefix, n) == 0 && n >= 3) {
+            return known[i].name;
+        }
+    }
+    return "other";
+}
+
 static void derive_handshake(json_t *conn, const ta_conn *c)
 {
     json_t *h = json_object();
-    const ta_dir *sv = &c->dir[1 - client_dir(c)];
+    const ta_dir *sv = &c->dir[1 - ta_conn_client_dir(c)];
     char buf[TA_NAME_BUF];
 
     json_object_set_new(h, "stage", json_string(stage(c)));
@@ -140,8 +163,12 @@ static void derive_handshake(json_t *conn, const ta_conn *c)
                         sv->num_records > 0 ? json_string(ta_version_name(sv->first_version, buf))
                                             : json_null());
     json_object_set_new(h, "server_sent_tls", json_boolean(sv->is_tls));
-    json_object_set_new(h, "client_sent_tls", json_boolean(c->dir[client_dir(c)].is_tls));
-    const ta_dir *cl = &c->dir[client_dir(c)];
+    json_object_set_new(h, "client_sent_tls", json_boolean(c->dir[ta_conn_client_dir(c)].is_tls));
+    const char *cp = protocol(&c->dir[ta_conn_client_dir(c)]);
+    const char *sp = protocol(sv);
+    json_object_set_new(h, "client_protocol", cp != NULL ? json_string(cp) : json_null());
+    json_object_set_new(h, "server_protocol", sp != NULL ? json_string(sp) : json_null());
+    const ta_dir *cl = &c->dir[ta_conn_client_dir(c)];
     const char *closer = NULL;
     if (cl->fin_frame != 0 && (sv->fin_frame == 0 || cl->fin_frame < sv->fin_frame)) {
         closer = "client";
@@ -155,7 +182,7 @@ static void derive_handshake(json_t *conn, const ta_conn *c)
                                                                      : sv->fin_frame)));
     json_object_set_new(h, "server_bytes", json_integer((json_int_t)sv->bytes));
     json_object_set_new(h, "client_bytes",
-                        json_integer((json_int_t)c->dir[client_dir(c)].bytes));
+                        json_integer((json_int_t)c->dir[ta_conn_client_dir(c)].bytes));
     json_object_set_new(h, "tls13", json_boolean(c->tls13));
     json_object_set_new(conn, "handshake", h);
 }
@@ -179,7 +206,7 @@ static bool offered(const ta_client_hello *ch, uint16_t v)
 static void derive_overlap(json_t *conn, const ta_conn *c)
 {
     json_t *o = json_object();
-    const ta_dir *sv = &c->dir[1 - client_dir(c)];
+    const ta_dir *sv = &c->dir[1 - ta_conn_client_dir(c)];
     char buf[TA_NAME_BUF];
     bool refused = false;
 

@@ -260,7 +260,8 @@ static void text_conn(ta_writer *w, json_t *conn)
 {
     const char *outcome = jstr(conn, "outcome");
     bool ok = strcmp(outcome, "completed") == 0;
-    bool quiet = strcmp(outcome, "not_tls") == 0 || strcmp(outcome, "midstream") == 0;
+    bool quiet = (strcmp(outcome, "not_tls") == 0 || strcmp(outcome, "midstream") == 0) &&
+                 json_array_size(json_object_get(conn, "diagnoses")) == 0;
     json_t *m;
     size_t i;
 

@@ -64,6 +64,7 @@ static const char *const facts[] = {
     "server_chain", "server_chain.length", "server_chain.missing_intermediate",
     "client_chain", "client_chain.length", "client_chain.missing_intermediate",
     "handshake.client_sent_tls", "handshake.closed_by", "handshake.close_frame",
+    "handshake.client_protocol", "handshake.server_protocol",
     "server_leaf.not_before", "server_leaf.san", "server_leaf.san[]",
     "client_leaf.not_before", "client_leaf.san", "client_leaf.san[]",
     "rejected_leaf", "rejected_leaf.frame", "rejected_leaf.subject", "rejected_leaf.issuer",

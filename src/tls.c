@@ -37,11 +37,6 @@ typedef enum {
     FIND_HELLO    /* a handshake record holding a ClientHello or ServerHello */
 } find_mode;
 
-static int client_dir(const ta_conn *c)
-{
-    return c->cdir >= 0 ? c->cdir : 0;
-}
-
 /* TLS <= 1.2 encrypts a side's handshake after its ChangeCipherSpec; a
  * TLS 1.3 middlebox-compatibility CCS (RFC 8446 D.4) changes nothing, and
  * before the ServerHello the version is not known yet (HelloRetryRequest). */
@@ -330,8 +325,8 @@ static void app_record(ta_conn *c, int dir, uint32_t len, uint64_t frame)
     d->last_app_len = len;
     d->last_app_frame = frame;
     if (c->tls13 && c->real_sh) {
-        bool from_client = dir == client_dir(c);
-        uint64_t client_fin = c->dir[client_dir(c)].finished_frame;
+        bool from_client = dir == ta_conn_client_dir(c);
+        uint64_t client_fin = c->dir[ta_conn_client_dir(c)].finished_frame;
         if (d->finished_frame == 0 && (!from_client || len != ALERT_13_LEN)) {
             d->finished_frame = frame;
             ta_conn_event(c, dir, TA_EV_ENCRYPTED_HANDSHAKE, len, frame);
@@ -781,7 +776,15 @@ static void feed(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame, const ta_tl
 
 void ta_tls_data(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame, const ta_tls_limits *lim)
 {
-    c->dir[dir].bytes += ta_cur_len(bytes);
+    ta_dir *d = &c->dir[dir];
+    if (d->num_first_bytes < sizeof(d->first_bytes)) {
+        ta_cur head = *bytes;
+        size_t n = sizeof(d->first_bytes) - d->num_first_bytes;
+        n = n < ta_cur_len(&head) ? n : ta_cur_len(&head);
+        (void)ta_cur_copy(&head, d->first_bytes + d->num_first_bytes, n);
+        d->num_first_bytes = (uint8_t)(d->num_first_bytes + n);
+    }
+    d->bytes += ta_cur_len(bytes);
     feed(c, dir, bytes, frame, lim);
 }
 
@@ -817,8 +820,8 @@ void ta_tls_gap(ta_conn *c, int dir, uint32_t lost, uint64_t frame)
 
 int ta_tls_handshake_done(const ta_conn *c)
 {
-    const ta_dir *cl = &c->dir[client_dir(c)];
-    const ta_dir *sv = &c->dir[1 - client_dir(c)];
+    const ta_dir *cl = &c->dir[ta_conn_client_dir(c)];
+    const ta_dir *sv = &c->dir[1 - ta_conn_client_dir(c)];
 
     if (c->have_sh && c->sh.sslv2) {
         return 1;
@@ -852,7 +855,7 @@ void ta_tls_finish(ta_conn *c)
     }
 }
 
-static bool ends_handshake(const ta_alert *a)
+bool ta_alert_ends_handshake(const ta_alert *a)
 {
     /* Fatal alerts end it; so do close_notify and user_canceled whatever
      * their level, and an alert we cannot read. */
@@ -871,7 +874,7 @@ const char *ta_tls_outcome(const ta_conn *c)
     for (size_t i = 0; i < c->num_alerts; i++) {
         /* Without a hello the capture began after the handshake: an
          * encrypted alert there is a close_notify, not a failure. */
-        if (ends_handshake(&c->alerts[i]) && (hello || !c->alerts[i].encrypted)) {
+        if (ta_alert_ends_handshake(&c->alerts[i]) && (hello || !c->alerts[i].encrypted)) {
             return "alert";
         }
     }

@@ -5,23 +5,37 @@
 #
 #     sh samples/make-samples.sh            # writes into samples/
 #     sh samples/make-samples.sh OUTDIR     # writes into OUTDIR instead
+#     ONLY="tls12-ok weak-cipher" sh samples/make-samples.sh /tmp/try
+#                                           # quick partial run (see below)
 #
 # What it does: installs missing Debian packages (tests/install-deps.sh),
 # builds a throw-away PKI with `openssl req`/`openssl ca` in a mktemp -d
 # directory, then for every scenario starts tcpdump on lo (filtered to the
-# scenario's port), a real `openssl s_server` (or a small Python ssl server
-# for the SNI case) and a real `openssl s_client`, all on 127.0.0.1 / ::1
-# only.  Client key logs are kept beside the captures as NAME.keys.
+# scenario's port), a real server (`openssl s_server`, a small Python ssl
+# server for the SNI case, `python3 -m http.server`, or a raw Python TCP
+# server that resets or stays silent) and a real client (`openssl s_client`,
+# curl, or a Python client that sends a ClientHello made by the ssl module
+# and then gives up), all on 127.0.0.1 / ::1 only.  Client key logs are
+# kept beside the captures as NAME.keys.
 # Derived files (pcapng, nanosecond pcap, mid-stream, merged) are made with
 # editcap/mergecap.  Finally EXPECTED.tsv is written from tshark output and
-# every capture is checked for the alert it is supposed to show.  A capture
+# every capture is checked for what it is supposed to show (the alert, the
+# RST or FIN, the plaintext answer, the version or cipher suite).  A capture
 # with kernel drops or gaps is retaken (up to 3 tries).  Files are built in
 # the work directory and copied to the output directory only when the whole
 # run has passed, so a failed run leaves the old set untouched.
 #
 # Every process the script starts is recorded by PID and killed by the EXIT
 # trap.  Set KEEP_WORK=1 to keep the work directory (PKI, server/client
-# logs) for debugging.  Ports used: 44301-44314 on loopback (they must be free).
+# logs) for debugging.  Ports used on loopback (they must be free): 44301-44320
+# and 44323-44324; 44321 and 44322 are skipped because Wireshark decodes them
+# as PCP, not TLS, which would spoil the tshark-made EXPECTED.tsv.
+#
+# ONLY="NAME ..." runs just those scenarios (capture names without .pcap);
+# derived files (pcapng, -ns, midstream, multi) are made when all their
+# sources were captured, only the checks for files that exist run, and
+# EXPECTED.tsv covers only them.  A partial set does not belong in samples/,
+# so ONLY needs an explicit OUTDIR.  Always finish with a full run.
 #
 # Captures differ from run to run (fresh keys, client ports, timing, and
 # occasionally frame numbers), so the captures, *.keys and EXPECTED.tsv only
@@ -35,6 +49,11 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/.." && pwd)
 OUT=${1:-$HERE}
+ONLY=${ONLY:-}
+if [ -n "$ONLY" ] && [ -z "${1:-}" ]; then
+    echo "make-samples: ONLY=... needs an OUTDIR (a partial run must not replace samples/)" >&2
+    exit 2
+fi
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 PYTHON=${PYTHON:-python3}
@@ -42,8 +61,8 @@ PYTHON=${PYTHON:-python3}
 die() { echo "make-samples: $*" >&2; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || die "needs root (tcpdump on lo)"
-sh "$TOP/tests/install-deps.sh" openssl tcpdump tshark python3 wireshark-common
-for t in openssl tcpdump tshark editcap mergecap capinfos "$PYTHON" timeout; do
+sh "$TOP/tests/install-deps.sh" openssl tcpdump tshark python3 wireshark-common curl
+for t in openssl tcpdump tshark editcap mergecap capinfos "$PYTHON" timeout curl; do
     command -v "$t" >/dev/null || die "missing tool: $t"
 done
 
@@ -231,12 +250,147 @@ except (ssl.SSLError, OSError) as e:
 srv.close()
 EOF
 
+# Raw TCP server (no TLS at all).  "reset": read one whole ClientHello, then
+# close with SO_LINGER {on, 0}, which makes the kernel send an RST instead of
+# a FIN, as SNI-routing proxies and firewalls do.  "silent": never send a
+# byte; read until the client gives up and closes, then close too.
+cat > raw_server.py <<'EOF'
+import socket, struct, sys
+
+mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+srv = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind((host, port))
+srv.listen(1)
+srv.settimeout(20)
+print("ACCEPT", flush=True)
+conn, peer = srv.accept()
+conn.settimeout(10)
+
+def read_exact(n):
+    data = b""
+    while len(data) < n:
+        chunk = conn.recv(n - len(data))
+        if not chunk:
+            sys.exit(f"peer closed after {len(data)} of {n} bytes")
+        data += chunk
+    return data
+
+if mode == "reset":
+    hs = b""                    # handshake bytes, possibly over several records
+    while len(hs) < 4 or len(hs) < 4 + int.from_bytes(hs[1:4], "big"):
+        hdr = read_exact(5)
+        if hdr[0] != 22:
+            sys.exit(f"record type {hdr[0]}, not a handshake")
+        hs += read_exact(int.from_bytes(hdr[3:5], "big"))
+    if hs[0] != 1:
+        sys.exit(f"handshake type {hs[0]}, not a ClientHello")
+    print(f"ClientHello of {len(hs)} bytes; closing with RST", flush=True)
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.close()
+elif mode == "silent":
+    n = 0
+    while True:
+        data = conn.recv(65536)
+        if not data:
+            break
+        n += len(data)
+    print(f"read {n} bytes and sent none; peer closed, closing", flush=True)
+    conn.close()
+else:
+    sys.exit(f"unknown mode {mode}")
+srv.close()
+EOF
+
+# Client that sends a real ClientHello made by the ssl module (MemoryBIO, no
+# socket behind it) over a plain socket and then gives up without an alert.
+# "giveup": TLS 1.2 only; read the server's records until its ServerHelloDone
+# (at most 2 s), then close().  "wait": wait 2 s for any answer, then
+# close().  All the server sent is read first, so close() sends a FIN, not
+# an RST.  Exit status 1 when the server did not behave as the mode expects.
+cat > hello_client.py <<'EOF'
+import socket, ssl, sys, time
+
+args = sys.argv[1:]
+keylog = None
+if "-keylogfile" in args:       # capture_once passes it as to s_client
+    i = args.index("-keylogfile")
+    keylog = args[i + 1]
+    del args[i:i + 2]
+mode, host, port, sni = args[0], args[1], int(args[2]), args[3]
+
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False      # never gets as far as a certificate
+ctx.verify_mode = ssl.CERT_NONE
+if mode == "giveup":
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+if keylog:
+    ctx.keylog_filename = keylog
+outgoing = ssl.MemoryBIO()
+tls = ctx.wrap_bio(ssl.MemoryBIO(), outgoing, server_hostname=sni)
+try:
+    tls.do_handshake()
+except ssl.SSLWantReadError:
+    pass
+hello = outgoing.read()
+
+sock = socket.create_connection((host, port))
+sock.sendall(hello)
+print(f"sent ClientHello, {len(hello)} bytes", flush=True)
+
+ok = False
+if mode == "giveup":
+    buf, hs, types = b"", b"", []
+    deadline = time.monotonic() + 2
+    while 14 not in types and time.monotonic() < deadline:
+        sock.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            data = sock.recv(65536)
+        except socket.timeout:
+            break
+        if not data:
+            break
+        buf += data
+        while len(buf) >= 5 and len(buf) >= 5 + int.from_bytes(buf[3:5], "big"):
+            n = 5 + int.from_bytes(buf[3:5], "big")
+            if buf[0] == 22:
+                hs += buf[5:n]
+            else:
+                print(f"record type {buf[0]} from the server", flush=True)
+            buf = buf[n:]
+        while len(hs) >= 4 and len(hs) >= 4 + int.from_bytes(hs[1:4], "big"):
+            types.append(hs[0])
+            hs = hs[4 + int.from_bytes(hs[1:4], "big"):]
+    print("server handshake messages:", types, flush=True)
+    ok = types[:1] == [2] and types[-1:] == [14] and not buf and not hs
+elif mode == "wait":
+    sock.settimeout(2)
+    try:
+        data = sock.recv(65536)
+        print(f"unexpected: server sent {len(data)} bytes", flush=True)
+    except socket.timeout:
+        print("no answer in 2 s", flush=True)
+        ok = True
+print("giving up: close() without an alert", flush=True)
+sock.close()
+sys.exit(0 if ok else 1)
+EOF
+
 # ---------------------------------------------------------- scenarios ----
 # Each scenario: tcpdump on lo (or any) for one port, one server, one client.
 # SERVER and CLIENT are arrays set by the caller; CAPOPTS extra tcpdump options.
+# Per-scenario knobs, back to their defaults after every run_scenario:
+#   READY   regex in the server's output that says it is listening
+#   LINGER  0.05 s steps to wait for the server to exit by itself before it is
+#           killed (0 for servers that never exit, like http.server)
+#   ENDS    least number of FIN/RST segments a clean capture has (1 when one
+#           RST ends the connection and the other side has nothing to send)
+#   KEYLOG  "yes": pass -keylogfile NAME.keys to the client
 SERVER=()
 CLIENT=()
 CAPOPTS=()
+defaults() { READY='^ACCEPT'; LINGER=100; ENDS=2; KEYLOG=yes; }
+defaults
 
 # count FILE FILTER: number of frames tshark shows for FILTER
 count() { tshark -r "$1" -Y "$2" 2>/dev/null | wc -l; }
@@ -257,9 +411,11 @@ capture_once() {
     "${SERVER[@]}" </dev/null >"$name.server.log" 2>&1 &
     spid=$!
     PIDS+=("$spid")
-    wait_for "$name.server.log" '^ACCEPT'
+    wait_for "$name.server.log" "$READY"
 
-    timeout 20 "${CLIENT[@]}" -keylogfile "$name.keys" \
+    local keyopt=()
+    [ "$KEYLOG" != yes ] || keyopt=(-keylogfile "$name.keys")
+    timeout 20 "${CLIENT[@]}" ${keyopt[@]+"${keyopt[@]}"} \
         <request.txt >"$name.client.log" 2>&1 &
     cpid=$!
     PIDS+=("$cpid")
@@ -267,8 +423,8 @@ capture_once() {
     forget "$cpid"
     [ "$rc" -ne 124 ] || die "$name: client timed out"
 
-    # s_server -naccept 1 and the Python server exit after one connection.
-    for ((i = 0; i < 100; i++)); do
+    # s_server -naccept 1 and the Python servers exit after one connection.
+    for ((i = 0; i < LINGER; i++)); do
         kill -0 "$spid" 2>/dev/null || break
         sleep 0.05
     done
@@ -287,15 +443,19 @@ capture_once() {
         return 1
     fi
     if [ "$(count "$name.pcap" 'tcp.flags.syn == 1')" -ne 2 ] ||
-       [ "$(count "$name.pcap" 'tcp.flags.fin == 1 || tcp.flags.reset == 1')" -lt 2 ] ||
+       [ "$(count "$name.pcap" 'tcp.flags.fin == 1 || tcp.flags.reset == 1')" -lt "$ENDS" ] ||
        [ "$(count "$name.pcap" 'tcp.analysis.flags')" -ne 0 ]; then
         echo "make-samples: $name: incomplete TCP conversation, retrying" >&2
         return 1
     fi
 }
 
+# want NAME: NAME is to be captured in this run (see ONLY)
+want() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
+
 run_scenario() { # run_scenario NAME PORT: capture (up to 3 tries) into $OUT
     local name=$1 port=$2 try
+    if ! want "$name"; then defaults; return 0; fi
     port_free "$port" || die "port $port is in use"
     echo "make-samples: $name (port $port)" >&2
     for try in 1 2 3; do
@@ -306,6 +466,7 @@ run_scenario() { # run_scenario NAME PORT: capture (up to 3 tries) into $OUT
     if grep -q '^[A-Z]' "$name.keys" 2>/dev/null; then   # holds secrets
         cp "$name.keys" "$OUT/$name.keys"
     fi
+    defaults
 }
 
 V4=127.0.0.1
@@ -398,40 +559,118 @@ srv 44314 '[::1]' "${GOODSRV[@]}" "${NOSTORE[@]}"
 cli 44314 '[::1]' -servername api.example.com -verify_hostname api.example.com
 run_scenario ipv6-tls13 44314
 
+# 17. plain HTTP (curl) to a TLS port.  OpenSSL sees "GET /" where a record
+# header belongs and gives up without an alert (SSL_R_HTTP_REQUEST).
+srv 44315 $V4 "${GOODSRV[@]}" "${NOSTORE[@]}"
+CLIENT=(curl -sS -m 5 -o /dev/null "http://$V4:44315/")
+KEYLOG=no
+run_scenario plaintext-to-tls-port 44315
+
+# 18. TLS 1.2 ClientHello to a plain HTTP server, which answers with an
+# HTTP 400 error page and closes.
+mkdir -p www
+SERVER=("$PYTHON" -u -m http.server --bind "$V4" --directory www 44316)
+READY='^Serving HTTP'
+LINGER=0
+cli 44316 $V4 -tls1_2 -servername api.example.com
+run_scenario tls-to-plaintext-port 44316
+
+# 19. the server reads the ClientHello and answers with a TCP RST
+SERVER=("$PYTHON" -u raw_server.py reset "$V4" 44317)
+cli 44317 $V4 -servername api.example.com
+ENDS=1
+run_scenario server-reset-after-client-hello 44317
+
+# 20. TLS 1.0 that completes (OpenSSL 3 allows it only at security level 0)
+srv 44318 $V4 "${GOODSRV[@]}" "${NOSTORE[@]}" -tls1 -cipher 'DEFAULT:@SECLEVEL=0'
+cli 44318 $V4 -tls1 -cipher 'DEFAULT:@SECLEVEL=0' -servername api.example.com \
+    -verify_hostname api.example.com
+run_scenario obsolete-version 44318
+
+# 21. TLS 1.2 that completes with a weak suite: the first of RC4, 3DES and
+# static-RSA AES-CBC-SHA1 that this OpenSSL still has.  The server allows
+# only that suite; the client offers its defaults plus that suite.
+WEAK=
+for c in RC4-SHA ECDHE-RSA-RC4-SHA DES-CBC3-SHA ECDHE-RSA-DES-CBC3-SHA AES128-SHA; do
+    if openssl ciphers "$c:@SECLEVEL=0" >/dev/null 2>&1; then WEAK=$c; break; fi
+done
+[ -n "$WEAK" ] || die "no weak cipher suite available"
+WEAKCODE=$(openssl ciphers -V "$WEAK:@SECLEVEL=0" | awk -v c="$WEAK" '$3 == c {
+    split($1, b, ","); printf "0x%s%s\n", tolower(substr(b[1], 3)), tolower(substr(b[2], 3)) }')
+[ -n "$WEAKCODE" ] || die "no code for $WEAK"
+echo "make-samples: weak cipher suite: $WEAK ($WEAKCODE)" >&2
+srv 44319 $V4 "${GOODSRV[@]}" "${NOSTORE[@]}" -tls1_2 -cipher "$WEAK:@SECLEVEL=0"
+cli 44319 $V4 -tls1_2 -cipher "DEFAULT:$WEAK:@SECLEVEL=0" -servername api.example.com \
+    -verify_hostname api.example.com
+run_scenario weak-cipher 44319
+
+# 22. the client reads the server's whole TLS 1.2 first flight, then closes
+# (FIN) without an alert, as some Java/Go clients do on a trust failure.
+# Without -ignore_unexpected_eof OpenSSL 3.0's server answers that FIN with a
+# fatal decode_error alert (which the client's kernel answers with an RST);
+# with it the server just closes too, so the client's FIN stays the only
+# thing that ended the handshake.
+srv 44320 $V4 "${GOODSRV[@]}" "${NOSTORE[@]}" -tls1_2 -ignore_unexpected_eof
+CLIENT=("$PYTHON" -u hello_client.py giveup "$V4" 44320 api.example.com)
+run_scenario client-gave-up 44320
+
+# 23. the server accepts and never answers; the client gives up after 2 s
+SERVER=("$PYTHON" -u raw_server.py silent "$V4" 44323)
+CLIENT=("$PYTHON" -u hello_client.py wait "$V4" 44323 api.example.com)
+run_scenario no-server-response 44323
+
+# 24. hostname mismatch in TLS 1.3
+srv 44324 $V4 "${GOODSRV[@]}" "${NOSTORE[@]}"
+cli 44324 $V4 -tls1_3 -servername other.example.com -verify_hostname other.example.com
+run_scenario hostname-mismatch-tls13 44324
+
 # ------------------------------------------------------- derived files ----
 cd "$OUT"
 echo "make-samples: derived files" >&2
+if [ -n "$ONLY" ]; then          # every ONLY name must be a real scenario
+    for n in $ONLY; do [ -s "$n.pcap" ] || die "ONLY: no scenario called $n"; done
+fi
 
 # 14. other file formats
-editcap -F pcapng tls12-ok.pcap tls12-ok.pcapng
-editcap -F nsecpcap tls13-ok.pcap tls13-ok-ns.pcap
-cp tls13-ok.keys tls13-ok-ns.keys
+if [ -s tls12-ok.pcap ]; then
+    editcap -F pcapng tls12-ok.pcap tls12-ok.pcapng
+fi
+if [ -s tls13-ok.pcap ]; then
+    editcap -F nsecpcap tls13-ok.pcap tls13-ok-ns.pcap
+    cp tls13-ok.keys tls13-ok-ns.keys
+fi
 
 # 15. capture that starts after the TCP handshake: drop SYN, SYN-ACK, ACK
-n=$(tshark -r tls12-ok.pcap -Y 'frame.number <= 3 && tcp.len == 0' 2>/dev/null | wc -l)
-[ "$n" -eq 3 ] || die "tls12-ok.pcap does not start with a bare 3-way handshake"
-editcap -F pcap tls12-ok.pcap midstream.pcap 1-3
-cp tls12-ok.keys midstream.keys
+if [ -s tls12-ok.pcap ]; then
+    n=$(tshark -r tls12-ok.pcap -Y 'frame.number <= 3 && tcp.len == 0' 2>/dev/null | wc -l)
+    [ "$n" -eq 3 ] || die "tls12-ok.pcap does not start with a bare 3-way handshake"
+    editcap -F pcap tls12-ok.pcap midstream.pcap 1-3
+    cp tls12-ok.keys midstream.keys
+fi
 
 # 16. several connections in one file.  The sources were captured one after
 # the other; shift each so they start 2 ms apart, then merge by time, so
 # packets of completed and failed connections interleave.
 MULTI=(tls12-ok cipher-mismatch tls13-ok expired-cert)
 first_ts() { tshark -r "$1" -c 1 -T fields -e frame.time_epoch 2>/dev/null; }
-base=$(first_ts "${MULTI[0]}.pcap")
-parts=()
-: > multi.keys
-for i in "${!MULTI[@]}"; do
-    f=${MULTI[$i]}
-    delta=$("$PYTHON" -c 'import sys, decimal as d
+multi_ok=yes
+for f in "${MULTI[@]}"; do [ -s "$f.pcap" ] || multi_ok=no; done
+if [ "$multi_ok" = yes ]; then
+    base=$(first_ts "${MULTI[0]}.pcap")
+    parts=()
+    : > multi.keys
+    for i in "${!MULTI[@]}"; do
+        f=${MULTI[$i]}
+        delta=$("$PYTHON" -c 'import sys, decimal as d
 print(format(d.Decimal(sys.argv[1]) + d.Decimal("0.002") * int(sys.argv[3]) - d.Decimal(sys.argv[2]), "f"))' \
-        "$base" "$(first_ts "$f.pcap")" "$i")
-    editcap -F pcap -t "$delta" "$f.pcap" "$WORK/multi-$i.pcap"
-    parts+=("$WORK/multi-$i.pcap")
-    [ ! -s "$f.keys" ] || cat "$f.keys" >> multi.keys
-done
-mergecap -F pcap -w multi.pcap "${parts[@]}"
-[ -s multi.keys ] || rm -f multi.keys
+            "$base" "$(first_ts "$f.pcap")" "$i")
+        editcap -F pcap -t "$delta" "$f.pcap" "$WORK/multi-$i.pcap"
+        parts+=("$WORK/multi-$i.pcap")
+        [ ! -s "$f.keys" ] || cat "$f.keys" >> multi.keys
+    done
+    mergecap -F pcap -w multi.pcap "${parts[@]}"
+    [ -s multi.keys ] || rm -f multi.keys
+fi
 
 # ------------------------------------------------------------- checks ----
 echo "make-samples: checking captures" >&2
@@ -439,7 +678,18 @@ ALL=(tls12-ok.pcap tls13-ok.pcap protocol-mismatch.pcap cipher-mismatch.pcap
      no-sni.pcap expired-cert.pcap unknown-ca.pcap hostname-mismatch.pcap
      incomplete-chain.pcap client-cert-missing-tls12.pcap
      client-cert-missing-tls13.pcap tls12-ok-any.pcap tls12-ok-sll.pcap
-     ipv6-tls13.pcap tls12-ok.pcapng tls13-ok-ns.pcap midstream.pcap multi.pcap)
+     ipv6-tls13.pcap tls12-ok.pcapng tls13-ok-ns.pcap midstream.pcap multi.pcap
+     plaintext-to-tls-port.pcap tls-to-plaintext-port.pcap
+     server-reset-after-client-hello.pcap obsolete-version.pcap weak-cipher.pcap
+     client-gave-up.pcap no-server-response.pcap hostname-mismatch-tls13.pcap)
+
+# have FILE: FILE takes part in this run (in a partial run: it was made)
+have() { [ -z "$ONLY" ] || [ -e "$1" ]; }
+if [ -n "$ONLY" ]; then
+    some=()
+    for f in "${ALL[@]}"; do ! have "$f" || some+=("$f"); done
+    ALL=("${some[@]}")
+fi
 
 for f in "${ALL[@]}"; do
     [ -s "$f" ] || die "$f missing"
@@ -451,6 +701,7 @@ done
 # sent by SENDER on server port PORT (decrypting with KEYS when given).
 expect_alert() {
     local f=$1 from=$2 port=$3 desc=$4 keys=${5:-} dir opts=()
+    have "$f" || return 0
     [ "$from" = server ] && dir="tcp.srcport == $port" || dir="tcp.dstport == $port"
     [ -z "$keys" ] || opts=(-o "tls.keylog_file:$keys")
     local n
@@ -462,6 +713,7 @@ expect_alert() {
 # expect_done FILE PORT [KEYS]: handshake finished, data both ways, no fatal alert
 expect_done() {
     local f=$1 port=$2 keys=${3:-} opts=() n
+    have "$f" || return 0
     [ -z "$keys" ] || opts=(-o "tls.keylog_file:$keys")
     n=$(tshark -r "$f" ${opts[@]+"${opts[@]}"} -Y "tcp.port == $port && tls.alert_message.level == 2" 2>/dev/null | wc -l)
     [ "$n" -eq 0 ] || die "$f: unexpected fatal alert"
@@ -492,9 +744,97 @@ expect_alert incomplete-chain.pcap client 44309 48
 expect_alert client-cert-missing-tls12.pcap server 44310 40
 expect_alert client-cert-missing-tls13.pcap server 44311 116 client-cert-missing-tls13.keys
 
-[ "$(capinfos -T -E -r tls12-ok-any.pcap | cut -f2)" = linux-sll2 ] ||
+# expect FILE TEST N FILTER WHAT: [ frames matching FILTER TEST N ], or die
+expect() {
+    local f=$1 op=$2 want=$3 filter=$4 what=$5 n
+    have "$f" || return 0
+    n=$(count "$f" "$filter")
+    [ "$n" "$op" "$want" ] || die "$f: $what ($n frames match '$filter')"
+}
+# first FILE FILTER: number of the first frame matching FILTER (0 if none)
+first() {
+    local n
+    n=$(tshark -r "$1" -Y "$2" -T fields -e frame.number 2>/dev/null | awk 'NR == 1')
+    echo "${n:-0}"
+}
+# expect_cut FILE PORT reset|closed [client|server]: a ClientHello, then no
+# alert at all from either side; "reset": an RST from the server after the
+# ClientHello; "closed": no RST, and a FIN (from the given side, if any)
+# after the ClientHello.
+expect_cut() {
+    local f=$1 port=$2 how=$3 side=${4:-} ch dir
+    have "$f" || return 0
+    ch=$(first "$f" "tcp.dstport == $port && tls.handshake.type == 1")
+    [ "$ch" -gt 0 ] || die "$f: no ClientHello"
+    expect "$f" -eq 0 "tls.record.content_type == 21 || tls.alert_message" "alert seen"
+    case $side in
+        server) dir="tcp.srcport == $port && " ;;
+        client) dir="tcp.dstport == $port && " ;;
+        *) dir= ;;
+    esac
+    if [ "$how" = reset ]; then
+        expect "$f" -ge 1 "tcp.srcport == $port && tcp.flags.reset == 1 && frame.number > $ch" \
+            "no RST from the server after the ClientHello"
+    else
+        expect "$f" -eq 0 "tcp.flags.reset == 1" "RST seen"
+        expect "$f" -ge 1 "${dir}tcp.flags.fin == 1 && frame.number > $ch" \
+            "no FIN ${side:+from the $side }after the ClientHello"
+    fi
+}
+
+# 17. plain HTTP to the TLS port: the request, then OpenSSL closes without
+# sending a byte (no alert, no HTTP error), and no TLS anywhere.
+expect plaintext-to-tls-port.pcap -eq 1 'tcp.dstport == 44315 && tcp.payload contains "GET / HTTP/1.1"' \
+    "no plain HTTP request from the client"
+expect plaintext-to-tls-port.pcap -eq 0 'tls' "TLS records seen"
+expect plaintext-to-tls-port.pcap -eq 0 'tcp.srcport == 44315 && tcp.len > 0' "server sent payload"
+expect plaintext-to-tls-port.pcap -eq 0 'tcp.flags.reset == 1' "RST seen"
+expect plaintext-to-tls-port.pcap -ge 1 'tcp.srcport == 44315 && tcp.flags.fin == 1' "no FIN from the server"
+# 18. TLS to the plain HTTP port: ClientHello, plaintext 400 answer, FIN.
+# http.server takes the binary first "line" for an HTTP/0.9 request, so its
+# answer is the bare HTML error page, without status line or headers.
+expect_cut tls-to-plaintext-port.pcap 44316 closed server
+expect tls-to-plaintext-port.pcap -ge 1 'tcp.srcport == 44316 && tcp.payload contains "<p>Error code: 400</p>"' \
+    "no plaintext HTTP 400 error page from the server"
+expect tls-to-plaintext-port.pcap -eq 0 'tcp.srcport == 44316 && tls' "TLS from the HTTP server"
+# 19. RST from the server right after the ClientHello, nothing else sent
+expect_cut server-reset-after-client-hello.pcap 44317 reset
+expect server-reset-after-client-hello.pcap -eq 0 'tcp.srcport == 44317 && tcp.len > 0' "server sent payload"
+# 20. TLS 1.0 completed
+expect_done obsolete-version.pcap 44318 obsolete-version.keys
+expect obsolete-version.pcap -eq 1 'tls.handshake.type == 2 && tls.handshake.version == 0x0301' \
+    "no TLS 1.0 ServerHello"
+expect obsolete-version.pcap -eq 0 'tls.handshake.extensions.supported_version' "supported_versions seen"
+# 21. TLS 1.2 completed with the weak suite
+expect_done weak-cipher.pcap 44319 weak-cipher.keys
+expect weak-cipher.pcap -eq 1 "tls.handshake.type == 2 && tls.handshake.version == 0x0303 && tls.handshake.ciphersuite == $WEAKCODE" \
+    "no TLS 1.2 ServerHello choosing $WEAK"
+# 22. whole TLS 1.2 first flight, then the client's FIN and no alert; the
+# client sent nothing but its ClientHello
+if have client-gave-up.pcap; then
+    expect_cut client-gave-up.pcap 44320 closed client
+    shd=$(first client-gave-up.pcap 'tcp.srcport == 44320 && tls.handshake.type == 14')
+    [ "$shd" -gt 0 ] || die "client-gave-up.pcap: no ServerHelloDone"
+    for t in 2 11 12; do
+        expect client-gave-up.pcap -eq 1 "tcp.srcport == 44320 && tls.handshake.type == $t" \
+            "no handshake message $t from the server"
+    done
+    expect client-gave-up.pcap -ge 1 "tcp.dstport == 44320 && tcp.flags.fin == 1 && frame.number > $shd" \
+        "no FIN from the client after the ServerHelloDone"
+    expect client-gave-up.pcap -eq 1 'tcp.dstport == 44320 && tcp.len > 0' \
+        "client sent more than its ClientHello"
+fi
+# 23. ClientHello, no server payload at all, the client's FIN
+expect_cut no-server-response.pcap 44323 closed client
+expect no-server-response.pcap -eq 0 'tcp.srcport == 44323 && tcp.len > 0' "server sent payload"
+# 24. TLS 1.3 hostname mismatch: the client's bad_certificate, in clear
+expect_alert hostname-mismatch-tls13.pcap client 44324 42
+expect hostname-mismatch-tls13.pcap -eq 1 'tls.handshake.type == 2 && tls.handshake.extensions.supported_version == 0x0304' \
+    "no TLS 1.3 ServerHello"
+
+! have tls12-ok-any.pcap || [ "$(capinfos -T -E -r tls12-ok-any.pcap | cut -f2)" = linux-sll2 ] ||
     die "tls12-ok-any.pcap is not LINUX_SLL2"
-[ "$(capinfos -T -E -r tls12-ok-sll.pcap | cut -f2)" = linux-sll ] ||
+! have tls12-ok-sll.pcap || [ "$(capinfos -T -E -r tls12-ok-sll.pcap | cut -f2)" = linux-sll ] ||
     die "tls12-ok-sll.pcap is not LINUX_SLL"
 
 # ------------------------------------------------------- EXPECTED.tsv ----
@@ -503,7 +843,9 @@ expect_alert client-cert-missing-tls13.pcap server 44311 116 client-cert-missing
 echo "make-samples: writing EXPECTED.tsv" >&2
 OUTCOMES="44301=completed 44302=completed 44303=alert 44304=alert 44305=alert
 44306=alert 44307=alert 44308=alert 44309=alert 44310=alert 44311=alert
-44312=completed 44313=completed 44314=completed"
+44312=completed 44313=completed 44314=completed 44315=not_tls 44316=closed
+44317=reset 44318=completed 44319=completed 44320=closed 44323=closed
+44324=alert"
 
 cat > "$WORK/expected.py" <<'EOF'
 import subprocess, sys
@@ -548,13 +890,16 @@ def rows(path):
         v = dict(zip(FIELDS, line.split("\t")))
         src = endpoint(v["ip.src"], v["ipv6.src"], v["tcp.srcport"])
         dst = endpoint(v["ip.dst"], v["ipv6.dst"], v["tcp.dstport"])
+        frame, flags = int(v["frame.number"]), int(v["tcp.flags"], 16)
         c = conns.setdefault(v["tcp.stream"], {"client": None, "server": None,
             "ch": None, "sni": "-", "cmax": None, "sh": None, "sver": "-",
-            "cipher": "-", "alerts": [], "records": [], "sport": None})
-        frame, flags = int(v["frame.number"]), int(v["tcp.flags"], 16)
+            "cipher": "-", "alerts": [], "records": [], "sport": None,
+            "first": frame, "fin": False, "rst": False})
         if flags & 0x02 and not flags & 0x10:           # SYN without ACK
             c["client"], c["server"] = src, dst
             c["sport"] = v["tcp.dstport"]
+        c["fin"] |= bool(flags & 0x01)
+        c["rst"] |= bool(flags & 0x04)
         hs = ints(v["tls.handshake.type"])
         if 1 in hs and c["ch"] is None:
             c["ch"] = frame
@@ -583,7 +928,7 @@ def rows(path):
         for _ in range(types.count(21) - len(levels)):
             c["alerts"].append((frame, side, "encrypted", "?"))
     for c in conns.values():
-        if c["ch"] is None:
+        if c["client"] is None:                         # neither SYN nor hello
             continue
         if c["sver"] == "TLS 1.3":
             # TLS 1.3 alerts look like 19-byte application_data records; take
@@ -600,16 +945,28 @@ def rows(path):
         if outcome == "completed" and (c["sh"] is None or
                 any(a[2] == "fatal" for a in c["alerts"])):
             sys.exit(f"{path}: port {c['sport']} does not look completed")
-        yield [path, c["client"], c["server"], str(c["ch"]), c["sni"],
-               VERSIONS[c["cmax"]], str(c["sh"] or "-"), c["sver"], c["cipher"],
-               ",".join(":".join(map(str, a)) for a in c["alerts"]) or "-", outcome]
+        # the TCP endings, as tlsanalyze ranks them: an alert first, then an
+        # RST, then a FIN; without any TLS record it is not TLS at all
+        cut = {"reset": c["rst"] and not c["fin"], "closed": c["fin"] and not c["rst"],
+               "incomplete": not c["fin"] and not c["rst"]}
+        if outcome in cut and (c["ch"] is None or c["alerts"] or not cut[outcome]):
+            sys.exit(f"{path}: port {c['sport']} does not look {outcome}")
+        if outcome == "not_tls" and (c["ch"] is not None or c["records"]):
+            sys.exit(f"{path}: port {c['sport']} carries TLS records")
+        if c["ch"] is None and outcome != "not_tls":
+            sys.exit(f"{path}: port {c['sport']} has no ClientHello")
+        yield [path, c["client"], c["server"], str(c["ch"] or "-"), c["sni"],
+               VERSIONS[c["cmax"]] if c["cmax"] else "-", str(c["sh"] or "-"),
+               c["sver"], c["cipher"],
+               ",".join(":".join(map(str, a)) for a in c["alerts"]) or "-", outcome,
+               c["ch"] or c["first"]]
 
 print("\t".join(["file", "client", "server", "client_hello_frame", "sni",
     "client_max_version", "server_hello_frame", "server_version", "cipher",
     "alerts", "outcome"]))
 for path in sys.argv[2:]:
-    for r in sorted(rows(path), key=lambda r: int(r[3])):
-        print("\t".join(r))
+    for r in sorted(rows(path), key=lambda r: r[-1]):   # by ClientHello frame
+        print("\t".join(r[:-1]))
 EOF
 "$PYTHON" "$WORK/expected.py" "$OUTCOMES" "${ALL[@]}" > EXPECTED.tsv
 

@@ -115,6 +115,7 @@ struct ta_conn {
     ta_conn *lru_next;
     bool closed;                   /* RST, or FIN both ways */
     bool judged;                   /* handshake completed: payload no longer followed */
+    bool lingering;                /* closed, kept for segments still in flight */
 
     int cdir;                      /* wire direction of client -> server, -1 unknown */
     ta_client_how client_how;

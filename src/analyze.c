@@ -10,6 +10,8 @@
 #define NS_PER_S 1000000000LL
 #define DEDUP_WINDOW 8
 #define DEDUP_NS 10000000LL   /* copies from 'tcpdump -i any' arrive within microseconds */
+#define LINGER_NS 2000000000LL /* a closed connection still takes segments in flight */
+#define MAX_LINGERING 1024     /* ...but only so many of them are kept */
 
 typedef struct {
     ta_conn *head;   /* least recently active */
@@ -41,6 +43,8 @@ struct ta_analyzer {
     void *emit_arg;
     ta_flow_table flows;
     lru_list open;
+    lru_list closed;         /* closed, kept briefly for segments still in flight */
+    size_t num_closed;
     tombstone *tombs;
     ta_cert_cache *cert_cache;
     uint64_t next_id;
@@ -206,7 +210,12 @@ static void end_conn(ta_analyzer *a, ta_conn *c)
         count_port(&a->stats, c);
     }
     ta_flow_remove(&a->flows, c);
-    lru_unlink(&a->open, c);
+    if (c->lingering) {
+        lru_unlink(&a->closed, c);
+        a->num_closed--;
+    } else {
+        lru_unlink(&a->open, c);
+    }
     bury(a, c);
     a->emit(a->emit_arg, c);
     ta_conn_free(c);
@@ -287,6 +296,10 @@ static bool is_duplicate(ta_analyzer *a, const ta_packet *p, uint32_t h, int64_t
 
 static void expire(ta_analyzer *a, int64_t now)
 {
+    while (a->closed.head != NULL &&
+           (now - a->closed.head->last_ns > LINGER_NS || a->num_closed > MAX_LINGERING)) {
+        end_conn(a, a->closed.head);
+    }
     while (a->open.head != NULL && now - a->open.head->last_ns > a->lim.idle_ns) {
         end_conn(a, a->open.head);
     }
@@ -335,8 +348,9 @@ static void touch(ta_analyzer *a, ta_conn *c, const ta_record *r)
     c->last_frame = r->frame;
     c->last_ns = r->ns;
     c->now_ns = r->ns;
-    lru_unlink(&a->open, c);
-    lru_append(&a->open, c);
+    lru_list *l = c->lingering ? &a->closed : &a->open;
+    lru_unlink(l, c);
+    lru_append(l, c);
 }
 
 static void tcp_segment(ta_analyzer *a, ta_conn *c, int dir, ta_packet *p, uint64_t frame)
@@ -421,8 +435,14 @@ void ta_analyzer_record(ta_analyzer *a, const ta_record *r)
     }
     touch(a, c, r);
     tcp_segment(a, c, dir, &p, r->frame);
-    if (c->closed) {
-        end_conn(a, c);   /* both FINs or a RST: late packets meet its tombstone */
+    if (c->closed && !c->lingering) {
+        /* Both FINs or a RST: segments already in flight may still come;
+         * after the linger, late packets meet the tombstone. */
+        lru_unlink(&a->open, c);
+        lru_append(&a->closed, c);
+        c->lingering = true;
+        a->num_closed++;
+        expire(a, r->ns);
     }
 }
 
@@ -443,9 +463,15 @@ void ta_analyzer_finish(ta_analyzer *a)
         while (a->open.head != NULL) {
             end_conn(a, a->open.head);
         }
+        while (a->closed.head != NULL) {
+            end_conn(a, a->closed.head);
+        }
         return;
     }
     for (ta_conn *c = a->open.head; c != NULL && k < n; c = c->lru_next) {
+        all[k++] = c;
+    }
+    for (ta_conn *c = a->closed.head; c != NULL && k < n; c = c->lru_next) {
         all[k++] = c;
     }
     qsort(all, k, sizeof(*all), by_id);
@@ -463,6 +489,11 @@ void ta_analyzer_free(ta_analyzer *a)
     while (a->open.head != NULL) {
         ta_conn *c = a->open.head;
         lru_unlink(&a->open, c);
+        ta_conn_free(c);
+    }
+    while (a->closed.head != NULL) {
+        ta_conn *c = a->closed.head;
+        lru_unlink(&a->closed, c);
         ta_conn_free(c);
     }
     ta_flow_cleanup(&a->flows);

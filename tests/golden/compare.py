@@ -411,11 +411,12 @@ def second_opinion(section, corpus_dir, pool):
     for name, results in failing.items():
         path = os.path.join(corpus_dir, name)
         opts, _ = tshark_facts.per_file_settings(path, opt_table, None, [], None)
-        jobs.append((results, pool.submit(tshark_facts.facts, path, name, opts + OUT_OF_ORDER_OPT,
-                                          None, 300), WHY_OOO))
+        # Without the key log first: for those files it is the likelier reason.
         if any(r.keylogged for r in results):
             jobs.append((results, pool.submit(tshark_facts.facts, path, name, opts, None, 300),
                          WHY_KEYLOG))
+        jobs.append((results, pool.submit(tshark_facts.facts, path, name, opts + OUT_OF_ORDER_OPT,
+                                          None, 300), WHY_OOO))
     for results, fut, why in jobs:
         try:
             conns, _ = fut.result()
@@ -454,7 +455,8 @@ def show(v):
     if v is None:
         return "none"
     if isinstance(v, list):
-        return "[" + ", ".join("%s %s %s" % a for a in v) + "]"
+        return "[" + ", ".join(" ".join(map(str, a)) if isinstance(a, (list, tuple)) else str(a)
+                               for a in v) + "]"
     return str(v)
 
 

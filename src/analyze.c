@@ -66,7 +66,7 @@ void ta_limits_default(ta_limits *lim)
     lim->tls.max_handshake_bytes = 256 * 1024;
     lim->tls.max_ooo_bytes = 256 * 1024;
     lim->tls.max_scan_bytes = 16 * 1024;
-    lim->max_conns = 500000;
+    lim->max_conns = 65536;
     lim->idle_ns = 600 * NS_PER_S;
     lim->linger_ns = 120 * NS_PER_S;
     lim->tls.cert_cache = NULL;

@@ -38,7 +38,11 @@ void ta_conn_warn(ta_conn *c, const char *fmt, ...)
 
 void ta_conn_event(ta_conn *c, int dir, ta_event_kind kind, uint32_t detail, uint64_t frame)
 {
-    if (c->num_events >= TA_MAX_EVENTS) {
+    if (c->events == NULL) {
+        /* Most connections of a SYN flood never get here: allocate late. */
+        c->events = malloc(TA_MAX_EVENTS * sizeof(*c->events));
+    }
+    if (c->events == NULL || c->num_events >= TA_MAX_EVENTS) {
         c->num_events_dropped++;
         return;
     }
@@ -87,6 +91,8 @@ void ta_conn_free(ta_conn *c)
         ta_cert_cleanup(&c->certs[i]);
     }
     free(c->certs);
+    free(c->alerts);
+    free(c->events);
     for (size_t i = 0; i < c->num_warnings; i++) {
         free(c->warnings[i]);
     }

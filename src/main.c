@@ -68,7 +68,7 @@ static void usage(FILE *f)
           "      --no-color             no ANSI colours in text output\n"
           "  -v, --verbose              text: also list connections without TLS\n"
           "      --max-handshake-bytes N  largest handshake message kept (default 262144)\n"
-          "      --max-connections N    connections open at once (default 500000)\n"
+          "      --max-connections N    connections open at once (default 65536)\n"
           "      --idle-timeout SECS    end a connection idle this long (default 600)\n"
           "      --rules DIR|FILE       add diagnosis rules (a rule with the same id replaces)\n"
           "      --no-default-rules     do not load the rules shipped with tlsanalyze\n"

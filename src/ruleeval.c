@@ -70,6 +70,9 @@ static double version_rank(const char *s)
     if (strncmp(s, "TLS 1.3 ", 8) == 0) {
         return 6.5;   /* drafts and variants: between 1.2 and 1.3 */
     }
+    if (strncmp(s, "0x03", 4) == 0 && strlen(s) == 6) {
+        return 4 + (double)strtol(s + 4, NULL, 16);   /* 0x0305 and later: newer than 1.3 */
+    }
     return -1;
 }
 

@@ -28,7 +28,7 @@ static const char *const facts[] = {
     "client_hello.supported_groups[]", "client_hello.signature_algorithms",
     "client_hello.signature_algorithms[]", "client_hello.key_share_groups",
     "client_hello.key_share_groups[]", "client_hello.psk", "client_hello.early_data",
-    "client_hello.session_id_length", "client_hello.retry",
+    "client_hello.session_id_length", "client_hello.retry", "client_hello.truncated_lists",
     "server_hello", "server_hello.frame", "server_hello.version",
     "server_hello.legacy_version", "server_hello.cipher_suite",
     "server_hello.cipher_suite_code", "server_hello.hello_retry_request",
@@ -231,9 +231,12 @@ static json_t *scalar_json(const yaml_node_t *n)
     if (*s != '\0' && *end == '\0') {
         return json_integer(v);
     }
-    double d = strtod(s, &end);
-    if (*s != '\0' && *end == '\0') {
-        return json_real(d);
+    /* Decimal reals only: "0x1302", "inf" and "nan" stay text. */
+    if (*s != '\0' && strspn(s, "0123456789.eE+-") == strlen(s)) {
+        double d = strtod(s, &end);
+        if (*end == '\0') {
+            return json_real(d);
+        }
     }
     return json_string(s);
 }
@@ -257,12 +260,10 @@ static int need_template(loader *L, const yaml_node_t *n, const char *what, char
     const char *why = ta_template_check(*out, &bad);
     if (why != NULL) {
         const char *hint = bad != NULL ? ta_fact_suggest(bad) : NULL;
-        fail(L, n, "%s: %s%s%s%s%s%s", what, why, bad != NULL ? " \"" : "",
-             bad != NULL ? bad : "", bad != NULL ? "\"" : "", hint != NULL ? " (did you mean " : "",
-             hint != NULL ? hint : "");
-        if (hint != NULL) {
-            strncat(L->err, ")", L->err_len - strlen(L->err) - 1);
-        }
+        fail(L, n, "%s: %s%s%s%s%s%s%s", what, why, bad != NULL ? " \"" : "",
+             bad != NULL ? bad : "", bad != NULL ? "\"" : "",
+             hint != NULL ? " (did you mean \"" : "", hint != NULL ? hint : "",
+             hint != NULL ? "\"?)" : "");
         free(bad);
         return 0;
     }
@@ -389,6 +390,12 @@ static cond *parse_pred(loader *L, yaml_node_t *key, yaml_node_t *val)
         yaml_node_t *k = node(L, p->key);
         const char *name = scalar(k);
         size_t o = 0;
+        if (k->tag != NULL && strncmp((const char *)k->tag, "tag:yaml.org,2002:", 18) != 0) {
+            fail(L, k, "write the operator in quotes: YAML reads an unquoted ! as a tag "
+                 "(use \"!=\")");
+            cond_free(all);
+            return NULL;
+        }
         while (o < NUM_OPS && (name == NULL || strcmp(ops[o].name, name) != 0)) {
             o++;
         }
@@ -531,6 +538,11 @@ static int parse_remediation(loader *L, rule *r, yaml_node_t *v)
         if (r->num_profiles >= TA_MAX_PROFILES) {
             return fail(L, k, "at most %d profiles", TA_MAX_PROFILES);
         }
+        const char *pname = scalar(k);
+        if (pname == NULL || (strcmp(pname, "generic") != 0 && strcmp(pname, "apigee") != 0)) {
+            return fail(L, k, "unknown profile \"%s\" (generic or apigee)",
+                        pname != NULL ? pname : "?");
+        }
         size_t i = r->num_profiles++;
         if (!need_scalar(L, k, "profile name", &r->profile_names[i]) ||
             !need_template(L, node(L, p->value), "remediation", &r->remediation[i])) {
@@ -567,7 +579,10 @@ static int parse_evidence(loader *L, rule *r, yaml_node_t *v)
                     return 0;
                 }
                 if (!ta_fact_known(ev->frame)) {
-                    return fail(L, val, "unknown fact \"%s\"", ev->frame);
+                    const char *hint = ta_fact_suggest(ev->frame);
+                    return fail(L, val, "unknown fact \"%s\"%s%s%s", ev->frame,
+                                hint != NULL ? " (did you mean \"" : "", hint != NULL ? hint : "",
+                                hint != NULL ? "\"?)" : "");
                 }
             } else if (strcmp(name, "fact") == 0) {
                 if (!need_template(L, val, "fact", &ev->fact)) {
@@ -642,6 +657,12 @@ static int parse_rule(loader *L, rule *r, yaml_node_t *n)
         if (k == NULL) {
             return fail(L, key, "a rule's keys are names");
         }
+        for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < p; q++) {
+            const char *earlier = scalar(node(L, q->key));
+            if (earlier != NULL && strcmp(earlier, k) == 0) {
+                return fail(L, key, "field \"%s\" is given twice", k);
+            }
+        }
         if (!parse_field(L, r, k, key, node(L, p->value))) {
             return 0;
         }
@@ -683,6 +704,21 @@ static int add_rule(ta_rules *set, rule *r)
     return 1;
 }
 
+/* The id of an already parsed rule node, or NULL. */
+static const char *id_of(loader *L, yaml_node_t *n)
+{
+    if (n->type != YAML_MAPPING_NODE) {
+        return NULL;
+    }
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        const char *k = scalar(node(L, p->key));
+        if (k != NULL && strcmp(k, "id") == 0) {
+            return scalar(node(L, p->value));
+        }
+    }
+    return NULL;
+}
+
 /* A file holds one rule (a mapping) or several (a list of mappings). */
 static int load_document(loader *L, ta_rules *set)
 {
@@ -706,8 +742,11 @@ static int load_document(loader *L, ta_rules *set)
             ta_rule_cleanup(&r);
             return 0;
         }
-        for (size_t k = 0; k < set->num; k++) {
-            if (strcmp(set->v[k].id, r.id) == 0 && strcmp(set->v[k].file, L->file) == 0) {
+        /* The same id twice in one file is a mistake; across files it is
+         * an override. */
+        for (yaml_node_item_t *k = start; k < i; k++) {
+            const char *other = id_of(L, node(L, *k));
+            if (other != NULL && strcmp(other, r.id) == 0) {
                 fail(L, node(L, *i), "rule id \"%s\" is used twice in this file", r.id);
                 ta_rule_cleanup(&r);
                 return 0;

@@ -244,8 +244,14 @@ static void search(ta_conn *c, int dir, ta_cur *bytes, const ta_tls_limits *lim)
 
 static void add_alert(ta_conn *c, int dir, int level, int desc, bool encrypted, uint64_t frame)
 {
-    if (c->num_alerts >= TA_MAX_ALERTS) {
-        c->num_alerts_dropped++;
+    if (c->alerts == NULL) {
+        c->alerts = malloc(TA_MAX_ALERTS * sizeof(*c->alerts));
+    }
+    if (c->alerts == NULL || c->num_alerts >= TA_MAX_ALERTS) {
+        if (c->num_alerts_dropped++ == 0) {
+            ta_conn_warn(c, "frame %llu: more than %d alerts; later ones are not listed",
+                         (unsigned long long)frame, TA_MAX_ALERTS);
+        }
         return;
     }
     ta_alert *a = &c->alerts[c->num_alerts];

@@ -240,7 +240,7 @@ static void test_malformed_files(void **state)
         {"id: a\nseverity: error\ntitle: t\nsummary: s\nwhen: {outcome: {==: a}, sni.present: {==: true}}\n",
          ":5:7: ", "a condition is a mapping with one key"},
         {"id: a\nseverity: error\ntitle: t\nsummary: \"{alert.frm}\"\nwhen: {outcome: {==: a}}\n",
-         ":4:10: ", "summary: unknown fact \"alert.frm\" (did you mean alert.from)"},
+         ":4:10: ", "summary: unknown fact \"alert.frm\" (did you mean \"alert.from\"?)"},
         {"id: a\nseverity: error\ntitle: t\nsummary: s\nwhen: {outcome: {==: a}}\nevidence:\n"
          "  - {frame: alert.frame}\n", ":7:5: ", "needs both frame and fact"},
         {"id: a\nseverity: error\ntitle: t\nsummary: s\nwhen: {outcome: {==: a}}\nfault: nobody\n",
@@ -251,6 +251,12 @@ static void test_malformed_files(void **state)
          "- {id: a, severity: error, title: t, summary: s, when: {outcome: {==: a}}}\n",
          ":2:3: ", "rule id \"a\" is used twice in this file"},
         {"", ":1:1: ", "the file holds no rule"},
+        {"id: a\nseverity: error\ntitle: t\nsummary: s\nwhen: {outcome: {==: a}}\ntitle: u\n",
+         ":6:1: ", "field \"title\" is given twice"},
+        {"id: a\nseverity: error\ntitle: t\nsummary: s\nwhen: {outcome: {==: a}}\n"
+         "remediation: {bogus: x}\n", ":6:15: ", "unknown profile \"bogus\""},
+        {"id: a\nseverity: error\ntitle: t\nsummary: s\nwhen: {outcome: {!=: a}}\n",
+         ":5:18: ", "write the operator in quotes"},
         {"just text\n", ":1:1: ", "a rule is a mapping"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

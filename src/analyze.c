@@ -197,6 +197,19 @@ static void end_conn(ta_analyzer *a, ta_conn *c)
         ta_stream_sink sink = {on_data, on_gap, &s};
         ta_stream_flush(&c->dir[d].tcp, c->last_frame, &sink);
     }
+    for (int d = 0; d < 2; d++) {
+        const ta_stream *t = &c->dir[d].tcp;
+        const char *who = ta_conn_side(c, d) == TA_FROM_CLIENT ? "client" : "server";
+        if (t->num_cap_hits > 0) {
+            ta_conn_warn(c, "the %s's out-of-order data passed %zu bytes %u times: holes were "
+                         "given up early (raise with --max-reassembly-bytes)", who,
+                         a->lim.tls.max_ooo_bytes, t->num_cap_hits);
+        }
+        if (t->num_conflicts > 0) {
+            ta_conn_warn(c, "%u overlapping segments from the %s carried different bytes; the "
+                         "first copy was kept", t->num_conflicts, who);
+        }
+    }
     ta_tls_finish(c);
     if (c->cdir < 0 && c->port[0] != c->port[1]) {
         ta_conn_set_client(c, c->port[0] > c->port[1] ? 0 : 1, TA_CLIENT_BY_PORT);

@@ -69,6 +69,7 @@ static void usage(FILE *f)
           "  -v, --verbose              text: also list connections without TLS\n"
           "      --max-handshake-bytes N  largest handshake message kept (default 262144)\n"
           "      --max-connections N    connections open at once (default 65536)\n"
+          "      --max-reassembly-bytes N  out-of-order TCP bytes kept per direction (262144)\n"
           "      --idle-timeout SECS    end a connection idle this long (default 600)\n"
           "      --rules DIR|FILE       add diagnosis rules (a rule with the same id replaces)\n"
           "      --no-default-rules     do not load the rules shipped with tlsanalyze\n"
@@ -109,7 +110,7 @@ static int parse_format(const char *s, ta_format *out)
 }
 
 enum {
-    OPT_FORMAT = 256, OPT_NO_COLOR, OPT_MAX_HS, OPT_MAX_CONNS, OPT_IDLE, OPT_VERSION,
+    OPT_FORMAT = 256, OPT_NO_COLOR, OPT_MAX_HS, OPT_MAX_CONNS, OPT_MAX_REASM, OPT_IDLE, OPT_VERSION,
     OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_LIST_RULES, OPT_EXPLAIN, OPT_MIN_SEVERITY, OPT_PROFILE
 };
 
@@ -133,6 +134,8 @@ static int set_option(options *o, int ch, const char *arg)
         return parse_size(arg, &o->lim.tls.max_handshake_bytes);
     case OPT_MAX_CONNS:
         return parse_size(arg, &o->lim.max_conns);
+    case OPT_MAX_REASM:
+        return parse_size(arg, &o->lim.tls.max_ooo_bytes);
     case OPT_IDLE:
         if (!parse_size(arg, &v)) {
             return 0;
@@ -182,6 +185,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"verbose", no_argument, NULL, 'v'},
         {"max-handshake-bytes", required_argument, NULL, OPT_MAX_HS},
         {"max-connections", required_argument, NULL, OPT_MAX_CONNS},
+        {"max-reassembly-bytes", required_argument, NULL, OPT_MAX_REASM},
         {"idle-timeout", required_argument, NULL, OPT_IDLE},
         {"rules", required_argument, NULL, OPT_RULES},
         {"no-default-rules", no_argument, NULL, OPT_NO_DEFAULT_RULES},

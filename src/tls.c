@@ -537,6 +537,10 @@ static void on_certificate(ta_conn *c, int dir, ta_cur *body, uint64_t frame,
     for (size_t i = 0; i < num; i++) {
         add_cert(c, dir, &ders[i], frame, lim->cert_cache);
     }
+    if (total > num || c->num_certs_wire > TA_MAX_CERTS) {
+        ta_conn_warn(c, "frame %llu: %zu certificates in the message; only the first %d of the "
+                     "connection are kept", (unsigned long long)frame, total, TA_MAX_CERTS);
+    }
 }
 
 static void on_certificate_request(ta_conn *c, ta_cur *body, uint64_t frame)

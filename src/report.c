@@ -113,8 +113,11 @@ static json_t *client_hello_json(const ta_conn *c)
     json_object_set_new(o, "count", json_integer(c->num_client_hellos));
     json_object_set_new(o, "sslv2", json_boolean(ch->sslv2));
     json_object_set_new(o, "sni", jbytes_or_null(&ch->sni, ch->sni.data != NULL));
-    json_object_set_new(o, "max_version", jversion(client_max_version(ch)));
-    json_object_set_new(o, "legacy_version", jversion(ch->legacy_version));
+    /* A zero version: the message ended before it. */
+    uint16_t max = client_max_version(ch);
+    json_object_set_new(o, "max_version", max != 0 ? jversion(max) : json_null());
+    json_object_set_new(o, "legacy_version",
+                        ch->legacy_version != 0 ? jversion(ch->legacy_version) : json_null());
     json_object_set_new(o, "supported_versions", versions);
     json_object_set_new(o, "cipher_suites", names);
     json_object_set_new(o, "cipher_suite_codes", codes);

@@ -5,6 +5,7 @@
 #   cli:     exit status and messages of the command line (sanitizer build)
 #   golden:  per-connection facts vs tshark: samples/ and ../shared/corpus (if present)
 #   memory:  peak RSS of the same traffic 1x vs 50x
+#   regress: every file of tests/regress/ under the sanitizers
 cd "$(dirname "$0")/.." || exit 2
 pass=0
 fail=0
@@ -48,6 +49,7 @@ suite() { # suite NAME COMMAND...
 }
 
 suite cli python3 tests/cli_test.py build/san/tlsanalyze
+suite regress python3 tests/regress_test.py build/san/tlsanalyze
 suite golden env TLSANALYZE=build/san/tlsanalyze python3 tests/golden/compare.py -j 2
 suite memory python3 tests/memory_test.py ./tlsanalyze
 

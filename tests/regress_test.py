@@ -1,0 +1,37 @@
+#!/usr/bin/env python3
+"""regress_test.py BINARY - every file under tests/regress/ through tlsanalyze.
+
+Each run must exit with 0, 1 or 2 within 20 s and print no sanitizer report.
+Ends with "regress: N passed, N failed".
+"""
+import os
+import subprocess
+import sys
+
+BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./tlsanalyze")
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "regress")
+MARKERS = (b"AddressSanitizer", b"LeakSanitizer", b"runtime error:", b"UndefinedBehaviorSanitizer")
+
+
+def main():
+    files = sorted(os.path.join(d, f) for d, _, fs in os.walk(ROOT) for f in fs
+                   if not f.endswith(".md"))
+    passed = failed = 0
+    for path in files:
+        try:
+            p = subprocess.run([BIN, "--format=json", path], capture_output=True, timeout=20)
+            ok = p.returncode in (0, 1, 2) and not any(m in p.stderr for m in MARKERS)
+            why = "exit %d" % p.returncode
+        except subprocess.TimeoutExpired:
+            ok, why = False, "timeout"
+        if ok:
+            passed += 1
+        else:
+            failed += 1
+            print("FAIL %s (%s)" % (os.path.relpath(path, ROOT), why))
+    print("regress: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -43,6 +43,7 @@ typedef struct {
     uint64_t tls_connections;
     uint64_t failed;                 /* TLS connections whose handshake failed */
     uint64_t evicted;                /* ended early by the connection cap */
+    uint64_t idle_ended;             /* ended by the idle timeout */
     size_t peak_open;
     int64_t first_ns;
     int64_t last_ns;

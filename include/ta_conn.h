@@ -116,6 +116,7 @@ struct ta_conn {
     bool closed;                   /* RST, or FIN both ways */
     bool judged;                   /* handshake completed: payload no longer followed */
     bool lingering;                /* closed, kept for segments still in flight */
+    bool idle_ended;               /* ended by the idle timeout */
 
     int cdir;                      /* wire direction of client -> server, -1 unknown */
     ta_client_how client_how;
@@ -139,10 +140,10 @@ struct ta_conn {
     size_t num_certs_wire;         /* certificates on the wire, kept or not */
     uint64_t client_cert_frame;    /* client's Certificate message, 0 if none */
     size_t client_cert_count;      /* certificates in it (0 = empty) */
-    ta_alert alerts[TA_MAX_ALERTS];
+    ta_alert *alerts;              /* heap array of TA_MAX_ALERTS, allocated on first use */
     size_t num_alerts;
     size_t num_alerts_dropped;
-    ta_event events[TA_MAX_EVENTS];
+    ta_event *events;              /* heap array of TA_MAX_EVENTS, allocated on first use */
     size_t num_events;
     size_t num_events_dropped;
     char *warnings[TA_MAX_WARNINGS];

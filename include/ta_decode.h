@@ -51,6 +51,11 @@ typedef struct {
 ta_decode_status ta_decode_packet(ta_packet *out, int linktype, const uint8_t *data,
                                   size_t caplen);
 
+/* ta_decode_frame is ta_decode_packet knowing the frame's length on the
+ * wire: an IP or TCP length beyond it is malformed, not cut. */
+ta_decode_status ta_decode_frame(ta_packet *out, int linktype, const uint8_t *data,
+                                 size_t caplen, size_t wirelen);
+
 /* ta_decode_status_name returns a static name for |s| ("not_ip", ...). */
 const char *ta_decode_status_name(ta_decode_status s);
 

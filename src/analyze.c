@@ -229,7 +229,9 @@ static void end_conn(ta_analyzer *a, ta_conn *c)
     } else {
         lru_unlink(&a->open, c);
     }
-    bury(a, c);
+    if (!c->idle_ended) {
+        bury(a, c);   /* an idle one may resume: its packets open a new connection */
+    }
     a->emit(a->emit_arg, c);
     ta_conn_free(c);
 }
@@ -314,7 +316,13 @@ static void expire(ta_analyzer *a, int64_t now)
         end_conn(a, a->closed.head);
     }
     while (a->open.head != NULL && now - a->open.head->last_ns > a->lim.idle_ns) {
-        end_conn(a, a->open.head);
+        ta_conn *c = a->open.head;
+        ta_conn_warn(c, "ended after %lld s without a packet (frame %llu is that much later; "
+                     "raise with --idle-timeout)", (long long)(a->lim.idle_ns / NS_PER_S),
+                     (unsigned long long)a->stats.packets);
+        c->idle_ended = true;
+        a->stats.idle_ended++;
+        end_conn(a, c);
     }
 }
 
@@ -413,7 +421,7 @@ void ta_analyzer_record(ta_analyzer *a, const ta_record *r)
 
     note_record(a, r);
     expire(a, r->ns);
-    ta_decode_status st = ta_decode_packet(&p, r->linktype, r->data, r->caplen);
+    ta_decode_status st = ta_decode_frame(&p, r->linktype, r->data, r->caplen, r->wirelen);
     if (st != TA_DEC_OK) {
         a->stats.skipped[st]++;
         if (st == TA_DEC_TRUNCATED && r->caplen < r->wirelen) {

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,8 +14,17 @@
 
 const char *ta_linktype_name(int linktype)
 {
+    /* Names libpcap lacks are given by number, from a small ring of buffers
+     * so a few can be used in one message. */
+    static char unnamed[4][24];
+    static unsigned next;
     const char *n = pcap_datalink_val_to_name(linktype);
-    return n != NULL ? n : "unknown";
+    if (n != NULL) {
+        return n;
+    }
+    char *buf = unnamed[next++ % 4];
+    snprintf(buf, sizeof(unnamed[0]), "LINKTYPE %d", linktype);
+    return buf;
 }
 
 /* Reads the first bytes of |path| to explain why libpcap refused it. */
@@ -32,7 +42,11 @@ static void explain_format(const char *path, const char *pcap_err, char *out, si
         snprintf(out, n, "the file is empty: nothing was captured into it");
     } else if (got >= 4 && memcmp(magic, "\x28\xb5\x2f\xfd", 4) == 0) {
         snprintf(out, n, "the file is zstd-compressed: run 'zstdcat %s | tlsanalyze -'", path);
-    } else if (strstr(pcap_err, "truncated") != NULL) {
+    } else if (strstr(pcap_err, "truncated") != NULL ||
+               (got == 4 && (memcmp(magic, "\x0a\x0d\x0d\x0a", 4) == 0 ||
+                             memcmp(magic, "\xd4\xc3\xb2\xa1", 4) == 0 ||
+                             memcmp(magic, "\xa1\xb2\xc3\xd4", 4) == 0 ||
+                             memcmp(magic, "\x4d\x3c\xb2\xa1", 4) == 0))) {
         snprintf(out, n, "the file stops inside its header (%s): it is not a complete "
                  "capture; copy it again", pcap_err);
     } else if (strstr(pcap_err, "unknown file format") != NULL) {
@@ -119,7 +133,10 @@ static pcap_t *open_capture(const char *path, ta_capture_info *info)
     }
     p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
     if (p == NULL) {
-        if (strcmp(path, "-") == 0) {
+        if (strcmp(path, "-") == 0 && strstr(errbuf, "truncated") != NULL) {
+            snprintf(info->error, sizeof(info->error), "standard input stops inside its header "
+                     "(%s): nothing was captured, or the writer stopped early", errbuf);
+        } else if (strcmp(path, "-") == 0) {
             snprintf(info->error, sizeof(info->error), "standard input: %s", errbuf);
         } else {
             explain_format(path, errbuf, info->error, sizeof(info->error));
@@ -296,11 +313,91 @@ static void sink_init(sink *s, const char *filter, ta_record_fn fn, void *arg,
     s->info = info;
 }
 
+/* Standard input is read once, so its first bytes are looked at through a
+ * stream that gives them back before the rest. */
+typedef struct {
+    unsigned char head[4];
+    size_t len;
+    size_t pos;
+} prefixed;
+
+static ssize_t prefixed_read(void *cookie, char *buf, size_t n)
+{
+    prefixed *p = cookie;
+    if (p->pos < p->len) {
+        size_t k = p->len - p->pos < n ? p->len - p->pos : n;
+        memcpy(buf, p->head + p->pos, k);
+        p->pos += k;
+        return (ssize_t)k;
+    }
+    return (ssize_t)fread(buf, 1, n, stdin);
+}
+
+static int prefixed_close(void *cookie)
+{
+    free(cookie);
+    return 0;
+}
+
+/* pcapng on standard input goes to our own reader from the start: libpcap
+ * stops at mixed link types, and a pipe cannot be read again. */
+static int read_stdin(sink *s, ta_capture_info *info)
+{
+    static const cookie_io_functions_t io = {prefixed_read, NULL, NULL, prefixed_close};
+    prefixed *pre = calloc(1, sizeof(*pre));
+    if (pre == NULL) {
+        return -1;
+    }
+    pre->len = fread(pre->head, 1, sizeof(pre->head), stdin);
+    bool pcapng = pre->len == 4 && memcmp(pre->head, "\x0a\x0d\x0d\x0a", 4) == 0;
+    FILE *f = fopencookie(pre, "rb", io);
+    if (f == NULL) {
+        free(pre);
+        return -1;
+    }
+    if (pcapng) {
+        if (ta_pcapng_read(f, 0, sink_record, s, info) != 0) {
+            info->read_error = true;
+        }
+        fclose(f);
+        return 0;
+    }
+    int rc = ta_capture_read_stream(f, s->expr, s->fn, s->arg, info);
+    if (rc == -1) {
+        char why[256];
+        snprintf(why, sizeof(why), "%.200s", info->error);
+        if (pre->len == 0) {
+            snprintf(info->error, sizeof(info->error), "standard input is empty: nothing was "
+                     "captured, or the writer failed");
+        } else if (strstr(why, "truncated") != NULL) {
+            snprintf(info->error, sizeof(info->error), "standard input stops inside its header "
+                     "(%s): the writer stopped early", why);
+        } else {
+            snprintf(info->error, sizeof(info->error), "standard input is not a pcap or pcapng "
+                     "capture (%s)", why);
+        }
+        fclose(f);
+    }
+    return rc;
+}
+
 int ta_capture_read(const char *path, const char *filter, ta_record_fn fn, void *arg,
                     ta_capture_info *info)
 {
     sink s;
     sink_init(&s, filter, fn, arg, info);
+    if (strcmp(path, "-") == 0) {
+        if (filter != NULL && program_for(&s, DLT_EN10MB, info->error, sizeof(info->error)) == NULL) {
+            sink_cleanup(&s);
+            return -2;
+        }
+        int rc = read_stdin(&s, info);
+        if (rc != 0 && info->error[0] == '\0') {
+            snprintf(info->error, sizeof(info->error), "standard input: out of memory");
+        }
+        sink_cleanup(&s);
+        return rc;
+    }
     pcap_t *p = open_capture(path, info);
     if (p == NULL) {
         return -1;

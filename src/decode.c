@@ -925,16 +925,23 @@ static ta_decode_status decode_link(dec_ctx *ctx, dec_buf *b, int linktype)
 
 /* ---- public API ---------------------------------------------------------- */
 
-ta_decode_status ta_decode_packet(ta_packet *out, int linktype, const uint8_t *data,
-                                  size_t caplen)
+ta_decode_status ta_decode_frame(ta_packet *out, int linktype, const uint8_t *data,
+                                 size_t caplen, size_t wirelen)
 {
     dec_ctx ctx = { .out = out, .depth = 0, .vlan_seen = false };
     dec_buf b;
     memset(out, 0, sizeof *out);
     ta_cur_init(&b.cur, data, caplen);
-    /* The frame's length on the wire is not known at this layer. */
-    b.wire_len = SIZE_MAX;
+    /* A header claiming more than the frame had on the wire is malformed;
+     * one claiming more than was captured (but no more than the wire) is cut. */
+    b.wire_len = wirelen >= caplen ? wirelen : caplen;
     return decode_link(&ctx, &b, linktype);
+}
+
+ta_decode_status ta_decode_packet(ta_packet *out, int linktype, const uint8_t *data,
+                                  size_t caplen)
+{
+    return ta_decode_frame(out, linktype, data, caplen, SIZE_MAX);
 }
 
 const char *ta_decode_status_name(ta_decode_status s)

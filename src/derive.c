@@ -112,7 +112,8 @@ static json_t *response_ms(const ta_conn *c)
             e->detail == TA_HS_CLIENT_HELLO) {
             ch_ns = e->ns;
         } else if (ch_ns >= 0 && e->dir != cd && e->kind != TA_EV_GAP) {
-            return json_real((double)(e->ns - ch_ns) / 1e6);
+            /* A clock that went backwards gives no time at all. */
+            return e->ns >= ch_ns ? json_real((double)(e->ns - ch_ns) / 1e6) : json_null();
         }
     }
     return json_null();
@@ -251,8 +252,8 @@ static json_t *leaf_json(const ta_conn *c, const ta_cert *leaf, bool check_sni)
         }
     }
     json_object_set_new(o, "frame", json_integer((json_int_t)leaf->frame));
-    json_object_set_new(o, "subject", escaped(&leaf->subject));
-    json_object_set_new(o, "issuer", escaped(&leaf->issuer));
+    json_object_set_new(o, "subject", leaf->parse_error ? json_null() : escaped(&leaf->subject));
+    json_object_set_new(o, "issuer", leaf->parse_error ? json_null() : escaped(&leaf->issuer));
     json_object_set_new(o, "cn", leaf->cn.data != NULL ? escaped(&leaf->cn) : json_null());
     json_object_set_new(o, "not_before", json_string(leaf->not_before));
     json_object_set_new(o, "not_after", json_string(leaf->not_after));

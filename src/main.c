@@ -390,6 +390,12 @@ static void summary_warnings(json_t *w, const ta_stats *st, const ta_capture_inf
                     "once: raise --max-connections", (unsigned long long)st->evicted,
                     o->lim.max_conns);
     }
+    if (st->idle_ended > 0) {
+        add_warning(w, "%llu connections were ended after %lld s without a packet; if the "
+                    "capture's clock jumps or connections pause that long, raise --idle-timeout",
+                    (unsigned long long)st->idle_ended,
+                    (long long)(o->lim.idle_ns / 1000000000LL));
+    }
     if (st->time_backwards > 0) {
         add_warning(w, "%llu packets have a timestamp earlier than the packet before them",
                     (unsigned long long)st->time_backwards);
@@ -419,7 +425,7 @@ static json_t *summary_json(const ta_stats *st, const ta_capture_info *info,
     for (size_t i = 0; i < st->num_linktypes; i++) {
         json_array_append_new(lt, json_string(ta_linktype_name(st->linktypes[i])));
     }
-    if (st->num_linktypes == 0 && info->frames == 0) {
+    if (st->num_linktypes == 0 && info->frames == 0 && info->error[0] == '\0') {
         json_array_append_new(lt, json_string(ta_linktype_name(info->linktype)));
     }
     for (int k = TA_DEC_NOT_IP; k <= TA_DEC_UNSUPPORTED_LINK; k++) {

@@ -197,7 +197,19 @@ static void detect(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
     } else if (header_at(&w, FIND_ANY) == 1) {
         d->state = TA_REC_HEADER;
     } else {
-        /* No header at offset 0; search from offset 1 on. */
+        /* No header at offset 0; search from offset 1 on.  Say so when it
+         * looked like one but claimed an impossible length. */
+        uint8_t type;
+        uint8_t major;
+        uint16_t len;
+        ta_cur h = w;
+        if (ta_cur_get_u8(&h, &type) && ta_cur_get_u8(&h, &major) && ta_cur_skip(&h, 1) &&
+            ta_cur_get_u16(&h, &len) && type >= CT_CHANGE_CIPHER_SPEC &&
+            type <= CT_HEARTBEAT && major == 3 && len > MAX_RECORD_LEN) {
+            ta_conn_warn(c, "frame %llu: a TLS record header claims %u bytes, more than a record "
+                         "may hold; looking for the next record header",
+                         (unsigned long long)frame, len);
+        }
         d->state = TA_REC_SCAN;
         if (d->carry_len > SEARCH_CARRY) {
             memmove(d->carry, d->carry + (d->carry_len - SEARCH_CARRY), SEARCH_CARRY);
@@ -449,8 +461,11 @@ static void on_client_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame)
     ta_status st = ta_tls_parse_client_hello(&c->ch, body);
     c->ch.frame = frame;
     if (st != TA_OK) {
+        /* The message is whole (its length said so): running short inside
+         * it means a field overruns it. */
         ta_conn_warn(c, "frame %llu: ClientHello is %s; facts after the fault are missing",
-                     (unsigned long long)frame, ta_status_name(st));
+                     (unsigned long long)frame,
+                     st == TA_TRUNCATED ? "malformed" : ta_status_name(st));
     }
 }
 
@@ -467,7 +482,7 @@ static void on_server_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame)
     sh.frame = frame;
     if (st != TA_OK) {
         ta_conn_warn(c, "frame %llu: ServerHello is %s", (unsigned long long)frame,
-                     ta_status_name(st));
+                     st == TA_TRUNCATED ? "malformed" : ta_status_name(st));
     }
     if (sh.hello_retry_request) {
         if (!c->hrr) {
@@ -527,7 +542,7 @@ static void on_certificate(ta_conn *c, int dir, ta_cur *body, uint64_t frame,
                                                  c->tls13);
     if (st != TA_OK) {
         ta_conn_warn(c, "frame %llu: Certificate message is %s", (unsigned long long)frame,
-                     ta_status_name(st));
+                     st == TA_TRUNCATED ? "malformed" : ta_status_name(st));
     }
     if (ta_conn_side(c, dir) == TA_FROM_CLIENT) {
         c->client_cert_frame = frame;

@@ -3,6 +3,7 @@
 # "N passed, N failed".  Called by `make check` after the builds.
 #   unit:    cmocka tests, built with ASan+UBSan (build/san) and optimised (build/rel)
 #   cli:     exit status and messages of the command line (sanitizer build)
+#   hostile: malformed and oversized inputs, one test per class (sanitizer build)
 #   golden:  per-connection facts vs tshark: samples/ and ../shared/corpus (if present)
 #   memory:  peak RSS of the same traffic 1x vs 50x
 #   regress: every file of tests/regress/ under the sanitizers
@@ -49,6 +50,7 @@ suite() { # suite NAME COMMAND...
 }
 
 suite cli python3 tests/cli_test.py build/san/tlsanalyze
+suite hostile python3 tests/hostile_test.py build/san/tlsanalyze
 suite regress python3 tests/regress_test.py build/san/tlsanalyze
 suite golden env TLSANALYZE=build/san/tlsanalyze python3 tests/golden/compare.py -j 2
 suite memory python3 tests/memory_test.py ./tlsanalyze

@@ -43,7 +43,10 @@ void ta_conn_event(ta_conn *c, int dir, ta_event_kind kind, uint32_t detail, uin
         c->events = malloc(TA_MAX_EVENTS * sizeof(*c->events));
     }
     if (c->events == NULL || c->num_events >= TA_MAX_EVENTS) {
-        c->num_events_dropped++;
+        if (c->num_events_dropped++ == 0) {
+            ta_conn_warn(c, "more than %d messages: the timeline stops at frame %llu",
+                         TA_MAX_EVENTS, (unsigned long long)frame);
+        }
         return;
     }
     ta_event *e = &c->events[c->num_events++];

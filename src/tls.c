@@ -460,6 +460,10 @@ static void on_client_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame)
     }
     ta_status st = ta_tls_parse_client_hello(&c->ch, body);
     c->ch.frame = frame;
+    if (c->ch.sni.truncated) {
+        ta_conn_warn(c, "frame %llu: the server_name is longer than %d bytes; only that much is "
+                     "shown", (unsigned long long)frame, TA_MAX_NAME);
+    }
     if (st != TA_OK) {
         /* The message is whole (its length said so): running short inside
          * it means a field overruns it. */

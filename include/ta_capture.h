@@ -48,6 +48,10 @@ int ta_capture_read(const char *path, const char *filter, ta_record_fn fn, void 
 int ta_capture_read_stream(FILE *f, const char *filter, ta_record_fn fn, void *arg,
                            ta_capture_info *info);
 
+/* ta_capture_ns turns seconds and nanoseconds into nanoseconds since the
+ * epoch, clamped to +-2^62 so that differences of two never overflow. */
+int64_t ta_capture_ns(int64_t sec, int64_t nsec);
+
 /* ta_linktype_name returns libpcap's name for a DLT ("EN10MB", ...). */
 const char *ta_linktype_name(int linktype);
 

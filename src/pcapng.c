@@ -103,7 +103,12 @@ static int64_t to_ns(const iface *ifc, uint64_t ts)
             units *= 10.0L;
         }
     }
-    return (int64_t)((long double)ts * 1e9L / units) + ifc->tsoffset * 1000000000LL;
+    long double secs = (long double)ts / units;
+    long double whole = secs < 9e18L ? secs : 9e18L;   /* keeps the cast defined */
+    int64_t sec = (int64_t)whole;
+    int64_t off = ifc->tsoffset > INT64_C(1) << 40 || ifc->tsoffset < -(INT64_C(1) << 40)
+                      ? 0 : ifc->tsoffset;
+    return ta_capture_ns(sec + off, (int64_t)((whole - (long double)sec) * 1e9L));
 }
 
 static void deliver(reader *r, uint32_t if_id, uint64_t ts, ta_cur *data, uint32_t wirelen)

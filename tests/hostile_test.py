@@ -818,6 +818,26 @@ def _ok_pcap():
     return _OK[0]
 
 
+@test
+def extreme_timestamps_do_not_overflow():
+    # Regression: a pcapng timestamp near 2^64 units overflowed the
+    # nanosecond arithmetic (UBSan: signed integer overflow in expire()).
+    p = pg.Pcap()
+    c = pg.Conn(p)
+    c.handshake()
+    c.send(True, pg.record(22, pg.client_hello(sni=b"time.example")))
+    frames = [(0, t, d) for t, d, _ in p.frames]
+    # Near 2^64 ns (as in a real capture of the corpus), then 0.  Two link
+    # types make tlsanalyze's own pcapng reader read the file.
+    frames[1] = (0, 18446744073.0, frames[1][2])
+    frames[2] = (0, 0.0, frames[2][2])
+    pg.write_pcapng(tmp("extreme.pcapng"), [1, 101], frames, tsresol=9)
+    rc, out, err = run("--format=json", tmp("extreme.pcapng"))
+    assert rc in (0, 1) and "runtime error" not in err and "Sanitizer" not in err, err
+    doc = json.loads(out)
+    assert tls_conns(doc)[0]["client_hello"]["sni"] == "time.example"
+
+
 def main():
     passed = failed = 0
     t0 = time.monotonic()

@@ -42,7 +42,10 @@ typedef enum {
  * before the ServerHello the version is not known yet (HelloRetryRequest). */
 static bool hs_encrypted(const ta_conn *c, const ta_dir *d)
 {
-    return d->ccs && c->real_sh && !c->tls13;
+    /* Without any ServerHello seen (lost, or a one-sided capture) a CCS
+     * still means TLS <= 1.2 encryption; only after a HelloRetryRequest
+     * is it the compatibility one. */
+    return d->ccs && !c->tls13 && !(c->hrr && !c->real_sh);
 }
 
 /* Is there a plausible record header at the start of |w|?  1 yes, 0 no,

@@ -173,7 +173,10 @@ static void text_message(ta_writer *w, json_t *conn, json_t *m)
     const char *from = jstr(m, "from");
     long long frame = jint(m, "frame");
 
-    fprintf(w->out, "    frame %-6lld %-6s  %-18s ", frame, from, what);
+    bool details = strcmp(what, "ClientHello") == 0 || strcmp(what, "ServerHello") == 0 ||
+                   strcmp(what, "Certificate") == 0 || strcmp(what, "Alert") == 0;
+    /* Pad the name only when details follow: no trailing blanks. */
+    fprintf(w->out, "    frame %-6lld %-6s  %-*s", frame, from, details ? 19 : 0, what);
     if (strcmp(what, "ClientHello") == 0 && json_is_object(json_object_get(conn, "client_hello")) &&
         jint(json_object_get(conn, "client_hello"), "frame") == frame) {
         text_client_hello(w, json_object_get(conn, "client_hello"));

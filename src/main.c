@@ -10,6 +10,7 @@
 #include "ta_analyze.h"
 #include "ta_capture.h"
 #include "ta_escape.h"
+#include "ta_inputs.h"
 #include "ta_names.h"
 #include "ta_output.h"
 #include "ta_derive.h"
@@ -59,8 +60,9 @@ typedef struct {
 
 static void usage(FILE *f)
 {
-    fputs("usage: tlsanalyze [options] CAPTURE...\n"
-          "Reads pcap/pcapng captures (\"-\" = standard input) and reports, for every TCP\n"
+    fputs("usage: tlsanalyze [options] CAPTURE|DIRECTORY|@LIST...\n"
+          "Reads pcap/pcapng captures (\"-\" = standard input; directories are walked in\n"
+          "name order; @LIST names one input per line) and reports, for every TCP\n"
           "connection carrying TLS, what each side offered, chose and sent, and how the\n"
           "handshake ended.\n\n"
           "  -f, --filter EXPR          only packets matching this BPF filter (as tcpdump)\n"
@@ -503,6 +505,17 @@ static int run_capture(const char *path, const options *o, ta_writer *w)
     return rc;
 }
 
+typedef struct {
+    const options *o;
+    ta_writer *w;
+} batch;
+
+static int run_one(void *arg, const char *path)
+{
+    batch *b = arg;
+    return run_capture(path, b->o, b->w);
+}
+
 int main(int argc, char **argv)
 {
     options o;
@@ -534,13 +547,9 @@ int main(int argc, char **argv)
     }
     ta_writer_init(&w, o.fmt, stdout, o.color, o.verbose);
     ta_writer_begin(&w);
-    for (int i = optind; i < argc; i++) {
-        int rc = run_capture(argv[i], &o, &w);
-        /* An unreadable input outranks a failed handshake. */
-        if (rc == EXIT_BAD_INPUT || (rc == EXIT_FAILED_HANDSHAKE && worst == EXIT_OK)) {
-            worst = rc;
-        }
-    }
+    batch b = {&o, &w};
+    /* An unreadable input outranks a failed handshake. */
+    worst = ta_inputs_each(argv + optind, argc - optind, run_one, &b, stderr);
     ta_writer_end(&w);
     ta_names_cleanup();
     ta_rules_free(o.rules);

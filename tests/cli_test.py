@@ -92,9 +92,31 @@ def text_file():
 
 
 @test
-def directory():
-    rc, _, err = run(TMP)
-    assert rc == 2 and "directory" in err, err
+def directory_is_walked_in_name_order():
+    d = tmp("walk")
+    os.makedirs(os.path.join(d, "b-sub"), exist_ok=True)
+    shutil.copy(sample("tls12-ok.pcap"), os.path.join(d, "c.pcap"))
+    shutil.copy(sample("no-sni.pcap"), os.path.join(d, "a.pcap"))
+    shutil.copy(sample("multi.pcap"), os.path.join(d, "b-sub", "m.pcap"))
+    with open(os.path.join(d, "notes.txt"), "w") as f:
+        f.write("not a capture\n")
+    rc, doc, err = run_json(d)
+    files = [c["file"].rsplit("/walk/", 1)[1] for c in doc["captures"]]
+    assert files == ["a.pcap", "b-sub/m.pcap", "c.pcap"], files
+    assert "notes.txt: skipped: not a pcap, pcapng or gzip'd capture" in err, err
+    assert rc == 1        # no-sni.pcap and multi.pcap have failures; the text file is no error
+
+
+@test
+def list_file_names_inputs():
+    with open(tmp("inputs.txt"), "w") as f:
+        f.write("# captures of the case\n\n%s\n%s\n" % (sample("tls12-ok.pcap"),
+                                                         tmp("missing.pcap")))
+    rc, doc, err = run_json("@" + tmp("inputs.txt"))
+    assert [c["error"] is None for c in doc["captures"]] == [True, False]
+    assert rc == 2 and "missing.pcap: cannot open" in err, err
+    rc, _, err = run("@" + tmp("no-list.txt"))
+    assert rc == 2 and "cannot open the list" in err, err
 
 
 @test

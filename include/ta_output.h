@@ -24,6 +24,7 @@ typedef struct {
     FILE *out;
     bool color;            /* ANSI colours (text on a terminal only) */
     bool verbose;          /* text: also list connections without TLS */
+    bool summary;          /* text: the roll-up tables too */
     bool first_capture;
     bool first_conn;
     size_t hidden;         /* text: connections not shown in this capture */
@@ -40,7 +41,8 @@ void ta_writer_capture_begin(ta_writer *w, const char *file);
 void ta_writer_conn(ta_writer *w, const char *file, json_t *conn);
 /* ta_writer_capture_end renders the capture summary (borrowed). */
 void ta_writer_capture_end(ta_writer *w, const char *file, json_t *summary);
-/* ta_writer_end finishes the document and frees the writer's buffer. */
-void ta_writer_end(ta_writer *w);
+/* ta_writer_end writes the roll-up of all captures (|total|, borrowed; NULL
+ * for none), finishes the document and frees the writer's buffer. */
+void ta_writer_end(ta_writer *w, json_t *total);
 
 #endif

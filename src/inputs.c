@@ -54,7 +54,9 @@ static int walk(const char *dir, int depth, ta_input_fn fn, void *arg, FILE *log
         const char *name = names[i]->d_name;
         struct stat st;
         char *path = NULL;
-        if (name[0] != '.' && asprintf(&path, "%s/%s", dir, name) >= 0 &&
+        size_t dl = strlen(dir);
+        const char *sep = dl > 0 && dir[dl - 1] == '/' ? "" : "/";
+        if (name[0] != '.' && asprintf(&path, "%s%s%s", dir, sep, name) >= 0 &&
             lstat(path, &st) == 0) {
             if (S_ISDIR(st.st_mode) && depth < MAX_DEPTH) {
                 rc = worse(rc, walk(path, depth + 1, fn, arg, log));

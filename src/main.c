@@ -15,6 +15,7 @@
 #include "ta_output.h"
 #include "ta_derive.h"
 #include "ta_report.h"
+#include "ta_rollup.h"
 #include "ta_rules.h"
 
 #define TA_VERSION "0.2.0"
@@ -44,6 +45,7 @@ typedef struct {
     const char *explain;
     const char *profile;
     ta_severity min_severity;
+    bool summary;
     ta_rules *rules;
 } options;
 
@@ -53,9 +55,7 @@ typedef struct {
     ta_writer *w;
     const options *o;
     const char *file;      /* escaped name */
-    uint64_t completed;
-    uint64_t failed;       /* connections with an error diagnosis */
-    json_t *by_rule;       /* root-cause rule id -> connections */
+    ta_rollup *roll;       /* this capture's counts */
 } capture_ctx;
 
 static void usage(FILE *f)
@@ -69,6 +69,7 @@ static void usage(FILE *f)
           "      --format=text|json|ndjson   output format (default text)\n"
           "      --no-color             no ANSI colours in text output\n"
           "  -v, --verbose              text: also list connections without TLS\n"
+          "      --summary              only the roll-up per capture and in total\n"
           "      --max-handshake-bytes N  largest handshake message kept (default 262144)\n"
           "      --max-connections N    connections open at once (default 65536)\n"
           "      --max-reassembly-bytes N  out-of-order TCP bytes kept per direction (262144)\n"
@@ -113,7 +114,8 @@ static int parse_format(const char *s, ta_format *out)
 
 enum {
     OPT_FORMAT = 256, OPT_NO_COLOR, OPT_MAX_HS, OPT_MAX_CONNS, OPT_MAX_REASM, OPT_IDLE, OPT_VERSION,
-    OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_LIST_RULES, OPT_EXPLAIN, OPT_MIN_SEVERITY, OPT_PROFILE
+    OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_LIST_RULES, OPT_EXPLAIN, OPT_MIN_SEVERITY, OPT_PROFILE,
+    OPT_SUMMARY
 };
 
 /* One option; 0 on a bad value. */
@@ -150,6 +152,9 @@ static int set_option(options *o, int ch, const char *arg)
             return 0;
         }
         o->rule_dirs[o->num_rule_dirs++] = arg;
+        return 1;
+    case OPT_SUMMARY:
+        o->summary = true;
         return 1;
     case OPT_NO_DEFAULT_RULES:
         o->no_default_rules = true;
@@ -195,6 +200,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"explain", required_argument, NULL, OPT_EXPLAIN},
         {"min-severity", required_argument, NULL, OPT_MIN_SEVERITY},
         {"profile", required_argument, NULL, OPT_PROFILE},
+        {"summary", no_argument, NULL, OPT_SUMMARY},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -297,36 +303,20 @@ static int load_rules(options *o)
     return 1;
 }
 
-/* The root cause: the first diagnosis, when it is an error. */
-static const char *root_cause(json_t *diagnoses)
-{
-    json_t *d = json_array_get(diagnoses, 0);
-    if (d == NULL || strcmp(json_string_value(json_object_get(d, "severity")), "error") != 0) {
-        return NULL;
-    }
-    return json_string_value(json_object_get(d, "rule"));
-}
-
 static void on_conn(void *arg, ta_conn *c)
 {
     capture_ctx *cx = arg;
     json_t *j = ta_conn_to_json(c);
-    if (strcmp(ta_tls_outcome(c), "completed") == 0) {
-        cx->completed++;
-    }
     if (j == NULL) {
         return;
     }
     ta_derive(j, c);
-    json_t *diags = ta_rules_apply(cx->o->rules, j, cx->o->profile, cx->o->min_severity);
-    json_object_set_new(j, "diagnoses", diags);
-    const char *cause = root_cause(diags);
-    if (cause != NULL) {
-        cx->failed++;
-        json_int_t n = json_integer_value(json_object_get(cx->by_rule, cause));
-        json_object_set_new(cx->by_rule, cause, json_integer(n + 1));
+    json_object_set_new(j, "diagnoses",
+                        ta_rules_apply(cx->o->rules, j, cx->o->profile, cx->o->min_severity));
+    ta_rollup_conn(cx->roll, j);
+    if (!cx->o->summary) {
+        ta_writer_conn(cx->w, cx->file, j);
     }
-    ta_writer_conn(cx->w, cx->file, j);
     json_decref(j);
 }
 
@@ -443,10 +433,9 @@ static json_t *summary_json(const ta_stats *st, const ta_capture_info *info,
     json_object_set_new(s, "skipped", skipped);
     json_object_set_new(s, "tcp_connections", json_integer((json_int_t)st->connections));
     json_object_set_new(s, "tls_connections", json_integer((json_int_t)st->tls_connections));
-    json_object_set_new(s, "completed", json_integer((json_int_t)cx->completed));
     json_object_set_new(s, "failed", json_integer((json_int_t)st->failed));
-    json_object_set_new(s, "diagnosed_errors", json_integer((json_int_t)cx->failed));
-    json_object_set_new(s, "failed_by_rule", json_incref(cx->by_rule));
+    ta_rollup_set(cx->roll, s);
+    json_object_set_new(s, "tls_connections", json_integer((json_int_t)st->tls_connections));
     json_object_set_new(s, "late_packets", json_integer((json_int_t)st->late_packets));
     json_object_set_new(s, "peak_open_connections", json_integer((json_int_t)st->peak_open));
     json_object_set_new(s, "first_time", json_real((double)st->first_ns / 1e9));
@@ -457,7 +446,7 @@ static json_t *summary_json(const ta_stats *st, const ta_capture_info *info,
 }
 
 /* Analyses one capture; returns its exit status contribution. */
-static int run_capture(const char *path, const options *o, ta_writer *w)
+static int run_capture(const char *path, const options *o, ta_writer *w, ta_rollup *total)
 {
     capture_ctx cx = {0};
     ta_capture_info info;
@@ -466,12 +455,12 @@ static int run_capture(const char *path, const options *o, ta_writer *w)
 
     cx.w = w;
     cx.o = o;
-    cx.by_rule = json_object();
+    cx.roll = ta_rollup_new();
     cx.file = file != NULL ? file : "?";
     cx.an = ta_analyzer_new(&o->lim, on_conn, &cx);
     if (cx.an == NULL) {
         fprintf(stderr, "tlsanalyze: %s: out of memory\n", cx.file);
-        json_decref(cx.by_rule);
+        ta_rollup_free(cx.roll);
         free(file);
         return EXIT_BAD_INPUT;
     }
@@ -495,12 +484,15 @@ static int run_capture(const char *path, const options *o, ta_writer *w)
                 fprintf(stderr, "tlsanalyze: %s: %s\n", cx.file, json_string_value(v));
             }
         }
-        rc = cx.failed > 0 ? EXIT_FAILED_HANDSHAKE : EXIT_OK;
+        rc = ta_rollup_errors(cx.roll) > 0 ? EXIT_FAILED_HANDSHAKE : EXIT_OK;
     }
     ta_writer_capture_end(w, cx.file, s);
     json_decref(s);
     ta_analyzer_free(cx.an);
-    json_decref(cx.by_rule);
+    if (total != NULL) {
+        ta_rollup_merge(total, cx.roll);
+    }
+    ta_rollup_free(cx.roll);
     free(file);
     return rc;
 }
@@ -508,12 +500,15 @@ static int run_capture(const char *path, const options *o, ta_writer *w)
 typedef struct {
     const options *o;
     ta_writer *w;
+    ta_rollup *total;
+    int captures;
 } batch;
 
 static int run_one(void *arg, const char *path)
 {
     batch *b = arg;
-    return run_capture(path, b->o, b->w);
+    b->captures++;
+    return run_capture(path, b->o, b->w, b->total);
 }
 
 int main(int argc, char **argv)
@@ -546,11 +541,20 @@ int main(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
     ta_writer_init(&w, o.fmt, stdout, o.color, o.verbose);
+    w.summary = o.summary;
     ta_writer_begin(&w);
-    batch b = {&o, &w};
+    batch b = {&o, &w, ta_rollup_new(), 0};
     /* An unreadable input outranks a failed handshake. */
     worst = ta_inputs_each(argv + optind, argc - optind, run_one, &b, stderr);
-    ta_writer_end(&w);
+    json_t *total = NULL;
+    if (b.total != NULL && (o.summary || b.captures > 1)) {
+        total = json_object();
+        json_object_set_new(total, "captures", json_integer(b.captures));
+        ta_rollup_set(b.total, total);
+    }
+    ta_writer_end(&w, total);
+    json_decref(total);
+    ta_rollup_free(b.total);
     ta_names_cleanup();
     ta_rules_free(o.rules);
     return worst;

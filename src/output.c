@@ -303,6 +303,35 @@ void ta_writer_conn(ta_writer *w, const char *file, json_t *conn)
     w->first_conn = false;
 }
 
+/* The roll-up tables: versions, suites, top failing names and servers. */
+static void text_rollup(ta_writer *w, json_t *s)
+{
+    static const char *const tables[] = {"versions", "cipher_suites"};
+    static const char *const tops[] = {"top_failing_sni", "top_failing_servers"};
+    const char *k;
+    json_t *v;
+    size_t i;
+
+    for (size_t t = 0; t < 2; t++) {
+        if (json_object_size(json_object_get(s, tables[t])) == 0) {
+            continue;
+        }
+        fprintf(w->out, "  negotiated %s:\n", t == 0 ? "versions" : "cipher suites");
+        json_object_foreach(json_object_get(s, tables[t]), k, v) {
+            fprintf(w->out, "    %-42s %lld\n", k, (long long)json_integer_value(v));
+        }
+    }
+    for (size_t t = 0; t < 2; t++) {
+        if (json_array_size(json_object_get(s, tops[t])) == 0) {
+            continue;
+        }
+        fprintf(w->out, "  most failures by %s:\n", t == 0 ? "SNI" : "server");
+        json_array_foreach(json_object_get(s, tops[t]), i, v) {
+            fprintf(w->out, "    %-42s %lld\n", jstr(v, "name"), jint(v, "failures"));
+        }
+    }
+}
+
 static void text_summary(ta_writer *w, json_t *s)
 {
     json_t *v;
@@ -321,6 +350,9 @@ static void text_summary(ta_writer *w, json_t *s)
     const char *rule;
     json_object_foreach(json_object_get(s, "failed_by_rule"), rule, v) {
         fprintf(w->out, "    %-34s %lld\n", rule, (long long)json_integer_value(v));
+    }
+    if (w->summary) {
+        text_rollup(w, s);
     }
     json_array_foreach(json_object_get(s, "warnings"), i, v) {
         fprintf(w->out, "  %swarning:%s %s\n", col(w, C_YELLOW), col(w, C_OFF),
@@ -354,10 +386,29 @@ void ta_writer_capture_end(ta_writer *w, const char *file, json_t *summary)
     }
 }
 
-void ta_writer_end(ta_writer *w)
+void ta_writer_end(ta_writer *w, json_t *total)
 {
     if (w->fmt == TA_FMT_JSON) {
-        fputs("\n]}\n", w->out);
+        fputs("\n]", w->out);
+        if (total != NULL) {
+            fputs(",\"total\":", w->out);
+            dump(w, total);
+        }
+        fputs("}\n", w->out);
+    } else if (w->fmt == TA_FMT_NDJSON && total != NULL) {
+        dump_tagged(w, "total", "", total);
+    } else if (total != NULL) {
+        fprintf(w->out, "%stotal%s: %lld captures, %lld connections, %lld with TLS: %lld "
+                "completed, %lld with an error diagnosis\n", col(w, C_BOLD), col(w, C_OFF),
+                jint(total, "captures"), jint(total, "tcp_connections"),
+                jint(total, "tls_connections"), jint(total, "completed"),
+                jint(total, "diagnosed_errors"));
+        const char *rule;
+        json_t *v;
+        json_object_foreach(json_object_get(total, "failed_by_rule"), rule, v) {
+            fprintf(w->out, "    %-34s %lld\n", rule, (long long)json_integer_value(v));
+        }
+        text_rollup(w, total);
     }
     fflush(w->out);
     free(w->buf);

@@ -203,8 +203,30 @@ def ndjson_one_object_per_line():
     rc, out, _ = run("--format=ndjson", sample("multi.pcap"), sample("tls13-ok.pcap"))
     lines = [json.loads(x) for x in out.splitlines()]
     kinds = [x["type"] for x in lines]
-    assert kinds.count("capture") == 2 and kinds[-1] == "capture"
-    assert all(x["file"] for x in lines)
+    assert kinds.count("capture") == 2 and kinds[-2] == "capture" and kinds[-1] == "total"
+    assert all(x["file"] for x in lines if x["type"] != "total")
+
+
+def no_duplicate_keys(pairs):
+    keys = [k for k, _ in pairs]
+    assert len(keys) == len(set(keys)), keys
+    return dict(pairs)
+
+
+@test
+def summary_prints_only_the_roll_up():
+    rc, out, _ = run("--summary", "--format=json", sample("multi.pcap"), sample("no-sni.pcap"))
+    doc = json.loads(out, object_pairs_hook=no_duplicate_keys)
+    assert rc == 1 and all(c["connections"] == [] for c in doc["captures"])
+    t = doc["total"]
+    assert t["captures"] == 2 and t["tcp_connections"] == 5 and t["completed"] == 2
+    assert t["failed_by_rule"] == {"cipher-mismatch": 1, "expired-certificate": 1,
+                                   "missing-sni": 1}
+    assert t["top_failing_sni"][0] == {"name": "api.example.com", "failures": 2}
+    assert t["versions"] == {"TLS 1.2": 1, "TLS 1.3": 1}
+    rc, out, _ = run("--summary", "--no-color", sample("multi.pcap"), sample("no-sni.pcap"))
+    assert "total: 2 captures, 5 connections" in out and "ClientHello" not in out, out
+    assert "most failures by SNI:" in out and "negotiated cipher suites:" in out
 
 
 @test

@@ -272,9 +272,21 @@ static void text_conn(ta_writer *w, json_t *conn)
         w->hidden++;
         return;
     }
-    fprintf(w->out, "\n  #%lld  %s -> %s  %s%s%s\n", jint(conn, "id"), jstr(conn, "client"),
+    fprintf(w->out, "\n  #%lld  %s -> %s  %s%s%s", jint(conn, "id"), jstr(conn, "client"),
             jstr(conn, "server"), col(w, ok ? C_GREEN : (quiet ? "" : C_RED)),
             ok ? "completed" : outcome, col(w, C_OFF));
+    json_t *sh = json_object_get(conn, "server_hello");
+    json_t *ch = json_object_get(conn, "client_hello");
+    bool clean = ok && json_array_size(json_object_get(conn, "diagnoses")) == 0 &&
+                 json_array_size(json_object_get(conn, "warnings")) == 0;
+    if (clean && !w->verbose) {
+        /* A healthy handshake in one line; -v shows its messages. */
+        const char *sni = json_string_value(json_object_get(ch, "sni"));
+        fprintf(w->out, "  %s, %s, SNI %s\n", jstr(sh, "version"), jstr(sh, "cipher_suite"),
+                sni != NULL ? sni : "none");
+        return;
+    }
+    fputc('\n', w->out);
     text_diagnoses(w, conn);
     json_array_foreach(json_object_get(conn, "messages"), i, m) {
         text_message(w, conn, m);

@@ -3,7 +3,7 @@
 # tool on a bundled sample.
 CC      ?= cc
 PREFIX  ?= /usr/local
-PKGS    := libpcap libcrypto libssl yaml-0.1 jansson zlib
+PKGS    := libpcap libcrypto libssl yaml-0.1 jansson zlib libzstd liblzma
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wimplicit-fallthrough -Wvla \
            -Wstrict-prototypes -Wno-format-nonliteral
 CFLAGS  ?= -O2 -g
@@ -19,8 +19,8 @@ LIBSRCS := $(filter-out src/main.c,$(SRCS))
 UNITS   := $(sort $(wildcard tests/unit/test_*.c))
 
 # Debian packages every target needs; `make deps` installs the missing ones.
-DEB_BUILD := gcc make pkg-config libpcap-dev libssl-dev libyaml-dev libjansson-dev zlib1g-dev
-DEB_TEST  := libcmocka-dev tshark tcpdump openssl python3
+DEB_BUILD := gcc make pkg-config libpcap-dev libssl-dev libyaml-dev libjansson-dev zlib1g-dev libzstd-dev liblzma-dev
+DEB_TEST  := libcmocka-dev tshark tcpdump openssl python3 zstd
 DEB_FUZZ  := clang libclang-rt-14-dev
 
 .PHONY: all deps deps-test demo check unit fuzz fuzz-run bench install clean

@@ -1,6 +1,7 @@
 /* capture.c - capture files through libpcap (see ta_capture.h). */
 #include "ta_capture.h"
 #include "ta_pcapng.h"
+#include "ta_zstream.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -10,7 +11,6 @@
 #include <sys/stat.h>
 
 #include <pcap/pcap.h>
-#include <zlib.h>
 
 const char *ta_linktype_name(int linktype)
 {
@@ -40,8 +40,6 @@ static void explain_format(const char *path, const char *pcap_err, char *out, si
     }
     if (got == 0) {
         snprintf(out, n, "the file is empty: nothing was captured into it");
-    } else if (got >= 4 && memcmp(magic, "\x28\xb5\x2f\xfd", 4) == 0) {
-        snprintf(out, n, "the file is zstd-compressed: run 'zstdcat %s | tlsanalyze -'", path);
     } else if (strstr(pcap_err, "truncated") != NULL ||
                (got == 4 && (memcmp(magic, "\x0a\x0d\x0d\x0a", 4) == 0 ||
                              memcmp(magic, "\xd4\xc3\xb2\xa1", 4) == 0 ||
@@ -58,45 +56,12 @@ static void explain_format(const char *path, const char *pcap_err, char *out, si
     }
 }
 
-/* fopencookie read/close for a gzip file, so libpcap reads it as a stream
- * with no temporary file. */
-static ssize_t gz_read(void *cookie, char *buf, size_t n)
+/* A compressed file is read through a decompressing stream. */
+static pcap_t *open_compressed(const char *path, char *errbuf)
 {
-    int got = gzread((gzFile)cookie, buf, n > INT32_MAX ? INT32_MAX : (unsigned)n);
-    return got < 0 ? -1 : got;
-}
-
-static int gz_close(void *cookie)
-{
-    return gzclose((gzFile)cookie) == Z_OK ? 0 : EOF;
-}
-
-static bool is_gzip(const char *path)
-{
-    unsigned char magic[2] = {0};
-    FILE *f = fopen(path, "rb");
-    size_t got = 0;
-    if (f != NULL) {
-        got = fread(magic, 1, sizeof(magic), f);
-        fclose(f);
-    }
-    return got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-}
-
-static pcap_t *open_gzip(const char *path, char *errbuf)
-{
-    static const cookie_io_functions_t io = {gz_read, NULL, NULL, gz_close};
-    gzFile gz = gzopen(path, "rb");
-    FILE *f;
-
-    if (gz == NULL) {
-        snprintf(errbuf, PCAP_ERRBUF_SIZE, "cannot open: %s", strerror(errno));
-        return NULL;
-    }
-    f = fopencookie(gz, "rb", io);
+    FILE *f = ta_zopen(path);
     if (f == NULL) {
-        gzclose(gz);
-        snprintf(errbuf, PCAP_ERRBUF_SIZE, "out of memory");
+        snprintf(errbuf, PCAP_ERRBUF_SIZE, "cannot open: %s", strerror(errno));
         return NULL;
     }
     /* On failure libpcap leaves |f| open. */
@@ -124,10 +89,12 @@ static pcap_t *open_capture(const char *path, ta_capture_info *info)
             return NULL;
         }
     }
-    if (strcmp(path, "-") != 0 && is_gzip(path)) {
-        p = open_gzip(path, errbuf);
+    ta_zkind kind = strcmp(path, "-") != 0 ? ta_zkind_of(path) : TA_Z_NONE;
+    if (kind != TA_Z_NONE) {
+        p = open_compressed(path, errbuf);
         if (p == NULL) {
-            snprintf(info->error, sizeof(info->error), "gzip-compressed capture: %s", errbuf);
+            snprintf(info->error, sizeof(info->error), "%s-compressed capture: %s",
+                     kind == TA_Z_GZIP ? "gzip" : kind == TA_Z_ZSTD ? "zstd" : "xz", errbuf);
         }
         return p;
     }
@@ -258,16 +225,7 @@ static void mixed_linktypes(const char *path, sink *s, ta_capture_info *info)
     if (strcmp(path, "-") == 0) {
         return;
     }
-    if (is_gzip(path)) {
-        gzFile gz = gzopen(path, "rb");
-        static const cookie_io_functions_t io = {gz_read, NULL, NULL, gz_close};
-        f = gz != NULL ? fopencookie(gz, "rb", io) : NULL;
-        if (f == NULL && gz != NULL) {
-            gzclose(gz);
-        }
-    } else {
-        f = fopen(path, "rb");
-    }
+    f = ta_zopen(path);
     if (f == NULL) {
         return;
     }

@@ -1,5 +1,6 @@
 /* inputs.c - expanding directories and @lists into capture paths (see ta_inputs.h). */
 #include "ta_inputs.h"
+#include "ta_zstream.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -15,7 +16,7 @@ static int worse(int a, int b)
     return (a == 2 || b == 2) ? 2 : (a > b ? a : b);
 }
 
-/* pcap (both byte orders, µs and ns), pcapng, or gzip-compressed. */
+/* pcap (both byte orders, µs and ns), pcapng, or compressed (gzip, zstd, xz). */
 static bool looks_like_capture(const char *path)
 {
     static const unsigned char magics[][4] = {
@@ -29,7 +30,7 @@ static bool looks_like_capture(const char *path)
         n = fread(head, 1, sizeof(head), f);
         fclose(f);
     }
-    if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b) {
+    if (ta_zkind_of(path) != TA_Z_NONE) {
         return true;
     }
     for (size_t i = 0; n == 4 && i < sizeof(magics) / sizeof(magics[0]); i++) {
@@ -63,7 +64,7 @@ static int walk(const char *dir, int depth, ta_input_fn fn, void *arg, FILE *log
             } else if (S_ISREG(st.st_mode) && looks_like_capture(path)) {
                 rc = worse(rc, fn(arg, path));
             } else if (S_ISREG(st.st_mode)) {
-                fprintf(log, "tlsanalyze: %s: skipped: not a pcap, pcapng or gzip'd capture\n",
+                fprintf(log, "tlsanalyze: %s: skipped: not a pcap, pcapng or compressed capture\n",
                         path);
             }
         }

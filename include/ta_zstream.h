@@ -14,6 +14,10 @@ typedef enum {
     TA_Z_XZ
 } ta_zkind;
 
+/* ta_read_head reads up to |n| first bytes of |path| into |buf|; returns
+ * how many (0 if it cannot be read). */
+size_t ta_read_head(const char *path, unsigned char *buf, size_t n);
+
 /* ta_zkind_of looks at the first bytes of |path|. */
 ta_zkind ta_zkind_of(const char *path);
 

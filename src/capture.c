@@ -31,13 +31,8 @@ const char *ta_linktype_name(int linktype)
 static void explain_format(const char *path, const char *pcap_err, char *out, size_t n)
 {
     unsigned char magic[4] = {0};
-    size_t got = 0;
-    FILE *f = fopen(path, "rb");
+    size_t got = ta_read_head(path, magic, sizeof(magic));
 
-    if (f != NULL) {
-        got = fread(magic, 1, sizeof(magic), f);
-        fclose(f);
-    }
     if (got == 0) {
         snprintf(out, n, "the file is empty: nothing was captured into it");
     } else if (strstr(pcap_err, "truncated") != NULL ||

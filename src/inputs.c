@@ -24,12 +24,7 @@ static bool looks_like_capture(const char *path)
         {0xa1, 0xb2, 0x3c, 0x4d}, {0x0a, 0x0d, 0x0d, 0x0a},
     };
     unsigned char head[4] = {0};
-    FILE *f = fopen(path, "rb");
-    size_t n = 0;
-    if (f != NULL) {
-        n = fread(head, 1, sizeof(head), f);
-        fclose(f);
-    }
+    size_t n = ta_read_head(path, head, sizeof(head));
     if (ta_zkind_of(path) != TA_Z_NONE) {
         return true;
     }

@@ -12,15 +12,21 @@
 
 #define IN_CHUNK 65536
 
+size_t ta_read_head(const char *path, unsigned char *buf, size_t n)
+{
+    FILE *f = fopen(path, "rb");
+    size_t got = 0;
+    if (f != NULL) {
+        got = fread(buf, 1, n, f);
+        fclose(f);
+    }
+    return got;
+}
+
 ta_zkind ta_zkind_of(const char *path)
 {
     unsigned char m[6] = {0};
-    FILE *f = fopen(path, "rb");
-    size_t n = 0;
-    if (f != NULL) {
-        n = fread(m, 1, sizeof(m), f);
-        fclose(f);
-    }
+    size_t n = ta_read_head(path, m, sizeof(m));
     if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b) {
         return TA_Z_GZIP;
     }

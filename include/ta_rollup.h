@@ -31,6 +31,12 @@ void ta_rollup_merge(ta_rollup *into, const ta_rollup *from);
  * top_failing_servers. */
 void ta_rollup_set(const ta_rollup *r, json_t *out);
 
+/* ta_rollup_dump returns the whole roll-up (all tables) as a new JSON
+ * object, and ta_rollup_load adds such a dump into |into|: how a worker
+ * process hands its counts to the parent. */
+json_t *ta_rollup_dump(const ta_rollup *r);
+void ta_rollup_load(ta_rollup *into, json_t *dump);
+
 /* ta_rollup_errors returns the number of connections with an error root cause. */
 json_int_t ta_rollup_errors(const ta_rollup *r);
 

@@ -13,6 +13,7 @@
 #include "ta_inputs.h"
 #include "ta_names.h"
 #include "ta_output.h"
+#include "ta_parallel.h"
 #include "ta_derive.h"
 #include "ta_report.h"
 #include "ta_rollup.h"
@@ -46,6 +47,7 @@ typedef struct {
     const char *profile;
     ta_severity min_severity;
     bool summary;
+    int jobs;
     ta_rules *rules;
 } options;
 
@@ -71,6 +73,8 @@ static void usage(FILE *f)
           "  -v, --verbose              text: every message of healthy connections too, and\n"
           "                             connections without TLS\n"
           "      --summary              only the roll-up per capture and in total\n"
+          "  -j, --jobs N               analyse N captures at once (default: the cores);\n"
+          "                             output is the same as with -j 1\n"
           "      --max-handshake-bytes N  largest handshake message kept (default 262144)\n"
           "      --max-connections N    connections open at once (default 65536)\n"
           "      --max-reassembly-bytes N  out-of-order TCP bytes kept per direction (262144)\n"
@@ -116,7 +120,7 @@ static int parse_format(const char *s, ta_format *out)
 enum {
     OPT_FORMAT = 256, OPT_NO_COLOR, OPT_MAX_HS, OPT_MAX_CONNS, OPT_MAX_REASM, OPT_IDLE, OPT_VERSION,
     OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_LIST_RULES, OPT_EXPLAIN, OPT_MIN_SEVERITY, OPT_PROFILE,
-    OPT_SUMMARY
+    OPT_SUMMARY, OPT_JOBS
 };
 
 /* One option; 0 on a bad value. */
@@ -156,6 +160,14 @@ static int set_option(options *o, int ch, const char *arg)
         return 1;
     case OPT_SUMMARY:
         o->summary = true;
+        return 1;
+    case 'j':
+    case OPT_JOBS:
+        if (!parse_size(arg, &v) || v > 256) {
+            fprintf(stderr, "tlsanalyze: -j wants 1 to 256 workers\n");
+            return 0;
+        }
+        o->jobs = (int)v;
         return 1;
     case OPT_NO_DEFAULT_RULES:
         o->no_default_rules = true;
@@ -202,6 +214,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"min-severity", required_argument, NULL, OPT_MIN_SEVERITY},
         {"profile", required_argument, NULL, OPT_PROFILE},
         {"summary", no_argument, NULL, OPT_SUMMARY},
+        {"jobs", required_argument, NULL, OPT_JOBS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -213,7 +226,9 @@ static int parse_args(int argc, char **argv, options *o)
     o->color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
     o->profile = "generic";
     o->min_severity = TA_SEV_INFO;
-    while ((ch = getopt_long(argc, argv, "f:vh", longopts, NULL)) != -1) {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    o->jobs = cores > 0 ? (int)(cores < 256 ? cores : 256) : 1;
+    while ((ch = getopt_long(argc, argv, "f:vhj:", longopts, NULL)) != -1) {
         if (ch == 'h') {
             usage(stdout);
             exit(EXIT_OK);
@@ -501,15 +516,57 @@ static int run_capture(const char *path, const options *o, ta_writer *w, ta_roll
 typedef struct {
     const options *o;
     ta_writer *w;
-    ta_rollup *total;
-    int captures;
+    char **paths;
+    int num;
 } batch;
 
-static int run_one(void *arg, const char *path)
+/* Collects the capture paths the arguments name. */
+static int collect(void *arg, const char *path)
 {
     batch *b = arg;
-    b->captures++;
-    return run_capture(path, b->o, b->w, b->total);
+    char **grown = realloc(b->paths, (size_t)(b->num + 1) * sizeof(*grown));
+    if (grown == NULL) {
+        return EXIT_BAD_INPUT;
+    }
+    b->paths = grown;
+    b->paths[b->num] = strdup(path);
+    if (b->paths[b->num] == NULL) {
+        return EXIT_BAD_INPUT;
+    }
+    b->num++;
+    return EXIT_OK;
+}
+
+/* One capture in a worker process, with its own writer to |out|. */
+static int work_one(void *arg, const char *path, FILE *out, int first, ta_rollup *roll)
+{
+    batch *b = arg;
+    ta_writer wc = *b->w;
+    wc.out = out;
+    wc.first_capture = first != 0;
+    wc.buf = NULL;
+    wc.buf_size = 0;
+    int rc = run_capture(path, b->o, &wc, roll);
+    free(wc.buf);
+    return rc;
+}
+
+static int worse_status(int a, int b)
+{
+    return (a == EXIT_BAD_INPUT || b == EXIT_BAD_INPUT) ? EXIT_BAD_INPUT : (a > b ? a : b);
+}
+
+/* All captures, in parallel when there are several and -j allows. */
+static int run_all(batch *b, ta_rollup *total)
+{
+    if (b->o->jobs > 1 && b->num > 1) {
+        return ta_parallel_run(b->paths, b->num, b->o->jobs, work_one, b, total);
+    }
+    int worst = EXIT_OK;
+    for (int i = 0; i < b->num; i++) {
+        worst = worse_status(worst, run_capture(b->paths[i], b->o, b->w, total));
+    }
+    return worst;
 }
 
 int main(int argc, char **argv)
@@ -544,18 +601,24 @@ int main(int argc, char **argv)
     ta_writer_init(&w, o.fmt, stdout, o.color, o.verbose);
     w.summary = o.summary;
     ta_writer_begin(&w);
-    batch b = {&o, &w, ta_rollup_new(), 0};
+    batch b = {&o, &w, NULL, 0};
+    ta_rollup *all = ta_rollup_new();
     /* An unreadable input outranks a failed handshake. */
-    worst = ta_inputs_each(argv + optind, argc - optind, run_one, &b, stderr);
+    worst = ta_inputs_each(argv + optind, argc - optind, collect, &b, stderr);
+    worst = worse_status(worst, all != NULL ? run_all(&b, all) : EXIT_BAD_INPUT);
     json_t *total = NULL;
-    if (b.total != NULL && (o.summary || b.captures > 1)) {
+    if (all != NULL && (o.summary || b.num > 1)) {
         total = json_object();
-        json_object_set_new(total, "captures", json_integer(b.captures));
-        ta_rollup_set(b.total, total);
+        json_object_set_new(total, "captures", json_integer(b.num));
+        ta_rollup_set(all, total);
     }
     ta_writer_end(&w, total);
     json_decref(total);
-    ta_rollup_free(b.total);
+    ta_rollup_free(all);
+    for (int i = 0; i < b.num; i++) {
+        free(b.paths[i]);
+    }
+    free(b.paths);
     ta_names_cleanup();
     ta_rules_free(o.rules);
     return worst;

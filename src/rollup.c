@@ -167,3 +167,31 @@ json_int_t ta_rollup_errors(const ta_rollup *r)
 {
     return r->errors;
 }
+
+json_t *ta_rollup_dump(const ta_rollup *r)
+{
+    json_t *d = json_object();
+    json_object_set_new(d, "connections", json_integer(r->connections));
+    json_object_set_new(d, "tls", json_integer(r->tls));
+    json_object_set_new(d, "completed", json_integer(r->completed));
+    json_object_set_new(d, "errors", json_integer(r->errors));
+    json_object_set_new(d, "by_rule", json_deep_copy(r->by_rule));
+    json_object_set_new(d, "versions", json_deep_copy(r->versions));
+    json_object_set_new(d, "ciphers", json_deep_copy(r->ciphers));
+    json_object_set_new(d, "sni", json_deep_copy(r->sni));
+    json_object_set_new(d, "servers", json_deep_copy(r->servers));
+    return d;
+}
+
+void ta_rollup_load(ta_rollup *into, json_t *d)
+{
+    into->connections += json_integer_value(json_object_get(d, "connections"));
+    into->tls += json_integer_value(json_object_get(d, "tls"));
+    into->completed += json_integer_value(json_object_get(d, "completed"));
+    into->errors += json_integer_value(json_object_get(d, "errors"));
+    merge_table(into->by_rule, json_object_get(d, "by_rule"));
+    merge_table(into->versions, json_object_get(d, "versions"));
+    merge_table(into->ciphers, json_object_get(d, "ciphers"));
+    merge_table(into->sni, json_object_get(d, "sni"));
+    merge_table(into->servers, json_object_get(d, "servers"));
+}

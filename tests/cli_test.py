@@ -108,6 +108,22 @@ def directory_is_walked_in_name_order():
 
 
 @test
+def parallel_output_is_identical_to_serial():
+    args = [SAMPLES, tmp("missing.pcap"), sample("multi.pcap")]
+    for fmt in ("--format=json", "--format=ndjson", "--format=text"):
+        one = subprocess.run([BIN, "-j", "1", "--no-color", fmt] + args, capture_output=True,
+                             timeout=300)
+        two = subprocess.run([BIN, "-j", "3", "--no-color", fmt] + args, capture_output=True,
+                             timeout=300)
+        assert one.returncode == two.returncode == 2, (one.returncode, two.returncode)
+        assert one.stdout == two.stdout and one.stderr == two.stderr, fmt
+    doc = json.loads(two.stdout if fmt == "--format=json" else
+                     subprocess.run([BIN, "-j", "3", "--format=json"] + args,
+                                    capture_output=True).stdout)
+    assert doc["total"]["captures"] == len(doc["captures"]) > 20
+
+
+@test
 def list_file_names_inputs():
     with open(tmp("inputs.txt"), "w") as f:
         f.write("# captures of the case\n\n%s\n%s\n" % (sample("tls12-ok.pcap"),

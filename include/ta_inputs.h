@@ -9,6 +9,10 @@
 
 #include <stdio.h>
 
+/* ta_exit_worse combines two exit statuses: 2 (bad input) over 1 (a
+ * failure diagnosed) over 0. */
+int ta_exit_worse(int a, int b);
+
 /* Called for each capture path, in order; returns the path's exit status
  * contribution. */
 typedef int (*ta_input_fn)(void *arg, const char *path);

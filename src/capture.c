@@ -352,7 +352,8 @@ int ta_capture_read(const char *path, const char *filter, ta_record_fn fn, void 
     sink s;
     sink_init(&s, filter, fn, arg, info);
     if (strcmp(path, "-") == 0) {
-        if (filter != NULL && program_for(&s, DLT_EN10MB, info->error, sizeof(info->error)) == NULL) {
+        if (filter != NULL &&
+            program_for(&s, DLT_EN10MB, info->error, sizeof(info->error)) == NULL) {
             sink_cleanup(&s);
             return -2;
         }

@@ -27,7 +27,8 @@ static json_t *alert_json(const ta_alert *a)
     json_object_set_new(o, "level", a->encrypted ? json_null()
                                     : json_string(a->level == 2 ? "fatal" : "warning"));
     json_object_set_new(o, "description",
-                        a->encrypted ? json_null() : json_string(ta_alert_name(a->description, buf)));
+                        a->encrypted ? json_null()
+                                     : json_string(ta_alert_name(a->description, buf)));
     json_object_set_new(o, "encrypted", json_boolean(a->encrypted));
     return o;
 }

@@ -11,7 +11,7 @@
 
 #define MAX_DEPTH 32
 
-static int worse(int a, int b)
+int ta_exit_worse(int a, int b)
 {
     return (a == 2 || b == 2) ? 2 : (a > b ? a : b);
 }
@@ -55,9 +55,9 @@ static int walk(const char *dir, int depth, ta_input_fn fn, void *arg, FILE *log
         if (name[0] != '.' && asprintf(&path, "%s%s%s", dir, sep, name) >= 0 &&
             lstat(path, &st) == 0) {
             if (S_ISDIR(st.st_mode) && depth < MAX_DEPTH) {
-                rc = worse(rc, walk(path, depth + 1, fn, arg, log));
+                rc = ta_exit_worse(rc, walk(path, depth + 1, fn, arg, log));
             } else if (S_ISREG(st.st_mode) && looks_like_capture(path)) {
-                rc = worse(rc, fn(arg, path));
+                rc = ta_exit_worse(rc, fn(arg, path));
             } else if (S_ISREG(st.st_mode)) {
                 fprintf(log, "tlsanalyze: %s: skipped: not a pcap, pcapng or compressed capture\n",
                         path);
@@ -93,9 +93,12 @@ static int list(const char *file, ta_input_fn fn, void *arg, FILE *log)
         if (len == 0 || line[0] == '#') {
             continue;
         }
-        rc = worse(rc, line[0] == '@' ? (fprintf(log, "tlsanalyze: %s: lists do not nest: "
-                                                 "%s skipped\n", file, line), 2)
-                                      : one(line, fn, arg, log));
+        if (line[0] == '@') {
+            fprintf(log, "tlsanalyze: %s: lists do not nest: %s skipped\n", file, line);
+            rc = 2;
+            continue;
+        }
+        rc = ta_exit_worse(rc, one(line, fn, arg, log));
     }
     free(line);
     fclose(f);
@@ -118,7 +121,7 @@ int ta_inputs_each(char *const *args, int num, ta_input_fn fn, void *arg, FILE *
 {
     int rc = 0;
     for (int i = 0; i < num; i++) {
-        rc = worse(rc, one(args[i], fn, arg, log));
+        rc = ta_exit_worse(rc, one(args[i], fn, arg, log));
     }
     return rc;
 }

@@ -271,7 +271,8 @@ static int default_rules_dir(char *out, size_t n)
         char *slash = strrchr(exe, '/');
         if (slash != NULL) {
             *slash = '\0';
-            static const char *const rel[] = {"/rules", "/../../rules", "/../share/tlsanalyze/rules"};
+            static const char *const rel[] = {"/rules", "/../../rules",
+                                              "/../share/tlsanalyze/rules"};
             for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
                 snprintf(out, n, "%s%s", exe, rel[i]);
                 if (stat(out, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -551,11 +552,6 @@ static int work_one(void *arg, const char *path, FILE *out, int first, ta_rollup
     return rc;
 }
 
-static int worse_status(int a, int b)
-{
-    return (a == EXIT_BAD_INPUT || b == EXIT_BAD_INPUT) ? EXIT_BAD_INPUT : (a > b ? a : b);
-}
-
 /* All captures, in parallel when there are several and -j allows. */
 static int run_all(batch *b, ta_rollup *total)
 {
@@ -564,7 +560,7 @@ static int run_all(batch *b, ta_rollup *total)
     }
     int worst = EXIT_OK;
     for (int i = 0; i < b->num; i++) {
-        worst = worse_status(worst, run_capture(b->paths[i], b->o, b->w, total));
+        worst = ta_exit_worse(worst, run_capture(b->paths[i], b->o, b->w, total));
     }
     return worst;
 }
@@ -605,7 +601,7 @@ int main(int argc, char **argv)
     ta_rollup *all = ta_rollup_new();
     /* An unreadable input outranks a failed handshake. */
     worst = ta_inputs_each(argv + optind, argc - optind, collect, &b, stderr);
-    worst = worse_status(worst, all != NULL ? run_all(&b, all) : EXIT_BAD_INPUT);
+    worst = ta_exit_worse(worst, all != NULL ? run_all(&b, all) : EXIT_BAD_INPUT);
     json_t *total = NULL;
     if (all != NULL && (o.summary || b.num > 1)) {
         total = json_object();

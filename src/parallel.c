@@ -1,6 +1,7 @@
 /* parallel.c - worker processes for -j N (see ta_parallel.h).  Each worker
  * writes into temporary files; the parent replays them in input order. */
 #include "ta_parallel.h"
+#include "ta_inputs.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -17,11 +18,6 @@ typedef struct {
     int status;
     bool done;
 } job;
-
-static int worse(int a, int b)
-{
-    return (a == 2 || b == 2) ? 2 : (a > b ? a : b);
-}
 
 static void copy(FILE *from, FILE *to)
 {
@@ -124,7 +120,7 @@ int ta_parallel_run(char *const *paths, int num, int jobs, ta_work_fn fn, void *
             }
             continue;
         }
-        worst = worse(worst, js[emit].pid > 0 ? finish(&js[emit], total) : 2);
+        worst = ta_exit_worse(worst, js[emit].pid > 0 ? finish(&js[emit], total) : 2);
         emit++;
     }
     free(js);

@@ -374,7 +374,8 @@ static cond *parse_pred(loader *L, yaml_node_t *key, yaml_node_t *val)
         }
         return NULL;
     }
-    if (val->type != YAML_MAPPING_NODE || val->data.mapping.pairs.start == val->data.mapping.pairs.top) {
+    if (val->type != YAML_MAPPING_NODE ||
+        val->data.mapping.pairs.start == val->data.mapping.pairs.top) {
         fail(L, val, "a test on \"%s\" is a mapping of operator to value, e.g. {==: x}", path);
         return NULL;
     }
@@ -437,7 +438,8 @@ static cond *parse_group(loader *L, cond_kind kind, yaml_node_t *val, int depth)
         g->num_kids = 1;
         return g;
     }
-    if (val->type != YAML_SEQUENCE_NODE || val->data.sequence.items.start == val->data.sequence.items.top) {
+    if (val->type != YAML_SEQUENCE_NODE ||
+        val->data.sequence.items.start == val->data.sequence.items.top) {
         fail(L, val, "\"%s\" needs a non-empty list of conditions", kind == C_ALL ? "all" : "any");
         cond_free(g);
         return NULL;
@@ -528,7 +530,8 @@ static int parse_remediation(loader *L, rule *r, yaml_node_t *v)
     if (v->type == YAML_SCALAR_NODE) {
         r->profile_names[0] = strdup("generic");
         r->num_profiles = 1;
-        return r->profile_names[0] != NULL && need_template(L, v, "remediation", &r->remediation[0]);
+        return r->profile_names[0] != NULL &&
+               need_template(L, v, "remediation", &r->remediation[0]);
     }
     if (v->type != YAML_MAPPING_NODE) {
         return fail(L, v, "remediation is a text, or a mapping of profile to text");

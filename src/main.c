@@ -1,6 +1,9 @@
 /* main.c - command line: options, the loop over captures, exit status. */
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +51,9 @@ typedef struct {
     ta_severity min_severity;
     bool summary;
     int jobs;
+    int64_t since_ns;      /* time window, capture time */
+    int64_t until_ns;
+    char *filter_buf;      /* -f combined with --server, owned */
     ta_rules *rules;
 } options;
 
@@ -58,6 +64,7 @@ typedef struct {
     const options *o;
     const char *file;      /* escaped name */
     ta_rollup *roll;       /* this capture's counts */
+    uint64_t outside;      /* records outside --since/--until */
 } capture_ctx;
 
 static void usage(FILE *f)
@@ -73,6 +80,9 @@ static void usage(FILE *f)
           "  -v, --verbose              text: every message of healthy connections too, and\n"
           "                             connections without TLS\n"
           "      --summary              only the roll-up per capture and in total\n"
+          "      --since T, --until T   only packets in this time window (2026-11-23T10:00:00Z,\n"
+          "                             or epoch seconds)\n"
+          "      --server IP[:PORT]     only traffic of this server ([IPv6]:PORT); adds to -f\n"
           "  -j, --jobs N               analyse N captures at once (default: the cores);\n"
           "                             output is the same as with -j 1\n"
           "      --max-handshake-bytes N  largest handshake message kept (default 262144)\n"
@@ -117,10 +127,69 @@ static int parse_format(const char *s, ta_format *out)
     return 0;
 }
 
+/* "2026-11-23T10:00:00Z" (UTC; the Z and the seconds may be left out) or
+ * seconds since the epoch ("1700000000.5"); 0 if neither. */
+static int parse_time(const char *s, int64_t *out_ns)
+{
+    struct tm tm;
+    char *end;
+    memset(&tm, 0, sizeof(tm));
+    double secs = strtod(s, &end);
+    if (*s != '\0' && *end == '\0') {
+        *out_ns = (int64_t)(secs * 1e9);
+        return 1;
+    }
+    static const char *const formats[] = {"%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S",
+                                          "%Y-%m-%dT%H:%MZ", "%Y-%m-%dT%H:%M", "%Y-%m-%d"};
+    for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+        memset(&tm, 0, sizeof(tm));
+        end = strptime(s, formats[i], &tm);
+        if (end != NULL && *end == '\0') {
+            *out_ns = (int64_t)timegm(&tm) * 1000000000LL;
+            return 1;
+        }
+    }
+    fprintf(stderr, "tlsanalyze: '%s' is not a time (2026-11-23T10:00:00Z or epoch seconds)\n", s);
+    return 0;
+}
+
+/* --server IP[:port] (IPv6 as [addr]:port) as a BPF expression. */
+static int server_filter(const char *s, char *out, size_t n)
+{
+    char host[128];
+    const char *port = NULL;
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (close == NULL || (size_t)(close - s - 1) >= sizeof(host)) {
+            return 0;
+        }
+        memcpy(host, s + 1, (size_t)(close - s - 1));
+        host[close - s - 1] = '\0';
+        port = close[1] == ':' ? close + 2 : NULL;
+    } else {
+        const char *colon = strrchr(s, ':');
+        bool v6 = colon != NULL && strchr(s, ':') != colon;
+        size_t len = colon != NULL && !v6 ? (size_t)(colon - s) : strlen(s);
+        if (len >= sizeof(host)) {
+            return 0;
+        }
+        memcpy(host, s, len);
+        host[len] = '\0';
+        port = colon != NULL && !v6 ? colon + 1 : NULL;
+    }
+    if (strspn(host, "0123456789abcdefABCDEF.:") != strlen(host) || host[0] == '\0' ||
+        (port != NULL && (port[0] == '\0' || strspn(port, "0123456789") != strlen(port)))) {
+        return 0;
+    }
+    snprintf(out, n, port != NULL ? "host %s and tcp port %s" : "host %s", host,
+             port != NULL ? port : "");
+    return 1;
+}
+
 enum {
     OPT_FORMAT = 256, OPT_NO_COLOR, OPT_MAX_HS, OPT_MAX_CONNS, OPT_MAX_REASM, OPT_IDLE, OPT_VERSION,
     OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_LIST_RULES, OPT_EXPLAIN, OPT_MIN_SEVERITY, OPT_PROFILE,
-    OPT_SUMMARY, OPT_JOBS
+    OPT_SUMMARY, OPT_JOBS, OPT_SINCE, OPT_UNTIL, OPT_SERVER
 };
 
 /* One option; 0 on a bad value. */
@@ -161,6 +230,27 @@ static int set_option(options *o, int ch, const char *arg)
     case OPT_SUMMARY:
         o->summary = true;
         return 1;
+    case OPT_SINCE:
+        return parse_time(arg, &o->since_ns);
+    case OPT_UNTIL:
+        return parse_time(arg, &o->until_ns);
+    case OPT_SERVER: {
+        char expr[256];
+        if (!server_filter(arg, expr, sizeof(expr))) {
+            fprintf(stderr, "tlsanalyze: --server wants IP or IP:PORT ([IPv6]:PORT), not '%s'\n",
+                    arg);
+            return 0;
+        }
+        char *combined = NULL;
+        if (asprintf(&combined, o->filter != NULL ? "(%s) and (%s)" : "%s%s",
+                     o->filter != NULL ? o->filter : "", expr) < 0) {
+            return 0;
+        }
+        free(o->filter_buf);
+        o->filter_buf = combined;
+        o->filter = combined;
+        return 1;
+    }
     case 'j':
     case OPT_JOBS:
         if (!parse_size(arg, &v) || v > 256) {
@@ -215,6 +305,9 @@ static int parse_args(int argc, char **argv, options *o)
         {"profile", required_argument, NULL, OPT_PROFILE},
         {"summary", no_argument, NULL, OPT_SUMMARY},
         {"jobs", required_argument, NULL, OPT_JOBS},
+        {"since", required_argument, NULL, OPT_SINCE},
+        {"until", required_argument, NULL, OPT_UNTIL},
+        {"server", required_argument, NULL, OPT_SERVER},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -226,6 +319,8 @@ static int parse_args(int argc, char **argv, options *o)
     o->color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
     o->profile = "generic";
     o->min_severity = TA_SEV_INFO;
+    o->since_ns = INT64_MIN;
+    o->until_ns = INT64_MAX;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     o->jobs = cores > 0 ? (int)(cores < 256 ? cores : 256) : 1;
     while ((ch = getopt_long(argc, argv, "f:vhj:", longopts, NULL)) != -1) {
@@ -340,8 +435,13 @@ static void on_conn(void *arg, ta_conn *c)
 static void on_record(void *arg, const ta_record *r)
 {
     capture_ctx *cx = arg;
+    if (r->ns < cx->o->since_ns || r->ns > cx->o->until_ns) {
+        cx->outside++;
+        return;
+    }
     ta_analyzer_record(cx->an, r);
 }
+
 
 static void add_warning(json_t *warnings, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -442,6 +542,7 @@ static json_t *summary_json(const ta_stats *st, const ta_capture_info *info,
                             json_integer((json_int_t)st->skipped[k]));
     }
     json_object_set_new(skipped, "filtered", json_integer((json_int_t)info->filtered));
+    json_object_set_new(skipped, "outside_time_window", json_integer((json_int_t)cx->outside));
     summary_warnings(warnings, st, info, o);
     json_object_set_new(s, "linktypes", lt);
     json_object_set_new(s, "packets", json_integer((json_int_t)info->frames));
@@ -611,6 +712,7 @@ int main(int argc, char **argv)
     ta_writer_end(&w, total);
     json_decref(total);
     ta_rollup_free(all);
+    free(o.filter_buf);
     for (int i = 0; i < b.num; i++) {
         free(b.paths[i]);
     }

@@ -124,6 +124,25 @@ def parallel_output_is_identical_to_serial():
 
 
 @test
+def server_and_time_window_select_connections():
+    _, full, _ = run_json(sample("multi.pcap"))
+    target = tls_conns(full)[1]
+    rc, doc, _ = run_json("--server", target["server"], sample("multi.pcap"))
+    got = tls_conns(doc)
+    assert [c["server"] for c in got] == [target["server"]]
+    assert got[0]["client_hello"]["frame"] == target["client_hello"]["frame"]
+    first = min(c["start_time"] for c in tls_conns(full))
+    rc, doc, _ = run_json("--until", "%.6f" % (first - 1), sample("multi.pcap"))
+    cap = doc["captures"][0]
+    assert conns(doc) == [] and cap["skipped"]["outside_time_window"] == cap["packets"]
+    rc, doc, _ = run_json("--since", "2000-01-01T00:00:00Z", "--until", "2100-01-01",
+                          sample("multi.pcap"))
+    assert len(tls_conns(doc)) == len(tls_conns(full))
+    assert run("--since", "yesterday", sample("multi.pcap"))[0] == 2
+    assert run("--server", "[::1", sample("multi.pcap"))[0] == 2
+
+
+@test
 def list_file_names_inputs():
     with open(tmp("inputs.txt"), "w") as f:
         f.write("# captures of the case\n\n%s\n%s\n" % (sample("tls12-ok.pcap"),

@@ -21,6 +21,7 @@
 #include "ta_report.h"
 #include "ta_rollup.h"
 #include "ta_rules.h"
+#include "ta_zstream.h"
 
 #define TA_VERSION "0.2.0"
 
@@ -54,6 +55,7 @@ typedef struct {
     int64_t since_ns;      /* time window, capture time */
     int64_t until_ns;
     char *filter_buf;      /* -f combined with --server, owned */
+    bool quiet;            /* no progress line */
     ta_rules *rules;
 } options;
 
@@ -65,6 +67,12 @@ typedef struct {
     const char *file;      /* escaped name */
     ta_rollup *roll;       /* this capture's counts */
     uint64_t outside;      /* records outside --since/--until */
+    bool progress;         /* a progress line on the terminal (stderr) */
+    uint64_t file_size;    /* for the ETA; 0 when unknown (stdin, compressed) */
+    uint64_t bytes;        /* record bytes read so far */
+    uint64_t records;
+    double started;
+    double shown;
 } capture_ctx;
 
 static void usage(FILE *f)
@@ -83,6 +91,7 @@ static void usage(FILE *f)
           "      --since T, --until T   only packets in this time window (2026-11-23T10:00:00Z,\n"
           "                             or epoch seconds)\n"
           "      --server IP[:PORT]     only traffic of this server ([IPv6]:PORT); adds to -f\n"
+          "      --quiet                no progress line on the terminal\n"
           "  -j, --jobs N               analyse N captures at once (default: the cores);\n"
           "                             output is the same as with -j 1\n"
           "      --max-handshake-bytes N  largest handshake message kept (default 262144)\n"
@@ -189,7 +198,7 @@ static int server_filter(const char *s, char *out, size_t n)
 enum {
     OPT_FORMAT = 256, OPT_NO_COLOR, OPT_MAX_HS, OPT_MAX_CONNS, OPT_MAX_REASM, OPT_IDLE, OPT_VERSION,
     OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_LIST_RULES, OPT_EXPLAIN, OPT_MIN_SEVERITY, OPT_PROFILE,
-    OPT_SUMMARY, OPT_JOBS, OPT_SINCE, OPT_UNTIL, OPT_SERVER
+    OPT_SUMMARY, OPT_JOBS, OPT_SINCE, OPT_UNTIL, OPT_SERVER, OPT_QUIET
 };
 
 /* One option; 0 on a bad value. */
@@ -229,6 +238,9 @@ static int set_option(options *o, int ch, const char *arg)
         return 1;
     case OPT_SUMMARY:
         o->summary = true;
+        return 1;
+    case OPT_QUIET:
+        o->quiet = true;
         return 1;
     case OPT_SINCE:
         return parse_time(arg, &o->since_ns);
@@ -308,6 +320,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"since", required_argument, NULL, OPT_SINCE},
         {"until", required_argument, NULL, OPT_UNTIL},
         {"server", required_argument, NULL, OPT_SERVER},
+        {"quiet", no_argument, NULL, OPT_QUIET},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -432,9 +445,39 @@ static void on_conn(void *arg, ta_conn *c)
     json_decref(j);
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* At most twice a second: position, speed, ETA, connections and errors. */
+static void show_progress(capture_ctx *cx)
+{
+    double t = now_s();
+    if (t - cx->shown < 0.5) {
+        return;
+    }
+    cx->shown = t;
+    double rate = (double)cx->bytes / (t - cx->started > 0 ? t - cx->started : 1e-9);
+    const ta_stats *st = ta_analyzer_stats(cx->an);
+    fprintf(stderr, "\r\033[K%s: %.0f MB", cx->file, (double)cx->bytes / 1e6);
+    if (cx->file_size > 0 && cx->bytes <= cx->file_size) {
+        fprintf(stderr, " (%.0f%%, ETA %.0f s)", 100.0 * (double)cx->bytes / (double)cx->file_size,
+                (double)(cx->file_size - cx->bytes) / (rate > 0 ? rate : 1));
+    }
+    fprintf(stderr, ", %.0f MB/s, %llu connections, %lld errors", rate / 1e6,
+            (unsigned long long)st->connections, (long long)ta_rollup_errors(cx->roll));
+}
+
 static void on_record(void *arg, const ta_record *r)
 {
     capture_ctx *cx = arg;
+    cx->bytes += r->caplen + 16;
+    if (cx->progress && (++cx->records & 0xffff) == 0) {
+        show_progress(cx);
+    }
     if (r->ns < cx->o->since_ns || r->ns > cx->o->until_ns) {
         cx->outside++;
         return;
@@ -583,7 +626,15 @@ static int run_capture(const char *path, const options *o, ta_writer *w, ta_roll
         return EXIT_BAD_INPUT;
     }
     ta_writer_capture_begin(w, cx.file);
+    struct stat fst;
+    cx.progress = !o->quiet && isatty(STDERR_FILENO);
+    cx.file_size = strcmp(path, "-") != 0 && stat(path, &fst) == 0 &&
+                           ta_zkind_of(path) == TA_Z_NONE ? (uint64_t)fst.st_size : 0;
+    cx.started = now_s();
     int r = ta_capture_read(path, o->filter, on_record, &cx, &info);
+    if (cx.progress && cx.shown > 0) {
+        fputs("\r\033[K", stderr);      /* the progress line goes away */
+    }
     ta_analyzer_finish(cx.an);
     const ta_stats *st = ta_analyzer_stats(cx.an);
     json_t *s = summary_json(st, &info, o, &cx);

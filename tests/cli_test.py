@@ -143,6 +143,34 @@ def server_and_time_window_select_connections():
 
 
 @test
+def progress_only_on_a_terminal():
+    import pty
+    gen = os.path.join(ROOT, "tests", "stress", "gen.py")
+    with open(tmp("syn.pcap"), "wb") as f:
+        subprocess.run([sys.executable, gen, "syn", "300000"], stdout=f, check=True)
+    rc, out, err = run("--summary", tmp("syn.pcap"))
+    assert "MB/s" not in err and "\r" not in err, err          # stderr is a pipe here
+    master, slave = pty.openpty()
+    p = subprocess.Popen([BIN, "--summary", tmp("syn.pcap")], stdout=subprocess.DEVNULL,
+                         stderr=slave)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    p.wait(timeout=120)
+    os.close(master)
+    assert b"MB/s" in seen and b"connections" in seen, seen[:200]
+    p = subprocess.run([BIN, "--quiet", "--summary", tmp("syn.pcap")], capture_output=True)
+    assert b"MB/s" not in p.stderr
+
+
+@test
 def list_file_names_inputs():
     with open(tmp("inputs.txt"), "w") as f:
         f.write("# captures of the case\n\n%s\n%s\n" % (sample("tls12-ok.pcap"),

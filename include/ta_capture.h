@@ -48,6 +48,13 @@ int ta_capture_read(const char *path, const char *filter, ta_record_fn fn, void 
 int ta_capture_read_stream(FILE *f, const char *filter, ta_record_fn fn, void *arg,
                            ta_capture_info *info);
 
+/* ta_capture_read_merged reads |num| files as one capture in timestamp
+ * order (mergecap's order: ties go to the earlier file); frame numbers are
+ * those of the merged capture.  Same returns as ta_capture_read; the error
+ * names the file. */
+int ta_capture_read_merged(char *const *paths, int num, const char *filter, ta_record_fn fn,
+                           void *arg, ta_capture_info *info);
+
 /* ta_capture_ns turns seconds and nanoseconds into nanoseconds since the
  * epoch, clamped to +-2^62 so that differences of two never overflow. */
 int64_t ta_capture_ns(int64_t sec, int64_t nsec);

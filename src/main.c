@@ -56,6 +56,7 @@ typedef struct {
     int64_t until_ns;
     char *filter_buf;      /* -f combined with --server, owned */
     bool quiet;            /* no progress line */
+    bool merge;            /* all inputs as one capture */
     ta_rules *rules;
 } options;
 
@@ -92,6 +93,8 @@ static void usage(FILE *f)
           "                             or epoch seconds)\n"
           "      --server IP[:PORT]     only traffic of this server ([IPv6]:PORT); adds to -f\n"
           "      --quiet                no progress line on the terminal\n"
+          "      --merge                read all inputs as one capture, in time order (rotated\n"
+          "                             files of one capture, as mergecap would)\n"
           "  -j, --jobs N               analyse N captures at once (default: the cores);\n"
           "                             output is the same as with -j 1\n"
           "      --max-handshake-bytes N  largest handshake message kept (default 262144)\n"
@@ -198,7 +201,7 @@ static int server_filter(const char *s, char *out, size_t n)
 enum {
     OPT_FORMAT = 256, OPT_NO_COLOR, OPT_MAX_HS, OPT_MAX_CONNS, OPT_MAX_REASM, OPT_IDLE, OPT_VERSION,
     OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_LIST_RULES, OPT_EXPLAIN, OPT_MIN_SEVERITY, OPT_PROFILE,
-    OPT_SUMMARY, OPT_JOBS, OPT_SINCE, OPT_UNTIL, OPT_SERVER, OPT_QUIET
+    OPT_SUMMARY, OPT_JOBS, OPT_SINCE, OPT_UNTIL, OPT_SERVER, OPT_QUIET, OPT_MERGE
 };
 
 /* One option; 0 on a bad value. */
@@ -241,6 +244,9 @@ static int set_option(options *o, int ch, const char *arg)
         return 1;
     case OPT_QUIET:
         o->quiet = true;
+        return 1;
+    case OPT_MERGE:
+        o->merge = true;
         return 1;
     case OPT_SINCE:
         return parse_time(arg, &o->since_ns);
@@ -321,6 +327,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"until", required_argument, NULL, OPT_UNTIL},
         {"server", required_argument, NULL, OPT_SERVER},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        {"merge", no_argument, NULL, OPT_MERGE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -607,11 +614,24 @@ static json_t *summary_json(const ta_stats *st, const ta_capture_info *info,
 }
 
 /* Analyses one capture; returns its exit status contribution. */
+static int run_capture_list(char *const *paths, int num, const char *name, const options *o,
+                            ta_writer *w, ta_rollup *total);
+
 static int run_capture(const char *path, const options *o, ta_writer *w, ta_rollup *total)
 {
+    char *const one[1] = {(char *)path};
+    return run_capture_list(one, 1, path, o, w, total);
+}
+
+/* Analyses one capture: a file, or (--merge) several read as one, shown
+ * under |name|. */
+static int run_capture_list(char *const *paths, int num, const char *name, const options *o,
+                            ta_writer *w, ta_rollup *total)
+{
+    const char *path = paths[0];
     capture_ctx cx = {0};
     ta_capture_info info;
-    char *file = ta_escape((const uint8_t *)path, strlen(path));
+    char *file = ta_escape((const uint8_t *)name, strlen(name));
     int rc = EXIT_OK;
 
     cx.w = w;
@@ -628,10 +648,11 @@ static int run_capture(const char *path, const options *o, ta_writer *w, ta_roll
     ta_writer_capture_begin(w, cx.file);
     struct stat fst;
     cx.progress = !o->quiet && isatty(STDERR_FILENO);
-    cx.file_size = strcmp(path, "-") != 0 && stat(path, &fst) == 0 &&
+    cx.file_size = num == 1 && strcmp(path, "-") != 0 && stat(path, &fst) == 0 &&
                            ta_zkind_of(path) == TA_Z_NONE ? (uint64_t)fst.st_size : 0;
     cx.started = now_s();
-    int r = ta_capture_read(path, o->filter, on_record, &cx, &info);
+    int r = num == 1 ? ta_capture_read(path, o->filter, on_record, &cx, &info)
+                     : ta_capture_read_merged(paths, num, o->filter, on_record, &cx, &info);
     if (cx.progress && cx.shown > 0) {
         fputs("\r\033[K", stderr);      /* the progress line goes away */
     }
@@ -707,6 +728,16 @@ static int work_one(void *arg, const char *path, FILE *out, int first, ta_rollup
 /* All captures, in parallel when there are several and -j allows. */
 static int run_all(batch *b, ta_rollup *total)
 {
+    if (b->o->merge && b->num > 1) {
+        char name[4096];
+        size_t used = 0;
+        name[0] = '\0';
+        for (int i = 0; i < b->num && used < sizeof(name); i++) {
+            used += (size_t)snprintf(name + used, sizeof(name) - used, "%s%s", i > 0 ? " + " : "",
+                                     b->paths[i]);
+        }
+        return run_capture_list(b->paths, b->num, name, b->o, b->w, total);
+    }
     if (b->o->jobs > 1 && b->num > 1) {
         return ta_parallel_run(b->paths, b->num, b->o->jobs, work_one, b, total);
     }

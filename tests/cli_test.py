@@ -171,6 +171,24 @@ def progress_only_on_a_terminal():
 
 
 @test
+def merge_of_a_split_capture_equals_the_whole():
+    if not shutil.which("editcap"):
+        return
+    subprocess.run(["editcap", "-c", "20", sample("multi.pcap"), tmp("part.pcap")], check=True,
+                   capture_output=True)
+    parts = sorted(os.path.join(TMP, f) for f in os.listdir(TMP) if f.startswith("part_"))
+    assert len(parts) == 3, parts
+    _, whole, _ = run_json(sample("multi.pcap"))
+    rc, merged, err = run_json("--merge", *reversed(parts))     # order of arguments is free
+    assert len(merged["captures"]) == 1, err
+    assert conns(merged) == conns(whole)
+    assert merged["captures"][0]["packets"] == whole["captures"][0]["packets"]
+    _, apart, _ = run_json(*parts)
+    assert len(tls_conns(apart, 0)) + len(tls_conns(apart, 1)) != len(tls_conns(whole)) or \
+        conns(apart) != conns(whole)
+
+
+@test
 def list_file_names_inputs():
     with open(tmp("inputs.txt"), "w") as f:
         f.write("# captures of the case\n\n%s\n%s\n" % (sample("tls12-ok.pcap"),

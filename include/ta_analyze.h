@@ -22,6 +22,8 @@ typedef struct {
     size_t max_conns;        /* connections open at once */
     int64_t idle_ns;         /* an open connection idle this long is ended */
     int64_t linger_ns;       /* late packets of an ended connection are ignored this long */
+    uint32_t shard_k;        /* --shard K/N: only connections whose flow hash % N == K */
+    uint32_t shard_n;        /* 1: no sharding */
 } ta_limits;
 
 /* ta_limits_default fills the documented defaults. */

@@ -117,6 +117,7 @@ struct ta_conn {
     bool judged;                   /* handshake completed: payload no longer followed */
     bool lingering;                /* closed, kept for segments still in flight */
     bool idle_ended;               /* ended by the idle timeout */
+    bool other_shard;              /* --shard: tracked for numbering only, not analysed */
 
     int cdir;                      /* wire direction of client -> server, -1 unknown */
     ta_client_how client_how;

@@ -69,6 +69,8 @@ void ta_limits_default(ta_limits *lim)
     lim->max_conns = 65536;
     lim->idle_ns = 600 * NS_PER_S;
     lim->linger_ns = 120 * NS_PER_S;
+    lim->shard_k = 0;
+    lim->shard_n = 1;
     lim->tls.cert_cache = NULL;
 }
 
@@ -190,8 +192,28 @@ static bool is_late(ta_analyzer *a, const ta_packet *p, uint32_t h, int64_t ns)
 }
 
 /* Ends a connection: flush reassembly, conclude, emit, free. */
+/* Takes |c| out of the table and its list, leaving a tombstone. */
+static void detach(ta_analyzer *a, ta_conn *c)
+{
+    ta_flow_remove(&a->flows, c);
+    if (c->lingering) {
+        lru_unlink(&a->closed, c);
+        a->num_closed--;
+    } else {
+        lru_unlink(&a->open, c);
+    }
+    if (!c->idle_ended) {
+        bury(a, c);   /* an idle one may resume: its packets open a new connection */
+    }
+}
+
 static void end_conn(ta_analyzer *a, ta_conn *c)
 {
+    if (c->other_shard) {
+        detach(a, c);     /* numbered, not analysed: another shard reports it */
+        ta_conn_free(c);
+        return;
+    }
     for (int d = 0; d < 2; d++) {
         sink_ctx s = {a, c, d};
         ta_stream_sink sink = {on_data, on_gap, &s};
@@ -222,16 +244,7 @@ static void end_conn(ta_analyzer *a, ta_conn *c)
     } else {
         count_port(&a->stats, c);
     }
-    ta_flow_remove(&a->flows, c);
-    if (c->lingering) {
-        lru_unlink(&a->closed, c);
-        a->num_closed--;
-    } else {
-        lru_unlink(&a->open, c);
-    }
-    if (!c->idle_ended) {
-        bury(a, c);   /* an idle one may resume: its packets open a new connection */
-    }
+    detach(a, c);
     a->emit(a->emit_arg, c);
     ta_conn_free(c);
 }
@@ -259,6 +272,10 @@ static ta_conn *new_conn(ta_analyzer *a, const ta_packet *p, uint32_t h, const t
     c->first_ns = r->ns;
     c->hash = h;
     c->cdir = -1;
+    /* The flow hash is the same both ways, so a connection's shard is too.
+     * Other shards' connections are still numbered, so ids match a run
+     * without --shard. */
+    c->other_shard = a->lim.shard_n > 1 && h % a->lim.shard_n != a->lim.shard_k;
     for (int d = 0; d < 2; d++) {
         ta_stream_init(&c->dir[d].tcp, a->lim.tls.max_ooo_bytes);
     }
@@ -267,7 +284,7 @@ static ta_conn *new_conn(ta_analyzer *a, const ta_packet *p, uint32_t h, const t
         return NULL;
     }
     lru_append(&a->open, c);
-    a->stats.connections++;
+    a->stats.connections += !c->other_shard;
     if (a->flows.num > a->stats.peak_open) {
         a->stats.peak_open = a->flows.num;
     }
@@ -390,11 +407,13 @@ static void tcp_segment(ta_analyzer *a, ta_conn *c, int dir, ta_packet *p, uint6
         ta_stream_syn(&d->tcp, p->seq);
         ta_conn_set_client(c, (p->flags & TA_TCP_ACK) ? 1 - dir : dir, TA_CLIENT_BY_SYN);
     }
-    if (!c->judged && d->state != TA_REC_OFF && ta_cur_len(&p->payload) > 0) {
+    if (!c->judged && !c->other_shard && d->state != TA_REC_OFF &&
+        ta_cur_len(&p->payload) > 0) {
         uint32_t seq = p->seq + ((p->flags & TA_TCP_SYN) ? 1 : 0);
         ta_stream_segment(&d->tcp, seq, &p->payload, frame, &sink);
     }
-    if (!c->judged && (p->flags & TA_TCP_ACK) && c->dir[1 - dir].state != TA_REC_OFF) {
+    if (!c->judged && !c->other_shard && (p->flags & TA_TCP_ACK) &&
+        c->dir[1 - dir].state != TA_REC_OFF) {
         ta_stream_peer_ack(&c->dir[1 - dir].tcp, p->ack, frame, &sink_other);
     }
     d->fin = d->fin || (p->flags & TA_TCP_FIN);

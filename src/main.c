@@ -95,6 +95,8 @@ static void usage(FILE *f)
           "      --quiet                no progress line on the terminal\n"
           "      --merge                read all inputs as one capture, in time order (rotated\n"
           "                             files of one capture, as mergecap would)\n"
+          "      --shard K/N            only the connections of shard K of N (by flow hash);\n"
+          "                             N runs together report every connection once\n"
           "  -j, --jobs N               analyse N captures at once (default: the cores);\n"
           "                             output is the same as with -j 1\n"
           "      --max-handshake-bytes N  largest handshake message kept (default 262144)\n"
@@ -201,7 +203,7 @@ static int server_filter(const char *s, char *out, size_t n)
 enum {
     OPT_FORMAT = 256, OPT_NO_COLOR, OPT_MAX_HS, OPT_MAX_CONNS, OPT_MAX_REASM, OPT_IDLE, OPT_VERSION,
     OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_LIST_RULES, OPT_EXPLAIN, OPT_MIN_SEVERITY, OPT_PROFILE,
-    OPT_SUMMARY, OPT_JOBS, OPT_SINCE, OPT_UNTIL, OPT_SERVER, OPT_QUIET, OPT_MERGE
+    OPT_SUMMARY, OPT_JOBS, OPT_SINCE, OPT_UNTIL, OPT_SERVER, OPT_QUIET, OPT_MERGE, OPT_SHARD
 };
 
 /* One option; 0 on a bad value. */
@@ -248,6 +250,18 @@ static int set_option(options *o, int ch, const char *arg)
     case OPT_MERGE:
         o->merge = true;
         return 1;
+    case OPT_SHARD: {
+        unsigned k;
+        unsigned n;
+        char end;
+        if (sscanf(arg, "%u/%u%c", &k, &n, &end) != 2 || n == 0 || k >= n) {
+            fprintf(stderr, "tlsanalyze: --shard wants K/N with 0 <= K < N, not '%s'\n", arg);
+            return 0;
+        }
+        o->lim.shard_k = k;
+        o->lim.shard_n = n;
+        return 1;
+    }
     case OPT_SINCE:
         return parse_time(arg, &o->since_ns);
     case OPT_UNTIL:
@@ -328,6 +342,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"server", required_argument, NULL, OPT_SERVER},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"merge", no_argument, NULL, OPT_MERGE},
+        {"shard", required_argument, NULL, OPT_SHARD},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},

@@ -189,6 +189,20 @@ def merge_of_a_split_capture_equals_the_whole():
 
 
 @test
+def shards_together_report_every_connection_once():
+    files = [sample("multi.pcap"), sample("tls13-ok.pcap"), sample("no-sni.pcap")]
+
+    def lines(*extra):
+        rc, out, _ = run("--format=ndjson", *extra, *files)
+        return sorted(l for l in out.splitlines() if '"type":"connection"' in l)
+    whole = lines()
+    parts = [lines("--shard", "%d/3" % k) for k in range(3)]
+    assert sorted(sum(parts, [])) == whole
+    assert sum(1 for p in parts if p) >= 2          # the connections really are spread
+    assert run("--shard", "3/3", files[0])[0] == 2
+
+
+@test
 def list_file_names_inputs():
     with open(tmp("inputs.txt"), "w") as f:
         f.write("# captures of the case\n\n%s\n%s\n" % (sample("tls12-ok.pcap"),

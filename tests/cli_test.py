@@ -105,6 +105,22 @@ def directory_is_walked_in_name_order():
     assert files == ["a.pcap", "b-sub/m.pcap", "c.pcap"], files
     assert "notes.txt: skipped: not a pcap, pcapng or compressed capture" in err, err
     assert rc == 1        # no-sni.pcap and multi.pcap have failures; the text file is no error
+    # Compressed pieces and a damaged capture in the same directory.
+    raw = open(sample("unknown-ca.pcap"), "rb").read()
+    with gzip.open(os.path.join(d, "d.pcap.gz"), "wb") as g:
+        g.write(raw)
+    if shutil.which("zstd"):
+        subprocess.run(["zstd", "-q", "-f", sample("tls13-ok.pcap"), "-o",
+                        os.path.join(d, "e.pcap.zst")], check=True)
+    with open(os.path.join(d, "f-bad.pcap"), "wb") as f:
+        f.write(raw[:30])                  # a pcap header and 6 bytes of a record header
+    rc, doc, err = run_json(d)
+    byname = {c["file"].rsplit("/walk/", 1)[1]: c for c in doc["captures"]}
+    assert byname["d.pcap.gz"]["connections"] and byname["d.pcap.gz"]["error"] is None
+    assert not shutil.which("zstd") or byname["e.pcap.zst"]["completed"] == 1
+    bad = byname["f-bad.pcap"]
+    assert bad["error"] or any("ends in the middle" in w for w in bad["warnings"]), bad
+    assert rc == 1 and "f-bad.pcap" in err, (rc, err)
 
 
 @test

@@ -614,11 +614,8 @@ static json_t *summary_json(const ta_stats *st, const ta_capture_info *info,
     json_object_set_new(s, "tcp_packets", json_integer((json_int_t)st->tcp_packets));
     json_object_set_new(s, "duplicates", json_integer((json_int_t)st->duplicates));
     json_object_set_new(s, "skipped", skipped);
-    json_object_set_new(s, "tcp_connections", json_integer((json_int_t)st->connections));
-    json_object_set_new(s, "tls_connections", json_integer((json_int_t)st->tls_connections));
     json_object_set_new(s, "failed", json_integer((json_int_t)st->failed));
-    ta_rollup_set(cx->roll, s);
-    json_object_set_new(s, "tls_connections", json_integer((json_int_t)st->tls_connections));
+    ta_rollup_set(cx->roll, s);   /* tcp/tls connections, completed, failures by rule, ... */
     json_object_set_new(s, "late_packets", json_integer((json_int_t)st->late_packets));
     json_object_set_new(s, "peak_open_connections", json_integer((json_int_t)st->peak_open));
     json_object_set_new(s, "first_time", json_real((double)st->first_ns / 1e9));

@@ -4,16 +4,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The counters and the tables, by index, so that every operation on all of
+ * them is one loop. */
+enum { C_CONNECTIONS, C_TLS, C_COMPLETED, C_ERRORS, NUM_COUNTS };
+enum { T_RULE, T_VERSIONS, T_CIPHERS, T_SNI, T_SERVERS, NUM_TABLES };
+
+/* Names in ta_rollup_dump; T_SNI and T_SERVERS count failures. */
+static const char *const count_names[NUM_COUNTS] = {"connections", "tls", "completed", "errors"};
+static const char *const table_names[NUM_TABLES] = {"by_rule", "versions", "ciphers", "sni",
+                                                    "servers"};
+
 struct ta_rollup {
-    json_int_t connections;
-    json_int_t tls;
-    json_int_t completed;
-    json_int_t errors;
-    json_t *by_rule;
-    json_t *versions;
-    json_t *ciphers;
-    json_t *sni;        /* failures by SNI */
-    json_t *servers;    /* failures by server address */
+    json_int_t count[NUM_COUNTS];
+    json_t *table[NUM_TABLES];
 };
 
 ta_rollup *ta_rollup_new(void)
@@ -22,11 +25,9 @@ ta_rollup *ta_rollup_new(void)
     if (r == NULL) {
         return NULL;
     }
-    r->by_rule = json_object();
-    r->versions = json_object();
-    r->ciphers = json_object();
-    r->sni = json_object();
-    r->servers = json_object();
+    for (int i = 0; i < NUM_TABLES; i++) {
+        r->table[i] = json_object();
+    }
     return r;
 }
 
@@ -35,11 +36,9 @@ void ta_rollup_free(ta_rollup *r)
     if (r == NULL) {
         return;
     }
-    json_decref(r->by_rule);
-    json_decref(r->versions);
-    json_decref(r->ciphers);
-    json_decref(r->sni);
-    json_decref(r->servers);
+    for (int i = 0; i < NUM_TABLES; i++) {
+        json_decref(r->table[i]);
+    }
     free(r);
 }
 
@@ -67,20 +66,20 @@ void ta_rollup_conn(ta_rollup *r, json_t *conn)
     json_t *first = json_array_get(json_object_get(conn, "diagnoses"), 0);
     const char *sev = json_string_value(json_object_get(first, "severity"));
 
-    r->connections++;
+    r->count[C_CONNECTIONS]++;
     if (outcome != NULL && strcmp(outcome, "not_tls") != 0) {
-        r->tls++;
+        r->count[C_TLS]++;
     }
     if (outcome != NULL && strcmp(outcome, "completed") == 0) {
-        r->completed++;
-        bump(r->versions, str_at(conn, "server_hello", "version"), 1);
-        bump(r->ciphers, str_at(conn, "server_hello", "cipher_suite"), 1);
+        r->count[C_COMPLETED]++;
+        bump(r->table[T_VERSIONS], str_at(conn, "server_hello", "version"), 1);
+        bump(r->table[T_CIPHERS], str_at(conn, "server_hello", "cipher_suite"), 1);
     }
     if (sev != NULL && strcmp(sev, "error") == 0) {
-        r->errors++;
-        bump(r->by_rule, json_string_value(json_object_get(first, "rule")), 1);
-        bump(r->sni, str_at(conn, "client_hello", "sni"), 1);
-        bump(r->servers, json_string_value(json_object_get(conn, "server")), 1);
+        r->count[C_ERRORS]++;
+        bump(r->table[T_RULE], json_string_value(json_object_get(first, "rule")), 1);
+        bump(r->table[T_SNI], str_at(conn, "client_hello", "sni"), 1);
+        bump(r->table[T_SERVERS], json_string_value(json_object_get(conn, "server")), 1);
     }
 }
 
@@ -95,15 +94,12 @@ static void merge_table(json_t *into, json_t *from)
 
 void ta_rollup_merge(ta_rollup *into, const ta_rollup *from)
 {
-    into->connections += from->connections;
-    into->tls += from->tls;
-    into->completed += from->completed;
-    into->errors += from->errors;
-    merge_table(into->by_rule, from->by_rule);
-    merge_table(into->versions, from->versions);
-    merge_table(into->ciphers, from->ciphers);
-    merge_table(into->sni, from->sni);
-    merge_table(into->servers, from->servers);
+    for (int i = 0; i < NUM_COUNTS; i++) {
+        into->count[i] += from->count[i];
+    }
+    for (int i = 0; i < NUM_TABLES; i++) {
+        merge_table(into->table[i], from->table[i]);
+    }
 }
 
 typedef struct {
@@ -152,46 +148,40 @@ static json_t *top(json_t *table)
 
 void ta_rollup_set(const ta_rollup *r, json_t *out)
 {
-    json_object_set_new(out, "tcp_connections", json_integer(r->connections));
-    json_object_set_new(out, "tls_connections", json_integer(r->tls));
-    json_object_set_new(out, "completed", json_integer(r->completed));
-    json_object_set_new(out, "diagnosed_errors", json_integer(r->errors));
-    json_object_set_new(out, "failed_by_rule", json_deep_copy(r->by_rule));
-    json_object_set_new(out, "versions", json_deep_copy(r->versions));
-    json_object_set_new(out, "cipher_suites", json_deep_copy(r->ciphers));
-    json_object_set_new(out, "top_failing_sni", top(r->sni));
-    json_object_set_new(out, "top_failing_servers", top(r->servers));
+    json_object_set_new(out, "tcp_connections", json_integer(r->count[C_CONNECTIONS]));
+    json_object_set_new(out, "tls_connections", json_integer(r->count[C_TLS]));
+    json_object_set_new(out, "completed", json_integer(r->count[C_COMPLETED]));
+    json_object_set_new(out, "diagnosed_errors", json_integer(r->count[C_ERRORS]));
+    json_object_set_new(out, "failed_by_rule", json_deep_copy(r->table[T_RULE]));
+    json_object_set_new(out, "versions", json_deep_copy(r->table[T_VERSIONS]));
+    json_object_set_new(out, "cipher_suites", json_deep_copy(r->table[T_CIPHERS]));
+    json_object_set_new(out, "top_failing_sni", top(r->table[T_SNI]));
+    json_object_set_new(out, "top_failing_servers", top(r->table[T_SERVERS]));
 }
 
 json_int_t ta_rollup_errors(const ta_rollup *r)
 {
-    return r->errors;
+    return r->count[C_ERRORS];
 }
 
 json_t *ta_rollup_dump(const ta_rollup *r)
 {
     json_t *d = json_object();
-    json_object_set_new(d, "connections", json_integer(r->connections));
-    json_object_set_new(d, "tls", json_integer(r->tls));
-    json_object_set_new(d, "completed", json_integer(r->completed));
-    json_object_set_new(d, "errors", json_integer(r->errors));
-    json_object_set_new(d, "by_rule", json_deep_copy(r->by_rule));
-    json_object_set_new(d, "versions", json_deep_copy(r->versions));
-    json_object_set_new(d, "ciphers", json_deep_copy(r->ciphers));
-    json_object_set_new(d, "sni", json_deep_copy(r->sni));
-    json_object_set_new(d, "servers", json_deep_copy(r->servers));
+    for (int i = 0; i < NUM_COUNTS; i++) {
+        json_object_set_new(d, count_names[i], json_integer(r->count[i]));
+    }
+    for (int i = 0; i < NUM_TABLES; i++) {
+        json_object_set_new(d, table_names[i], json_deep_copy(r->table[i]));
+    }
     return d;
 }
 
 void ta_rollup_load(ta_rollup *into, json_t *d)
 {
-    into->connections += json_integer_value(json_object_get(d, "connections"));
-    into->tls += json_integer_value(json_object_get(d, "tls"));
-    into->completed += json_integer_value(json_object_get(d, "completed"));
-    into->errors += json_integer_value(json_object_get(d, "errors"));
-    merge_table(into->by_rule, json_object_get(d, "by_rule"));
-    merge_table(into->versions, json_object_get(d, "versions"));
-    merge_table(into->ciphers, json_object_get(d, "ciphers"));
-    merge_table(into->sni, json_object_get(d, "sni"));
-    merge_table(into->servers, json_object_get(d, "servers"));
+    for (int i = 0; i < NUM_COUNTS; i++) {
+        into->count[i] += json_integer_value(json_object_get(d, count_names[i]));
+    }
+    for (int i = 0; i < NUM_TABLES; i++) {
+        merge_table(into->table[i], json_object_get(d, table_names[i]));
+    }
 }

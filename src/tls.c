@@ -732,13 +732,6 @@ static void read_sslv2(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame)
     if (d->rec.max == 0) {
         ta_buf_init(&d->rec, MAX_SSLV2_BODY + 2);
     }
-    if (d->hdr_len > 0) {
-        /* Bytes found while detecting belong to this record. */
-        ta_cur pre;
-        ta_cur_init(&pre, d->hdr, d->hdr_len);
-        (void)ta_buf_append_cur(&d->rec, &pre, d->hdr_len);
-        d->hdr_len = 0;
-    }
     ta_cur view;
     uint16_t h;
     ta_buf_view(&d->rec, &view);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ta_chain.h"
 #include "ta_escape.h"
 #include "ta_names.h"
 #include "ta_tls.h"
@@ -241,17 +242,22 @@ static json_t *escaped(const ta_bytes *b)
     return j;
 }
 
-/* The first certificate a side sent, judged at the time it was sent. */
-static json_t *leaf_json(const ta_conn *c, const ta_cert *leaf, bool check_sni)
+/* Capture time (unix seconds) of the frame that carried |frame|'s message. */
+static int64_t frame_time(const ta_conn *c, uint64_t frame)
 {
-    json_t *o = json_object();
-    int64_t at = 0;
     for (size_t i = 0; i < c->num_events; i++) {
-        if (c->events[i].frame == leaf->frame) {
-            at = c->events[i].ns / 1000000000;
-            break;
+        if (c->events[i].frame == frame) {
+            return c->events[i].ns / 1000000000;
         }
     }
+    return c->first_ns / 1000000000;
+}
+
+/* The first certificate a side sent, judged at the time it was sent. */
+static json_t *leaf_json(const ta_conn *c, const ta_cert *leaf)
+{
+    json_t *o = json_object();
+    int64_t at = frame_time(c, leaf->frame);
     json_object_set_new(o, "frame", json_integer((json_int_t)leaf->frame));
     json_object_set_new(o, "subject", leaf->parse_error ? json_null() : escaped(&leaf->subject));
     json_object_set_new(o, "issuer", leaf->parse_error ? json_null() : escaped(&leaf->issuer));
@@ -272,56 +278,61 @@ static json_t *leaf_json(const ta_conn *c, const ta_cert *leaf, bool check_sni)
     json_object_set_new(o, "self_signed", json_boolean(leaf->self_signed));
     json_object_set_new(o, "is_ca", json_boolean(leaf->is_ca));
     json_object_set_new(o, "parse_error", json_boolean(leaf->parse_error));
-    /* Matching costs a parse: only for handshakes that failed. */
-    if (check_sni && c->ch.sni.data != NULL && !ta_tls_handshake_done(c)) {
-        int m = ta_cert_matches_host(leaf, (const char *)c->ch.sni.data, c->ch.sni.len);
-        if (m >= 0) {
-            json_object_set_new(o, "matches_sni", json_boolean(m == 1));
-        }
-    }
     return o;
 }
 
-static void derive_certs(json_t *conn, const ta_conn *c)
+static void derive_certs(json_t *conn, const ta_conn *c, ta_chain_ctx *chains,
+                         const char *conn_name)
 {
-    const ta_cert *leaf[2] = {NULL, NULL};   /* by side */
+    size_t first[2] = {SIZE_MAX, SIZE_MAX};   /* by side: the first Certificate message */
     size_t len[2] = {0, 0};
-    const ta_cert *last[2] = {NULL, NULL};
 
     for (size_t i = 0; i < c->num_certs; i++) {
-        const ta_cert *crt = &c->certs[i];
-        int s = crt->from == TA_FROM_CLIENT ? 0 : 1;
-        if (leaf[s] == NULL) {
-            leaf[s] = crt;
+        int s = c->certs[i].from == TA_FROM_CLIENT ? 0 : 1;
+        if (first[s] == SIZE_MAX) {
+            first[s] = i;
         }
-        if (crt->frame == leaf[s]->frame) {
+        if (c->certs[i].frame == c->certs[first[s]].frame) {
             len[s]++;
-            last[s] = crt;
         }
     }
     for (int s = 0; s < 2; s++) {
-        if (leaf[s] == NULL) {
+        if (first[s] == SIZE_MAX) {
             continue;
         }
-        json_t *chain = json_object();
-        json_object_set_new(chain, "length", json_integer((json_int_t)len[s]));
-        /* The chain stops at a certificate that is neither a CA nor
-         * self-signed: the intermediate that issued it is missing. */
-        json_object_set_new(chain, "missing_intermediate",
-                            json_boolean(!last[s]->is_ca && !last[s]->self_signed &&
-                                         !last[s]->parse_error));
-        json_object_set_new(conn, s == 1 ? "server_chain" : "client_chain", chain);
-        json_object_set_new(conn, s == 1 ? "server_leaf" : "client_leaf",
-                            leaf_json(c, leaf[s], s == 1));
+        const ta_cert *leaf = &c->certs[first[s]];
+        json_object_set_new(conn, s == 1 ? "server_leaf" : "client_leaf", leaf_json(c, leaf));
+        if (chains == NULL) {
+            continue;
+        }
+        /* The name asked for is the SNI; a client's chain has none. */
+        bool name = s == 1 && c->ch.sni.data != NULL;
+        ta_chain_in in = {
+            .certs = leaf,
+            .num = len[s],
+            .from = s == 1 ? TA_FROM_SERVER : TA_FROM_CLIENT,
+            .host = name ? c->ch.sni.data : NULL,
+            .host_len = name ? c->ch.sni.len : 0,
+            .at = frame_time(c, leaf->frame),
+            .conn_name = conn_name,
+        };
+        json_t *chain = ta_chain_json(chains, &in);
+        if (chain != NULL) {
+            json_object_set_new(conn, s == 1 ? "chain" : "client_chain", chain);
+        }
     }
     /* The certificate the ending alert most likely answers: the one sent
      * by the side that received the alert (the server's without one). */
     const char *receiver = json_string_value(json_object_get(json_object_get(conn, "alert"),
                                                              "receiver"));
-    json_t *leaf_of = json_object_get(conn, receiver != NULL && strcmp(receiver, "client") == 0
-                                                ? "client_leaf" : "server_leaf");
+    bool client = receiver != NULL && strcmp(receiver, "client") == 0;
+    json_t *leaf_of = json_object_get(conn, client ? "client_leaf" : "server_leaf");
     if (leaf_of != NULL) {
         json_object_set_new(conn, "rejected_leaf", json_deep_copy(leaf_of));
+    }
+    json_t *chain_of = json_object_get(conn, client ? "client_chain" : "chain");
+    if (chain_of != NULL) {
+        json_object_set_new(conn, "rejected_chain", json_deep_copy(chain_of));
     }
 }
 
@@ -343,7 +354,7 @@ static void derive_sni(json_t *conn, const ta_conn *c)
     json_object_set_new(conn, "sni", o);
 }
 
-void ta_derive(json_t *conn, const ta_conn *c)
+void ta_derive(json_t *conn, const ta_conn *c, ta_chain_ctx *chains, const char *conn_name)
 {
     json_t *ch = json_object_get(conn, "client_hello");
     json_t *cc = json_object_get(conn, "client_certificate");
@@ -357,6 +368,6 @@ void ta_derive(json_t *conn, const ta_conn *c)
     derive_alert(conn, c);
     derive_handshake(conn, c);
     derive_overlap(conn, c);
-    derive_certs(conn, c);
+    derive_certs(conn, c, chains, conn_name);
     derive_sni(conn, c);
 }

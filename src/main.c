@@ -1,5 +1,8 @@
 /* main.c - command line: options, the loop over captures, exit status. */
+#include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,6 +20,7 @@
 #include "ta_names.h"
 #include "ta_output.h"
 #include "ta_parallel.h"
+#include "ta_chain.h"
 #include "ta_derive.h"
 #include "ta_report.h"
 #include "ta_rollup.h"
@@ -58,6 +62,8 @@ typedef struct {
     bool quiet;            /* no progress line */
     bool merge;            /* all inputs as one capture */
     ta_rules *rules;
+    ta_chain_opts chain;   /* trust stores, --extract-certs */
+    ta_chain_ctx *chains;
 } options;
 
 /* Per-capture context handed to the analyzer's callbacks. */
@@ -66,6 +72,7 @@ typedef struct {
     ta_writer *w;
     const options *o;
     const char *file;      /* escaped name */
+    char stem[64];         /* file name without directory and extensions, for file names */
     ta_rollup *roll;       /* this capture's counts */
     uint64_t outside;      /* records outside --since/--until */
     bool progress;         /* a progress line on the terminal (stderr) */
@@ -109,6 +116,12 @@ static void usage(FILE *f)
           "      --explain RULE-ID      show what a rule checks and says, and exit\n"
           "      --min-severity S       error, warning or info (default info)\n"
           "      --profile P            remediation wording: generic (default) or apigee\n"
+          "      --ca-file FILE         trust store (PEM) for judging server certificates\n"
+          "                             (default: the system's, /etc/ssl/certs)\n"
+          "      --ca-path DIR          trust store directory (hashed, as openssl rehash)\n"
+          "      --server-ca-file FILE  trust store (PEM) for judging client certificates\n"
+          "      --extract-certs DIR    write each certificate (SHA-256.pem) and each chain\n"
+          "                             (CAPTURE-ID-chain.pem) for openssl verify\n"
           "  -h, --help                 this help\n"
           "      --version              print the version\n\n"
           "Exit status: 0 no error diagnosed, 1 at least one error-severity diagnosis, 2 usage\n"
@@ -203,7 +216,8 @@ static int server_filter(const char *s, char *out, size_t n)
 enum {
     OPT_FORMAT = 256, OPT_NO_COLOR, OPT_MAX_HS, OPT_MAX_CONNS, OPT_MAX_REASM, OPT_IDLE, OPT_VERSION,
     OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_LIST_RULES, OPT_EXPLAIN, OPT_MIN_SEVERITY, OPT_PROFILE,
-    OPT_SUMMARY, OPT_JOBS, OPT_SINCE, OPT_UNTIL, OPT_SERVER, OPT_QUIET, OPT_MERGE, OPT_SHARD
+    OPT_SUMMARY, OPT_JOBS, OPT_SINCE, OPT_UNTIL, OPT_SERVER, OPT_QUIET, OPT_MERGE, OPT_SHARD,
+    OPT_CA_FILE, OPT_CA_PATH, OPT_SERVER_CA_FILE, OPT_EXTRACT_CERTS
 };
 
 /* One option; 0 on a bad value. */
@@ -262,6 +276,18 @@ static int set_option(options *o, int ch, const char *arg)
         o->lim.shard_n = n;
         return 1;
     }
+    case OPT_CA_FILE:
+        o->chain.ca_file = arg;
+        return 1;
+    case OPT_CA_PATH:
+        o->chain.ca_path = arg;
+        return 1;
+    case OPT_SERVER_CA_FILE:
+        o->chain.server_ca_file = arg;
+        return 1;
+    case OPT_EXTRACT_CERTS:
+        o->chain.extract_dir = arg;
+        return 1;
     case OPT_SINCE:
         return parse_time(arg, &o->since_ns);
     case OPT_UNTIL:
@@ -343,6 +369,10 @@ static int parse_args(int argc, char **argv, options *o)
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"merge", no_argument, NULL, OPT_MERGE},
         {"shard", required_argument, NULL, OPT_SHARD},
+        {"ca-file", required_argument, NULL, OPT_CA_FILE},
+        {"ca-path", required_argument, NULL, OPT_CA_PATH},
+        {"server-ca-file", required_argument, NULL, OPT_SERVER_CA_FILE},
+        {"extract-certs", required_argument, NULL, OPT_EXTRACT_CERTS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -450,6 +480,29 @@ static int load_rules(options *o)
     return 1;
 }
 
+/* open_chains loads the trust stores and prepares --extract-certs. */
+static int open_chains(options *o)
+{
+    char err[PATH_MAX + 256];
+    const char *dir = o->chain.extract_dir;
+    struct stat st;
+
+    if (dir != NULL && mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "tlsanalyze: --extract-certs %s: %s\n", dir, strerror(errno));
+        return 0;
+    }
+    if (dir != NULL && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK) != 0)) {
+        fprintf(stderr, "tlsanalyze: --extract-certs %s: not a writable directory\n", dir);
+        return 0;
+    }
+    o->chains = ta_chain_ctx_new(&o->chain, err, sizeof(err));
+    if (o->chains == NULL) {
+        fprintf(stderr, "tlsanalyze: %s\n", err);
+        return 0;
+    }
+    return 1;
+}
+
 static void on_conn(void *arg, ta_conn *c)
 {
     capture_ctx *cx = arg;
@@ -457,7 +510,9 @@ static void on_conn(void *arg, ta_conn *c)
     if (j == NULL) {
         return;
     }
-    ta_derive(j, c);
+    char name[96];
+    snprintf(name, sizeof(name), "%s-%" PRIu64, cx->stem, c->id);
+    ta_derive(j, c, cx->o->chains, name);
     json_object_set_new(j, "diagnoses",
                         ta_rules_apply(cx->o->rules, j, cx->o->profile, cx->o->min_severity));
     ta_rollup_conn(cx->roll, j);
@@ -635,6 +690,33 @@ static int run_capture(const char *path, const options *o, ta_writer *w, ta_roll
     return run_capture_list(one, 1, path, o, w, total);
 }
 
+/* set_stem names files made for a capture: its base name without the
+ * compression and capture extensions, other than [A-Za-z0-9._-] as '_'. */
+static void set_stem(char *out, size_t len, const char *path)
+{
+    static const char *const exts[] = {".gz", ".zst", ".xz", ".pcapng", ".pcap", ".cap"};
+    const char *base = strrchr(path, '/');
+    size_t n = 0;
+
+    base = base != NULL ? base + 1 : path;
+    for (const char *p = base; *p != '\0' && n + 1 < len; p++) {
+        bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                  (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-';
+        out[n++] = ok ? *p : '_';
+    }
+    out[n] = '\0';
+    for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+        size_t l = strlen(exts[i]);
+        if (n > l && strcmp(out + n - l, exts[i]) == 0) {
+            n -= l;
+            out[n] = '\0';
+        }
+    }
+    if (n == 0 || strcmp(out, "-") == 0) {
+        snprintf(out, len, "stdin");
+    }
+}
+
 /* Analyses one capture: a file, or (--merge) several read as one, shown
  * under |name|. */
 static int run_capture_list(char *const *paths, int num, const char *name, const options *o,
@@ -650,6 +732,7 @@ static int run_capture_list(char *const *paths, int num, const char *name, const
     cx.o = o;
     cx.roll = ta_rollup_new();
     cx.file = file != NULL ? file : "?";
+    set_stem(cx.stem, sizeof(cx.stem), name);
     cx.an = ta_analyzer_new(&o->lim, on_conn, &cx);
     if (cx.an == NULL) {
         fprintf(stderr, "tlsanalyze: %s: out of memory\n", cx.file);
@@ -789,6 +872,12 @@ int main(int argc, char **argv)
         fputs("tlsanalyze: OpenSSL could not be initialised\n", stderr);
         return EXIT_BAD_INPUT;
     }
+    if (!open_chains(&o)) {
+        ta_names_cleanup();
+        ta_rules_free(o.rules);
+        free(o.filter_buf);
+        return EXIT_BAD_INPUT;
+    }
     ta_writer_init(&w, o.fmt, stdout, o.color, o.verbose);
     w.summary = o.summary;
     ta_writer_begin(&w);
@@ -811,6 +900,7 @@ int main(int argc, char **argv)
         free(b.paths[i]);
     }
     free(b.paths);
+    ta_chain_ctx_free(o.chains);
     ta_names_cleanup();
     ta_rules_free(o.rules);
     return worst;

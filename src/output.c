@@ -259,6 +259,67 @@ static void text_diagnoses(ta_writer *w, json_t *conn)
     }
 }
 
+/* One line of chain facts (ta_chain.h), then its findings and the
+ * command that repeats the verification by hand. */
+static void text_chain(ta_writer *w, json_t *ch, const char *who)
+{
+    json_t *v;
+    size_t i;
+
+    if (!json_is_object(ch)) {
+        return;
+    }
+    fprintf(w->out, "    %s chain: %lld certificate(s), %s, %s", who, jint(ch, "length"),
+            json_is_true(json_object_get(ch, "ordered")) ? "in order" : "out of order",
+            json_is_true(json_object_get(ch, "complete")) ? "complete" : "incomplete");
+    if (json_is_string(json_object_get(ch, "missing_issuer"))) {
+        fprintf(w->out, " (issuer not sent: %s)", jstr(ch, "missing_issuer"));
+    }
+    json_t *t = json_object_get(ch, "trusted");
+    if (json_is_boolean(t)) {
+        fprintf(w->out, "; %s%s%s by %s", col(w, json_is_true(t) ? C_GREEN : C_YELLOW),
+                json_is_true(t) ? "trusted" : "not trusted", col(w, C_OFF),
+                jstr(ch, "trust_store"));
+        if (!json_is_true(t)) {
+            fprintf(w->out, " (%s at depth %lld: %s)", jstr(ch, "verify_error"),
+                    jint(ch, "verify_depth"), jstr(ch, "verify_subject"));
+        }
+    }
+    json_t *m = json_object_get(ch, "hostname_match");
+    if (json_is_boolean(m)) {
+        fprintf(w->out, "; name %s %s%s%s", jstr(ch, "hostname"),
+                col(w, json_is_true(m) ? C_GREEN : C_RED),
+                json_is_true(m) ? "matches" : "does not match", col(w, C_OFF));
+        if (strcmp(jstr(ch, "hostname_checked"), "cn") == 0) {
+            fputs(" (no DNS SAN: checked against the CN)", w->out);
+        }
+    }
+    if (json_is_true(json_object_get(ch, "expired"))) {
+        fprintf(w->out, "; %sexpired%s at capture time", col(w, C_RED), col(w, C_OFF));
+    } else if (json_is_true(json_object_get(ch, "not_yet_valid"))) {
+        fprintf(w->out, "; %snot yet valid%s at capture time", col(w, C_RED), col(w, C_OFF));
+    } else if (json_is_integer(json_object_get(ch, "days_left"))) {
+        fprintf(w->out, "; %lld day(s) left at capture time", jint(ch, "days_left"));
+    }
+    fputc('\n', w->out);
+    json_array_foreach(json_object_get(ch, "weak"), i, v) {
+        fprintf(w->out, "      %sweak:%s %s\n", col(w, C_YELLOW), col(w, C_OFF),
+                json_string_value(v));
+    }
+    json_array_foreach(json_object_get(ch, "policy"), i, v) {
+        fprintf(w->out, "      %spolicy:%s %s\n", col(w, C_YELLOW), col(w, C_OFF),
+                json_string_value(v));
+    }
+    json_array_foreach(json_object_get(ch, "extra"), i, v) {
+        fprintf(w->out, "      not on the issuer path: %s\n",
+                json_is_string(v) ? json_string_value(v) : "an unparsable certificate");
+    }
+    json_t *x = json_object_get(ch, "extracted");
+    if (json_is_object(x)) {
+        fprintf(w->out, "      verify by hand: %s\n", jstr(x, "verify_command"));
+    }
+}
+
 static void text_conn(ta_writer *w, json_t *conn)
 {
     const char *outcome = jstr(conn, "outcome");
@@ -291,6 +352,8 @@ static void text_conn(ta_writer *w, json_t *conn)
     json_array_foreach(json_object_get(conn, "messages"), i, m) {
         text_message(w, conn, m);
     }
+    text_chain(w, json_object_get(conn, "chain"), "server");
+    text_chain(w, json_object_get(conn, "client_chain"), "client");
     json_array_foreach(json_object_get(conn, "warnings"), i, m) {
         fprintf(w->out, "    %swarning:%s %s\n", col(w, C_YELLOW), col(w, C_OFF),
                 json_string_value(m));

@@ -56,13 +56,11 @@ static const char *const facts[] = {
     "server_leaf", "server_leaf.frame", "server_leaf.subject", "server_leaf.issuer",
     "server_leaf.cn", "server_leaf.not_after", "server_leaf.expired",
     "server_leaf.not_yet_valid", "server_leaf.days_left", "server_leaf.self_signed",
-    "server_leaf.is_ca", "server_leaf.parse_error", "server_leaf.matches_sni",
+    "server_leaf.is_ca", "server_leaf.parse_error",
     "client_leaf", "client_leaf.frame", "client_leaf.subject", "client_leaf.issuer",
     "client_leaf.cn", "client_leaf.not_after", "client_leaf.expired",
     "client_leaf.not_yet_valid", "client_leaf.days_left", "client_leaf.self_signed",
     "client_leaf.is_ca", "client_leaf.parse_error",
-    "server_chain", "server_chain.length", "server_chain.missing_intermediate",
-    "client_chain", "client_chain.length", "client_chain.missing_intermediate",
     "handshake.client_sent_tls", "handshake.closed_by", "handshake.close_frame",
     "handshake.client_protocol", "handshake.server_protocol",
     "server_leaf.not_before", "server_leaf.san", "server_leaf.san[]",
@@ -71,7 +69,20 @@ static const char *const facts[] = {
     "rejected_leaf.cn", "rejected_leaf.not_before", "rejected_leaf.not_after",
     "rejected_leaf.san", "rejected_leaf.san[]", "rejected_leaf.expired",
     "rejected_leaf.not_yet_valid", "rejected_leaf.days_left", "rejected_leaf.self_signed",
-    "rejected_leaf.is_ca", "rejected_leaf.parse_error", "rejected_leaf.matches_sni",
+    "rejected_leaf.is_ca", "rejected_leaf.parse_error",
+};
+
+/* The fields of a chain object (src/chain.c), under each chain fact. */
+static const char *const chains[] = {"chain", "client_chain", "rejected_chain"};
+static const char *const chain_fields[] = {
+    "", ".from", ".length", ".leaf_parse_error", ".ordered", ".complete", ".missing_issuer",
+    ".path_length", ".root_sent", ".duplicates", ".extra", ".extra[]", ".self_signed_leaf",
+    ".hostname", ".hostname_match", ".hostname_checked", ".ca_leaf", ".policy", ".policy[]",
+    ".key_type", ".key_bits", ".signature_algorithm", ".weak", ".weak[]", ".trust_store",
+    ".trusted", ".verify_error", ".verify_depth", ".verify_subject", ".capture_time",
+    ".expired", ".not_yet_valid", ".invalid_subject", ".invalid_not_before",
+    ".invalid_not_after", ".days_left", ".expires_first", ".extracted", ".extracted.leaf",
+    ".extracted.chain", ".extracted.verify_command", ".extract_error",
 };
 
 #define NUM_FACTS (sizeof(facts) / sizeof(facts[0]))
@@ -98,6 +109,17 @@ bool ta_fact_known(const char *path)
     for (size_t i = 0; i < NUM_FACTS; i++) {
         if (strcmp(facts[i], norm) == 0) {
             return true;
+        }
+    }
+    for (size_t i = 0; i < sizeof(chains) / sizeof(chains[0]); i++) {
+        size_t l = strlen(chains[i]);
+        if (strncmp(norm, chains[i], l) != 0) {
+            continue;
+        }
+        for (size_t k = 0; k < sizeof(chain_fields) / sizeof(chain_fields[0]); k++) {
+            if (strcmp(norm + l, chain_fields[k]) == 0) {
+                return true;
+            }
         }
     }
     return false;

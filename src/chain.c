@@ -1,0 +1,789 @@
+/*
+ * chain.c - certificate chains judged at capture time (see ta_chain.h).
+ *
+ * The facts that cost OpenSSL work (parsing, path building, verification,
+ * host name, strength) depend only on the certificates, the name asked for
+ * and whether each certificate was inside its validity window at the
+ * time; they are cached under a SHA-256 of exactly those inputs, so the
+ * verdict for a repeated chain is computed once and is still exact: the
+ * verify time only matters through the validity windows.  Dates, days
+ * left and extraction are per connection and cheap.
+ */
+#include "ta_chain.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include "ta_escape.h"
+
+#define DEFAULT_SLOTS 1024
+#define NOTE_LEN 512
+
+typedef struct {
+    bool used;
+    uint8_t key[32];
+    json_t *facts;                 /* time-independent facts */
+    uint8_t path[TA_MAX_CERTS];    /* indices of the issuer path, leaf first */
+    size_t num_path;
+} slot;
+
+struct ta_chain_ctx {
+    X509_STORE *store[2];          /* by ta_side: trust for chains sent by that side */
+    char *store_name[2];
+    char *ca_file;                 /* for the printed verify command */
+    char *ca_path;
+    char *server_ca_file;
+    char *extract_dir;
+    slot *slots;
+    size_t mask;
+};
+
+static char *dup_or_null(const char *s)
+{
+    return s != NULL ? strdup(s) : NULL;
+}
+
+/* load_store builds a store from |file| and/or |dir|, or the system's
+ * default locations when both are NULL. */
+static X509_STORE *load_store(const char *file, const char *dir, char *err, size_t err_len)
+{
+    X509_STORE *st = X509_STORE_new();
+    if (st == NULL) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    if (file == NULL && dir == NULL) {
+        /* Missing system locations are not an error here: the verdict then
+         * says "unable to get local issuer certificate" against them. */
+        X509_STORE_set_default_paths(st);
+        ERR_clear_error();
+        return st;
+    }
+    if (file != NULL) {
+        FILE *f = fopen(file, "r");
+        if (f == NULL) {
+            snprintf(err, err_len, "%s: %s (a PEM file of trusted CA certificates is expected)",
+                     file, strerror(errno));
+            X509_STORE_free(st);
+            return NULL;
+        }
+        fclose(f);
+        /* PEM text between certificates (keytool -list -rfc output) is
+         * skipped by OpenSSL's PEM reader. */
+        if (X509_STORE_load_file(st, file) != 1 ||
+            sk_X509_OBJECT_num(X509_STORE_get0_objects(st)) == 0) {
+            ERR_clear_error();
+            snprintf(err, err_len,
+                     "%s: no PEM certificate found (expected '-----BEGIN CERTIFICATE-----' "
+                     "blocks; convert DER with 'openssl x509 -inform der')",
+                     file);
+            X509_STORE_free(st);
+            return NULL;
+        }
+    }
+    if (dir != NULL && X509_STORE_load_path(st, dir) != 1) {
+        ERR_clear_error();
+        snprintf(err, err_len, "%s: not a readable directory of hashed CA certificates "
+                 "(run 'openssl rehash %s')", dir, dir);
+        X509_STORE_free(st);
+        return NULL;
+    }
+    return st;
+}
+
+ta_chain_ctx *ta_chain_ctx_new(const ta_chain_opts *o, char *err, size_t err_len)
+{
+    ta_chain_ctx *ctx = calloc(1, sizeof(*ctx));
+    size_t n = o->cache_slots != 0 ? o->cache_slots : DEFAULT_SLOTS;
+    size_t slots = 1;
+    char name[PATH_MAX + 64];
+
+    while (slots < n && slots < ((size_t)1 << 20)) {
+        slots <<= 1;
+    }
+    if (ctx == NULL || (ctx->slots = calloc(slots, sizeof(slot))) == NULL) {
+        snprintf(err, err_len, "out of memory");
+        ta_chain_ctx_free(ctx);
+        return NULL;
+    }
+    ctx->mask = slots - 1;
+    ctx->store[TA_FROM_SERVER] = load_store(o->ca_file, o->ca_path, err, err_len);
+    if (ctx->store[TA_FROM_SERVER] == NULL) {
+        ta_chain_ctx_free(ctx);
+        return NULL;
+    }
+    if (o->ca_file != NULL || o->ca_path != NULL) {
+        snprintf(name, sizeof(name), "%s%s%s%s%s", o->ca_file != NULL ? "--ca-file " : "",
+                 o->ca_file != NULL ? o->ca_file : "",
+                 o->ca_file != NULL && o->ca_path != NULL ? ", " : "",
+                 o->ca_path != NULL ? "--ca-path " : "", o->ca_path != NULL ? o->ca_path : "");
+    } else {
+        snprintf(name, sizeof(name), "system (%s)", X509_get_default_cert_dir());
+    }
+    ctx->store_name[TA_FROM_SERVER] = ta_escape((const uint8_t *)name, strlen(name));
+    if (o->server_ca_file != NULL) {
+        ctx->store[TA_FROM_CLIENT] = load_store(o->server_ca_file, NULL, err, err_len);
+        if (ctx->store[TA_FROM_CLIENT] == NULL) {
+            ta_chain_ctx_free(ctx);
+            return NULL;
+        }
+        snprintf(name, sizeof(name), "--server-ca-file %s", o->server_ca_file);
+        ctx->store_name[TA_FROM_CLIENT] = ta_escape((const uint8_t *)name, strlen(name));
+    }
+    ctx->ca_file = dup_or_null(o->ca_file);
+    ctx->ca_path = dup_or_null(o->ca_path);
+    ctx->server_ca_file = dup_or_null(o->server_ca_file);
+    ctx->extract_dir = dup_or_null(o->extract_dir);
+    if (ctx->store_name[TA_FROM_SERVER] == NULL ||
+        (o->server_ca_file != NULL && ctx->store_name[TA_FROM_CLIENT] == NULL) ||
+        (o->ca_file != NULL && ctx->ca_file == NULL) ||
+        (o->ca_path != NULL && ctx->ca_path == NULL) ||
+        (o->server_ca_file != NULL && ctx->server_ca_file == NULL) ||
+        (o->extract_dir != NULL && ctx->extract_dir == NULL)) {
+        snprintf(err, err_len, "out of memory");
+        ta_chain_ctx_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+void ta_chain_ctx_free(ta_chain_ctx *ctx)
+{
+    if (ctx == NULL) {
+        return;
+    }
+    for (int s = 0; s < 2; s++) {
+        X509_STORE_free(ctx->store[s]);
+        free(ctx->store_name[s]);
+    }
+    if (ctx->slots != NULL) {
+        for (size_t i = 0; i <= ctx->mask; i++) {
+            json_decref(ctx->slots[i].facts);
+        }
+    }
+    free(ctx->slots);
+    free(ctx->ca_file);
+    free(ctx->ca_path);
+    free(ctx->server_ca_file);
+    free(ctx->extract_dir);
+    free(ctx);
+}
+
+const char *ta_chain_store_name(const ta_chain_ctx *ctx, ta_side side)
+{
+    return ctx->store_name[side];
+}
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static json_t *jescaped(const uint8_t *data, size_t len)
+{
+    char *s = ta_escape(data, len);
+    json_t *j = s != NULL ? json_string(s) : json_null();
+    free(s);
+    return j;
+}
+
+static json_t *jsubject(const ta_cert *c)
+{
+    return c->parse_error ? json_null() : jescaped(c->subject.data, c->subject.len);
+}
+
+/* name_json prints an X509 name as escaped RFC 2253 text. */
+static json_t *name_json(const X509_NAME *name)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    char *text = NULL;
+    long len;
+    json_t *j = json_null();
+
+    if (bio != NULL && X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0) {
+        len = BIO_get_mem_data(bio, &text);
+        if (len > TA_MAX_NAME) {
+            len = TA_MAX_NAME;
+        }
+        json_decref(j);
+        j = jescaped((const uint8_t *)text, len > 0 ? (size_t)len : 0);
+    }
+    BIO_free(bio);
+    return j;
+}
+
+static X509 *parse(const ta_cert *c)
+{
+    const unsigned char *p = c->der;
+    X509 *x;
+
+    if (c->parse_error || c->der == NULL || c->der_len == 0 || c->der_len > LONG_MAX) {
+        return NULL;
+    }
+    x = d2i_X509(NULL, &p, (long)c->der_len);
+    ERR_clear_error();
+    return x;
+}
+
+/* validity of |c| at |at|: 'b' before, 'v' inside, 'a' after, '?' unknown. */
+static char window(const ta_cert *c, int64_t at)
+{
+    if (!c->times_ok) {
+        return '?';
+    }
+    if (at < c->not_before_unix) {
+        return 'b';
+    }
+    return at > c->not_after_unix ? 'a' : 'v';
+}
+
+static void cache_key(const ta_chain_in *in, uint8_t out[32])
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned int len = 0;
+    uint8_t side = (uint8_t)in->from;
+    uint64_t hl = in->host != NULL ? in->host_len : UINT64_MAX;
+
+    memset(out, 0, 32);
+    if (md == NULL || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+        EVP_MD_CTX_free(md);
+        return;
+    }
+    EVP_DigestUpdate(md, &side, 1);
+    EVP_DigestUpdate(md, &hl, sizeof(hl));
+    if (in->host != NULL) {
+        EVP_DigestUpdate(md, in->host, in->host_len);
+    }
+    for (size_t i = 0; i < in->num; i++) {
+        char w = window(&in->certs[i], in->at);
+        EVP_DigestUpdate(md, in->certs[i].sha256, sizeof(in->certs[i].sha256));
+        EVP_DigestUpdate(md, &w, 1);
+    }
+    EVP_DigestFinal_ex(md, out, &len);
+    EVP_MD_CTX_free(md);
+}
+
+static void push_note(json_t *list, const char *fmt, const ta_cert *c, const char *what)
+{
+    char *subj = c->parse_error ? strdup("?") : ta_escape(c->subject.data, c->subject.len);
+    char buf[NOTE_LEN];
+    snprintf(buf, sizeof(buf), fmt, what, subj != NULL ? subj : "?");
+    json_array_append_new(list, json_string(buf));
+    free(subj);
+}
+
+static bool weak_digest(int sig_nid, const char **name)
+{
+    int md = NID_undef;
+    int pk = NID_undef;
+    if (!OBJ_find_sigid_algs(sig_nid, &md, &pk)) {
+        return false;
+    }
+    *name = OBJ_nid2ln(sig_nid);
+    return md == NID_sha1 || md == NID_md5 || md == NID_md4 || md == NID_md2 ||
+           md == NID_mdc2;
+}
+
+/* strength adds key and signature facts of the path to |o|. */
+static void strength(json_t *o, X509 *const *x, const ta_cert *certs, const uint8_t *path,
+                     size_t num_path)
+{
+    json_t *weak = json_array();
+    for (size_t k = 0; k < num_path; k++) {
+        X509 *cx = x[path[k]];
+        const ta_cert *c = &certs[path[k]];
+        EVP_PKEY *pk = X509_get0_pubkey(cx);
+        const char *type = pk != NULL ? EVP_PKEY_get0_type_name(pk) : NULL;
+        int bits = pk != NULL ? EVP_PKEY_get_bits(pk) : 0;
+        const char *sig = NULL;
+
+        if (k == 0) {
+            json_object_set_new(o, "key_type", type != NULL ? json_string(type) : json_null());
+            json_object_set_new(o, "key_bits", json_integer(bits));
+            int nid = X509_get_signature_nid(cx);
+            json_object_set_new(o, "signature_algorithm",
+                                nid != NID_undef ? json_string(OBJ_nid2ln(nid)) : json_null());
+        }
+        if (type != NULL && (strcmp(type, "RSA") == 0 || strcmp(type, "DSA") == 0) &&
+            bits < 2048) {
+            char what[64];
+            snprintf(what, sizeof(what), "%s key of %d bits", type, bits);
+            push_note(weak, "%s (%s)", c, what);
+        } else if (type != NULL && strcmp(type, "EC") == 0 && bits < 224) {
+            char what[64];
+            snprintf(what, sizeof(what), "EC key of %d bits", bits);
+            push_note(weak, "%s (%s)", c, what);
+        }
+        /* A root's signature on itself is never checked by anyone. */
+        if (!c->self_signed && weak_digest(X509_get_signature_nid(cx), &sig)) {
+            char what[96];
+            snprintf(what, sizeof(what), "%s signature", sig);
+            push_note(weak, "%s (%s)", c, what);
+        }
+    }
+    ERR_clear_error();
+    json_object_set_new(o, "weak", weak);
+}
+
+/* policy adds the leaf's basic constraints and key usage findings. */
+static void policy(json_t *o, X509 *leaf, const ta_cert *c, ta_side from)
+{
+    json_t *list = json_array();
+    uint32_t flags = X509_get_extension_flags(leaf);
+
+    json_object_set_new(o, "ca_leaf", json_boolean(c->is_ca && !c->self_signed));
+    if (c->is_ca && !c->self_signed) {
+        json_array_append_new(list, json_string("the leaf is a CA certificate (CA:TRUE)"));
+    }
+    if ((flags & EXFLAG_XKUSAGE) != 0) {
+        uint32_t want = from == TA_FROM_SERVER ? XKU_SSL_SERVER : XKU_SSL_CLIENT;
+        if ((X509_get_extended_key_usage(leaf) & want) == 0) {
+            json_array_append_new(list, json_string(from == TA_FROM_SERVER
+                                                        ? "extendedKeyUsage lacks serverAuth"
+                                                        : "extendedKeyUsage lacks clientAuth"));
+        }
+    }
+    if ((flags & EXFLAG_KUSAGE) != 0 &&
+        (X509_get_key_usage(leaf) &
+         (KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT | KU_KEY_AGREEMENT)) == 0) {
+        json_array_append_new(list, json_string("keyUsage allows neither digitalSignature "
+                                                "nor keyEncipherment"));
+    }
+    json_object_set_new(o, "policy", list);
+}
+
+/* hostname sets hostname_match/hostname_checked against the SNI. */
+static void hostname(json_t *o, X509 *leaf, const ta_cert *c, const ta_chain_in *in)
+{
+    char name[TA_MAX_NAME + 1];
+    uint8_t addr[16];
+    bool dns_san = false;
+
+    if (in->host == NULL || in->from != TA_FROM_SERVER) {
+        json_object_set_new(o, "hostname", json_null());
+        json_object_set_new(o, "hostname_match", json_null());
+        json_object_set_new(o, "hostname_checked", json_null());
+        return;
+    }
+    size_t n = in->host_len < TA_MAX_NAME ? in->host_len : TA_MAX_NAME;
+    memcpy(name, in->host, n);
+    name[n] = '\0';
+    json_object_set_new(o, "hostname", jescaped(in->host, in->host_len));
+    if (memchr(in->host, '\0', in->host_len) != NULL || n == 0) {
+        json_object_set_new(o, "hostname_match", json_false());
+        json_object_set_new(o, "hostname_checked", json_string("san"));
+        return;
+    }
+    if (inet_pton(AF_INET, name, addr) == 1 || inet_pton(AF_INET6, name, addr) == 1) {
+        json_object_set_new(o, "hostname_match",
+                            json_boolean(X509_check_ip_asc(leaf, name, 0) == 1));
+        json_object_set_new(o, "hostname_checked", json_string("ip"));
+        ERR_clear_error();
+        return;
+    }
+    for (size_t i = 0; i < c->san.num; i++) {
+        if (c->san.v[i].len > 4 && memcmp(c->san.v[i].data, "DNS:", 4) == 0) {
+            dns_san = true;
+            break;
+        }
+    }
+    /* OpenSSL, like browsers, reads the CN only when there is no DNS SAN;
+     * wildcards cover exactly one whole left-most label. */
+    int m = X509_check_host(leaf, name, n, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL);
+    ERR_clear_error();
+    json_object_set_new(o, "hostname_match", json_boolean(m == 1));
+    json_object_set_new(o, "hostname_checked", json_string(dns_san ? "san" : "cn"));
+}
+
+/* verify runs X509_verify_cert as a TLS peer would, at time |at|. */
+static void verify(json_t *o, ta_chain_ctx *ctx, X509 *const *x, size_t n, ta_side from,
+                   int64_t at)
+{
+    X509_STORE *store = ctx->store[from];
+    X509_STORE_CTX *sctx = NULL;
+    STACK_OF(X509) *untrusted = NULL;
+
+    json_object_set_new(o, "trust_store",
+                        ctx->store_name[from] != NULL ? json_string(ctx->store_name[from])
+                                                      : json_null());
+    if (store == NULL || x[0] == NULL) {
+        json_object_set_new(o, "trusted", json_null());
+        json_object_set_new(o, "verify_error", json_null());
+        json_object_set_new(o, "verify_depth", json_null());
+        json_object_set_new(o, "verify_subject", json_null());
+        return;
+    }
+    sctx = X509_STORE_CTX_new();
+    untrusted = sk_X509_new_null();
+    for (size_t i = 1; untrusted != NULL && i < n; i++) {
+        if (x[i] != NULL) {
+            sk_X509_push(untrusted, x[i]);
+        }
+    }
+    if (sctx == NULL || untrusted == NULL ||
+        X509_STORE_CTX_init(sctx, store, x[0], untrusted) != 1) {
+        json_object_set_new(o, "trusted", json_null());
+        json_object_set_new(o, "verify_error", json_string("verification could not run"));
+        json_object_set_new(o, "verify_depth", json_null());
+        json_object_set_new(o, "verify_subject", json_null());
+        goto done;
+    }
+    X509_STORE_CTX_set_purpose(sctx, from == TA_FROM_SERVER ? X509_PURPOSE_SSL_SERVER
+                                                            : X509_PURPOSE_SSL_CLIENT);
+    X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(sctx), (time_t)at);
+    if (X509_verify_cert(sctx) == 1) {
+        json_object_set_new(o, "trusted", json_true());
+        json_object_set_new(o, "verify_error", json_null());
+        json_object_set_new(o, "verify_depth", json_null());
+        json_object_set_new(o, "verify_subject", json_null());
+    } else {
+        int e = X509_STORE_CTX_get_error(sctx);
+        X509 *cur = X509_STORE_CTX_get_current_cert(sctx);
+        json_object_set_new(o, "trusted", json_false());
+        json_object_set_new(o, "verify_error", json_string(X509_verify_cert_error_string(e)));
+        json_object_set_new(o, "verify_depth", json_integer(X509_STORE_CTX_get_error_depth(sctx)));
+        json_object_set_new(o, "verify_subject",
+                            cur != NULL ? name_json(X509_get_subject_name(cur)) : json_null());
+    }
+done:
+    ERR_clear_error();
+    sk_X509_free(untrusted);   /* the certificates belong to the caller */
+    X509_STORE_CTX_free(sctx);
+}
+
+/* issuer_in_store is true when the trust store holds an issuer of |x|. */
+static bool issuer_in_store(X509_STORE *store, X509 *x)
+{
+    X509_STORE_CTX *sctx;
+    X509 *issuer = NULL;
+    bool found = false;
+
+    if (store == NULL || (sctx = X509_STORE_CTX_new()) == NULL) {
+        return false;
+    }
+    if (X509_STORE_CTX_init(sctx, store, x, NULL) == 1) {
+        found = X509_STORE_CTX_get1_issuer(&issuer, sctx, x) == 1;
+        X509_free(issuer);
+    }
+    X509_STORE_CTX_free(sctx);
+    ERR_clear_error();
+    return found;
+}
+
+/* compute fills |sl| with the time-independent facts of |in|. */
+static json_t *compute(ta_chain_ctx *ctx, const ta_chain_in *in, slot *sl)
+{
+    X509 *x[TA_MAX_CERTS] = {NULL};
+    bool used[TA_MAX_CERTS] = {false};
+    size_t n = in->num < TA_MAX_CERTS ? in->num : TA_MAX_CERTS;
+    json_t *o = json_object();
+    json_t *extra = json_array();
+    size_t dups = 0;
+
+    sl->num_path = 0;
+    for (size_t i = 0; i < n; i++) {
+        x[i] = parse(&in->certs[i]);
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(in->certs[i].sha256, in->certs[j].sha256) == 0) {
+                used[i] = true;   /* a duplicate is neither on the path nor extra */
+                dups++;
+                break;
+            }
+        }
+    }
+    json_object_set_new(o, "from", json_string(in->from == TA_FROM_SERVER ? "server" : "client"));
+    json_object_set_new(o, "length", json_integer((json_int_t)in->num));
+    json_object_set_new(o, "leaf_parse_error", json_boolean(x[0] == NULL));
+
+    /* The issuer path from the leaf through the certificates sent, the
+     * next one preferred: each step must be a real issuer (name, AKI/SKI
+     * and key usage, X509_check_issued). */
+    size_t cur = 0;
+    used[0] = true;
+    sl->path[sl->num_path++] = 0;
+    while (x[cur] != NULL && !in->certs[cur].self_signed && sl->num_path < n) {
+        size_t next = n;
+        for (size_t k = 0; k < n; k++) {
+            size_t j = (cur + 1 + k) % n;
+            if (!used[j] && x[j] != NULL && X509_check_issued(x[j], x[cur]) == X509_V_OK) {
+                next = j;
+                break;
+            }
+        }
+        if (next == n) {
+            break;
+        }
+        used[next] = true;
+        sl->path[sl->num_path++] = (uint8_t)next;
+        cur = next;
+    }
+    bool ordered = true;
+    for (size_t k = 0; k < sl->num_path; k++) {
+        ordered = ordered && sl->path[k] == k;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!used[i]) {
+            ordered = false;
+            json_array_append_new(extra, jsubject(&in->certs[i]));
+        }
+    }
+    const ta_cert *end = &in->certs[cur];
+    bool root_sent = end->self_signed && sl->num_path > 1;
+    bool complete;
+    if (x[cur] == NULL) {
+        complete = false;
+    } else {
+        /* Roots are usually left out: a path that ends in a CA is as
+         * complete as the sender can make it; one that ends in a
+         * certificate that is no CA needs its issuer from the store. */
+        complete = end->self_signed || end->is_ca ||
+                   issuer_in_store(ctx->store[in->from], x[cur]);
+    }
+    json_object_set_new(o, "ordered", json_boolean(ordered));
+    json_object_set_new(o, "complete", json_boolean(complete));
+    json_object_set_new(o, "missing_issuer",
+                        complete || end->parse_error
+                            ? json_null()
+                            : jescaped(end->issuer.data, end->issuer.len));
+    json_object_set_new(o, "path_length", json_integer((json_int_t)sl->num_path));
+    json_object_set_new(o, "root_sent", json_boolean(root_sent));
+    json_object_set_new(o, "duplicates", json_integer((json_int_t)dups));
+    json_object_set_new(o, "extra", extra);
+    json_object_set_new(o, "self_signed_leaf",
+                        json_boolean(in->certs[0].self_signed && !in->certs[0].parse_error));
+    if (x[0] != NULL) {
+        hostname(o, x[0], &in->certs[0], in);
+        policy(o, x[0], &in->certs[0], in->from);
+        strength(o, x, in->certs, sl->path, sl->num_path);
+    } else {
+        json_object_set_new(o, "hostname_match", json_null());
+        json_object_set_new(o, "weak", json_array());
+        json_object_set_new(o, "policy", json_array());
+    }
+    verify(o, ctx, x, n, in->from, in->at);
+    for (size_t i = 0; i < n; i++) {
+        X509_free(x[i]);
+    }
+    return o;
+}
+
+/* ---- per connection --------------------------------------------------- */
+
+static void iso_time(int64_t t, char *out, size_t len)
+{
+    struct tm tm;
+    time_t tt = (time_t)t;
+    out[0] = '\0';
+    if (gmtime_r(&tt, &tm) == NULL || strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+        out[0] = '\0';
+    }
+}
+
+/* Whole days from |at| to |until|, rounded towards minus infinity. */
+static int64_t days_between(int64_t at, int64_t until)
+{
+    int64_t d = until - at;
+    return d >= 0 ? d / 86400 : -((-d + 86399) / 86400);
+}
+
+static void validity(json_t *o, const ta_chain_in *in, const slot *sl)
+{
+    bool expired = false;
+    bool early = false;
+    bool have = false;
+    int64_t days = 0;
+    const ta_cert *first = NULL;
+    const ta_cert *bad = NULL;
+    char when[32];
+
+    iso_time(in->at, when, sizeof(when));
+    json_object_set_new(o, "capture_time", in->at > 0 ? json_string(when) : json_null());
+    for (size_t k = 0; k < sl->num_path && in->at > 0; k++) {
+        const ta_cert *c = &in->certs[sl->path[k]];
+        char w = window(c, in->at);
+        if (w == '?') {
+            continue;
+        }
+        if ((w == 'a' || w == 'b') && bad == NULL) {
+            bad = c;
+        }
+        expired = expired || w == 'a';
+        early = early || w == 'b';
+        int64_t d = days_between(in->at, c->not_after_unix);
+        if (!have || d < days) {
+            days = d;
+            first = c;
+            have = true;
+        }
+    }
+    json_object_set_new(o, "expired", json_boolean(expired));
+    json_object_set_new(o, "not_yet_valid", json_boolean(early));
+    json_object_set_new(o, "invalid_subject", bad != NULL ? jsubject(bad) : json_null());
+    json_object_set_new(o, "invalid_not_before", bad != NULL ? json_string(bad->not_before)
+                                                             : json_null());
+    json_object_set_new(o, "invalid_not_after", bad != NULL ? json_string(bad->not_after)
+                                                            : json_null());
+    json_object_set_new(o, "days_left", have ? json_integer((json_int_t)days) : json_null());
+    json_object_set_new(o, "expires_first", first != NULL ? jsubject(first) : json_null());
+}
+
+/* write_pem writes |n| certificates to |path| (via a temporary name, so
+ * a reader never sees half a file); 0 on failure. */
+static int write_pem(const char *path, const ta_cert *const *certs, size_t n)
+{
+    char tmp[PATH_MAX];
+    FILE *f;
+    int ok = 1;
+
+    if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof(tmp)) {
+        return 0;
+    }
+    f = fopen(tmp, "w");
+    if (f == NULL) {
+        return 0;
+    }
+    for (size_t i = 0; i < n && ok; i++) {
+        if (certs[i]->der_len > LONG_MAX ||
+            PEM_write(f, "CERTIFICATE", "", certs[i]->der, (long)certs[i]->der_len) <= 0) {
+            ok = 0;
+        }
+    }
+    if (fclose(f) != 0) {
+        ok = 0;
+    }
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return 0;
+    }
+    return 1;
+}
+
+/* shell_quote appends |s| to |out| quoted for a POSIX shell when needed. */
+static void shell_quote(char *out, size_t len, const char *s)
+{
+    size_t o = strlen(out);
+    bool plain = *s != '\0';
+    for (const char *p = s; *p != '\0'; p++) {
+        plain = plain && (strchr("/._-+:=@,", *p) != NULL ||
+                          (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+                          (*p >= 'A' && *p <= 'Z'));
+    }
+    if (plain) {
+        snprintf(out + o, len - o, "%s", s);
+        return;
+    }
+    if (o + 1 < len) {
+        out[o++] = '\'';
+    }
+    for (const char *p = s; *p != '\0' && o + 5 < len; p++) {
+        if (*p == '\'') {
+            memcpy(out + o, "'\\''", 4);
+            o += 4;
+        } else {
+            out[o++] = *p;
+        }
+    }
+    if (o + 1 < len) {
+        out[o++] = '\'';
+    }
+    out[o < len ? o : len - 1] = '\0';
+}
+
+static void extract(json_t *o, ta_chain_ctx *ctx, const ta_chain_in *in)
+{
+    const ta_cert *list[TA_MAX_CERTS];
+    char leaf[PATH_MAX];
+    char chain[PATH_MAX];
+    char cmd[3 * PATH_MAX];
+    size_t n = in->num < TA_MAX_CERTS ? in->num : TA_MAX_CERTS;
+    bool ok = true;
+
+    for (size_t i = 0; i < n; i++) {
+        char path[PATH_MAX];
+        list[i] = &in->certs[i];
+        snprintf(path, sizeof(path), "%s/%s.pem", ctx->extract_dir, in->certs[i].sha256);
+        if (access(path, F_OK) != 0) {
+            ok = write_pem(path, &list[i], 1) && ok;
+        }
+    }
+    snprintf(leaf, sizeof(leaf), "%s/%s.pem", ctx->extract_dir, in->certs[0].sha256);
+    snprintf(chain, sizeof(chain), "%s/%s-%schain.pem", ctx->extract_dir,
+             in->conn_name != NULL ? in->conn_name : "conn",
+             in->from == TA_FROM_CLIENT ? "client-" : "");
+    ok = write_pem(chain, list, n) && ok;
+    if (!ok) {
+        json_object_set_new(o, "extract_error",
+                            json_string("could not write the PEM files (see --extract-certs)"));
+    }
+    /* The same judgement by hand: trust store, capture time, purpose. */
+    snprintf(cmd, sizeof(cmd), "openssl verify ");
+    const char *ca = in->from == TA_FROM_SERVER ? ctx->ca_file : ctx->server_ca_file;
+    if (ca != NULL) {
+        strncat(cmd, "-CAfile ", sizeof(cmd) - strlen(cmd) - 1);
+        shell_quote(cmd, sizeof(cmd), ca);
+        strncat(cmd, " ", sizeof(cmd) - strlen(cmd) - 1);
+    }
+    if (in->from == TA_FROM_SERVER && ctx->ca_path != NULL) {
+        strncat(cmd, "-CApath ", sizeof(cmd) - strlen(cmd) - 1);
+        shell_quote(cmd, sizeof(cmd), ctx->ca_path);
+        strncat(cmd, " ", sizeof(cmd) - strlen(cmd) - 1);
+    }
+    size_t l = strlen(cmd);
+    snprintf(cmd + l, sizeof(cmd) - l, "-purpose %s -attime %" PRId64 " -untrusted ",
+             in->from == TA_FROM_SERVER ? "sslserver" : "sslclient", in->at);
+    shell_quote(cmd, sizeof(cmd), chain);
+    strncat(cmd, " ", sizeof(cmd) - strlen(cmd) - 1);
+    shell_quote(cmd, sizeof(cmd), leaf);
+    json_t *e = json_object();
+    json_object_set_new(e, "leaf", jescaped((const uint8_t *)leaf, strlen(leaf)));
+    json_object_set_new(e, "chain", jescaped((const uint8_t *)chain, strlen(chain)));
+    json_object_set_new(e, "verify_command", jescaped((const uint8_t *)cmd, strlen(cmd)));
+    json_object_set_new(o, "extracted", e);
+}
+
+json_t *ta_chain_json(ta_chain_ctx *ctx, const ta_chain_in *in)
+{
+    uint8_t key[32];
+    slot *sl;
+    json_t *o;
+
+    if (in->num == 0) {
+        return NULL;
+    }
+    cache_key(in, key);
+    uint64_t h;
+    memcpy(&h, key, sizeof(h));
+    sl = &ctx->slots[h & ctx->mask];
+    if (!sl->used || memcmp(sl->key, key, sizeof(key)) != 0) {
+        json_decref(sl->facts);
+        sl->used = false;
+        sl->facts = compute(ctx, in, sl);
+        if (sl->facts == NULL) {
+            return NULL;
+        }
+        memcpy(sl->key, key, sizeof(key));
+        sl->used = true;
+    }
+    o = json_deep_copy(sl->facts);
+    if (o == NULL) {
+        return NULL;
+    }
+    validity(o, in, sl);
+    if (ctx->extract_dir != NULL) {
+        extract(o, ctx, in);
+    }
+    return o;
+}

@@ -116,6 +116,9 @@ typedef struct {
     ta_u32_list cert_types;          /* TLS 1.2 certificate_types */
     ta_u32_list signature_algorithms;
     size_t num_ca_names;
+    ta_bytes_list ca_names;          /* RFC 2253 text of the first TA_MAX_CA_NAMES */
 } ta_cert_request;
+
+#define TA_MAX_CA_NAMES 16           /* acceptable CA names kept per CertificateRequest */
 
 #endif

@@ -77,6 +77,11 @@ ta_status ta_cert_from_der(ta_cert *out, const ta_cur *der);
  * the certificate cannot be read. */
 int ta_cert_matches_host(const ta_cert *c, const char *name, size_t len);
 
+/* ta_dn_push appends the RFC 2253 text of the DER DistinguishedName |der|
+ * to |l| ("(unparsable name)" when OpenSSL cannot read it); 0 on out of
+ * memory. */
+int ta_dn_push(ta_bytes_list *l, const ta_cur *der);
+
 /* Cleanup functions free what the struct owns and zero it; safe on a
  * zeroed struct and on NULL. */
 void ta_client_hello_cleanup(ta_client_hello *ch);

@@ -321,6 +321,46 @@ int ta_cert_matches_host(const ta_cert *c, const char *name, size_t len)
     return ret;
 }
 
+int ta_dn_push(ta_bytes_list *l, const ta_cur *der)
+{
+    ta_cur tmp = *der;
+    size_t len = ta_cur_len(&tmp);
+    ta_bytes text = {0};
+    ta_cur view;
+    X509_NAME *name = NULL;
+    int ok;
+
+    if (len > 0 && len <= LONG_MAX) {
+        uint8_t *copy = malloc(len);
+        if (copy == NULL) {
+            return 0;
+        }
+        const unsigned char *p = copy;
+        if (ta_cur_copy(&tmp, copy, len)) {
+            name = d2i_X509_NAME(NULL, &p, (long)len);
+            if (name != NULL && p != copy + len) {
+                X509_NAME_free(name);
+                name = NULL;
+            }
+        }
+        free(copy);
+        ERR_clear_error();
+    }
+    if (name == NULL) {
+        static const char bad[] = "(unparsable name)";
+        ta_cur_init(&view, (const uint8_t *)bad, sizeof(bad) - 1);
+        return ta_bytes_list_push(l, &view);
+    }
+    ok = set_name(&text, name);
+    X509_NAME_free(name);
+    if (ok) {
+        ta_cur_init(&view, text.data != NULL ? text.data : (const uint8_t *)"", text.len);
+        ok = ta_bytes_list_push(l, &view);
+    }
+    ta_bytes_free(&text);
+    return ok;
+}
+
 void ta_cert_cleanup(ta_cert *c)
 {
     if (c == NULL) {

@@ -303,6 +303,7 @@ json_t *ta_conn_to_json(const ta_conn *c)
         cr = json_object();
         json_object_set_new(cr, "frame", json_integer((json_int_t)c->cr.frame));
         json_object_set_new(cr, "ca_names", json_integer((json_int_t)c->cr.num_ca_names));
+        json_object_set_new(cr, "ca_name_list", jstrings(&c->cr.ca_names));
     }
     json_object_set_new(o, "certificate_request", cr);
     json_t *cc = json_null();

@@ -35,6 +35,7 @@ static const char *const facts[] = {
     "server_hello.hello_retry_request_frame", "server_hello.alpn", "server_hello.extensions",
     "server_hello.extensions[]", "server_hello.count",
     "certificate_request", "certificate_request.frame", "certificate_request.ca_names",
+    "certificate_request.ca_name_list", "certificate_request.ca_name_list[]",
     "client_certificate", "client_certificate.frame", "client_certificate.certificates",
     "client_certificate.empty",
     "certificates", "certificates[]", "certificates[].frame", "certificates[].from",

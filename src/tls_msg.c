@@ -354,7 +354,7 @@ static ta_status check_session_id(const ta_cur *session_id, uint8_t *out_len)
  * RFC 8446 4.2.4: opaque DistinguishedName<1..2^16-1>).  With |cut|, the
  * list ends where the message was cut, so a partial last entry is
  * TA_TRUNCATED rather than TA_MALFORMED. */
-static ta_status count_dns(ta_cur *list, bool cut, size_t *num)
+static ta_status count_dns(ta_cur *list, bool cut, ta_cert_request *cr)
 {
     ta_cur dn;
     ta_status ret = TA_OK;
@@ -366,7 +366,12 @@ static ta_status count_dns(ta_cur *list, bool cut, size_t *num)
         if (ta_cur_len(&dn) == 0) {
             ret = TA_MALFORMED;
         }
-        (*num)++;
+        cr->num_ca_names++;
+        if (cr->ca_names.num >= TA_MAX_CA_NAMES) {
+            cr->ca_names.truncated = true;
+        } else if (!ta_dn_push(&cr->ca_names, &dn)) {
+            return TA_NOMEM;
+        }
     }
     return cut ? status_worse(ret, TA_TRUNCATED) : ret;
 }
@@ -907,7 +912,7 @@ static ta_status cr_extension(void *ctx, uint16_t type, ta_cur *data)
         if (!ta_cur_get_u16_prefixed(data, &list) || ta_cur_len(&list) == 0) {
             return TA_MALFORMED;
         }
-        ret = count_dns(&list, false, &cr->num_ca_names);
+        ret = count_dns(&list, false, cr);
         return ta_cur_len(data) == 0 ? ret : TA_MALFORMED;
     default:
         return TA_OK;
@@ -965,7 +970,7 @@ static ta_status parse_cert_request12(ta_cert_request *out, ta_cur *body, bool h
     if (!get_vector_or_rest(body, 2, &cas, &cut)) {
         return status_worse(ret, TA_TRUNCATED);
     }
-    ret = status_worse(ret, count_dns(&cas, cut, &out->num_ca_names));
+    ret = status_worse(ret, count_dns(&cas, cut, out));
     if (ta_cur_len(body) != 0) {
         ret = status_worse(ret, TA_MALFORMED);
     }
@@ -1021,5 +1026,6 @@ void ta_cert_request_cleanup(ta_cert_request *cr)
     }
     ta_u32_list_free(&cr->cert_types);
     ta_u32_list_free(&cr->signature_algorithms);
+    ta_bytes_list_free(&cr->ca_names);
     memset(cr, 0, sizeof(*cr));
 }

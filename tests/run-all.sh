@@ -4,6 +4,7 @@
 #   unit:    cmocka tests, built with ASan+UBSan (build/san) and optimised (build/rel)
 #   cli:     exit status and messages of the command line (sanitizer build)
 #   hostile: malformed and oversized inputs, one test per class (sanitizer build)
+#   cert:    certificate chains served by openssl s_server on loopback, captured
 #   golden:  per-connection facts vs tshark: samples/ and ../shared/corpus (if present)
 #   memory:  peak RSS of the same traffic 1x vs 50x
 #   regress: every file of tests/regress/ under the sanitizers
@@ -51,6 +52,7 @@ suite() { # suite NAME COMMAND...
 
 suite cli python3 tests/cli_test.py build/san/tlsanalyze
 suite hostile python3 tests/hostile_test.py build/san/tlsanalyze
+suite cert python3 tests/cert_test.py build/san/tlsanalyze
 suite regress python3 tests/regress_test.py build/san/tlsanalyze
 suite golden env TLSANALYZE=build/san/tlsanalyze python3 tests/golden/compare.py -j 2
 suite memory python3 tests/memory_test.py ./tlsanalyze

@@ -1,4 +1,5 @@
 /* main.c - command line: options, the loop over captures, exit status. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -14,6 +15,7 @@
 #include "ta_capture.h"
 #include "ta_escape.h"
 #include "ta_inputs.h"
+#include "ta_keylog.h"
 #include "ta_names.h"
 #include "ta_output.h"
 #include "ta_parallel.h"
@@ -58,6 +60,7 @@ typedef struct {
     bool quiet;            /* no progress line */
     bool merge;            /* all inputs as one capture */
     ta_rules *rules;
+    ta_keylog *keylog;     /* --keylog files, owned; NULL without any */
 } options;
 
 /* Per-capture context handed to the analyzer's callbacks. */
@@ -99,6 +102,9 @@ static void usage(FILE *f)
           "                             N runs together report every connection once\n"
           "  -j, --jobs N               analyse N captures at once (default: the cores);\n"
           "                             output is the same as with -j 1\n"
+          "      --keylog FILE          TLS secrets (NSS key log: SSLKEYLOGFILE, openssl\n"
+          "                             -keylogfile) to decrypt handshakes and alerts;\n"
+          "                             repeatable; pcapng secrets blocks are read anyway\n"
           "      --max-handshake-bytes N  largest handshake message kept (default 262144)\n"
           "      --max-connections N    connections open at once (default 65536)\n"
           "      --max-reassembly-bytes N  out-of-order TCP bytes kept per direction (262144)\n"
@@ -203,8 +209,57 @@ static int server_filter(const char *s, char *out, size_t n)
 enum {
     OPT_FORMAT = 256, OPT_NO_COLOR, OPT_MAX_HS, OPT_MAX_CONNS, OPT_MAX_REASM, OPT_IDLE, OPT_VERSION,
     OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_LIST_RULES, OPT_EXPLAIN, OPT_MIN_SEVERITY, OPT_PROFILE,
-    OPT_SUMMARY, OPT_JOBS, OPT_SINCE, OPT_UNTIL, OPT_SERVER, OPT_QUIET, OPT_MERGE, OPT_SHARD
+    OPT_SUMMARY, OPT_JOBS, OPT_SINCE, OPT_UNTIL, OPT_SERVER, OPT_QUIET, OPT_MERGE, OPT_SHARD,
+    OPT_KEYLOG
 };
+
+typedef struct {
+    const char *path;
+    size_t bad;
+} keylog_errs;
+
+/* Bad key log lines: the first few are shown with their line number. */
+static void keylog_err(void *arg, size_t line, const char *what)
+{
+    keylog_errs *e = arg;
+    if (e->bad++ < 10) {
+        char *p = ta_escape((const uint8_t *)e->path, strlen(e->path));
+        fprintf(stderr, "tlsanalyze: %s:%zu: not a key log line (%s); skipped\n",
+                p != NULL ? p : "?", line, what);
+        free(p);
+    }
+}
+
+/* --keylog FILE (repeatable): NSS key log lines added to one store. */
+static int load_keylog(options *o, const char *path)
+{
+    keylog_errs e = {path, 0};
+    if (o->keylog == NULL) {
+        o->keylog = ta_keylog_new();
+        if (o->keylog == NULL) {
+            fputs("tlsanalyze: out of memory\n", stderr);
+            return 0;
+        }
+        o->lim.tls.keylog = o->keylog;
+    }
+    long n = ta_keylog_load(o->keylog, path, keylog_err, &e);
+    char *p = ta_escape((const uint8_t *)path, strlen(path));
+    if (n < 0) {
+        fprintf(stderr, "tlsanalyze: --keylog %s: %s (give a key log written through "
+                "SSLKEYLOGFILE or openssl s_client -keylogfile)\n", p != NULL ? p : "?",
+                strerror(errno));
+    } else if (e.bad > 10) {
+        fprintf(stderr, "tlsanalyze: %s: %zu more bad lines not shown\n", p != NULL ? p : "?",
+                e.bad - 10);
+    }
+    if (n == 0) {
+        fprintf(stderr, "tlsanalyze: %s: no TLS secrets in this key log (lines look like "
+                "\"CLIENT_RANDOM <64 hex> <96 hex>\"); nothing can be decrypted with it\n",
+                p != NULL ? p : "?");
+    }
+    free(p);
+    return n >= 0;
+}
 
 /* One option; 0 on a bad value. */
 static int set_option(options *o, int ch, const char *arg)
@@ -250,6 +305,8 @@ static int set_option(options *o, int ch, const char *arg)
     case OPT_MERGE:
         o->merge = true;
         return 1;
+    case OPT_KEYLOG:
+        return load_keylog(o, arg);
     case OPT_SHARD: {
         unsigned k;
         unsigned n;
@@ -343,6 +400,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"merge", no_argument, NULL, OPT_MERGE},
         {"shard", required_argument, NULL, OPT_SHARD},
+        {"keylog", required_argument, NULL, OPT_KEYLOG},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -768,6 +826,7 @@ int main(int argc, char **argv)
 
     memset(&o, 0, sizeof(o));
     if (!parse_args(argc, argv, &o)) {
+        ta_keylog_free(o.keylog);
         return EXIT_BAD_INPUT;
     }
     if (!load_rules(&o)) {
@@ -783,6 +842,7 @@ int main(int argc, char **argv)
             rc = EXIT_BAD_INPUT;
         }
         ta_rules_free(o.rules);
+        ta_keylog_free(o.keylog);
         return rc;
     }
     if (!ta_names_init()) {
@@ -813,5 +873,6 @@ int main(int argc, char **argv)
     free(b.paths);
     ta_names_cleanup();
     ta_rules_free(o.rules);
+    ta_keylog_free(o.keylog);
     return worst;
 }

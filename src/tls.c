@@ -13,8 +13,12 @@
  */
 #include "ta_tls.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "ta_names.h"
 #include "ta_tls_msg.h"
@@ -331,6 +335,17 @@ static void alert_record(ta_conn *c, int dir, uint64_t frame)
     d->rec_overflow = false;
 }
 
+/* Counts a type-23 record on the wire, decrypted or not. */
+static void count_app_record(ta_dir *d, uint32_t len, uint64_t frame)
+{
+    d->num_app_records++;
+    if (d->first_app_frame == 0) {
+        d->first_app_frame = frame;
+    }
+    d->last_app_len = len;
+    d->last_app_frame = frame;
+}
+
 /* A type-23 record.  In TLS 1.3 the whole handshake after ServerHello is
  * carried this way; without keys its parts are told apart by order and
  * size (a Finished is never 19 bytes; an alert always is, unpadded). */
@@ -339,12 +354,7 @@ static void app_record(ta_conn *c, int dir, uint32_t len, uint64_t frame)
     ta_dir *d = &c->dir[dir];
     bool handshake = false;
 
-    d->num_app_records++;
-    if (d->first_app_frame == 0) {
-        d->first_app_frame = frame;
-    }
-    d->last_app_len = len;
-    d->last_app_frame = frame;
+    count_app_record(d, len, frame);
     if (c->tls13 && c->real_sh) {
         bool from_client = dir == ta_conn_client_dir(c);
         uint64_t client_fin = c->dir[ta_conn_client_dir(c)].finished_frame;
@@ -368,10 +378,25 @@ static void app_record(ta_conn *c, int dir, uint32_t len, uint64_t frame)
 static void handshake_bytes(ta_conn *c, int dir, ta_cur *src, uint64_t frame,
                             const ta_tls_limits *lim);
 
+static bool dec_wants(const ta_conn *c, int dir, uint8_t type);
+static bool dec_record(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits *lim);
+static void dec_not_read(ta_conn *c, int dir);
+static void dec_on_ccs(ta_conn *c, int dir);
+
 static void record_end(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits *lim)
 {
     ta_dir *d = &c->dir[dir];
 
+    if (dec_wants(c, dir, d->type)) {
+        bool done = dec_record(c, dir, frame, lim);
+        if (done) {
+            ta_buf_consume(&d->rec, d->rec.len);
+            d->state = TA_REC_HEADER;
+            return;
+        }
+    } else if (d->type == CT_APPLICATION_DATA) {
+        dec_not_read(c, dir);
+    }
     switch (d->type) {
     case CT_CHANGE_CIPHER_SPEC:
         if (!d->ccs) {
@@ -379,6 +404,7 @@ static void record_end(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits 
             d->ccs_frame = frame;
             ta_conn_event(c, dir, TA_EV_CCS, 0, frame);
         }
+        dec_on_ccs(c, dir);
         break;
     case CT_ALERT:
         alert_record(c, dir, frame);
@@ -402,6 +428,7 @@ static void record_end(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits 
     default:
         break;
     }
+    ta_buf_consume(&d->rec, d->rec.len);   /* a record kept for decryption that failed */
     d->state = TA_REC_HEADER;
 }
 
@@ -452,7 +479,13 @@ static bool is_tls13_version(uint16_t v)
     return v == 0x0304 || (v >> 8) == 0x7f || (v >> 8) == 0x7e || (v >> 8) == 0xfb;
 }
 
-static void on_client_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame)
+static void dec_on_client_hello(ta_conn *c, const ta_cur *body, const ta_tls_limits *lim);
+static void dec_start(ta_conn *c, const ta_tls_limits *lim);
+static void dec_on_finished(ta_conn *c, int dir, const ta_tls_limits *lim);
+static void dec_stop(ta_conn *c, int dir);
+
+static void on_client_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame,
+                            const ta_tls_limits *lim)
 {
     if (c->client_how < TA_CLIENT_BY_SYN) {
         ta_conn_set_client(c, dir, TA_CLIENT_BY_HELLO);
@@ -461,6 +494,7 @@ static void on_client_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame)
     if (c->num_client_hellos > 1) {
         return;    /* the second ClientHello after a HelloRetryRequest */
     }
+    dec_on_client_hello(c, body, lim);
     ta_status st = ta_tls_parse_client_hello(&c->ch, body);
     c->ch.frame = frame;
     if (c->ch.sni.truncated) {
@@ -476,9 +510,11 @@ static void on_client_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame)
     }
 }
 
-static void on_server_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame)
+static void on_server_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame,
+                            const ta_tls_limits *lim)
 {
     ta_server_hello sh;
+    ta_cur random = *body;
 
     memset(&sh, 0, sizeof(sh));
     if (c->client_how < TA_CLIENT_BY_HELLO) {
@@ -510,6 +546,11 @@ static void on_server_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame)
         /* Drafts before 22 carried the version in the legacy field. */
         c->tls13 = is_tls13_version(sh.selected_version != 0 ? sh.selected_version
                                                              : sh.legacy_version);
+        /* RFC 8446 4.1.3: legacy_version (2 bytes), then the 32-byte random. */
+        if (c->dec != NULL && ta_cur_skip(&random, 2) &&
+            ta_cur_copy(&random, c->dec->server_random, 32)) {
+            dec_start(c, lim);
+        }
         return;
     }
     ta_server_hello_cleanup(&sh);
@@ -588,10 +629,16 @@ static void on_message(ta_conn *c, int dir, uint8_t type, ta_cur *body, uint64_t
     ta_conn_event(c, dir, TA_EV_HANDSHAKE, type, frame);
     switch (type) {
     case TA_HS_CLIENT_HELLO:
-        on_client_hello(c, dir, body, frame);
+        on_client_hello(c, dir, body, frame, lim);
         break;
     case TA_HS_SERVER_HELLO:
-        on_server_hello(c, dir, body, frame);
+        on_server_hello(c, dir, body, frame, lim);
+        break;
+    case TA_HS_FINISHED:
+        dec_on_finished(c, dir, lim);
+        break;
+    case TA_HS_KEY_UPDATE:
+        dec_stop(c, dir);    /* later records use keys we do not follow */
         break;
     case TA_HS_CERTIFICATE:
         on_certificate(c, dir, body, frame, lim);
@@ -681,7 +728,8 @@ static void read_body(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
     d->body_left -= (uint32_t)take;
     /* Handshake and alert bodies are kept until the record is complete:
      * a message's frame is the frame that completed its record. */
-    if ((d->type == CT_HANDSHAKE && !hs_encrypted(c, d)) || d->type == CT_ALERT) {
+    if ((d->type == CT_HANDSHAKE && !hs_encrypted(c, d)) || d->type == CT_ALERT ||
+        dec_wants(c, dir, d->type)) {
         if (d->rec.max == 0) {
             ta_buf_init(&d->rec, MAX_RECORD_LEN);
         }
@@ -769,6 +817,358 @@ static void read_sslv2(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame)
     d->state = TA_REC_OFF;
 }
 
+/* ---- Decryption with logged secrets (ta_keylog.h, ta_decrypt.h) ----
+ *
+ * Decrypted handshake bytes go through handshake_bytes() like clear ones,
+ * so a TLS 1.3 Certificate or CertificateRequest becomes the same facts
+ * as in TLS 1.2; alerts become ordinary alerts.  Everything learned this
+ * way is marked |decrypted|.  Only the handshake and the first records
+ * after it are decrypted: bulk application data is skipped. */
+
+#define DEC_MAX_APP_RECORDS 8      /* records read with application keys, per direction */
+#define DEC_MAX_EARLY_SKIPPED 16   /* TLS 1.3 0-RTT records tolerated before handshake keys */
+
+static bool have_keylogs(const ta_tls_limits *lim)
+{
+    return ta_keylog_count(lim->keylog) > 0 || ta_keylog_count(lim->capture_keys) > 0;
+}
+
+static size_t lookup_secret(const ta_tls_limits *lim, const uint8_t random[32],
+                            ta_kl_label label, uint8_t out[TA_KL_MAX_SECRET])
+{
+    size_t n = ta_keylog_get(lim->keylog, random, label, out);
+    return n > 0 ? n : ta_keylog_get(lim->capture_keys, random, label, out);
+}
+
+static const char *side_of(const ta_conn *c, int dir)
+{
+    return ta_conn_side(c, dir) == TA_FROM_CLIENT ? "client" : "server";
+}
+
+/* Records the first decryption problem of the connection (state and
+ * report text) and adds it to the warnings. */
+static void dec_problem(ta_conn *c, ta_dec_state st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void dec_problem(ta_conn *c, ta_dec_state st, const char *fmt, ...)
+{
+    va_list ap;
+    if (c->dec->warning[0] != '\0') {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(c->dec->warning, sizeof(c->dec->warning), fmt, ap);
+    va_end(ap);
+    c->dec->state = st;
+    ta_conn_warn(c, "%s", c->dec->warning);
+}
+
+static void dec_on_client_hello(ta_conn *c, const ta_cur *body, const ta_tls_limits *lim)
+{
+    ta_cur r = *body;
+    if (c->dec != NULL || !have_keylogs(lim)) {
+        return;
+    }
+    c->dec = calloc(1, sizeof(*c->dec));
+    /* RFC 8446 4.1.2: legacy_version (2 bytes), then the 32-byte random. */
+    if (c->dec != NULL && (!ta_cur_skip(&r, 2) || !ta_cur_copy(&r, c->dec->client_random, 32))) {
+        free(c->dec);
+        c->dec = NULL;
+    }
+}
+
+static bool sh_has_extension(const ta_server_hello *sh, uint32_t type)
+{
+    for (size_t i = 0; i < sh->extensions.num; i++) {
+        if (sh->extensions.v[i] == type) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* TLS 1.3: both directions get their handshake traffic keys now. */
+static void dec_start13(ta_conn *c, const ta_suite_info *si, const ta_tls_limits *lim)
+{
+    ta_conn_dec *dec = c->dec;
+    uint8_t cs[TA_KL_MAX_SECRET];
+    uint8_t ss[TA_KL_MAX_SECRET];
+    int sv = c->sh_dir;
+    size_t cn = lookup_secret(lim, dec->client_random, TA_KL_CLIENT_HS_TRAFFIC, cs);
+    size_t sn = lookup_secret(lim, dec->client_random, TA_KL_SERVER_HS_TRAFFIC, ss);
+
+    /* A side that aborted early may have logged only one of the two (an
+     * OpenSSL client that rejects the certificate logs the server's). */
+    if (cn == 0 && sn == 0) {
+        dec_problem(c, TA_DECST_NO_KEY, "decryption: no key for client random "
+                    "%02x%02x%02x%02x... (no handshake traffic secrets in the key log): this "
+                    "connection stays encrypted", dec->client_random[0], dec->client_random[1],
+                    dec->client_random[2], dec->client_random[3]);
+    } else if ((cn > 0 && !ta_dec_tls13_keys(&dec->dir[1 - sv].k, si, cs, cn)) ||
+               (sn > 0 && !ta_dec_tls13_keys(&dec->dir[sv].k, si, ss, sn))) {
+        dec_problem(c, TA_DECST_FAILED, "decryption failed: the logged secrets do not fit "
+                    "cipher suite 0x%04x (wrong length)", si->suite);
+    } else {
+        dec->dir[1 - sv].on = cn > 0;
+        dec->dir[sv].on = sn > 0;
+        dec->state = TA_DECST_OK;
+        if (cn == 0 || sn == 0) {
+            ta_conn_warn(c, "decryption: the key log has no %s for this connection: the %s's "
+                         "handshake records stay encrypted",
+                         cn == 0 ? "CLIENT_HANDSHAKE_TRAFFIC_SECRET"
+                                 : "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+                         cn == 0 ? "client" : "server");
+        }
+    }
+    OPENSSL_cleanse(cs, sizeof(cs));
+    OPENSSL_cleanse(ss, sizeof(ss));
+}
+
+/* TLS <= 1.2: keys from the master secret; each side's records are
+ * encrypted from its ChangeCipherSpec on. */
+static void dec_start12(ta_conn *c, const ta_suite_info *si, const ta_tls_limits *lim)
+{
+    ta_conn_dec *dec = c->dec;
+    uint8_t ms[TA_KL_MAX_SECRET];
+    int sv = c->sh_dir;
+    uint16_t version = c->sh.legacy_version;
+
+    if (lookup_secret(lim, dec->client_random, TA_KL_CLIENT_RANDOM, ms) != 48) {
+        dec_problem(c, TA_DECST_NO_KEY, "decryption: no key for client random "
+                    "%02x%02x%02x%02x... in the key log: this connection stays encrypted",
+                    dec->client_random[0], dec->client_random[1], dec->client_random[2],
+                    dec->client_random[3]);
+    } else if (!ta_dec_tls12_keys(&dec->dir[1 - sv].k, &dec->dir[sv].k, si, version,
+                                  sh_has_extension(&c->sh, 22), ms, dec->client_random,
+                                  dec->server_random)) {
+        dec_problem(c, TA_DECST_UNSUPPORTED, "decryption: cipher suite 0x%04x with version "
+                    "0x%04x is not decrypted by tlsanalyze", si->suite, version);
+    } else {
+        dec->dir[0].armed = true;
+        dec->dir[1].armed = true;
+        dec->state = TA_DECST_OK;
+        /* A side whose CCS came first (abbreviated handshake, or a
+         * reordered capture) starts now. */
+        for (int d = 0; d < 2; d++) {
+            if (c->dir[d].ccs) {
+                dec_problem(c, TA_DECST_FAILED, "decryption: the %s's ChangeCipherSpec came "
+                            "before the ServerHello; its records stay encrypted",
+                            side_of(c, d));
+                dec->dir[d].armed = false;
+            }
+        }
+    }
+    OPENSSL_cleanse(ms, sizeof(ms));
+}
+
+/* After the real ServerHello: look the keys up and set both directions up. */
+static void dec_start(ta_conn *c, const ta_tls_limits *lim)
+{
+    const ta_suite_info *si = ta_dec_suite((uint16_t)c->sh.cipher_suite);
+
+    if (c->dec->state != TA_DECST_PENDING) {
+        return;
+    }
+    if (si == NULL || si->tls13 != c->tls13) {
+        dec_problem(c, TA_DECST_UNSUPPORTED, "decryption: cipher suite 0x%04x is not one "
+                    "tlsanalyze decrypts (AES-GCM, AES-CCM, ChaCha20-Poly1305, AES-CBC)",
+                    c->sh.cipher_suite);
+    } else if (c->tls13) {
+        dec_start13(c, si, lim);
+    } else {
+        dec_start12(c, si, lim);
+    }
+}
+
+static void dec_on_ccs(ta_conn *c, int dir)
+{
+    if (c->dec != NULL && c->dec->dir[dir].armed) {
+        c->dec->dir[dir].armed = false;
+        c->dec->dir[dir].on = true;
+    }
+}
+
+static void dec_stop(ta_conn *c, int dir)
+{
+    if (c->dec != NULL) {
+        c->dec->dir[dir].on = false;
+        c->dec->dir[dir].armed = false;
+    }
+}
+
+/* TLS 1.3: after a side's Finished its records use the application
+ * traffic keys (RFC 8446 7.1); only the first few are read. */
+static void dec_on_finished(ta_conn *c, int dir, const ta_tls_limits *lim)
+{
+    ta_dec_dir *dd = c->dec != NULL ? &c->dec->dir[dir] : NULL;
+    uint8_t secret[TA_KL_MAX_SECRET];
+
+    if (dd == NULL || !c->tls13 || !dd->on || dd->app_keys) {
+        return;
+    }
+    bool client = ta_conn_side(c, dir) == TA_FROM_CLIENT;
+    size_t n = lookup_secret(lim, c->dec->client_random,
+                             client ? TA_KL_CLIENT_TRAFFIC_0 : TA_KL_SERVER_TRAFFIC_0, secret);
+    if (n == 0 || !ta_dec_tls13_keys(&dd->k, dd->k.s, secret, n)) {
+        dd->on = false;
+        dd->no_app_secret = true;    /* said when a record needs it (dec_not_read) */
+    } else {
+        dd->app_keys = true;
+    }
+    OPENSSL_cleanse(secret, sizeof(secret));
+}
+
+/* Does the record of |type| now ending in |dir| get decrypted? */
+static bool dec_wants(const ta_conn *c, int dir, uint8_t type)
+{
+    if (c->dec == NULL || !c->dec->dir[dir].on) {
+        return false;
+    }
+    if (c->tls13) {
+        return type == CT_APPLICATION_DATA;
+    }
+    return type == CT_HANDSHAKE || type == CT_ALERT;
+}
+
+/* A type-23 record that is not decrypted: its sequence number still
+ * counts (TLS <= 1.2 bulk data), unless the cipher cannot skip. */
+static void dec_not_read(ta_conn *c, int dir)
+{
+    if (c->dec == NULL) {
+        return;
+    }
+    ta_dec_dir *dd = &c->dec->dir[dir];
+    dd->last_decrypted = false;
+    if (dd->no_app_secret) {
+        dd->no_app_secret = false;
+        ta_conn_warn(c, "decryption: no %s in the key log: the %s's records after its "
+                     "Finished stay encrypted",
+                     ta_conn_side(c, dir) == TA_FROM_CLIENT ? "CLIENT_TRAFFIC_SECRET_0"
+                                                            : "SERVER_TRAFFIC_SECRET_0",
+                     side_of(c, dir));
+    }
+    if (dd->on && !ta_dec_skip(&dd->k)) {
+        dd->on = false;
+    }
+}
+
+static void dec_handshake(ta_conn *c, int dir, ta_cur *pt, uint64_t frame,
+                          const ta_tls_limits *lim)
+{
+    ta_dir *d = &c->dir[dir];
+    ta_dec_dir *dd = &c->dec->dir[dir];
+    int cd = ta_conn_client_dir(c);
+
+    if (d->finished_frame == 0) {
+        d->finished_frame = frame;
+    }
+    /* TLS 1.3: a server handshake message under application keys after
+     * the client's Finished (NewSessionTicket) means the server accepted. */
+    if (c->tls13 && dir != cd && dd->app_keys && c->dir[cd].finished_frame != 0) {
+        d->post_fin_data = true;
+    }
+    handshake_bytes(c, dir, pt, frame, lim);
+}
+
+static void dec_alerts(ta_conn *c, int dir, ta_cur *pt, uint64_t frame)
+{
+    uint8_t level;
+    uint8_t desc;
+    while (ta_cur_get_u8(pt, &level) && ta_cur_get_u8(pt, &desc)) {
+        add_alert(c, dir, level, desc, false, frame);
+    }
+}
+
+static void dec_app_data(ta_conn *c, int dir, uint32_t len, uint64_t frame)
+{
+    ta_dir *d = &c->dir[dir];
+    int cd = ta_conn_client_dir(c);
+    if (c->tls13 && dir != cd && c->dir[cd].finished_frame != 0) {
+        d->post_fin_data = true;
+    }
+    if (!d->app_event) {
+        d->app_event = true;
+        ta_conn_event(c, dir, TA_EV_APP_DATA, len, frame);
+    }
+}
+
+/* Marks everything added since the counts in |from| as decrypted. */
+static void mark_decrypted(ta_conn *c, const size_t from[3])
+{
+    for (size_t i = from[0]; i < c->num_events; i++) {
+        c->events[i].decrypted = true;
+    }
+    for (size_t i = from[1]; i < c->num_certs; i++) {
+        c->certs[i].decrypted = true;
+    }
+    for (size_t i = from[2]; i < c->num_alerts; i++) {
+        c->alerts[i].decrypted = true;
+    }
+}
+
+/* Decrypts the record just completed in d->rec and hands its content on.
+ * false when it was not decrypted (the caller treats it as opaque). */
+static bool dec_record(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits *lim)
+{
+    ta_dir *d = &c->dir[dir];
+    ta_dec_dir *dd = &c->dec->dir[dir];
+    uint8_t plain[MAX_RECORD_LEN];
+    size_t n = 0;
+    uint8_t inner = 0;
+    ta_cur rec;
+
+    if (d->rec.len != d->body_len) {
+        dec_not_read(c, dir);    /* bytes lost or over the cap: skip it, keep counting */
+        return false;
+    }
+    ta_buf_view(&d->rec, &rec);
+    ta_decrypt_status st = ta_dec_open(&dd->k, d->type, d->version, &rec, plain, sizeof(plain), &n,
+                                   &inner);
+    if (st != TA_DECRYPT_OK) {
+        /* 0-RTT data (early keys we do not use) comes before the client's
+         * handshake records: skipped, not a wrong key. */
+        if (c->tls13 && ta_conn_side(c, dir) == TA_FROM_CLIENT && c->ch.has_early_data &&
+            dd->records == 0 && dd->early_skipped < DEC_MAX_EARLY_SKIPPED) {
+            dd->early_skipped++;
+            count_app_record(d, d->body_len, frame);
+            return true;
+        }
+        dd->on = false;
+        dd->last_decrypted = false;
+        dec_problem(c, TA_DECST_FAILED, "decryption failed: %s (frame %llu, the %s's record "
+                    "did not authenticate; the key log's secret for this client random does not "
+                    "belong to this connection, or is damaged)", ta_decrypt_status_name(st),
+                    (unsigned long long)frame, side_of(c, dir));
+        return false;
+    }
+    dd->records++;
+    dd->last_decrypted = true;
+    size_t from[3] = {c->num_events, c->num_certs, c->num_alerts};
+    ta_cur pt;
+    ta_cur_init(&pt, plain, n);
+    if (c->tls13) {
+        count_app_record(d, d->body_len, frame);
+    }
+    switch (inner) {
+    case CT_HANDSHAKE:
+        dec_handshake(c, dir, &pt, frame, lim);
+        break;
+    case CT_ALERT:
+        dec_alerts(c, dir, &pt, frame);
+        break;
+    case CT_APPLICATION_DATA:
+        dec_app_data(c, dir, d->body_len, frame);
+        break;
+    default:
+        break;
+    }
+    mark_decrypted(c, from);
+    OPENSSL_cleanse(plain, n);
+    if (dd->app_keys && ++dd->app_records >= DEC_MAX_APP_RECORDS) {
+        dd->on = false;    /* enough: the rest is bulk data */
+    }
+    return true;
+}
+
 /* Runs the record state machine over |bytes| until they are used up. */
 static void feed(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame, const ta_tls_limits *lim)
 {
@@ -834,6 +1234,11 @@ void ta_tls_gap(ta_conn *c, int dir, uint32_t lost, uint64_t frame)
         d->body_left -= lost;
         return;
     }
+    if (c->dec != NULL && (c->dec->dir[dir].on || c->dec->dir[dir].armed)) {
+        ta_conn_warn(c, "decryption of the %s's records stopped at frame %llu: bytes were lost",
+                     side_of(c, dir), (unsigned long long)frame);
+        dec_stop(c, dir);
+    }
     ta_buf_reset(&d->hs);
     ta_buf_reset(&d->rec);
     d->hs_skip = 0;
@@ -870,6 +1275,9 @@ void ta_tls_finish(ta_conn *c)
      * almost surely the alert that ended the handshake. */
     for (int dir = 0; dir < 2; dir++) {
         const ta_dir *d = &c->dir[dir];
+        if (c->dec != NULL && c->dec->dir[dir].last_decrypted) {
+            continue;    /* its last record was read: no guessing */
+        }
         if (d->last_app_len == ALERT_13_LEN && d->last_app_frame != 0) {
             size_t before = c->num_alerts;
             add_alert(c, dir, -1, -1, true, d->last_app_frame);

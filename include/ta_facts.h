@@ -110,6 +110,7 @@ typedef struct {
     bool encrypted;
     bool inferred;                   /* TLS 1.3: a type-23 record of alert size (19 bytes) */
     bool decrypted;                  /* read by decrypting the record (--keylog) */
+    uint32_t record_len;             /* encrypted: bytes of its record, 0 unknown */
 } ta_alert;
 
 /* RFC 8446 4.3.2 / RFC 5246 7.4.4. */

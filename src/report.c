@@ -210,6 +210,9 @@ static json_t *alert_json(const ta_alert *al)
     if (al->decrypted) {
         json_object_set_new(o, "decrypted", json_true());
     }
+    if (al->encrypted && al->record_len > 0) {
+        json_object_set_new(o, "record_length", json_integer(al->record_len));
+    }
     return o;
 }
 

@@ -329,7 +329,11 @@ static void alert_record(ta_conn *c, int dir, uint64_t frame)
             add_alert(c, dir, level, desc, false, frame);
         }
     } else {
+        size_t before = c->num_alerts;
         add_alert(c, dir, -1, -1, true, frame);
+        if (c->num_alerts > before) {
+            c->alerts[before].record_len = d->body_len;
+        }
     }
     ta_buf_consume(&d->rec, d->rec.len);
     d->rec_overflow = false;
@@ -1283,6 +1287,7 @@ void ta_tls_finish(ta_conn *c)
             add_alert(c, dir, -1, -1, true, d->last_app_frame);
             if (c->num_alerts > before) {
                 c->alerts[before].inferred = true;
+                c->alerts[before].record_len = ALERT_13_LEN;
             }
         }
     }

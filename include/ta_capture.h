@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ta_cursor.h"
+
 typedef struct {
     uint64_t frame;          /* Wireshark's frame number, from 1 */
     int64_t ns;              /* capture timestamp, ns since the epoch */
@@ -26,6 +28,10 @@ typedef struct {
 
 typedef void (*ta_record_fn)(void *arg, const ta_record *r);
 
+/* Called with the text of a pcapng Decryption Secrets Block of type TLS
+ * (an NSS key log); |text| is borrowed for the call. */
+typedef void (*ta_secrets_fn)(void *arg, const ta_cur *text);
+
 typedef struct {
     uint64_t frames;         /* records read */
     uint64_t filtered;       /* records the BPF filter rejected */
@@ -33,6 +39,13 @@ typedef struct {
     int snaplen;
     bool read_error;         /* the file ended badly: see |error| */
     char error[512];         /* an open error, or a warning about the end */
+    /* Set by the caller before reading (kept by the readers): where the
+     * TLS secrets of pcapng Decryption Secrets Blocks go; NULL ignores
+     * them.  libpcap skips these blocks, so for a pcapng file those
+     * before the first packet are read first; from standard input (our
+     * own reader) every one is read in order. */
+    ta_secrets_fn secrets_fn;
+    void *secrets_arg;
 } ta_capture_info;
 
 /* ta_capture_read reads |path| ("-" = stdin), calling |fn| for each record

@@ -77,6 +77,8 @@ typedef struct {
     uint64_t records;
     double started;
     double shown;
+    ta_keylog *secrets;    /* this capture's own key log (pcapng DSB), owned */
+    size_t bad_secret_lines;
 } capture_ctx;
 
 static void usage(FILE *f)
@@ -693,6 +695,25 @@ static int run_capture(const char *path, const options *o, ta_writer *w, ta_roll
     return run_capture_list(one, 1, path, o, w, total);
 }
 
+static void secrets_err(void *arg, size_t line, const char *what)
+{
+    capture_ctx *cx = arg;
+    if (cx->bad_secret_lines++ < 10) {
+        fprintf(stderr, "tlsanalyze: %s: decryption secrets block, line %zu: %s; skipped\n",
+                cx->file, line, what);
+    }
+}
+
+/* A pcapng Decryption Secrets Block: its key log is this capture's own. */
+static void on_secrets(void *arg, const ta_cur *text)
+{
+    capture_ctx *cx = arg;
+    ta_cur t = *text;
+    if (cx->secrets != NULL) {
+        (void)ta_keylog_parse(cx->secrets, &t, secrets_err, cx);
+    }
+}
+
 /* Analyses one capture: a file, or (--merge) several read as one, shown
  * under |name|. */
 static int run_capture_list(char *const *paths, int num, const char *name, const options *o,
@@ -708,13 +729,21 @@ static int run_capture_list(char *const *paths, int num, const char *name, const
     cx.o = o;
     cx.roll = ta_rollup_new();
     cx.file = file != NULL ? file : "?";
-    cx.an = ta_analyzer_new(&o->lim, on_conn, &cx);
-    if (cx.an == NULL) {
+    cx.secrets = ta_keylog_new();
+    ta_limits lim = o->lim;
+    lim.tls.capture_keys = cx.secrets;
+    cx.an = ta_analyzer_new(&lim, on_conn, &cx);
+    if (cx.an == NULL || cx.secrets == NULL) {
         fprintf(stderr, "tlsanalyze: %s: out of memory\n", cx.file);
+        ta_analyzer_free(cx.an);
+        ta_keylog_free(cx.secrets);
         ta_rollup_free(cx.roll);
         free(file);
         return EXIT_BAD_INPUT;
     }
+    memset(&info, 0, sizeof(info));
+    info.secrets_fn = on_secrets;
+    info.secrets_arg = &cx;
     ta_writer_capture_begin(w, cx.file);
     struct stat fst;
     cx.progress = !o->quiet && isatty(STDERR_FILENO);
@@ -749,6 +778,7 @@ static int run_capture_list(char *const *paths, int num, const char *name, const
     ta_writer_capture_end(w, cx.file, s);
     json_decref(s);
     ta_analyzer_free(cx.an);
+    ta_keylog_free(cx.secrets);
     if (total != NULL) {
         ta_rollup_merge(total, cx.roll);
     }

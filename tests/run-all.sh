@@ -7,6 +7,7 @@
 #   golden:  per-connection facts vs tshark: samples/ and ../shared/corpus (if present)
 #   memory:  peak RSS of the same traffic 1x vs 50x
 #   regress: every file of tests/regress/ under the sanitizers
+#   decrypt: TLS 1.3/1.2 captures made now on loopback, with and without key logs
 cd "$(dirname "$0")/.." || exit 2
 pass=0
 fail=0
@@ -52,6 +53,7 @@ suite() { # suite NAME COMMAND...
 suite cli python3 tests/cli_test.py build/san/tlsanalyze
 suite hostile python3 tests/hostile_test.py build/san/tlsanalyze
 suite regress python3 tests/regress_test.py build/san/tlsanalyze
+suite decrypt python3 tests/decrypt_test.py build/san/tlsanalyze
 suite golden env TLSANALYZE=build/san/tlsanalyze python3 tests/golden/compare.py -j 2
 suite memory python3 tests/memory_test.py ./tlsanalyze
 

@@ -130,7 +130,7 @@ typedef struct {
     uint8_t server_random[32];
     ta_dec_state state;
     ta_dec_dir dir[2];         /* by wire direction */
-    char warning[160];         /* first problem, for the report ("" if none) */
+    char warning[256];         /* first problem, for the report ("" if none) */
 } ta_conn_dec;
 
 typedef struct ta_conn ta_conn;

@@ -16,10 +16,12 @@ tcpdump, tshark, editcap; without them it says so and counts nothing.
 Ends with "decrypt: N passed, N failed".
 """
 import hashlib
+import hmac
 import json
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -472,6 +474,65 @@ def test_tls12(made):
     return problems
 
 
+def prf_sha256(secret, label, seed, n):
+    """RFC 5246 5: PRF = P_SHA256(secret, label + seed), written here
+    independently of tlsanalyze (stdlib hmac)."""
+    out, a = b"", label + seed
+    while len(out) < n:
+        a = hmac.new(secret, a, hashlib.sha256).digest()
+        out += hmac.new(secret, a + label + seed, hashlib.sha256).digest()
+    return out[:n]
+
+
+def seal_cbc12(mac_key, key, seq, ctype, plain, iv):
+    """RFC 5246 6.2.3.2, MAC then encrypt, TLS_RSA_WITH_AES_128_CBC_SHA;
+    AES-CBC by `openssl enc`."""
+    hdr = struct.pack("!QBHH", seq, ctype, 0x0303, len(plain))
+    data = plain + hmac.new(mac_key, hdr + plain, hashlib.sha1).digest()
+    pad = 15 - len(data) % 16
+    data += bytes([pad]) * (pad + 1)
+    enc = subprocess.run(["openssl", "enc", "-aes-128-cbc", "-K", key.hex(), "-iv", iv.hex(),
+                          "-nopad"], input=data, capture_output=True, check=True).stdout
+    return iv + enc
+
+
+def test_tls12_encrypted_alert(made):
+    """TLS 1.2: an alert sent after the server's ChangeCipherSpec gets its
+    description from the CLIENT_RANDOM master secret (crafted capture, sealed
+    by this test with its own PRF and openssl enc)."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+    import pcapgen as pg
+    cr, sr, master = bytes(32), bytes(range(32)), bytes([0x42]) * 48
+    kb = prf_sha256(master, b"key expansion", sr + cr, 2 * (20 + 16 + 16))
+    cmac, smac, ckey, skey = kb[0:20], kb[20:40], kb[40:56], kb[56:72]
+    p = pg.Pcap()
+    c = pg.Conn(p)
+    c.handshake()
+    c.send(True, pg.record(22, pg.client_hello(sni=b"e.example", suites=(0x002f,))))
+    c.send(False, pg.record(22, pg.server_hello(suite=0x002f)))
+    fin = bytes([20, 0, 0, 12]) + bytes(range(12))
+    c.send(True, pg.record(20, b"\x01") +
+           pg.record(22, seal_cbc12(cmac, ckey, 0, 22, fin, bytes([7]) * 16)))
+    n = c.send(False, pg.record(20, b"\x01") +
+               pg.record(21, seal_cbc12(smac, skey, 0, 21, bytes([2, 51]), bytes([9]) * 16)))
+    c.close(from_client=False)
+    pcap, keys = path("tls12-alert.pcap"), path("tls12-alert.keys")
+    p.write(pcap)
+    with open(keys, "w") as fh:
+        fh.write("CLIENT_RANDOM %s %s\n" % (cr.hex(), master.hex()))
+    problems = []
+    [conn], _ = analyse("--keylog", keys, pcap)
+    got = [(a["frame"], a["from"], a["description"], a.get("decrypted")) for a in conn["alerts"]]
+    if got != [(n, "server", "decrypt_error", True)]:
+        problems.append("alerts %r, warnings %r" % (got, conn["warnings"]))
+    if not [m for m in conn["messages"] if m["message"] == "Finished" and m.get("decrypted")]:
+        problems.append("client Finished not decrypted: %r" % conn["messages"])
+    [plain], _ = analyse(pcap)
+    if [a["encrypted"] for a in plain["alerts"]] != [True]:
+        problems.append("without keys: %r" % plain["alerts"])
+    return problems
+
+
 def make_tls12(made):
     for name, suite, extra in (("tls12-gcm", "ECDHE-ECDSA-AES128-GCM-SHA256", []),
                                ("tls12-chacha", "ECDHE-ECDSA-CHACHA20-POLY1305", []),
@@ -512,7 +573,7 @@ def main():
     tests = [("scenario " + n, (lambda n=n: test_scenario(n, made))) for n in SCENARIOS]
     tests += [(f.__name__, (lambda f=f: f(made))) for f in
               (test_hrr, test_suites, test_decrypted_alert, test_dsb, test_wrong_keys,
-               test_keylog_file_errors, test_tls12)]
+               test_keylog_file_errors, test_tls12, test_tls12_encrypted_alert)]
     for name, fn in tests:
         try:
             problems = fn()

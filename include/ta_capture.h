@@ -39,12 +39,7 @@ typedef struct {
     int snaplen;
     bool read_error;         /* the file ended badly: see |error| */
     char error[512];         /* an open error, or a warning about the end */
-    /* Set by the caller before reading (kept by the readers): where the
-     * TLS secrets of pcapng Decryption Secrets Blocks go; NULL ignores
-     * them.  libpcap skips these blocks, so for a pcapng file those
-     * before the first packet are read first; from standard input (our
-     * own reader) every one is read in order. */
-    ta_secrets_fn secrets_fn;
+    ta_secrets_fn secrets_fn;  /* set by ta_capture_read_secrets; NULL otherwise */
     void *secrets_arg;
 } ta_capture_info;
 
@@ -54,6 +49,15 @@ typedef struct {
  * it cannot be read at all (info->error says why), -2 for a bad filter. */
 int ta_capture_read(const char *path, const char *filter, ta_record_fn fn, void *arg,
                     ta_capture_info *info);
+
+/* ta_capture_read_secrets is ta_capture_read that also hands the TLS key
+ * log of every pcapng Decryption Secrets Block to |secrets_fn| (NULL:
+ * ignored).  libpcap skips these blocks, so for a pcapng file the ones
+ * before its first packet (where editcap --inject-secrets puts them) are
+ * read first; on standard input (our own reader) every one is read in
+ * order.  Same returns as ta_capture_read. */
+int ta_capture_read_secrets(const char *path, const char *filter, ta_record_fn fn, void *arg,
+                            ta_secrets_fn secrets_fn, void *secrets_arg, ta_capture_info *info);
 
 /* ta_capture_read_stream is ta_capture_read on an open stream, which it
  * takes over and closes when it could be read as a capture (on -1 the

@@ -285,11 +285,7 @@ static int read_all(pcap_t *p, const char *path, sink *s, ta_capture_info *info)
 static void sink_init(sink *s, const char *filter, ta_record_fn fn, void *arg,
                       ta_capture_info *info)
 {
-    ta_secrets_fn secrets_fn = info->secrets_fn;
-    void *secrets_arg = info->secrets_arg;
     memset(info, 0, sizeof(*info));
-    info->secrets_fn = secrets_fn;
-    info->secrets_arg = secrets_arg;
     memset(s, 0, sizeof(*s));
     s->expr = filter;
     s->fn = fn;
@@ -368,8 +364,16 @@ static int read_stdin(sink *s, ta_capture_info *info)
 int ta_capture_read(const char *path, const char *filter, ta_record_fn fn, void *arg,
                     ta_capture_info *info)
 {
+    return ta_capture_read_secrets(path, filter, fn, arg, NULL, NULL, info);
+}
+
+int ta_capture_read_secrets(const char *path, const char *filter, ta_record_fn fn, void *arg,
+                            ta_secrets_fn secrets_fn, void *secrets_arg, ta_capture_info *info)
+{
     sink s;
     sink_init(&s, filter, fn, arg, info);
+    info->secrets_fn = secrets_fn;
+    info->secrets_arg = secrets_arg;
     if (strcmp(path, "-") == 0) {
         if (filter != NULL &&
             program_for(&s, DLT_EN10MB, info->error, sizeof(info->error)) == NULL) {

@@ -741,16 +741,14 @@ static int run_capture_list(char *const *paths, int num, const char *name, const
         free(file);
         return EXIT_BAD_INPUT;
     }
-    memset(&info, 0, sizeof(info));
-    info.secrets_fn = on_secrets;
-    info.secrets_arg = &cx;
     ta_writer_capture_begin(w, cx.file);
     struct stat fst;
     cx.progress = !o->quiet && isatty(STDERR_FILENO);
     cx.file_size = num == 1 && strcmp(path, "-") != 0 && stat(path, &fst) == 0 &&
                            ta_zkind_of(path) == TA_Z_NONE ? (uint64_t)fst.st_size : 0;
     cx.started = now_s();
-    int r = num == 1 ? ta_capture_read(path, o->filter, on_record, &cx, &info)
+    int r = num == 1 ? ta_capture_read_secrets(path, o->filter, on_record, &cx, on_secrets,
+                                               &cx, &info)
                      : ta_capture_read_merged(paths, num, o->filter, on_record, &cx, &info);
     if (cx.progress && cx.shown > 0) {
         fputs("\r\033[K", stderr);      /* the progress line goes away */

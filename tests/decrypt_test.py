@@ -533,6 +533,36 @@ def test_tls12_encrypted_alert(made):
     return problems
 
 
+def test_encrypted_client_alert_without_keys(made):
+    """TLS 1.3, no keys, the client ends after the server's flight with a
+    19-byte record: the diagnosis says who, when, how many bytes, and how
+    to get keys."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+    import pcapgen as pg
+    p = pg.Pcap()
+    c = pg.Conn(p)
+    c.handshake()
+    c.send(True, pg.record(22, pg.client_hello(sni=b"e.example", versions=(0x0304,))))
+    c.send(False, pg.record(22, pg.server_hello(suite=0x1301, selected=0x0304)) +
+           pg.record(20, b"\x01") + pg.record(23, bytes(900)))
+    n = c.send(True, pg.record(23, bytes(19)))
+    c.close(from_client=True)
+    pcap = path("tls13-client-alert.pcap")
+    p.write(pcap)
+    [conn], _ = analyse(pcap)
+    problems = []
+    d = conn["diagnoses"][0] if conn["diagnoses"] else {}
+    text = d.get("summary", "") + " " + d.get("remediation", "")
+    if d.get("rule") != "tls13-alert-encrypted":
+        problems.append("first rule %s" % d.get("rule"))
+    for needle in ("client sent an encrypted alert of 19 bytes (frame %d)" % n,
+                   "server_flight", "SSLKEYLOGFILE", "-keylogfile", "jSSLKeyLog",
+                   "tlsanalyze --keylog", "unknown_ca"):
+        if needle not in text:
+            problems.append("%r not in %r" % (needle, text))
+    return problems
+
+
 def make_tls12(made):
     for name, suite, extra in (("tls12-gcm", "ECDHE-ECDSA-AES128-GCM-SHA256", []),
                                ("tls12-chacha", "ECDHE-ECDSA-CHACHA20-POLY1305", []),
@@ -573,7 +603,8 @@ def main():
     tests = [("scenario " + n, (lambda n=n: test_scenario(n, made))) for n in SCENARIOS]
     tests += [(f.__name__, (lambda f=f: f(made))) for f in
               (test_hrr, test_suites, test_decrypted_alert, test_dsb, test_wrong_keys,
-               test_keylog_file_errors, test_tls12, test_tls12_encrypted_alert)]
+               test_keylog_file_errors, test_tls12, test_tls12_encrypted_alert,
+               test_encrypted_client_alert_without_keys)]
     for name, fn in tests:
         try:
             problems = fn()

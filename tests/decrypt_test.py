@@ -578,15 +578,51 @@ def capture_tls12(name, server_args, client_cmd):
     return capture(name, server_args, client_cmd, "-tls1_2")
 
 
+SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
+
+
+def test_samples():
+    """Every sample with a key log: decrypted without a wrong key, and the
+    same first rule as without keys, except where the keys show more."""
+    better = {"hostname-mismatch-tls13.pcap": "hostname-mismatch"}
+    problems = []
+    for name in sorted(os.listdir(SAMPLES)):
+        pcap = os.path.join(SAMPLES, name)
+        keys = pcap.rsplit(".", 1)[0] + ".keys"
+        if not name.endswith(".pcap") or not os.path.exists(keys):
+            continue
+        plain, _ = analyse(pcap)
+        keyed, _ = analyse("--keylog", keys, pcap)
+        for a, b in zip(plain, keyed):
+            dec = b["decryption"] or {}
+            if a["server_hello"] and dec.get("status") not in ("decrypted", "no_key"):
+                problems.append("%s: decryption %r" % (name, dec))
+            want = better.get(name, first_error(a))
+            if first_error(b) != want or b["outcome"] != a["outcome"]:
+                problems.append("%s: %s/%s with keys, %s/%s without" % (
+                    name, first_error(b), b["outcome"], first_error(a), a["outcome"]))
+    return problems
+
+
 def main():
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    passed = failed = 0
+    try:
+        problems = test_samples()
+    except Exception as e:  # noqa: BLE001
+        problems = ["%s: %s" % (type(e).__name__, e)]
+    print("%s test_samples" % ("FAIL" if problems else "ok  "))
+    for pr in problems:
+        print("    " + pr)
+    failed += bool(problems)
+    passed += not problems
     missing = [t for t in ("openssl", "tcpdump", "tshark", "editcap") if not shutil.which(t)]
     if os.geteuid() != 0 or missing:
-        print("decrypt: skipped (needs root and %s)" % (", ".join(missing) or "tcpdump on lo"))
-        print("decrypt: 0 passed, 0 failed")
-        return 0
-    passed = failed = 0
+        print("decrypt: live captures skipped (needs root and %s)"
+              % (", ".join(missing) or "tcpdump on lo"))
+        print("decrypt: %d passed, %d failed" % (passed, failed))
+        return 1 if failed else 0
     made = {}
     try:
         make_pki()
@@ -598,7 +634,7 @@ def main():
     except Exception:       # noqa: BLE001 - the set-up failing is one failure
         traceback.print_exc()
         kill_all()
-        print("decrypt: 0 passed, 1 failed")
+        print("decrypt: %d passed, %d failed" % (passed, failed + 1))
         return 1
     tests = [("scenario " + n, (lambda n=n: test_scenario(n, made))) for n in SCENARIOS]
     tests += [(f.__name__, (lambda f=f: f(made))) for f in

@@ -285,6 +285,19 @@ static void put_u64(uint8_t *p, uint64_t v)
     }
 }
 
+/* TLS <= 1.2 AEAD additional data and MAC header (RFC 5246 6.2.3.1, 6.2.3.3):
+ * seq_num(8) || type(1) || version(2) || length(2). */
+static void seq_header(uint8_t out[13], uint64_t seq, uint8_t type, uint16_t version,
+                       size_t len)
+{
+    put_u64(out, seq);
+    out[8] = type;
+    out[9] = (uint8_t)(version >> 8);
+    out[10] = (uint8_t)version;
+    out[11] = (uint8_t)(len >> 8);
+    out[12] = (uint8_t)len;
+}
+
 /* RFC 8446 5.2-5.4: nonce = iv XOR seq; AAD = the record header; the
  * plaintext ends with the content type, then zero padding. */
 static ta_decrypt_status open13(ta_dec_keys *k, uint8_t type, uint16_t version, const ta_cur *rec,
@@ -341,12 +354,7 @@ static ta_decrypt_status open12_aead(ta_dec_keys *k, uint8_t type, uint16_t vers
         return TA_DECRYPT_MALFORMED;
     }
     size_t ct_len = len - explicit_len - tag;
-    put_u64(aad, k->seq);
-    aad[8] = type;
-    aad[9] = (uint8_t)(version >> 8);
-    aad[10] = (uint8_t)version;
-    aad[11] = (uint8_t)(ct_len >> 8);
-    aad[12] = (uint8_t)ct_len;
+    seq_header(aad, k->seq, type, version, ct_len);
     if (explicit_len > 0) {
         memcpy(nonce, k->iv, 4);
         memcpy(nonce + 4, p, 8);
@@ -380,12 +388,7 @@ static int mac_ok(const ta_dec_keys *k, uint8_t type, uint16_t version, const ui
     };
     int ok = 0;
 
-    put_u64(hdr, k->seq);
-    hdr[8] = type;
-    hdr[9] = (uint8_t)(version >> 8);
-    hdr[10] = (uint8_t)version;
-    hdr[11] = (uint8_t)(len >> 8);
-    hdr[12] = (uint8_t)len;
+    seq_header(hdr, k->seq, type, version, len);
     if (ctx != NULL && EVP_MAC_init(ctx, k->mac_key, k->s->mac_len, params) == 1 &&
         EVP_MAC_update(ctx, hdr, sizeof(hdr)) == 1 && EVP_MAC_update(ctx, data, len) == 1 &&
         EVP_MAC_final(ctx, got, &got_len, sizeof(got)) == 1 && got_len == k->s->mac_len) {

@@ -460,11 +460,7 @@ def test_tls12(made):
     """TLS 1.2: the Finished messages are decrypted (AES-GCM, ChaCha20, AES-CBC with and
     without encrypt_then_mac); the healthy sample stays healthy."""
     problems = []
-    for name, suite, extra in (("tls12-gcm", "ECDHE-ECDSA-AES128-GCM-SHA256", []),
-                               ("tls12-chacha", "ECDHE-ECDSA-CHACHA20-POLY1305", []),
-                               ("tls12-cbc", "ECDHE-ECDSA-AES256-SHA", []),
-                               ("tls12-cbc-noetm", "ECDHE-ECDSA-AES128-SHA256",
-                                ["-no_etm"])):
+    for name, suite, _extra in TLS12_CASES:
         pcap, keys = made[name]
         [conn], _ = analyse("--keylog", keys, pcap)
         fins = [m for m in conn["messages"] if m["message"] == "Finished" and m.get("decrypted")]
@@ -563,12 +559,14 @@ def test_encrypted_client_alert_without_keys(made):
     return problems
 
 
+TLS12_CASES = (("tls12-gcm", "ECDHE-ECDSA-AES128-GCM-SHA256", []),
+               ("tls12-chacha", "ECDHE-ECDSA-CHACHA20-POLY1305", []),
+               ("tls12-cbc", "ECDHE-ECDSA-AES256-SHA", []),
+               ("tls12-cbc-noetm", "ECDHE-ECDSA-AES128-SHA256", ["-no_etm"]))
+
+
 def make_tls12(made):
-    for name, suite, extra in (("tls12-gcm", "ECDHE-ECDSA-AES128-GCM-SHA256", []),
-                               ("tls12-chacha", "ECDHE-ECDSA-CHACHA20-POLY1305", []),
-                               ("tls12-cbc", "ECDHE-ECDSA-AES256-SHA", []),
-                               ("tls12-cbc-noetm", "ECDHE-ECDSA-AES128-SHA256",
-                                ["-no_etm"])):
+    for name, suite, extra in TLS12_CASES:
         client = [c for c in s_client("-servername", "api.example.com", "-cipher", suite, *extra)
                   if c != "-tls1_3"] + ["-tls1_2"]
         made[name] = capture_tls12(name, GOOD + ["-cipher", suite], client)

@@ -247,7 +247,9 @@ long ta_keylog_parse(ta_keylog *kl, ta_cur *text, ta_keylog_err_fn err, void *ar
         if (n > 0 && ta_cur_peek_u8(&line, n - 1, &ch) && ch == '\r') {
             (void)ta_cur_truncate(&line, n - 1);
         }
-        int r = n > MAX_LINE ? -1 : parse_line(kl, &line, &why);
+        uint8_t first = 0;
+        bool comment = ta_cur_peek_u8(&line, 0, &first) && first == '#';
+        int r = comment ? 0 : n > MAX_LINE ? -1 : parse_line(kl, &line, &why);
         if (r == -2) {
             return -1;
         }

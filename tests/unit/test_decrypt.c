@@ -330,6 +330,25 @@ static void test_keylog_many(void **state)
     ta_keylog_free(NULL);
 }
 
+/* A long comment is a comment; a long line of anything else is a bad line. */
+static void test_keylog_long_lines(void **state)
+{
+    static char text[5000];
+    ta_keylog *kl = ta_keylog_new();
+    errs e = {{0}, 0};
+    ta_cur c;
+    (void)state;
+    memset(text, 'x', sizeof(text) - 1);
+    text[0] = '#';
+    text[2000] = '\n';
+    text[2001] = 'C';
+    ta_cur_init(&c, (const uint8_t *)text, strlen(text));
+    assert_int_equal(ta_keylog_parse(kl, &c, on_err, &e), 0);
+    assert_int_equal(e.num, 1);
+    assert_int_equal(e.lines[0], 2);
+    ta_keylog_free(kl);
+}
+
 static void test_keylog_missing_file(void **state)
 {
     ta_keylog *kl = ta_keylog_new();
@@ -348,6 +367,7 @@ int main(void)
         cmocka_unit_test(test_tls12_short_records),
         cmocka_unit_test(test_keylog_parse),
         cmocka_unit_test(test_keylog_many),
+        cmocka_unit_test(test_keylog_long_lines),
         cmocka_unit_test(test_keylog_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

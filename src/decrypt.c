@@ -117,7 +117,7 @@ static int expand_label(const char *hash, const uint8_t *secret, size_t secret_l
     memcpy(info + n, "tls13 ", 6);
     memcpy(info + n + 6, label, llen - 6);
     n += llen;
-    info[n++] = 0;    /* empty context */
+    info[n++] = 0; /* empty context */
     OSSL_PARAM params[] = {
         OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
         OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)hash, 0),
@@ -133,8 +133,7 @@ static size_t hash_len(const char *hash)
     return strcmp(hash, "SHA384") == 0 ? 48 : 32;
 }
 
-int ta_dec_tls13_keys(ta_dec_keys *k, const ta_suite_info *s, const uint8_t *secret,
-                      size_t len)
+int ta_dec_tls13_keys(ta_dec_keys *k, const ta_suite_info *s, const uint8_t *secret, size_t len)
 {
     memset(k, 0, sizeof(*k));
     if (s == NULL || !s->tls13 || len != hash_len(s->hash)) {
@@ -229,9 +228,10 @@ static const EVP_CIPHER *aead_cipher(const ta_suite_info *s)
 }
 
 /* One AEAD open: |ct| then |tag| with |aad|, into |out|. */
-static ta_decrypt_status aead_open(const ta_suite_info *s, const uint8_t *key, const uint8_t nonce[12],
-                               const uint8_t *aad, size_t aad_len, const uint8_t *ct,
-                               size_t ct_len, const uint8_t *tag, size_t tag_len, uint8_t *out)
+static ta_decrypt_status aead_open(const ta_suite_info *s, const uint8_t *key,
+                                   const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
+                                   const uint8_t *ct, size_t ct_len, const uint8_t *tag,
+                                   size_t tag_len, uint8_t *out)
 {
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
     bool ccm = s->kind == TA_CIPH_AES_CCM || s->kind == TA_CIPH_AES_CCM8;
@@ -253,7 +253,7 @@ static ta_decrypt_status aead_open(const ta_suite_info *s, const uint8_t *key, c
         goto out;
     }
     if (EVP_DecryptUpdate(ctx, out, &n, ct, (int)ct_len) != 1) {
-        st = ccm ? TA_DECRYPT_AUTH_FAILED : TA_DECRYPT_ERROR;   /* CCM verifies here */
+        st = ccm ? TA_DECRYPT_AUTH_FAILED : TA_DECRYPT_ERROR; /* CCM verifies here */
         goto out;
     }
     if (!ccm) {
@@ -287,8 +287,7 @@ static void put_u64(uint8_t *p, uint64_t v)
 
 /* TLS <= 1.2 AEAD additional data and MAC header (RFC 5246 6.2.3.1, 6.2.3.3):
  * seq_num(8) || type(1) || version(2) || length(2). */
-static void seq_header(uint8_t out[13], uint64_t seq, uint8_t type, uint16_t version,
-                       size_t len)
+static void seq_header(uint8_t out[13], uint64_t seq, uint8_t type, uint16_t version, size_t len)
 {
     put_u64(out, seq);
     out[8] = type;
@@ -301,7 +300,7 @@ static void seq_header(uint8_t out[13], uint64_t seq, uint8_t type, uint16_t ver
 /* RFC 8446 5.2-5.4: nonce = iv XOR seq; AAD = the record header; the
  * plaintext ends with the content type, then zero padding. */
 static ta_decrypt_status open13(ta_dec_keys *k, uint8_t type, uint16_t version, const ta_cur *rec,
-                            uint8_t *out, size_t *out_len, uint8_t *out_type)
+                                uint8_t *out, size_t *out_len, uint8_t *out_type)
 {
     size_t tag = tag_len_of(k->s);
     size_t len = ta_cur_len(rec);
@@ -319,8 +318,8 @@ static ta_decrypt_status open13(ta_dec_keys *k, uint8_t type, uint16_t version, 
         nonce[4 + i] ^= seq[i];
     }
     const uint8_t *p = ta_cur_data(rec);
-    ta_decrypt_status st = aead_open(k->s, k->key, nonce, aad, sizeof(aad), p, len - tag,
-                                 p + len - tag, tag, out);
+    ta_decrypt_status st =
+        aead_open(k->s, k->key, nonce, aad, sizeof(aad), p, len - tag, p + len - tag, tag, out);
     if (st != TA_DECRYPT_OK) {
         return st;
     }
@@ -329,7 +328,7 @@ static ta_decrypt_status open13(ta_dec_keys *k, uint8_t type, uint16_t version, 
         n--;
     }
     if (n == 0) {
-        return TA_DECRYPT_MALFORMED;    /* all padding: RFC 8446 5.4 says abort */
+        return TA_DECRYPT_MALFORMED; /* all padding: RFC 8446 5.4 says abort */
     }
     *out_type = out[n - 1];
     *out_len = n - 1;
@@ -341,7 +340,7 @@ static ta_decrypt_status open13(ta_dec_keys *k, uint8_t type, uint16_t version, 
  * and CCM carry an 8-byte explicit nonce after a 4-byte salt (RFC 5288
  * 3); ChaCha20 XORs the sequence into a 12-byte IV (RFC 7905 2). */
 static ta_decrypt_status open12_aead(ta_dec_keys *k, uint8_t type, uint16_t version,
-                                 const ta_cur *rec, uint8_t *out, size_t *out_len)
+                                     const ta_cur *rec, uint8_t *out, size_t *out_len)
 {
     size_t tag = tag_len_of(k->s);
     size_t explicit_len = k->s->kind == TA_CIPH_CHACHA20_POLY1305 ? 0 : 8;
@@ -365,7 +364,7 @@ static ta_decrypt_status open12_aead(ta_dec_keys *k, uint8_t type, uint16_t vers
         }
     }
     ta_decrypt_status st = aead_open(k->s, k->key, nonce, aad, sizeof(aad), p + explicit_len,
-                                 ct_len, p + explicit_len + ct_len, tag, out);
+                                     ct_len, p + explicit_len + ct_len, tag, out);
     if (st == TA_DECRYPT_OK) {
         *out_len = ct_len;
         k->seq++;
@@ -418,7 +417,7 @@ static int cbc_decrypt(const ta_dec_keys *k, const uint8_t *iv, const uint8_t *c
  * TLS 1.1+ sends an explicit IV per record; TLS 1.0 chains the last
  * ciphertext block into the next record's IV. */
 static ta_decrypt_status open12_cbc(ta_dec_keys *k, uint8_t type, uint16_t version,
-                                const ta_cur *rec, uint8_t *out, size_t *out_len)
+                                    const ta_cur *rec, uint8_t *out, size_t *out_len)
 {
     size_t len = ta_cur_len(rec);
     const uint8_t *p = ta_cur_data(rec);
@@ -464,7 +463,7 @@ static ta_decrypt_status open12_cbc(ta_dec_keys *k, uint8_t type, uint16_t versi
 }
 
 ta_decrypt_status ta_dec_open(ta_dec_keys *k, uint8_t type, uint16_t version, const ta_cur *rec,
-                          uint8_t *out, size_t out_max, size_t *out_len, uint8_t *out_type)
+                              uint8_t *out, size_t out_max, size_t *out_len, uint8_t *out_type)
 {
     if (k->s == NULL || out_max < ta_cur_len(rec)) {
         return TA_DECRYPT_ERROR;

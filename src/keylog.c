@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_LINE 1024            /* longer lines are bad lines, not buffered */
-#define MAX_FILE (256u << 20)    /* a key log larger than this is not one */
+#define MAX_LINE 1024         /* longer lines are bad lines, not buffered */
+#define MAX_FILE (256u << 20) /* a key log larger than this is not one */
 
 typedef struct {
     bool used;
@@ -23,13 +23,13 @@ typedef struct {
 
 struct ta_keylog {
     entry *slots;
-    size_t num_slots;            /* power of two */
+    size_t num_slots; /* power of two */
     size_t num_used;
 };
 
 static const struct {
     const char *name;
-    int label;                   /* ta_kl_label, or -1: known but not used */
+    int label; /* ta_kl_label, or -1: known but not used */
 } labels[] = {
     {"CLIENT_RANDOM", TA_KL_CLIENT_RANDOM},
     {"CLIENT_HANDSHAKE_TRAFFIC_SECRET", TA_KL_CLIENT_HS_TRAFFIC},
@@ -106,8 +106,8 @@ static int grow(ta_keylog *kl)
     return 1;
 }
 
-static int add(ta_keylog *kl, const uint8_t r[TA_KL_RANDOM_LEN], int label,
-               const uint8_t *secret, size_t len)
+static int add(ta_keylog *kl, const uint8_t r[TA_KL_RANDOM_LEN], int label, const uint8_t *secret,
+               size_t len)
 {
     if ((kl->num_used + 1) * 2 > kl->num_slots && !grow(kl)) {
         return 0;
@@ -196,7 +196,7 @@ static int parse_line(ta_keylog *kl, ta_cur *line, const char **why)
         return 0;
     }
     if (!next_field(line, &label)) {
-        return 0;    /* only blanks */
+        return 0; /* only blanks */
     }
     int which = -2;
     for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
@@ -209,7 +209,7 @@ static int parse_line(ta_keylog *kl, ta_cur *line, const char **why)
         return -1;
     }
     if (which == -2) {
-        return 0;    /* a label we do not use (EXPORTER_SECRET, RSA, ...) */
+        return 0; /* a label we do not use (EXPORTER_SECRET, RSA, ...) */
     }
     if (!unhex(&rnd, r, sizeof(r), &rlen) || rlen != TA_KL_RANDOM_LEN) {
         *why = "the client random is not 64 hex digits";
@@ -242,7 +242,7 @@ long ta_keylog_parse(ta_keylog *kl, ta_cur *text, ta_keylog_err_fn err, void *ar
             n++;
         }
         (void)ta_cur_get_bytes(text, &line, n);
-        (void)ta_cur_skip(text, 1);     /* the newline, when there is one */
+        (void)ta_cur_skip(text, 1); /* the newline, when there is one */
         lineno++;
         if (n > 0 && ta_cur_peek_u8(&line, n - 1, &ch) && ch == '\r') {
             (void)ta_cur_truncate(&line, n - 1);

@@ -899,8 +899,8 @@ static bool dec_record(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits 
         return false;
     }
     ta_buf_view(&d->rec, &rec);
-    ta_decrypt_status st = ta_dec_open(&dd->k, d->type, d->version, &rec, plain, sizeof(plain), &n,
-                                   &inner);
+    ta_decrypt_status st =
+        ta_dec_open(&dd->k, d->type, d->version, &rec, plain, sizeof(plain), &n, &inner);
     if (st != TA_DECRYPT_OK) {
         /* 0-RTT data (early keys we do not use) comes before the client's
          * handshake records: skipped, not a wrong key. */
@@ -912,10 +912,12 @@ static bool dec_record(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits 
         }
         dd->on = false;
         dd->last_decrypted = false;
-        ta_tlskeys_problem(c, TA_DECST_FAILED, "decryption failed: %s (frame %llu, the %s's record "
-                    "did not authenticate; the key log's secret for this client random does not "
-                    "belong to this connection, or is damaged)", ta_decrypt_status_name(st),
-                    (unsigned long long)frame, side_of(c, dir));
+        ta_tlskeys_problem(c, TA_DECST_FAILED,
+                           "decryption failed: %s (frame %llu, the %s's record did not "
+                           "authenticate; the key log's secret for this client random does not "
+                           "belong to this connection, or is damaged)",
+                           ta_decrypt_status_name(st), (unsigned long long)frame,
+                           side_of(c, dir));
         return false;
     }
     dd->records++;

@@ -8,19 +8,15 @@
 
 #include <openssl/crypto.h>
 
-enum {
-    CT_HANDSHAKE = 22,
-    CT_ALERT = 21,
-    CT_APPLICATION_DATA = 23
-};
+enum { CT_HANDSHAKE = 22, CT_ALERT = 21, CT_APPLICATION_DATA = 23 };
 
 static bool have_keylogs(const ta_tls_limits *lim)
 {
     return ta_keylog_count(lim->keylog) > 0 || ta_keylog_count(lim->capture_keys) > 0;
 }
 
-static size_t lookup_secret(const ta_tls_limits *lim, const uint8_t random[32],
-                            ta_kl_label label, uint8_t out[TA_KL_MAX_SECRET])
+static size_t lookup_secret(const ta_tls_limits *lim, const uint8_t random[32], ta_kl_label label,
+                            uint8_t out[TA_KL_MAX_SECRET])
 {
     size_t n = ta_keylog_get(lim->keylog, random, label, out);
     return n > 0 ? n : ta_keylog_get(lim->capture_keys, random, label, out);
@@ -83,20 +79,26 @@ static void dec_start13(ta_conn *c, const ta_suite_info *si, const ta_tls_limits
     /* A side that aborted early may have logged only one of the two (an
      * OpenSSL client that rejects the certificate logs the server's). */
     if (cn == 0 && sn == 0) {
-        ta_tlskeys_problem(c, TA_DECST_NO_KEY, "decryption: no key for client random "
-                    "%02x%02x%02x%02x... (no handshake traffic secrets in the key log): this "
-                    "connection stays encrypted", dec->client_random[0], dec->client_random[1],
-                    dec->client_random[2], dec->client_random[3]);
+        ta_tlskeys_problem(
+            c, TA_DECST_NO_KEY,
+            "decryption: no key for client random "
+            "%02x%02x%02x%02x... (no handshake traffic secrets in the key log): this "
+            "connection stays encrypted",
+            dec->client_random[0], dec->client_random[1], dec->client_random[2],
+            dec->client_random[3]);
     } else if ((cn > 0 && !ta_dec_tls13_keys(&dec->dir[1 - sv].k, si, cs, cn)) ||
                (sn > 0 && !ta_dec_tls13_keys(&dec->dir[sv].k, si, ss, sn))) {
-        ta_tlskeys_problem(c, TA_DECST_FAILED, "decryption failed: the logged secrets do not fit "
-                    "cipher suite 0x%04x (wrong length)", si->suite);
+        ta_tlskeys_problem(c, TA_DECST_FAILED,
+                           "decryption failed: the logged secrets do not fit "
+                           "cipher suite 0x%04x (wrong length)",
+                           si->suite);
     } else {
         dec->dir[1 - sv].on = cn > 0;
         dec->dir[sv].on = sn > 0;
         dec->state = TA_DECST_OK;
         if (cn == 0 || sn == 0) {
-            ta_conn_warn(c, "decryption: the key log has no %s for this connection: the %s's "
+            ta_conn_warn(c,
+                         "decryption: the key log has no %s for this connection: the %s's "
                          "handshake records stay encrypted",
                          cn == 0 ? "CLIENT_HANDSHAKE_TRAFFIC_SECRET"
                                  : "SERVER_HANDSHAKE_TRAFFIC_SECRET",
@@ -117,15 +119,18 @@ static void dec_start12(ta_conn *c, const ta_suite_info *si, const ta_tls_limits
     uint16_t version = c->sh.legacy_version;
 
     if (lookup_secret(lim, dec->client_random, TA_KL_CLIENT_RANDOM, ms) != 48) {
-        ta_tlskeys_problem(c, TA_DECST_NO_KEY, "decryption: no key for client random "
-                    "%02x%02x%02x%02x... in the key log: this connection stays encrypted",
-                    dec->client_random[0], dec->client_random[1], dec->client_random[2],
-                    dec->client_random[3]);
+        ta_tlskeys_problem(c, TA_DECST_NO_KEY,
+                           "decryption: no key for client random "
+                           "%02x%02x%02x%02x... in the key log: this connection stays encrypted",
+                           dec->client_random[0], dec->client_random[1], dec->client_random[2],
+                           dec->client_random[3]);
     } else if (!ta_dec_tls12_keys(&dec->dir[1 - sv].k, &dec->dir[sv].k, si, version,
                                   sh_has_extension(&c->sh, 22), ms, dec->client_random,
                                   dec->server_random)) {
-        ta_tlskeys_problem(c, TA_DECST_UNSUPPORTED, "decryption: cipher suite 0x%04x with version "
-                    "0x%04x is not decrypted by tlsanalyze", si->suite, version);
+        ta_tlskeys_problem(c, TA_DECST_UNSUPPORTED,
+                           "decryption: cipher suite 0x%04x with version "
+                           "0x%04x is not decrypted by tlsanalyze",
+                           si->suite, version);
     } else {
         dec->dir[0].armed = true;
         dec->dir[1].armed = true;
@@ -134,9 +139,10 @@ static void dec_start12(ta_conn *c, const ta_suite_info *si, const ta_tls_limits
          * reordered capture) starts now. */
         for (int d = 0; d < 2; d++) {
             if (c->dir[d].ccs) {
-                ta_tlskeys_problem(c, TA_DECST_FAILED, "decryption: the %s's ChangeCipherSpec came "
-                            "before the ServerHello; its records stay encrypted",
-                            side_of(c, d));
+                ta_tlskeys_problem(c, TA_DECST_FAILED,
+                                   "decryption: the %s's ChangeCipherSpec came "
+                                   "before the ServerHello; its records stay encrypted",
+                                   side_of(c, d));
                 dec->dir[d].armed = false;
             }
         }
@@ -153,9 +159,10 @@ void ta_tlskeys_start(ta_conn *c, const ta_tls_limits *lim)
         return;
     }
     if (si == NULL || si->tls13 != c->tls13) {
-        ta_tlskeys_problem(c, TA_DECST_UNSUPPORTED, "decryption: cipher suite 0x%04x is not one "
-                    "tlsanalyze decrypts (AES-GCM, AES-CCM, ChaCha20-Poly1305, AES-CBC)",
-                    c->sh.cipher_suite);
+        ta_tlskeys_problem(c, TA_DECST_UNSUPPORTED,
+                           "decryption: cipher suite 0x%04x is not one "
+                           "tlsanalyze decrypts (AES-GCM, AES-CCM, ChaCha20-Poly1305, AES-CBC)",
+                           c->sh.cipher_suite);
     } else if (c->tls13) {
         dec_start13(c, si, lim);
     } else {
@@ -194,7 +201,7 @@ void ta_tlskeys_finished(ta_conn *c, int dir, const ta_tls_limits *lim)
                              client ? TA_KL_CLIENT_TRAFFIC_0 : TA_KL_SERVER_TRAFFIC_0, secret);
     if (n == 0 || !ta_dec_tls13_keys(&dd->k, dd->k.s, secret, n)) {
         dd->on = false;
-        dd->no_app_secret = true;    /* said when a record needs it (ta_tlskeys_not_read) */
+        dd->no_app_secret = true; /* said when a record needs it (ta_tlskeys_not_read) */
     } else {
         dd->app_keys = true;
     }
@@ -224,7 +231,8 @@ void ta_tlskeys_not_read(ta_conn *c, int dir)
     dd->last_decrypted = false;
     if (dd->no_app_secret) {
         dd->no_app_secret = false;
-        ta_conn_warn(c, "decryption: no %s in the key log: the %s's records after its "
+        ta_conn_warn(c,
+                     "decryption: no %s in the key log: the %s's records after its "
                      "Finished stay encrypted",
                      ta_conn_side(c, dir) == TA_FROM_CLIENT ? "CLIENT_TRAFFIC_SECRET_0"
                                                             : "SERVER_TRAFFIC_SECRET_0",

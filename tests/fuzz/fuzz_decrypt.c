@@ -32,8 +32,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const uint16_t suites13[] = {0x1301, 0x1302, 0x1303, 0x1304, 0x1305};
-static const uint16_t suites12[] = {0xc02f, 0xc030, 0xcca8, 0xc0ac, 0xc0af, 0x002f, 0xc014,
-                                    0xc028, 0x003c};
+static const uint16_t suites12[] = {0xc02f, 0xc030, 0xcca8, 0xc0ac, 0xc0af,
+                                    0x002f, 0xc014, 0xc028, 0x003c};
 
 static void raw_mode(ta_cur *in)
 {
@@ -111,9 +111,9 @@ static size_t seal(ta_dec_keys *k, const uint8_t *content, size_t len, uint8_t t
     size_t body = inner_len + tag;
     uint8_t *hdr = out;
     const EVP_CIPHER *c = k->s->kind == TA_CIPH_CHACHA20_POLY1305 ? EVP_chacha20_poly1305()
-                          : ccm                               ? EVP_aes_128_ccm()
-                          : k->s->key_len == 16               ? EVP_aes_128_gcm()
-                                                              : EVP_aes_256_gcm();
+                          : ccm                                   ? EVP_aes_128_ccm()
+                          : k->s->key_len == 16                   ? EVP_aes_128_gcm()
+                                                                  : EVP_aes_256_gcm();
     int n = 0;
     size_t ok = 0;
 
@@ -191,7 +191,7 @@ static void stream_mode(ta_cur *in)
     memset(&h, 0, sizeof(h));
     (void)ta_cur_get_u8(in, &pick);
     h.s = ta_dec_suite(suites13[pick % 5]);
-    h.secret_len = h.s->hash[3] == '3' ? 48 : 32;    /* SHA384 or SHA256 */
+    h.secret_len = h.s->hash[3] == '3' ? 48 : 32; /* SHA384 or SHA256 */
     for (int i = 0; i < 4; i++) {
         memset(h.secret[i], 0x11 * (i + 1), sizeof(h.secret[i]));
     }
@@ -238,7 +238,7 @@ static void stream_mode(ta_cur *in)
         size_t pad = step & 0x07;
         static const uint8_t types[3] = {22, 21, 23};
         size_t n;
-        if (mode == 3) {            /* a raw record: never authenticates */
+        if (mode == 3) { /* a raw record: never authenticates */
             rec[0] = 23;
             rec[1] = 3;
             rec[2] = 3;
@@ -249,7 +249,7 @@ static void stream_mode(ta_cur *in)
         } else {
             n = seal(&h.k[dir], ta_cur_data(&content), len, types[mode], pad, rec);
             if (n > 5 && (step & 0x08)) {
-                rec[5 + (step & 0x10 ? 1 : 0)] ^= 0x40;    /* a flipped bit */
+                rec[5 + (step & 0x10 ? 1 : 0)] ^= 0x40; /* a flipped bit */
             }
             /* A Finished message moves that side to its application keys. */
             uint8_t first = 0;
@@ -264,7 +264,7 @@ static void stream_mode(ta_cur *in)
     json_t *j = ta_conn_to_json(c);
     char *s = json_dumps(j, JSON_COMPACT);
     if (s != NULL && getenv("FUZZ_DECRYPT_SHOW") != NULL) {
-        puts(s);    /* to check by eye that seeds reach the decrypted path */
+        puts(s); /* to check by eye that seeds reach the decrypted path */
         fflush(stdout);
     }
     free(s);

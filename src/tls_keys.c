@@ -135,8 +135,9 @@ static void dec_start12(ta_conn *c, const ta_suite_info *si, const ta_tls_limits
         dec->dir[0].armed = true;
         dec->dir[1].armed = true;
         dec->state = TA_DECST_OK;
-        /* A side whose CCS came first (abbreviated handshake, or a
-         * reordered capture) starts now. */
+        /* A side whose CCS was seen before the ServerHello (a reordered
+         * or partial capture): records of it went by unread, so its
+         * sequence numbers are unknown. */
         for (int d = 0; d < 2; d++) {
             if (c->dir[d].ccs) {
                 ta_tlskeys_problem(c, TA_DECST_FAILED,

@@ -79,8 +79,9 @@ fuzz:
 	@$(MAKE) --no-print-directory $(FUZZERS)
 
 fuzz-run: fuzz
-	@for f in $(FUZZERS); do mkdir -p build/fuzz/corpus/$${f##*/}; \
-	  echo "== $$f ($(SECS) s)"; $$f -max_total_time=$(SECS) build/fuzz/corpus/$${f##*/} || exit 1; done
+	@for f in $(FUZZERS); do n=$${f##*/}; mkdir -p build/fuzz/corpus/$$n; \
+	  seeds=tests/fuzz/seeds_$${n#fuzz_}; [ -d $$seeds ] || seeds=; \
+	  echo "== $$f ($(SECS) s)"; $$f -max_total_time=$(SECS) build/fuzz/corpus/$$n $$seeds || exit 1; done
 
 # Throughput against the libpcap read floor and tshark, plus peak RSS, on the
 # benchmark kit's captures (../shared/bench; ground truth in MANIFEST.json).

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ta_cursor.h"
+
 typedef struct {
     uint64_t frame;          /* Wireshark's frame number, from 1 */
     int64_t ns;              /* capture timestamp, ns since the epoch */
@@ -26,6 +28,10 @@ typedef struct {
 
 typedef void (*ta_record_fn)(void *arg, const ta_record *r);
 
+/* Called with the text of a pcapng Decryption Secrets Block of type TLS
+ * (an NSS key log); |text| is borrowed for the call. */
+typedef void (*ta_secrets_fn)(void *arg, const ta_cur *text);
+
 typedef struct {
     uint64_t frames;         /* records read */
     uint64_t filtered;       /* records the BPF filter rejected */
@@ -33,6 +39,8 @@ typedef struct {
     int snaplen;
     bool read_error;         /* the file ended badly: see |error| */
     char error[512];         /* an open error, or a warning about the end */
+    ta_secrets_fn secrets_fn;  /* set by ta_capture_read_secrets; NULL otherwise */
+    void *secrets_arg;
 } ta_capture_info;
 
 /* ta_capture_read reads |path| ("-" = stdin), calling |fn| for each record
@@ -41,6 +49,15 @@ typedef struct {
  * it cannot be read at all (info->error says why), -2 for a bad filter. */
 int ta_capture_read(const char *path, const char *filter, ta_record_fn fn, void *arg,
                     ta_capture_info *info);
+
+/* ta_capture_read_secrets is ta_capture_read that also hands the TLS key
+ * log of every pcapng Decryption Secrets Block to |secrets_fn| (NULL:
+ * ignored).  libpcap skips these blocks, so for a pcapng file the ones
+ * before its first packet (where editcap --inject-secrets puts them) are
+ * read first; on standard input (our own reader) every one is read in
+ * order.  Same returns as ta_capture_read. */
+int ta_capture_read_secrets(const char *path, const char *filter, ta_record_fn fn, void *arg,
+                            ta_secrets_fn secrets_fn, void *secrets_arg, ta_capture_info *info);
 
 /* ta_capture_read_stream is ta_capture_read on an open stream, which it
  * takes over and closes when it could be read as a capture (on -1 the

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "ta_buf.h"
+#include "ta_decrypt.h"
 #include "ta_facts.h"
 #include "ta_stream.h"
 
@@ -96,8 +97,41 @@ typedef struct {
     int64_t ns;
     uint8_t dir;               /* wire direction */
     uint8_t kind;              /* ta_event_kind */
+    bool decrypted;            /* seen by decrypting its record */
     uint32_t detail;
 } ta_event;
+
+/* How decryption of a connection went (only with key logs). */
+typedef enum {
+    TA_DECST_PENDING = 0,      /* waiting for the hellos */
+    TA_DECST_NO_KEY,           /* no secret logged for this client random */
+    TA_DECST_UNSUPPORTED,      /* a version or cipher suite we do not decrypt */
+    TA_DECST_OK,               /* every record tried decrypted */
+    TA_DECST_FAILED            /* a record did not authenticate: wrong key */
+} ta_dec_state;
+
+/* Cipher state of one wire direction. */
+typedef struct {
+    ta_dec_keys k;
+    bool on;                   /* records of this direction are decrypted now */
+    bool armed;                /* TLS <= 1.2: keys ready, waiting for this side's CCS */
+    bool app_keys;             /* TLS 1.3: application traffic keys installed */
+    bool last_decrypted;       /* the last type-23 record was decrypted */
+    bool no_app_secret;        /* TLS 1.3: application secret missing, not yet said */
+    uint32_t app_records;      /* records read with application keys (capped) */
+    uint64_t records;          /* records decrypted */
+    uint32_t early_skipped;    /* TLS 1.3 0-RTT records skipped before the handshake keys */
+} ta_dec_dir;
+
+/* Decryption state of a connection, allocated at its ClientHello when key
+ * logs were given; owned by the connection. */
+typedef struct {
+    uint8_t client_random[32];
+    uint8_t server_random[32];
+    ta_dec_state state;
+    ta_dec_dir dir[2];         /* by wire direction */
+    char warning[256];         /* first problem, for the report ("" if none) */
+} ta_conn_dec;
 
 typedef struct ta_conn ta_conn;
 struct ta_conn {
@@ -150,6 +184,7 @@ struct ta_conn {
     char *warnings[TA_MAX_WARNINGS];
     size_t num_warnings;
     size_t num_warnings_dropped;
+    ta_conn_dec *dec;              /* NULL without key logs */
 };
 
 /* ta_conn_client_dir returns the wire direction client -> server (0 while

@@ -97,6 +97,7 @@ typedef struct {
     bool self_signed;                /* issued by its own key (X509_check_issued) */
     char sha256[65];                 /* lower-case hex of the DER */
     bool parse_error;                /* DER did not parse: only sha256 is set */
+    bool decrypted;                  /* learned by decrypting (--keylog) */
     uint8_t *der;                    /* owned copy of the DER */
     size_t der_len;
 } ta_cert;
@@ -108,6 +109,8 @@ typedef struct {
     int description;                 /* alert code, -1 unknown (encrypted) */
     bool encrypted;
     bool inferred;                   /* TLS 1.3: a type-23 record of alert size (19 bytes) */
+    bool decrypted;                  /* read by decrypting the record (--keylog) */
+    uint32_t record_len;             /* encrypted: bytes of its record, 0 unknown */
 } ta_alert;
 
 /* RFC 8446 4.3.2 / RFC 5246 7.4.4. */

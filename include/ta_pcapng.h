@@ -4,6 +4,8 @@
  * first such interface).  Reads blocks through the bounds-checked cursor
  * (draft-ietf-opsawg-pcapng: SHB, IDB with if_tsresol/if_tsoffset, EPB,
  * SPB, obsolete PB), and gives each packet its own interface's link type.
+ * Decryption Secrets Blocks (DSB, type 10) of secrets type TLS carry a key
+ * log inside the capture (`editcap --inject-secrets tls,keys.txt`).
  */
 #ifndef TA_PCAPNG_H
 #define TA_PCAPNG_H
@@ -21,5 +23,10 @@
  * -1 when it is damaged or not pcapng (info->error says where; packets
  * before the damage were delivered). */
 int ta_pcapng_read(FILE *f, uint64_t skip, ta_record_fn fn, void *arg, ta_capture_info *info);
+
+/* ta_pcapng_secrets reads |f| from its start up to its first packet and
+ * hands every TLS Decryption Secrets Block to info->secrets_fn (libpcap
+ * skips them).  Returns the number of such blocks. */
+int ta_pcapng_secrets(FILE *f, ta_capture_info *info);
 
 #endif

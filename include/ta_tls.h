@@ -16,6 +16,7 @@
 #include "ta_certcache.h"
 #include "ta_conn.h"
 #include "ta_cursor.h"
+#include "ta_keylog.h"
 
 /* Limits and shared per-capture state the record layer works with. */
 typedef struct {
@@ -23,6 +24,8 @@ typedef struct {
     size_t max_ooo_bytes;         /* out-of-order TCP data per direction */
     size_t max_scan_bytes;        /* plaintext searched for a ClientHello */
     ta_cert_cache *cert_cache;    /* borrowed; NULL parses every certificate */
+    const ta_keylog *keylog;      /* borrowed: --keylog files; NULL for none */
+    const ta_keylog *capture_keys; /* borrowed: the capture's own secrets (pcapng DSB) */
 } ta_tls_limits;
 
 /* ta_tls_data feeds in-order bytes of wire direction |dir|. */

@@ -63,6 +63,7 @@ typedef struct {
 
 void ta_limits_default(ta_limits *lim)
 {
+    memset(lim, 0, sizeof(*lim));    /* pointers (cert cache, key logs) start NULL */
     lim->tls.max_handshake_bytes = 256 * 1024;
     lim->tls.max_ooo_bytes = 256 * 1024;
     lim->tls.max_scan_bytes = 16 * 1024;

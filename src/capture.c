@@ -232,6 +232,21 @@ static void mixed_linktypes(const char *path, sink *s, ta_capture_info *info)
     fclose(f);
 }
 
+/* libpcap skips pcapng Decryption Secrets Blocks: those before the first
+ * packet (where editcap --inject-secrets puts them) are read by our own
+ * pcapng reader before libpcap delivers packets. */
+static void read_secrets(const char *path, pcap_t *p, ta_capture_info *info)
+{
+    if (info->secrets_fn == NULL || pcap_major_version(p) != 1 || pcap_minor_version(p) != 0) {
+        return;
+    }
+    FILE *f = ta_zopen(path);
+    if (f != NULL) {
+        (void)ta_pcapng_secrets(f, info);
+        fclose(f);
+    }
+}
+
 /* Reads every record of |p| through the sink; |path| (may be NULL) lets
  * the pcapng reader take over for mixed link types. */
 static int read_all(pcap_t *p, const char *path, sink *s, ta_capture_info *info)
@@ -349,8 +364,16 @@ static int read_stdin(sink *s, ta_capture_info *info)
 int ta_capture_read(const char *path, const char *filter, ta_record_fn fn, void *arg,
                     ta_capture_info *info)
 {
+    return ta_capture_read_secrets(path, filter, fn, arg, NULL, NULL, info);
+}
+
+int ta_capture_read_secrets(const char *path, const char *filter, ta_record_fn fn, void *arg,
+                            ta_secrets_fn secrets_fn, void *secrets_arg, ta_capture_info *info)
+{
     sink s;
     sink_init(&s, filter, fn, arg, info);
+    info->secrets_fn = secrets_fn;
+    info->secrets_arg = secrets_arg;
     if (strcmp(path, "-") == 0) {
         if (filter != NULL &&
             program_for(&s, DLT_EN10MB, info->error, sizeof(info->error)) == NULL) {
@@ -368,6 +391,7 @@ int ta_capture_read(const char *path, const char *filter, ta_record_fn fn, void 
     if (p == NULL) {
         return -1;
     }
+    read_secrets(path, p, info);
     int rc = read_all(p, path, &s, info);
     sink_cleanup(&s);
     pcap_close(p);

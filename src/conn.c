@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "ta_tls_msg.h"
 
 int ta_conn_client_dir(const ta_conn *c)
@@ -55,6 +57,7 @@ void ta_conn_event(ta_conn *c, int dir, ta_event_kind kind, uint32_t detail, uin
     e->dir = (uint8_t)dir;
     e->kind = (uint8_t)kind;
     e->detail = detail;
+    e->decrypted = false;
 }
 
 void ta_conn_set_client(ta_conn *c, int dir, ta_client_how how)
@@ -96,6 +99,10 @@ void ta_conn_free(ta_conn *c)
     free(c->certs);
     free(c->alerts);
     free(c->events);
+    if (c->dec != NULL) {
+        OPENSSL_cleanse(c->dec, sizeof(*c->dec));
+        free(c->dec);
+    }
     for (size_t i = 0; i < c->num_warnings; i++) {
         free(c->warnings[i]);
     }

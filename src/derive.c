@@ -31,6 +31,9 @@ static json_t *alert_json(const ta_alert *a)
                         a->encrypted ? json_null()
                                      : json_string(ta_alert_name(a->description, buf)));
     json_object_set_new(o, "encrypted", json_boolean(a->encrypted));
+    if (a->encrypted && a->record_len > 0) {
+        json_object_set_new(o, "record_length", json_integer(a->record_len));
+    }
     return o;
 }
 

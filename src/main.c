@@ -17,6 +17,7 @@
 #include "ta_capture.h"
 #include "ta_escape.h"
 #include "ta_inputs.h"
+#include "ta_keylog.h"
 #include "ta_names.h"
 #include "ta_output.h"
 #include "ta_parallel.h"
@@ -64,6 +65,7 @@ typedef struct {
     ta_rules *rules;
     ta_chain_opts chain;   /* trust stores, --extract-certs */
     ta_chain_ctx *chains;
+    ta_keylog *keylog;     /* --keylog files, owned; NULL without any */
 } options;
 
 /* Per-capture context handed to the analyzer's callbacks. */
@@ -81,6 +83,8 @@ typedef struct {
     uint64_t records;
     double started;
     double shown;
+    ta_keylog *secrets;    /* this capture's own key log (pcapng DSB), owned */
+    size_t bad_secret_lines;
 } capture_ctx;
 
 static void usage(FILE *f)
@@ -106,6 +110,9 @@ static void usage(FILE *f)
           "                             N runs together report every connection once\n"
           "  -j, --jobs N               analyse N captures at once (default: the cores);\n"
           "                             output is the same as with -j 1\n"
+          "      --keylog FILE          TLS secrets (NSS key log: SSLKEYLOGFILE, openssl\n"
+          "                             -keylogfile) to decrypt handshakes and alerts;\n"
+          "                             repeatable; pcapng secrets blocks are read anyway\n"
           "      --max-handshake-bytes N  largest handshake message kept (default 262144)\n"
           "      --max-connections N    connections open at once (default 65536)\n"
           "      --max-reassembly-bytes N  out-of-order TCP bytes kept per direction (262144)\n"
@@ -217,8 +224,57 @@ enum {
     OPT_FORMAT = 256, OPT_NO_COLOR, OPT_MAX_HS, OPT_MAX_CONNS, OPT_MAX_REASM, OPT_IDLE, OPT_VERSION,
     OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_LIST_RULES, OPT_EXPLAIN, OPT_MIN_SEVERITY, OPT_PROFILE,
     OPT_SUMMARY, OPT_JOBS, OPT_SINCE, OPT_UNTIL, OPT_SERVER, OPT_QUIET, OPT_MERGE, OPT_SHARD,
-    OPT_CA_FILE, OPT_CA_PATH, OPT_SERVER_CA_FILE, OPT_EXTRACT_CERTS
+    OPT_CA_FILE, OPT_CA_PATH, OPT_SERVER_CA_FILE, OPT_EXTRACT_CERTS,
+    OPT_KEYLOG
 };
+
+typedef struct {
+    const char *path;
+    size_t bad;
+} keylog_errs;
+
+/* Bad key log lines: the first few are shown with their line number. */
+static void keylog_err(void *arg, size_t line, const char *what)
+{
+    keylog_errs *e = arg;
+    if (e->bad++ < 10) {
+        char *p = ta_escape((const uint8_t *)e->path, strlen(e->path));
+        fprintf(stderr, "tlsanalyze: %s:%zu: not a key log line (%s); skipped\n",
+                p != NULL ? p : "?", line, what);
+        free(p);
+    }
+}
+
+/* --keylog FILE (repeatable): NSS key log lines added to one store. */
+static int load_keylog(options *o, const char *path)
+{
+    keylog_errs e = {path, 0};
+    if (o->keylog == NULL) {
+        o->keylog = ta_keylog_new();
+        if (o->keylog == NULL) {
+            fputs("tlsanalyze: out of memory\n", stderr);
+            return 0;
+        }
+        o->lim.tls.keylog = o->keylog;
+    }
+    long n = ta_keylog_load(o->keylog, path, keylog_err, &e);
+    char *p = ta_escape((const uint8_t *)path, strlen(path));
+    if (n < 0) {
+        fprintf(stderr, "tlsanalyze: --keylog %s: %s (give a key log written through "
+                "SSLKEYLOGFILE or openssl s_client -keylogfile)\n", p != NULL ? p : "?",
+                strerror(errno));
+    } else if (e.bad > 10) {
+        fprintf(stderr, "tlsanalyze: %s: %zu more bad lines not shown\n", p != NULL ? p : "?",
+                e.bad - 10);
+    }
+    if (n == 0) {
+        fprintf(stderr, "tlsanalyze: %s: no TLS secrets in this key log (lines look like "
+                "\"CLIENT_RANDOM <64 hex> <96 hex>\"); nothing can be decrypted with it\n",
+                p != NULL ? p : "?");
+    }
+    free(p);
+    return n >= 0;
+}
 
 /* One option; 0 on a bad value. */
 static int set_option(options *o, int ch, const char *arg)
@@ -264,6 +320,8 @@ static int set_option(options *o, int ch, const char *arg)
     case OPT_MERGE:
         o->merge = true;
         return 1;
+    case OPT_KEYLOG:
+        return load_keylog(o, arg);
     case OPT_SHARD: {
         unsigned k;
         unsigned n;
@@ -373,6 +431,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"ca-path", required_argument, NULL, OPT_CA_PATH},
         {"server-ca-file", required_argument, NULL, OPT_SERVER_CA_FILE},
         {"extract-certs", required_argument, NULL, OPT_EXTRACT_CERTS},
+        {"keylog", required_argument, NULL, OPT_KEYLOG},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -717,6 +776,25 @@ static void set_stem(char *out, size_t len, const char *path)
     }
 }
 
+static void secrets_err(void *arg, size_t line, const char *what)
+{
+    capture_ctx *cx = arg;
+    if (cx->bad_secret_lines++ < 10) {
+        fprintf(stderr, "tlsanalyze: %s: decryption secrets block, line %zu: %s; skipped\n",
+                cx->file, line, what);
+    }
+}
+
+/* A pcapng Decryption Secrets Block: its key log is this capture's own. */
+static void on_secrets(void *arg, const ta_cur *text)
+{
+    capture_ctx *cx = arg;
+    ta_cur t = *text;
+    if (cx->secrets != NULL) {
+        (void)ta_keylog_parse(cx->secrets, &t, secrets_err, cx);
+    }
+}
+
 /* Analyses one capture: a file, or (--merge) several read as one, shown
  * under |name|. */
 static int run_capture_list(char *const *paths, int num, const char *name, const options *o,
@@ -733,9 +811,14 @@ static int run_capture_list(char *const *paths, int num, const char *name, const
     cx.roll = ta_rollup_new();
     cx.file = file != NULL ? file : "?";
     set_stem(cx.stem, sizeof(cx.stem), name);
-    cx.an = ta_analyzer_new(&o->lim, on_conn, &cx);
-    if (cx.an == NULL) {
+    cx.secrets = ta_keylog_new();
+    ta_limits lim = o->lim;
+    lim.tls.capture_keys = cx.secrets;
+    cx.an = ta_analyzer_new(&lim, on_conn, &cx);
+    if (cx.an == NULL || cx.secrets == NULL) {
         fprintf(stderr, "tlsanalyze: %s: out of memory\n", cx.file);
+        ta_analyzer_free(cx.an);
+        ta_keylog_free(cx.secrets);
         ta_rollup_free(cx.roll);
         free(file);
         return EXIT_BAD_INPUT;
@@ -746,7 +829,8 @@ static int run_capture_list(char *const *paths, int num, const char *name, const
     cx.file_size = num == 1 && strcmp(path, "-") != 0 && stat(path, &fst) == 0 &&
                            ta_zkind_of(path) == TA_Z_NONE ? (uint64_t)fst.st_size : 0;
     cx.started = now_s();
-    int r = num == 1 ? ta_capture_read(path, o->filter, on_record, &cx, &info)
+    int r = num == 1 ? ta_capture_read_secrets(path, o->filter, on_record, &cx, on_secrets,
+                                               &cx, &info)
                      : ta_capture_read_merged(paths, num, o->filter, on_record, &cx, &info);
     if (cx.progress && cx.shown > 0) {
         fputs("\r\033[K", stderr);      /* the progress line goes away */
@@ -774,6 +858,7 @@ static int run_capture_list(char *const *paths, int num, const char *name, const
     ta_writer_capture_end(w, cx.file, s);
     json_decref(s);
     ta_analyzer_free(cx.an);
+    ta_keylog_free(cx.secrets);
     if (total != NULL) {
         ta_rollup_merge(total, cx.roll);
     }
@@ -851,6 +936,7 @@ int main(int argc, char **argv)
 
     memset(&o, 0, sizeof(o));
     if (!parse_args(argc, argv, &o)) {
+        ta_keylog_free(o.keylog);
         return EXIT_BAD_INPUT;
     }
     if (!load_rules(&o)) {
@@ -866,6 +952,7 @@ int main(int argc, char **argv)
             rc = EXIT_BAD_INPUT;
         }
         ta_rules_free(o.rules);
+        ta_keylog_free(o.keylog);
         return rc;
     }
     if (!ta_names_init()) {
@@ -903,5 +990,6 @@ int main(int argc, char **argv)
     ta_chain_ctx_free(o.chains);
     ta_names_cleanup();
     ta_rules_free(o.rules);
+    ta_keylog_free(o.keylog);
     return worst;
 }

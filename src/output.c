@@ -192,6 +192,9 @@ static void text_message(ta_writer *w, json_t *conn, json_t *m)
         text_alert(w, json_array_get(json_object_get(conn, "alerts"),
                                      (size_t)jint(m, "alert")));
     }
+    if (json_is_true(json_object_get(m, "decrypted"))) {
+        fputs(details ? "  (decrypted)" : " (decrypted)", w->out);
+    }
     fputc('\n', w->out);
 }
 

@@ -15,6 +15,8 @@ enum {
     BT_PB = 0x00000002,      /* obsolete Packet Block */
     BT_SPB = 0x00000003,
     BT_EPB = 0x00000006,
+    BT_DSB = 0x0000000A,     /* Decryption Secrets Block */
+    SECRETS_TLS = 0x544c534b, /* "TLSK": an NSS key log */
     BYTE_ORDER_MAGIC = 0x1A2B3C4D,
     OPT_END = 0,
     OPT_IF_TSRESOL = 9,
@@ -34,6 +36,8 @@ typedef struct {
     iface *ifaces;
     size_t num_ifaces;
     uint64_t skip;
+    bool secrets_only;       /* stop at the first packet: only DSBs wanted */
+    int num_secrets;
     ta_record_fn fn;
     void *arg;
     ta_capture_info *info;
@@ -179,9 +183,29 @@ static int read_spb(reader *r, ta_cur *body)
     return 1;
 }
 
+/* DSB: Secrets Type, Secrets Length, Secrets Data (padded), options. */
+static int read_dsb(reader *r, ta_cur *body)
+{
+    uint32_t type;
+    uint32_t len;
+    ta_cur data;
+
+    if (!get32(body, r->big_endian, &type) || !get32(body, r->big_endian, &len) ||
+        !ta_cur_get_bytes(body, &data, len)) {
+        return 0;
+    }
+    if (type == SECRETS_TLS && r->info->secrets_fn != NULL) {
+        r->num_secrets++;
+        r->info->secrets_fn(r->info->secrets_arg, &data);
+    }
+    return 1;
+}
+
 static int read_block(reader *r, uint32_t type, ta_cur *body)
 {
     switch (type) {
+    case BT_DSB:
+        return read_dsb(r, body);
     case BT_IDB:
         return read_idb(r, body);
     case BT_EPB:
@@ -223,14 +247,31 @@ static int read_header(reader *r, FILE *f, uint32_t *type, uint32_t *len, uint8_
     return get32(&c, r->big_endian, len) ? 1 : -1;
 }
 
+static int read_blocks(reader *r, FILE *f);
+
 int ta_pcapng_read(FILE *f, uint64_t skip, ta_record_fn fn, void *arg, ta_capture_info *info)
 {
-    reader r = {false, NULL, 0, skip, fn, arg, info};
+    reader r = {false, NULL, 0, skip, false, 0, fn, arg, info};
+    info->frames = 0;
+    return read_blocks(&r, f);
+}
+
+int ta_pcapng_secrets(FILE *f, ta_capture_info *info)
+{
+    ta_capture_info scratch = *info;    /* errors and counts of this pass are not kept */
+    reader r = {false, NULL, 0, 0, true, 0, NULL, NULL, &scratch};
+    (void)read_blocks(&r, f);
+    return r.num_secrets;
+}
+
+static int read_blocks(reader *rd, FILE *f)
+{
+    reader r = *rd;
+    ta_capture_info *info = r.info;
     uint8_t *buf = NULL;
     size_t buf_size = 0;
     int ret = 0;
 
-    info->frames = 0;
     for (;;) {
         uint32_t type;
         uint32_t len;
@@ -238,6 +279,9 @@ int ta_pcapng_read(FILE *f, uint64_t skip, ta_record_fn fn, void *arg, ta_captur
         int h = read_header(&r, f, &type, &len, magic);
         if (h == 0) {
             break;                          /* clean end of file */
+        }
+        if (r.secrets_only && (type == BT_EPB || type == BT_SPB || type == BT_PB)) {
+            break;
         }
         size_t fixed = type == BT_SHB ? 12 : 8;
         if (h < 0 || len < fixed + 4 || len % 4 != 0 || len > TA_PCAPNG_MAX_BLOCK) {
@@ -272,5 +316,6 @@ int ta_pcapng_read(FILE *f, uint64_t skip, ta_record_fn fn, void *arg, ta_captur
     }
     free(buf);
     free(r.ifaces);
+    rd->num_secrets = r.num_secrets;
     return ret;
 }

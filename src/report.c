@@ -179,6 +179,9 @@ static json_t *cert_json(const ta_cert *crt)
                                                           : json_null());
     json_object_set_new(o, "sha256", json_string(crt->sha256));
     json_object_set_new(o, "parse_error", json_boolean(crt->parse_error));
+    if (crt->decrypted) {
+        json_object_set_new(o, "decrypted", json_true());
+    }
     return o;
 }
 
@@ -204,6 +207,12 @@ static json_t *alert_json(const ta_alert *al)
     if (al->inferred) {
         json_object_set_new(o, "inferred", json_true());
     }
+    if (al->decrypted) {
+        json_object_set_new(o, "decrypted", json_true());
+    }
+    if (al->encrypted && al->record_len > 0) {
+        json_object_set_new(o, "record_length", json_integer(al->record_len));
+    }
     return o;
 }
 
@@ -222,6 +231,47 @@ static const char *client_how_name(ta_client_how how)
     default:
         return "unknown";
     }
+}
+
+static const char *dec_state_name(ta_dec_state st)
+{
+    switch (st) {
+    case TA_DECST_PENDING:
+        return "no_server_hello";
+    case TA_DECST_NO_KEY:
+        return "no_key";
+    case TA_DECST_UNSUPPORTED:
+        return "unsupported";
+    case TA_DECST_OK:
+        return "decrypted";
+    case TA_DECST_FAILED:
+    default:
+        return "failed";
+    }
+}
+
+/* "decryption": what the key logs gave for this connection; null when no
+ * key log was given. */
+static json_t *decryption_json(const ta_conn *c)
+{
+    const ta_conn_dec *dec = c->dec;
+    char hex[65];
+    if (dec == NULL) {
+        return json_null();
+    }
+    json_t *o = json_object();
+    for (int i = 0; i < 32; i++) {
+        snprintf(hex + 2 * i, 3, "%02x", dec->client_random[i]);
+    }
+    json_object_set_new(o, "client_random", json_string(hex));
+    json_object_set_new(o, "keys_found", json_boolean(dec->state == TA_DECST_OK ||
+                                                      dec->state == TA_DECST_FAILED));
+    json_object_set_new(o, "status", json_string(dec_state_name(dec->state)));
+    json_object_set_new(o, "records", json_integer((json_int_t)(dec->dir[0].records +
+                                                                dec->dir[1].records)));
+    json_object_set_new(o, "warning", dec->warning[0] != '\0' ? json_string(dec->warning)
+                                                               : json_null());
+    return o;
 }
 
 /* The wire as a list of messages, for timelines and diagrams. */
@@ -266,6 +316,9 @@ static json_t *messages_json(const ta_conn *c)
         if (e->kind == TA_EV_ALERT && e->detail < c->num_alerts) {
             json_object_set_new(o, "alert", json_integer(e->detail));
         }
+        if (e->decrypted) {
+            json_object_set_new(o, "decrypted", json_true());
+        }
         json_array_append_new(a, o);
     }
     return a;
@@ -304,6 +357,9 @@ json_t *ta_conn_to_json(const ta_conn *c)
         json_object_set_new(cr, "frame", json_integer((json_int_t)c->cr.frame));
         json_object_set_new(cr, "ca_names", json_integer((json_int_t)c->cr.num_ca_names));
         json_object_set_new(cr, "ca_name_list", jstrings(&c->cr.ca_names));
+        if (c->tls13) {
+            json_object_set_new(cr, "decrypted", json_true());   /* never clear in TLS 1.3 */
+        }
     }
     json_object_set_new(o, "certificate_request", cr);
     json_t *cc = json_null();
@@ -311,6 +367,9 @@ json_t *ta_conn_to_json(const ta_conn *c)
         cc = json_object();
         json_object_set_new(cc, "frame", json_integer((json_int_t)c->client_cert_frame));
         json_object_set_new(cc, "certificates", json_integer((json_int_t)c->client_cert_count));
+        if (c->tls13) {
+            json_object_set_new(cc, "decrypted", json_true());
+        }
     }
     json_object_set_new(o, "client_certificate", cc);
     for (size_t i = 0; i < c->num_certs; i++) {
@@ -322,6 +381,7 @@ json_t *ta_conn_to_json(const ta_conn *c)
     }
     json_object_set_new(o, "alerts", alerts);
     json_object_set_new(o, "messages", messages_json(c));
+    json_object_set_new(o, "decryption", decryption_json(c));
     for (size_t i = 0; i < c->num_warnings; i++) {
         json_array_append_new(warnings, json_string(c->warnings[i]));
     }

@@ -16,7 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "ta_names.h"
+#include "ta_tls_keys.h"
 #include "ta_tls_msg.h"
 
 enum {
@@ -325,10 +328,25 @@ static void alert_record(ta_conn *c, int dir, uint64_t frame)
             add_alert(c, dir, level, desc, false, frame);
         }
     } else {
+        size_t before = c->num_alerts;
         add_alert(c, dir, -1, -1, true, frame);
+        if (c->num_alerts > before) {
+            c->alerts[before].record_len = d->body_len;
+        }
     }
     ta_buf_consume(&d->rec, d->rec.len);
     d->rec_overflow = false;
+}
+
+/* Counts a type-23 record on the wire, decrypted or not. */
+static void count_app_record(ta_dir *d, uint32_t len, uint64_t frame)
+{
+    d->num_app_records++;
+    if (d->first_app_frame == 0) {
+        d->first_app_frame = frame;
+    }
+    d->last_app_len = len;
+    d->last_app_frame = frame;
 }
 
 /* A type-23 record.  In TLS 1.3 the whole handshake after ServerHello is
@@ -339,12 +357,7 @@ static void app_record(ta_conn *c, int dir, uint32_t len, uint64_t frame)
     ta_dir *d = &c->dir[dir];
     bool handshake = false;
 
-    d->num_app_records++;
-    if (d->first_app_frame == 0) {
-        d->first_app_frame = frame;
-    }
-    d->last_app_len = len;
-    d->last_app_frame = frame;
+    count_app_record(d, len, frame);
     if (c->tls13 && c->real_sh) {
         bool from_client = dir == ta_conn_client_dir(c);
         uint64_t client_fin = c->dir[ta_conn_client_dir(c)].finished_frame;
@@ -368,10 +381,22 @@ static void app_record(ta_conn *c, int dir, uint32_t len, uint64_t frame)
 static void handshake_bytes(ta_conn *c, int dir, ta_cur *src, uint64_t frame,
                             const ta_tls_limits *lim);
 
+static bool dec_record(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits *lim);
+
 static void record_end(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits *lim)
 {
     ta_dir *d = &c->dir[dir];
 
+    if (ta_tlskeys_wants(c, dir, d->type)) {
+        bool done = dec_record(c, dir, frame, lim);
+        if (done) {
+            ta_buf_consume(&d->rec, d->rec.len);
+            d->state = TA_REC_HEADER;
+            return;
+        }
+    } else if (d->type == CT_APPLICATION_DATA) {
+        ta_tlskeys_not_read(c, dir);
+    }
     switch (d->type) {
     case CT_CHANGE_CIPHER_SPEC:
         if (!d->ccs) {
@@ -379,6 +404,7 @@ static void record_end(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits 
             d->ccs_frame = frame;
             ta_conn_event(c, dir, TA_EV_CCS, 0, frame);
         }
+        ta_tlskeys_ccs(c, dir);
         break;
     case CT_ALERT:
         alert_record(c, dir, frame);
@@ -402,6 +428,7 @@ static void record_end(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits 
     default:
         break;
     }
+    ta_buf_consume(&d->rec, d->rec.len);   /* a record kept for decryption that failed */
     d->state = TA_REC_HEADER;
 }
 
@@ -452,7 +479,9 @@ static bool is_tls13_version(uint16_t v)
     return v == 0x0304 || (v >> 8) == 0x7f || (v >> 8) == 0x7e || (v >> 8) == 0xfb;
 }
 
-static void on_client_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame)
+
+static void on_client_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame,
+                            const ta_tls_limits *lim)
 {
     if (c->client_how < TA_CLIENT_BY_SYN) {
         ta_conn_set_client(c, dir, TA_CLIENT_BY_HELLO);
@@ -461,6 +490,7 @@ static void on_client_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame)
     if (c->num_client_hellos > 1) {
         return;    /* the second ClientHello after a HelloRetryRequest */
     }
+    ta_tlskeys_client_hello(c, body, lim);
     ta_status st = ta_tls_parse_client_hello(&c->ch, body);
     c->ch.frame = frame;
     if (c->ch.sni.truncated) {
@@ -476,9 +506,11 @@ static void on_client_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame)
     }
 }
 
-static void on_server_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame)
+static void on_server_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame,
+                            const ta_tls_limits *lim)
 {
     ta_server_hello sh;
+    ta_cur random = *body;
 
     memset(&sh, 0, sizeof(sh));
     if (c->client_how < TA_CLIENT_BY_HELLO) {
@@ -510,6 +542,11 @@ static void on_server_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame)
         /* Drafts before 22 carried the version in the legacy field. */
         c->tls13 = is_tls13_version(sh.selected_version != 0 ? sh.selected_version
                                                              : sh.legacy_version);
+        /* RFC 8446 4.1.3: legacy_version (2 bytes), then the 32-byte random. */
+        if (c->dec != NULL && ta_cur_skip(&random, 2) &&
+            ta_cur_copy(&random, c->dec->server_random, 32)) {
+            ta_tlskeys_start(c, lim);
+        }
         return;
     }
     ta_server_hello_cleanup(&sh);
@@ -588,10 +625,16 @@ static void on_message(ta_conn *c, int dir, uint8_t type, ta_cur *body, uint64_t
     ta_conn_event(c, dir, TA_EV_HANDSHAKE, type, frame);
     switch (type) {
     case TA_HS_CLIENT_HELLO:
-        on_client_hello(c, dir, body, frame);
+        on_client_hello(c, dir, body, frame, lim);
         break;
     case TA_HS_SERVER_HELLO:
-        on_server_hello(c, dir, body, frame);
+        on_server_hello(c, dir, body, frame, lim);
+        break;
+    case TA_HS_FINISHED:
+        ta_tlskeys_finished(c, dir, lim);
+        break;
+    case TA_HS_KEY_UPDATE:
+        ta_tlskeys_stop(c, dir);    /* later records use keys we do not follow */
         break;
     case TA_HS_CERTIFICATE:
         on_certificate(c, dir, body, frame, lim);
@@ -681,7 +724,8 @@ static void read_body(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
     d->body_left -= (uint32_t)take;
     /* Handshake and alert bodies are kept until the record is complete:
      * a message's frame is the frame that completed its record. */
-    if ((d->type == CT_HANDSHAKE && !hs_encrypted(c, d)) || d->type == CT_ALERT) {
+    if ((d->type == CT_HANDSHAKE && !hs_encrypted(c, d)) || d->type == CT_ALERT ||
+        ta_tlskeys_wants(c, dir, d->type)) {
         if (d->rec.max == 0) {
             ta_buf_init(&d->rec, MAX_RECORD_LEN);
         }
@@ -769,6 +813,142 @@ static void read_sslv2(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame)
     d->state = TA_REC_OFF;
 }
 
+/* ---- Decryption with logged secrets (ta_keylog.h, ta_decrypt.h) ----
+ *
+ * Decrypted handshake bytes go through handshake_bytes() like clear ones,
+ * so a TLS 1.3 Certificate or CertificateRequest becomes the same facts
+ * as in TLS 1.2; alerts become ordinary alerts.  Everything learned this
+ * way is marked |decrypted|.  Only the handshake and the first records
+ * after it are decrypted: bulk application data is skipped. */
+
+static const char *side_of(const ta_conn *c, int dir)
+{
+    return ta_conn_side(c, dir) == TA_FROM_CLIENT ? "client" : "server";
+}
+
+#define DEC_MAX_APP_RECORDS 8      /* records read with application keys, per direction */
+#define DEC_MAX_EARLY_SKIPPED 16   /* TLS 1.3 0-RTT records tolerated before handshake keys */
+
+static void dec_handshake(ta_conn *c, int dir, ta_cur *pt, uint64_t frame,
+                          const ta_tls_limits *lim)
+{
+    ta_dir *d = &c->dir[dir];
+    ta_dec_dir *dd = &c->dec->dir[dir];
+    int cd = ta_conn_client_dir(c);
+
+    if (d->finished_frame == 0) {
+        d->finished_frame = frame;
+    }
+    /* TLS 1.3: a server handshake message under application keys after
+     * the client's Finished (NewSessionTicket) means the server accepted. */
+    if (c->tls13 && dir != cd && dd->app_keys && c->dir[cd].finished_frame != 0) {
+        d->post_fin_data = true;
+    }
+    handshake_bytes(c, dir, pt, frame, lim);
+}
+
+static void dec_alerts(ta_conn *c, int dir, ta_cur *pt, uint64_t frame)
+{
+    uint8_t level;
+    uint8_t desc;
+    while (ta_cur_get_u8(pt, &level) && ta_cur_get_u8(pt, &desc)) {
+        add_alert(c, dir, level, desc, false, frame);
+    }
+}
+
+static void dec_app_data(ta_conn *c, int dir, uint32_t len, uint64_t frame)
+{
+    ta_dir *d = &c->dir[dir];
+    int cd = ta_conn_client_dir(c);
+    if (c->tls13 && dir != cd && c->dir[cd].finished_frame != 0) {
+        d->post_fin_data = true;
+    }
+    if (!d->app_event) {
+        d->app_event = true;
+        ta_conn_event(c, dir, TA_EV_APP_DATA, len, frame);
+    }
+}
+
+/* Marks everything added since the counts in |from| as decrypted. */
+static void mark_decrypted(ta_conn *c, const size_t from[3])
+{
+    for (size_t i = from[0]; i < c->num_events; i++) {
+        c->events[i].decrypted = true;
+    }
+    for (size_t i = from[1]; i < c->num_certs; i++) {
+        c->certs[i].decrypted = true;
+    }
+    for (size_t i = from[2]; i < c->num_alerts; i++) {
+        c->alerts[i].decrypted = true;
+    }
+}
+
+/* Decrypts the record just completed in d->rec and hands its content on.
+ * false when it was not decrypted (the caller treats it as opaque). */
+static bool dec_record(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits *lim)
+{
+    ta_dir *d = &c->dir[dir];
+    ta_dec_dir *dd = &c->dec->dir[dir];
+    uint8_t plain[MAX_RECORD_LEN];
+    size_t n = 0;
+    uint8_t inner = 0;
+    ta_cur rec;
+
+    if (d->rec.len != d->body_len) {
+        ta_tlskeys_not_read(c, dir);    /* bytes lost or over the cap: skip it, keep counting */
+        return false;
+    }
+    ta_buf_view(&d->rec, &rec);
+    ta_decrypt_status st =
+        ta_dec_open(&dd->k, d->type, d->version, &rec, plain, sizeof(plain), &n, &inner);
+    if (st != TA_DECRYPT_OK) {
+        /* 0-RTT data (early keys we do not use) comes before the client's
+         * handshake records: skipped, not a wrong key. */
+        if (c->tls13 && ta_conn_side(c, dir) == TA_FROM_CLIENT && c->ch.has_early_data &&
+            dd->records == 0 && dd->early_skipped < DEC_MAX_EARLY_SKIPPED) {
+            dd->early_skipped++;
+            count_app_record(d, d->body_len, frame);
+            return true;
+        }
+        dd->on = false;
+        dd->last_decrypted = false;
+        ta_tlskeys_problem(c, TA_DECST_FAILED,
+                           "decryption failed: %s (frame %llu, the %s's record did not "
+                           "authenticate; the key log's secret for this client random does not "
+                           "belong to this connection, or is damaged)",
+                           ta_decrypt_status_name(st), (unsigned long long)frame,
+                           side_of(c, dir));
+        return false;
+    }
+    dd->records++;
+    dd->last_decrypted = true;
+    size_t from[3] = {c->num_events, c->num_certs, c->num_alerts};
+    ta_cur pt;
+    ta_cur_init(&pt, plain, n);
+    if (c->tls13) {
+        count_app_record(d, d->body_len, frame);
+    }
+    switch (inner) {
+    case CT_HANDSHAKE:
+        dec_handshake(c, dir, &pt, frame, lim);
+        break;
+    case CT_ALERT:
+        dec_alerts(c, dir, &pt, frame);
+        break;
+    case CT_APPLICATION_DATA:
+        dec_app_data(c, dir, d->body_len, frame);
+        break;
+    default:
+        break;
+    }
+    mark_decrypted(c, from);
+    OPENSSL_cleanse(plain, n);
+    if (dd->app_keys && ++dd->app_records >= DEC_MAX_APP_RECORDS) {
+        dd->on = false;    /* enough: the rest is bulk data */
+    }
+    return true;
+}
+
 /* Runs the record state machine over |bytes| until they are used up. */
 static void feed(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame, const ta_tls_limits *lim)
 {
@@ -834,6 +1014,11 @@ void ta_tls_gap(ta_conn *c, int dir, uint32_t lost, uint64_t frame)
         d->body_left -= lost;
         return;
     }
+    if (c->dec != NULL && (c->dec->dir[dir].on || c->dec->dir[dir].armed)) {
+        ta_conn_warn(c, "decryption of the %s's records stopped at frame %llu: bytes were lost",
+                     side_of(c, dir), (unsigned long long)frame);
+        ta_tlskeys_stop(c, dir);
+    }
     ta_buf_reset(&d->hs);
     ta_buf_reset(&d->rec);
     d->hs_skip = 0;
@@ -870,11 +1055,15 @@ void ta_tls_finish(ta_conn *c)
      * almost surely the alert that ended the handshake. */
     for (int dir = 0; dir < 2; dir++) {
         const ta_dir *d = &c->dir[dir];
+        if (c->dec != NULL && c->dec->dir[dir].last_decrypted) {
+            continue;    /* its last record was read: no guessing */
+        }
         if (d->last_app_len == ALERT_13_LEN && d->last_app_frame != 0) {
             size_t before = c->num_alerts;
             add_alert(c, dir, -1, -1, true, d->last_app_frame);
             if (c->num_alerts > before) {
                 c->alerts[before].inferred = true;
+                c->alerts[before].record_len = ALERT_13_LEN;
             }
         }
     }

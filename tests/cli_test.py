@@ -749,7 +749,7 @@ def tls12_alert_after_change_cipher_spec_is_encrypted():
     p.write(tmp("enc12.pcap"))
     _, conn, _ = one_conn(tmp("enc12.pcap"))
     assert conn["alerts"] == [{"frame": n, "from": "server", "level": None, "description": None,
-                               "code": None, "encrypted": True}]
+                               "code": None, "encrypted": True, "record_length": 26}]
     assert conn["outcome"] == "alert"
 
 

@@ -6,8 +6,10 @@
 #   hostile: malformed and oversized inputs, one test per class (sanitizer build)
 #   cert:    certificate chains served by openssl s_server on loopback, captured
 #   golden:  per-connection facts vs tshark: samples/ and ../shared/corpus (if present)
+#   decrypt-golden: corpus captures with key logs, decrypted, vs tshark with the same keys
 #   memory:  peak RSS of the same traffic 1x vs 50x
 #   regress: every file of tests/regress/ under the sanitizers
+#   decrypt: TLS 1.3/1.2 captures made now on loopback, with and without key logs
 cd "$(dirname "$0")/.." || exit 2
 pass=0
 fail=0
@@ -54,7 +56,9 @@ suite cli python3 tests/cli_test.py build/san/tlsanalyze
 suite hostile python3 tests/hostile_test.py build/san/tlsanalyze
 suite cert python3 tests/cert_test.py build/san/tlsanalyze
 suite regress python3 tests/regress_test.py build/san/tlsanalyze
+suite decrypt python3 tests/decrypt_test.py build/san/tlsanalyze
 suite golden env TLSANALYZE=build/san/tlsanalyze python3 tests/golden/compare.py -j 2
+suite decrypt-golden env TLSANALYZE=build/san/tlsanalyze python3 tests/golden/decrypt_compare.py
 suite memory python3 tests/memory_test.py ./tlsanalyze
 
 echo

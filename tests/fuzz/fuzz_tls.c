@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const ta_tls_limits lim = {4096, 4096, 512, NULL};
+    static const ta_tls_limits lim = {4096, 4096, 512, NULL, NULL, NULL};
     ta_cur in;
     uint8_t plan = 0;
     uint64_t frame = 1;

@@ -369,8 +369,9 @@ def compare_file(section, name, oracle, run, keylogged, diffs):
 OUT_OF_ORDER_OPT = ["-o", "tcp.reassemble_out_of_order:TRUE"]
 WHY_OOO = ("tshark's default does not reassemble out-of-order TCP segments; with "
            "tcp.reassemble_out_of_order:TRUE it agrees with tlsanalyze")
-WHY_KEYLOG = ("tshark read this by decrypting with the key log; tlsanalyze does not "
-              "decrypt yet, and tshark without the key log agrees with it")
+WHY_KEYLOG = ("tshark read this by decrypting with the key log; tlsanalyze runs here "
+              "without it (decrypt_compare.py compares decryption), and tshark without the "
+              "key log agrees with it")
 WHY_PORT_GUESS = ("tshark saw no hello and guessed the client by the higher port; "
                   "tlsanalyze saw the SYN")
 

@@ -14,7 +14,7 @@
 #include "ta_tls.h"
 #include "ta_tls_msg.h"
 
-static const ta_tls_limits LIMITS = {1024, 4096, 64, NULL};
+static const ta_tls_limits LIMITS = {1024, 4096, 64, NULL, NULL, NULL};
 
 /* A record of |type| around |body|. */
 static size_t record(uint8_t *out, uint8_t type, const uint8_t *body, size_t n)

@@ -23,6 +23,8 @@ static const char CSS[] =
     "table{border-collapse:collapse;margin:.6em 0;font-size:.92em}"
     "th,td{border:1px solid var(--line);padding:.25em .55em;text-align:left;vertical-align:top;"
     "overflow-wrap:anywhere}th{background:var(--card)}td.n{text-align:right}\n"
+    "table.facts,table.evidence{width:100%}table.facts th{width:13em;font-weight:600}"
+    "td.dir{white-space:nowrap}\n"
     "code,pre{font-family:ui-monospace,\"DejaVu Sans Mono\",Menlo,Consolas,monospace;"
     "font-size:.9em;background:var(--code);border-radius:4px}code{padding:0 .25em}"
     "pre{padding:.6em .8em;overflow-x:auto;white-space:pre-wrap;overflow-wrap:anywhere}\n"
@@ -88,7 +90,9 @@ static void html_evidence(FILE *f, json_t *conn, json_t *d)
           "<th>key facts</th></tr>\n", f);
     json_array_foreach(rows, i, r) {
         fprintf(f, "<tr><td class=\"n\">%lld</td>", cr_int(r, "frame"));
-        td(f, cr_str(r, "direction"));
+        fputs("<td class=\"dir\">", f);
+        cr_html_puts(f, cr_str(r, "direction"));
+        fputs("</td>", f);
         td(f, cr_str(r, "messages"));
         td(f, cr_str(r, "fact"));
         fputs("</tr>\n", f);

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #define W 760          /* drawing width (viewBox units) */
-#define X_CLIENT 250   /* lifelines */
-#define X_SERVER 690
+#define X_CLIENT 240   /* lifelines */
+#define X_SERVER 640
 #define Y_FIRST 92     /* first arrow */
 #define ROW 30         /* between arrows */
 

@@ -7,6 +7,7 @@
 #   golden:  per-connection facts vs tshark: samples/ and ../shared/corpus (if present)
 #   memory:  peak RSS of the same traffic 1x vs 50x
 #   regress: every file of tests/regress/ under the sanitizers
+#   report:  the Markdown/HTML support-case report and --redact (headless Chromium)
 cd "$(dirname "$0")/.." || exit 2
 pass=0
 fail=0
@@ -54,6 +55,7 @@ suite hostile python3 tests/hostile_test.py build/san/tlsanalyze
 suite regress python3 tests/regress_test.py build/san/tlsanalyze
 suite golden env TLSANALYZE=build/san/tlsanalyze python3 tests/golden/compare.py -j 2
 suite memory python3 tests/memory_test.py ./tlsanalyze
+suite report python3 tests/report_test.py build/san/tlsanalyze
 
 echo
 echo "$pass passed, $fail failed"

@@ -1021,6 +1021,67 @@ static int start_report(ta_writer *w, const options *o, const char *cmdline)
     return 1;
 }
 
+/* The support-case reports: to standard output (--format=markdown|html)
+ * and/or to --report FILE (|rw|, |*out_file|).  0 with a message when one
+ * cannot be started; the caller frees *out_cmdline and w->report. */
+static int open_reports(options *o, int argc, char **argv, ta_writer *w, ta_writer *rw,
+                        FILE **out_file, char **out_cmdline)
+{
+    bool stdout_report = o->fmt == TA_FMT_MARKDOWN || o->fmt == TA_FMT_HTML;
+    if (o->redact != TA_REDACT_NONE) {
+        o->redactor = ta_redactor_new(o->redact, o->redact_key,
+                                      o->redact_key != NULL ? strlen(o->redact_key) : 0);
+        if (o->redactor == NULL) {
+            fputs("tlsanalyze: no key for --redact (out of memory or no randomness)\n", stderr);
+            return 0;
+        }
+    }
+    if (!stdout_report && o->report_path == NULL) {
+        return 1;
+    }
+    o->jobs = 1;   /* one report, in input order: written by this process */
+    *out_cmdline = command_line(argc, argv, optind, o);
+    if (stdout_report && !start_report(w, o, *out_cmdline)) {
+        return 0;
+    }
+    if (o->report_path != NULL) {
+        *out_file = fopen(o->report_path, "w");
+        if (*out_file == NULL) {
+            fprintf(stderr, "tlsanalyze: %s: cannot write the report: %s\n", o->report_path,
+                    strerror(errno));
+            return 0;
+        }
+        ta_writer_init(rw, o->report_fmt, *out_file, false, false);
+        if (!start_report(rw, o, *out_cmdline)) {
+            fclose(*out_file);
+            return 0;
+        }
+        o->report = rw;
+    }
+    return 1;
+}
+
+/* Finishes the --report file (the standard output's writer has ended);
+ * EXIT_BAD_INPUT when a report could not be written completely. */
+static int close_reports(options *o, ta_writer *w, FILE *report_file, json_t *total)
+{
+    bool failed = w->write_error;
+    const char *what = "standard output";
+    if (o->report != NULL) {
+        ta_writer_end(o->report, total);
+        bool closed = fclose(report_file) == 0;
+        if (o->report->write_error || !closed) {
+            failed = true;
+            what = o->report_path;
+        }
+    }
+    if (failed) {
+        fprintf(stderr, "tlsanalyze: %s: the report could not be written completely\n", what);
+        return EXIT_BAD_INPUT;
+    }
+    return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     options o;
@@ -1050,40 +1111,19 @@ int main(int argc, char **argv)
         fputs("tlsanalyze: OpenSSL could not be initialised\n", stderr);
         return EXIT_BAD_INPUT;
     }
-    if (o.redact != TA_REDACT_NONE) {
-        o.redactor = ta_redactor_new(o.redact, o.redact_key,
-                                     o.redact_key != NULL ? strlen(o.redact_key) : 0);
-        if (o.redactor == NULL) {
-            fputs("tlsanalyze: no key for --redact (out of memory or no randomness)\n", stderr);
-            return EXIT_BAD_INPUT;
-        }
-    }
-    bool stdout_report = o.fmt == TA_FMT_MARKDOWN || o.fmt == TA_FMT_HTML;
     ta_writer rw;
     FILE *report_file = NULL;
     char *cmdline = NULL;
-    if (stdout_report || o.report_path != NULL) {
-        o.jobs = 1;   /* one report, in input order: written by this process */
-        cmdline = command_line(argc, argv, optind, &o);
-    }
     ta_writer_init(&w, o.fmt, stdout, o.color, o.verbose);
     w.summary = o.summary;
-    if (stdout_report && !start_report(&w, &o, cmdline)) {
+    if (!open_reports(&o, argc, argv, &w, &rw, &report_file, &cmdline)) {
+        ta_casereport_free(w.report);
+        free(cmdline);
+        ta_redactor_free(o.redactor);
+        free(o.filter_buf);
+        ta_names_cleanup();
+        ta_rules_free(o.rules);
         return EXIT_BAD_INPUT;
-    }
-    if (o.report_path != NULL) {
-        report_file = fopen(o.report_path, "w");
-        if (report_file == NULL) {
-            fprintf(stderr, "tlsanalyze: %s: cannot write the report: %s\n", o.report_path,
-                    strerror(errno));
-            return EXIT_BAD_INPUT;
-        }
-        ta_writer_init(&rw, o.report_fmt, report_file, false, false);
-        if (!start_report(&rw, &o, cmdline)) {
-            fclose(report_file);
-            return EXIT_BAD_INPUT;
-        }
-        o.report = &rw;
     }
     ta_writer_begin(&w);
     batch b = {&o, &w, NULL, 0};
@@ -1092,23 +1132,13 @@ int main(int argc, char **argv)
     worst = ta_inputs_each(argv + optind, argc - optind, collect, &b, stderr);
     worst = ta_exit_worse(worst, all != NULL ? run_all(&b, all) : EXIT_BAD_INPUT);
     json_t *total = NULL;
-    if (all != NULL && (o.summary || b.num > 1 || o.report != NULL || stdout_report)) {
+    if (all != NULL && (o.summary || b.num > 1 || cmdline != NULL)) {
         total = json_object();
         json_object_set_new(total, "captures", json_integer(b.num));
         ta_rollup_set(all, total);
     }
     ta_writer_end(&w, total);
-    if (o.report != NULL) {
-        ta_writer_end(o.report, total);
-        if (fclose(report_file) != 0) {
-            rw.write_error = true;
-        }
-    }
-    if (w.write_error || (o.report != NULL && rw.write_error)) {
-        fprintf(stderr, "tlsanalyze: %s: the report could not be written completely\n",
-                o.report != NULL && rw.write_error ? o.report_path : "standard output");
-        worst = EXIT_BAD_INPUT;
-    }
+    worst = ta_exit_worse(worst, close_reports(&o, &w, report_file, total));
     free(cmdline);
     ta_redactor_free(o.redactor);
     json_decref(total);

@@ -536,8 +536,8 @@ int ta_redact_conn(ta_redactor *r, json_t *conn)
 }
 
 /* The extensions of a file name: ".pcap.gz" of "dir/x.y.pcap.gz" (the
- * last two at most, only letters and digits, so a host name in the name
- * does not survive as an "extension"). */
+ * last two at most, and only those of captures, so that the end of a host
+ * name in the name does not survive as an "extension"). */
 static const char *extensions(const char *name)
 {
     const char *base = strrchr(name, '/');
@@ -551,10 +551,11 @@ static const char *extensions(const char *name)
         if (dot <= base + 1) {
             break;
         }
+        static const char *const known[] = {"pcap", "pcapng", "cap", "dmp", "gz", "zst", "xz"};
         size_t n = (size_t)(ext - dot);
-        bool word = n > 0 && n <= 6;
-        for (size_t i = 0; i < n && word; i++) {
-            word = is_alnum(dot[i]);
+        bool word = false;
+        for (size_t i = 0; i < sizeof(known) / sizeof(known[0]) && !word; i++) {
+            word = strlen(known[i]) == n && strncmp(dot, known[i], n) == 0;
         }
         if (!word) {
             break;

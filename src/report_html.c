@@ -24,7 +24,7 @@ static const char CSS[] =
     "th,td{border:1px solid var(--line);padding:.25em .55em;text-align:left;vertical-align:top;"
     "overflow-wrap:anywhere}th{background:var(--card)}td.n{text-align:right}\n"
     "table.facts,table.evidence{width:100%}table.facts th{width:13em;font-weight:600}"
-    "td.dir{white-space:nowrap}\n"
+    "td.dir,th{white-space:nowrap}table.facts th{white-space:normal}\n"
     "code,pre{font-family:ui-monospace,\"DejaVu Sans Mono\",Menlo,Consolas,monospace;"
     "font-size:.9em;background:var(--code);border-radius:4px}code{padding:0 .25em}"
     "pre{padding:.6em .8em;overflow-x:auto;white-space:pre-wrap;overflow-wrap:anywhere}\n"

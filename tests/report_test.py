@@ -103,7 +103,8 @@ def many_failures_capture(n):
     path = tmp("many-%d.pcap" % n)
     p = pg.Pcap()
     for i in range(n):
-        c = pg.Conn(p, cport=20000 + i, cip=(10, 0, i // 250, i % 250 + 1), sip=(10, 99, 0, 1))
+        c = pg.Conn(p, cport=20000 + i % 40000, cip=(10, i // 62500, i // 250 % 250,
+                                                     i % 250 + 1), sip=(10, 99, 0, 1))
         c.handshake()
         c.send(True, pg.record(22, pg.client_hello(sni=b"svc%d.example" % i)))
         c.send(False, pg.alert(2, 40))
@@ -340,6 +341,40 @@ def section_cap_is_said():
     assert len(page.articles) == 100, len(page.articles)
     assert "Only the first 100 failed connections are shown in detail (5 more failed)" in out
     assert "Failed connections (105)" in out
+
+
+def peak_rss_kib(binary, *args):
+    """VmHWM of the running tool, read from /proc until it exits (ru_maxrss
+    would also count this Python process, which the child starts as)."""
+    with open(os.devnull, "wb") as null:
+        p = subprocess.Popen([binary, "--quiet", *args], stdout=null, stderr=null)
+        peak = 0
+        while p.poll() is None:
+            try:
+                with open("/proc/%d/status" % p.pid) as f:
+                    for ln in f:
+                        if ln.startswith("VmHWM:"):
+                            peak = max(peak, int(ln.split()[1]))
+            except OSError:
+                pass
+            time.sleep(0.005)
+    assert p.returncode == 1, p.returncode
+    return peak
+
+
+@test
+def report_memory_does_not_grow_with_connections():
+    """1,000 and 10,000 failed connections: the report keeps 100 sections in
+    a temporary file and only counts the rest, so peak RSS stays (release
+    build; the sanitizer build's RSS says nothing)."""
+    rel = os.path.join(ROOT, "tlsanalyze")
+    small, large = many_failures_capture(1000), many_failures_capture(10000)
+    a = peak_rss_kib(rel, "--format=html", small)
+    b = peak_rss_kib(rel, "--format=html", large)
+    print("     html: 1,000 failed connections %d KiB, 10,000: %d KiB" % (a, b))
+    assert 0 < b < a * 1.5, (a, b)
+    rc, out, err = run("--format=markdown", large)
+    assert "Failed connections (10000)" in out and "(9900 more failed)" in out
 
 
 def originals(doc, files):

@@ -261,8 +261,10 @@ long cr_failing(json_t *conn, bool *out_close, bool *out_close_fails)
 void cr_message_label(json_t *conn, json_t *m, char *buf, size_t n)
 {
     const char *what = cr_str(m, "message");
+    /* Read with a key log (the facts mark such messages "decrypted"). */
+    const char *dec = json_is_true(json_object_get(m, "decrypted")) ? " (decrypted)" : "";
     if (strcmp(what, "Alert") != 0) {
-        snprintf(buf, n, "%s", what);
+        snprintf(buf, n, "%s%s", what, dec);
         return;
     }
     json_t *al = json_array_get(json_object_get(conn, "alerts"), (size_t)cr_int(m, "alert"));
@@ -270,9 +272,9 @@ void cr_message_label(json_t *conn, json_t *m, char *buf, size_t n)
         snprintf(buf, n, "Alert (encrypted%s)",
                  json_is_true(json_object_get(al, "inferred")) ? ", recognised by size" : "");
     } else if (json_is_string(json_object_get(al, "description"))) {
-        snprintf(buf, n, "Alert %s %s", cr_str(al, "level"), cr_str(al, "description"));
+        snprintf(buf, n, "Alert %s %s%s", cr_str(al, "level"), cr_str(al, "description"), dec);
     } else {
-        snprintf(buf, n, "Alert code %lld", cr_int(al, "code"));
+        snprintf(buf, n, "Alert code %lld%s", cr_int(al, "code"), dec);
     }
 }
 

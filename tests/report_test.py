@@ -449,6 +449,27 @@ def redaction_leaves_no_address_or_name():
 
 
 @test
+def redaction_of_the_public_corpus():
+    """Real captures (../shared/corpus, when present; every 6th file): no
+    address and no name that could be told from our own words (8
+    characters or more, or with a dot) survives --redact."""
+    corpus = os.path.join(ROOT, "..", "shared", "corpus", "captures")
+    files = sorted(f for f in glob.glob(os.path.join(corpus, "*", "*")) if os.path.isfile(f))
+    if not files:
+        print("     no ../shared/corpus: skipped")
+        return
+    files = files[::6]
+    rc, doc = json_doc(*files)
+    ips, names = originals(doc, [])
+    names = {n for n in names if len(n) >= 8 or "." in n}
+    assert len(ips) > 100 and len(names) > 100, (len(ips), len(names))
+    for fmt in ("json", "html"):
+        rc, out, err = run("--redact", "--format=" + fmt, *files, timeout=600)
+        found = leaks(out, ips, names)
+        assert not found, (fmt, found[:20])
+
+
+@test
 def redaction_keeps_versions_suites_alerts_dates_rules():
     files = [hostile_capture()] + SAMPLES
     _, plain = json_doc(*files)

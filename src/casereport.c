@@ -52,7 +52,7 @@ ta_casereport *ta_casereport_new(const ta_cr_opts *o)
     cr->captures = json_array();
     cr->failed_rules = json_object();
     cr->warned = json_array();
-    cr->groups = json_object();
+    cr->groups = json_array();
     cr->healthy = json_array();
     cr_time((double)time(NULL), cr->generated, sizeof(cr->generated));
     if (cr->o.version == NULL || cr->o.command_line == NULL || cr->o.profile == NULL ||
@@ -115,17 +115,36 @@ static json_t *brief(const char *file, json_t *conn)
                      cr_str(conn, "outcome"));
 }
 
-static void add_healthy(ta_casereport *cr, const char *file, json_t *conn)
+/* Counts |conn| in its group (outcome, version, suite): a linear search,
+ * the groups are capped at CR_MAX_GROUPS. */
+static void add_to_group(ta_casereport *cr, json_t *conn)
 {
     json_t *sh = json_object_get(conn, "server_hello");
-    char key[256];
-    snprintf(key, sizeof(key), "%s\t%s\t%s", cr_str(conn, "outcome"), cr_str(sh, "version"),
-             cr_str(sh, "cipher_suite"));
-    if (json_object_get(cr->groups, key) != NULL || json_object_size(cr->groups) < CR_MAX_GROUPS) {
-        count(cr->groups, key);
-    } else {
-        cr->grouped_other++;
+    const char *outcome = cr_str(conn, "outcome");
+    const char *version = cr_str(sh, "version");
+    const char *suite = cr_str(sh, "cipher_suite");
+    json_t *g;
+    size_t i;
+    json_array_foreach(cr->groups, i, g) {
+        if (strcmp(cr_str(g, "outcome"), outcome) == 0 &&
+            strcmp(cr_str(g, "version"), version) == 0 &&
+            strcmp(cr_str(g, "suite"), suite) == 0) {
+            count(g, "connections");
+            return;
+        }
     }
+    if (json_array_size(cr->groups) >= CR_MAX_GROUPS) {
+        cr->grouped_other++;
+        return;
+    }
+    json_array_append_new(cr->groups, json_pack("{s:s, s:s, s:s, s:i}", "outcome", outcome,
+                                                "version", version, "suite", suite,
+                                                "connections", 1));
+}
+
+static void add_healthy(ta_casereport *cr, const char *file, json_t *conn)
+{
+    add_to_group(cr, conn);
     if (json_array_size(cr->healthy) < CR_MAX_HEALTHY) {
         json_array_append_new(cr->healthy, brief(file, conn));
     }

@@ -26,7 +26,7 @@ struct ta_casereport {
     json_t *failed_rules;      /* rule -> connections with it as root cause */
     json_t *warned;            /* [{file, id, client, server, rule, title}], capped */
     size_t num_warned;
-    json_t *groups;            /* "outcome\tversion\tsuite" -> count, capped */
+    json_t *groups;            /* [{outcome, version, suite, connections}], capped */
     size_t grouped_other;      /* healthy connections beyond the group cap */
     json_t *healthy;           /* [{file, id, client, server, sni, ...}], capped */
     size_t num_healthy;

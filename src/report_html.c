@@ -313,7 +313,6 @@ static void brief_row(FILE *out, json_t *v, const char *extra_rule, const char *
 
 static void html_healthy(ta_casereport *cr, FILE *out)
 {
-    const char *k;
     json_t *v;
     size_t i;
     if (cr->num_warned > 0) {
@@ -338,21 +337,12 @@ static void html_healthy(ta_casereport *cr, FILE *out)
     fputs("<p>Connections without an error diagnosis, by outcome, version and cipher suite:</p>\n"
           "<table><tr><th>outcome</th><th>version</th><th>cipher suite</th><th>connections</th>"
           "</tr>\n", out);
-    json_object_foreach(cr->groups, k, v) {
-        char key[256];
-        snprintf(key, sizeof(key), "%s", k);
-        char *version = strchr(key, '\t');
-        char *suite = version != NULL ? strchr(version + 1, '\t') : NULL;
-        if (suite == NULL) {
-            continue;
-        }
-        *version++ = '\0';
-        *suite++ = '\0';
+    json_array_foreach(cr->groups, i, v) {
         fputs("<tr>", out);
-        td(out, key);
-        td(out, version[0] != '\0' ? version : "-");
-        td(out, suite[0] != '\0' ? suite : "-");
-        fprintf(out, "<td class=\"n\">%lld</td></tr>\n", (long long)json_integer_value(v));
+        td(out, cr_str(v, "outcome"));
+        td(out, cr_str(v, "version")[0] != '\0' ? cr_str(v, "version") : "-");
+        td(out, cr_str(v, "suite")[0] != '\0' ? cr_str(v, "suite") : "-");
+        fprintf(out, "<td class=\"n\">%lld</td></tr>\n", cr_int(v, "connections"));
     }
     if (cr->grouped_other > 0) {
         fprintf(out, "<tr><td>other</td><td></td><td></td><td class=\"n\">%zu</td></tr>\n",

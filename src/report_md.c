@@ -309,7 +309,6 @@ static void md_summary(ta_casereport *cr, FILE *out, json_t *total)
 
 static void md_healthy(ta_casereport *cr, FILE *out)
 {
-    const char *k;
     json_t *v;
     size_t i;
 
@@ -339,19 +338,12 @@ static void md_healthy(ta_casereport *cr, FILE *out)
         return;
     }
     fputs("| outcome | version | cipher suite | connections |\n|---|---|---|---:|\n", out);
-    json_object_foreach(cr->groups, k, v) {
-        char key[256];
-        snprintf(key, sizeof(key), "%s", k);
-        char *version = strchr(key, '\t');
-        char *suite = version != NULL ? strchr(version + 1, '\t') : NULL;
-        if (suite == NULL) {
-            continue;
-        }
-        *version++ = '\0';
-        *suite++ = '\0';
-        fprintf(out, "| %s | %s | ", key, version[0] != '\0' ? version : "-");
-        md_text(out, suite[0] != '\0' ? suite : "-");
-        fprintf(out, " | %lld |\n", (long long)json_integer_value(v));
+    json_array_foreach(cr->groups, i, v) {
+        fprintf(out, "| %s | ", cr_str(v, "outcome"));
+        md_text(out, cr_str(v, "version")[0] != '\0' ? cr_str(v, "version") : "-");
+        fputs(" | ", out);
+        md_text(out, cr_str(v, "suite")[0] != '\0' ? cr_str(v, "suite") : "-");
+        fprintf(out, " | %lld |\n", cr_int(v, "connections"));
     }
     if (cr->grouped_other > 0) {
         fprintf(out, "| other | | | %zu |\n", cr->grouped_other);

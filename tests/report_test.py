@@ -244,6 +244,15 @@ def markdown_has_the_diagnoses_of_json():
             assert re.search(r"-x[CS]: frame %d, .*handshake failed here" % c["alert"]["frame"],
                              sec), key
     assert "## Failed connections (%d)" % len(want) in out
+    # The other connections, grouped by outcome, version and suite.
+    groups = {}
+    for _, c in all_conns(doc):
+        if not failed(c):
+            sh = c["server_hello"] or {}
+            key = (c["outcome"], sh.get("version") or "-", sh.get("cipher_suite") or "-")
+            groups[key] = groups.get(key, 0) + 1
+    for (outcome, version, suite), n in groups.items():
+        assert "| %s | %s | %s | %d |" % (outcome, version, suite, n) in out, (outcome, suite)
 
 
 @test

@@ -271,10 +271,15 @@ static void md_captures(ta_casereport *cr, FILE *out)
             }
             fputs(" |\n", out);
         }
+    }
+    /* After the table: a paragraph inside it would end it. */
+    json_array_foreach(cr->captures, i, c) {
         if (json_is_string(json_object_get(c, "error"))) {
             fputs("\n**Could not be read:** ", out);
+            md_text(out, cr_str(c, "file"));
+            fputs(": ", out);
             md_text(out, cr_str(c, "error"));
-            fputs("\n\n", out);
+            fputc('\n', out);
         }
     }
     if (cr->captures_dropped > 0) {

@@ -328,6 +328,13 @@ def metadata_hashes_and_counts():
     files = [os.path.join(ROOT, "samples", n) for n in ("incomplete-chain.pcap",
                                                         "tls13-ok.pcap")]
     _, doc = json_doc(*files)
+    bad = tmp("not-a-capture.pcap")
+    with open(bad, "w") as f:
+        f.write("garbage")
+    rc, out, err = run("--format=markdown", bad, *files)
+    assert rc == 2, err
+    assert "**Could not be read:** %s: not a pcap or pcapng capture" % bad in md_unescape(out), \
+        out[:1500]
     rc, out, err = run("--format=markdown", *files)
     for f, cap in zip(files, doc["captures"]):
         digest = hashlib.sha256(open(f, "rb").read()).hexdigest()

@@ -1,5 +1,6 @@
 /*
- * ta_output.h - writers: human text, one JSON document, or NDJSON.
+ * ta_output.h - writers: human text, one JSON document, NDJSON, or the
+ * support-case report (Markdown or HTML, ta_casereport.h).
  *
  * Writers only render: they take the JSON built by ta_report.h (one
  * object per connection, one summary per capture) and print it.  JSON
@@ -23,7 +24,6 @@ typedef enum {
     TA_FMT_HTML
 } ta_format;
 
-
 typedef struct {
     ta_format fmt;
     FILE *out;
@@ -35,7 +35,7 @@ typedef struct {
     size_t hidden;         /* text: connections not shown in this capture */
     char *buf;             /* serialisation buffer, reused */
     size_t buf_size;
-    ta_casereport *report;    /* markdown/html: the report being built, owned */
+    ta_casereport *report; /* markdown/html: the report being built, owned */
     bool write_error;      /* markdown/html: the document could not be written */
 } ta_writer;
 

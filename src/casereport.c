@@ -32,6 +32,24 @@ void cr_time(double t, char *buf, size_t n)
     snprintf(buf, n, "%s.%03dZ", day, (int)((t - (double)secs) * 1000.0) % 1000);
 }
 
+void cr_span(json_t *capture, char *buf, size_t n)
+{
+    double first = json_number_value(json_object_get(capture, "first_time"));
+    double last = json_number_value(json_object_get(capture, "last_time"));
+    double d = last - first;
+    if (first <= 0 || d < 0) {
+        snprintf(buf, n, "-");
+    } else if (d < 1) {
+        snprintf(buf, n, "%.1f ms", d * 1000.0);
+    } else if (d < 120) {
+        snprintf(buf, n, "%.1f s", d);
+    } else if (d < 7200) {
+        snprintf(buf, n, "%.1f min", d / 60.0);
+    } else {
+        snprintf(buf, n, "%.1f h", d / 3600.0);
+    }
+}
+
 static char *dup_or_empty(const char *s)
 {
     return strdup(s != NULL ? s : "");

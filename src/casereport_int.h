@@ -40,6 +40,10 @@ long long cr_int(json_t *o, const char *key);
 /* cr_time writes |t| (seconds since the epoch) as "2026-11-23T10:00:00.123Z". */
 void cr_time(double t, char *buf, size_t n);
 
+/* cr_span writes the time between a capture summary's first and last
+ * packet ("3.2 ms", "4.0 min"), or "-". */
+void cr_span(json_t *capture, char *buf, size_t n);
+
 /* cr_failing returns the index into "messages" of the message that ended
  * the handshake (the ending alert), or -1 when none did; *out_close is set
  * when the TCP close (reset or FIN) at handshake.close_frame should be

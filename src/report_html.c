@@ -222,13 +222,16 @@ static void html_captures(ta_casereport *cr, FILE *out)
     size_t i;
     size_t k;
     fputs("<section id=\"captures\"><h2>Captures</h2>\n<table><tr><th>file</th><th>SHA-256</th>"
-          "<th>packets</th><th>first packet</th><th>last packet</th><th>link types</th></tr>\n",
+          "<th>packets</th><th>first packet</th><th>last packet</th><th>span</th><th>link types</th>"
+          "</tr>\n",
           out);
     json_array_foreach(cr->captures, i, c) {
         char first[40];
         char last[40];
         cr_time(json_number_value(json_object_get(c, "first_time")), first, sizeof(first));
         cr_time(json_number_value(json_object_get(c, "last_time")), last, sizeof(last));
+        char span[32];
+        cr_span(c, span, sizeof(span));
         json_t *inputs = json_object_get(c, "inputs");
         json_array_foreach(inputs, k, in) {
             fputs("<tr>", out);
@@ -238,11 +241,11 @@ static void html_captures(ta_casereport *cr, FILE *out)
                                                                             : cr_str(in, "note"));
             fputs("</code></td>", out);
             if (k + 1 < json_array_size(inputs)) {
-                fputs("<td></td><td></td><td></td><td></td></tr>\n", out);
+                fputs("<td></td><td></td><td></td><td></td><td></td></tr>\n", out);
                 continue;
             }
-            fprintf(out, "<td class=\"n\">%lld</td><td>%s</td><td>%s</td><td>", cr_int(c, "packets"),
-                    first, last);
+            fprintf(out, "<td class=\"n\">%lld</td><td>%s</td><td>%s</td><td class=\"n\">%s</td>"
+                    "<td>", cr_int(c, "packets"), first, last, span);
             json_t *lt;
             size_t j;
             json_array_foreach(json_object_get(c, "linktypes"), j, lt) {
@@ -252,7 +255,7 @@ static void html_captures(ta_casereport *cr, FILE *out)
             fputs("</td></tr>\n", out);
         }
         if (json_is_string(json_object_get(c, "error"))) {
-            fputs("<tr><td colspan=\"6\" class=\"rule\">could not be read: ", out);
+            fputs("<tr><td colspan=\"7\" class=\"rule\">could not be read: ", out);
             cr_html_puts(out, cr_str(c, "error"));
             fputs("</td></tr>\n", out);
         }

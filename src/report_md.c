@@ -241,13 +241,15 @@ static void md_captures(ta_casereport *cr, FILE *out)
     size_t i;
     size_t k;
 
-    fputs("## Captures\n\n| file | SHA-256 | packets | first packet | last packet | link types |\n"
-          "|---|---|---:|---|---|---|\n", out);
+    fputs("## Captures\n\n| file | SHA-256 | packets | first packet | last packet | span | "
+          "link types |\n|---|---|---:|---|---|---:|---|\n", out);
     json_array_foreach(cr->captures, i, c) {
         char first[40];
         char last[40];
         cr_time(json_number_value(json_object_get(c, "first_time")), first, sizeof(first));
         cr_time(json_number_value(json_object_get(c, "last_time")), last, sizeof(last));
+        char span[32];
+        cr_span(c, span, sizeof(span));
         json_t *inputs = json_object_get(c, "inputs");
         json_array_foreach(inputs, k, in) {
             fputs("| ", out);
@@ -259,10 +261,10 @@ static void md_captures(ta_casereport *cr, FILE *out)
                 md_text(out, cr_str(in, "note"));
             }
             if (k + 1 < json_array_size(inputs)) {
-                fputs(" | | | | |\n", out);   /* merged files: one row each */
+                fputs(" | | | | | |\n", out);   /* merged files: one row each */
                 continue;
             }
-            fprintf(out, " | %lld | %s | %s | ", cr_int(c, "packets"), first, last);
+            fprintf(out, " | %lld | %s | %s | %s | ", cr_int(c, "packets"), first, last, span);
             json_t *lt;
             size_t j;
             json_array_foreach(json_object_get(c, "linktypes"), j, lt) {

@@ -341,6 +341,8 @@ def metadata_hashes_and_counts():
         row = [ln for ln in out.split("\n") if ln.startswith("| " + cap["file"] + " |")]
         assert row, cap["file"]
         assert "`%s` | %d |" % (digest, cap["packets"]) in row[0], row[0]
+        span_ms = (cap["last_time"] - cap["first_time"]) * 1000
+        assert "| %.1f ms |" % span_ms in row[0], (row[0], span_ms)
         assert ", ".join(cap["linktypes"]) in row[0]
     assert "tlsanalyze --quiet --format=markdown " + " ".join(files) in out
     data = open(files[0], "rb").read()

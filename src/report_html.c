@@ -22,7 +22,7 @@ static const char CSS[] =
     "margin-top:1.8em}h3{margin:.2em 0}\n"
     "table{border-collapse:collapse;margin:.6em 0;font-size:.92em}"
     "th,td{border:1px solid var(--line);padding:.25em .55em;text-align:left;vertical-align:top;"
-    "overflow-wrap:anywhere}th{background:var(--card)}td.n{text-align:right}\n"
+    "overflow-wrap:anywhere}th{background:var(--card)}td.n{text-align:right;white-space:nowrap}\n"
     "table.facts,table.evidence{width:100%}table.facts th{width:13em;font-weight:600}"
     "td.dir,th{white-space:nowrap}table.facts th{white-space:normal}\n"
     "code,pre{font-family:ui-monospace,\"DejaVu Sans Mono\",Menlo,Consolas,monospace;"

@@ -55,9 +55,9 @@ char *ta_redact_file(const ta_redactor *r, const char *name);
 int ta_redact_scrub_json(ta_redactor *r, json_t *j, const char *file);
 
 /* ta_redact_string returns a new string: |s| with every IP address literal
- * replaced (and, in TA_REDACT_ALL mode, every DNS-like name).  For texts
- * the program did not build from facts, such as a command line.  NULL on
- * out of memory. */
+ * replaced (names are not recognised in free text: a caller that may hold
+ * one drops the text instead).  For texts the program did not build from
+ * facts, such as a -f filter on the command line.  NULL on out of memory. */
 char *ta_redact_string(ta_redactor *r, const char *s);
 
 #endif

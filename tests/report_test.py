@@ -279,6 +279,60 @@ def markdown_tables_are_well_formed():
     assert sum(1 for ln in lines if ln.startswith("```")) % 2 == 0
 
 
+class GfmPage(html.parser.HTMLParser):
+    """cmark-gfm's HTML: the text of each paragraph and table cell, tables,
+    raw elements that only unescaped input could make."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.blocks = []
+        self.tables = 0
+        self.raw = []
+        self._cur = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("p", "td", "li", "h3"):
+            self._cur = []
+        if tag == "table":
+            self.tables += 1
+        if tag in ("script", "img", "svg", "iframe", "style"):
+            self.raw.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in ("p", "td", "li", "h3") and self._cur is not None:
+            self.blocks.append("".join(self._cur))
+            self._cur = None
+
+    def handle_data(self, data):
+        if self._cur is not None:
+            self._cur.append(data)
+
+
+@test
+def markdown_renders_with_github_cmark_gfm():
+    """GitHub's own renderer (Debian cmark-gfm, raw HTML allowed): the
+    tables are tables, no element comes from a capture string, and every
+    diagnosis summary reads exactly as in the JSON."""
+    cmark = shutil.which("cmark-gfm")
+    assert cmark, "cmark-gfm is not installed (make check installs the Debian package)"
+    files = [hostile_capture()] + SAMPLES
+    _, doc = json_doc(*files)
+    rc, md, err = run("--format=markdown", *files)
+    r = subprocess.run([cmark, "-e", "table", "--unsafe"], input=md.encode(),
+                       capture_output=True, timeout=60, check=True)
+    page = GfmPage()
+    page.feed(r.stdout.decode())
+    assert not page.raw, page.raw
+    assert page.tables >= 3 + 2 * len(expected_failed(doc)), page.tables   # evidence, facts
+    text = "\n".join(page.blocks)
+    for key, c in expected_failed(doc).items():
+        for d in c["diagnoses"]:
+            # Code spans in a summary render as <code>: their text stays.
+            assert d["summary"].replace("`", "") in text.replace("`", ""), (key, d["rule"])
+        assert c["diagnoses"][0]["title"] in page.blocks, key
+    assert HOSTILE_SNI.decode() in page.blocks, "the SNI cell"
+
+
 @test
 def capture_strings_are_escaped():
     path = hostile_capture()

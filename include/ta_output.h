@@ -1,5 +1,6 @@
 /*
- * ta_output.h - writers: human text, one JSON document, or NDJSON.
+ * ta_output.h - writers: human text, one JSON document, NDJSON, or the
+ * support-case report (Markdown or HTML, ta_casereport.h).
  *
  * Writers only render: they take the JSON built by ta_report.h (one
  * object per connection, one summary per capture) and print it.  JSON
@@ -13,10 +14,14 @@
 
 #include <jansson.h>
 
+#include "ta_casereport.h"
+
 typedef enum {
     TA_FMT_TEXT = 0,
     TA_FMT_JSON,
-    TA_FMT_NDJSON
+    TA_FMT_NDJSON,
+    TA_FMT_MARKDOWN,       /* support-case report (ta_casereport.h) */
+    TA_FMT_HTML
 } ta_format;
 
 typedef struct {
@@ -30,10 +35,17 @@ typedef struct {
     size_t hidden;         /* text: connections not shown in this capture */
     char *buf;             /* serialisation buffer, reused */
     size_t buf_size;
+    ta_casereport *report; /* markdown/html: the report being built, owned */
+    bool write_error;      /* markdown/html: the document could not be written */
 } ta_writer;
 
 /* ta_writer_init sets up a writer to |out|. */
 void ta_writer_init(ta_writer *w, ta_format fmt, FILE *out, bool color, bool verbose);
+
+/* ta_writer_report_init starts the support-case report of a markdown or
+ * html writer (|opts| is copied; its kind is set from the format); 0 on
+ * out of memory. */
+int ta_writer_report_init(ta_writer *w, const ta_cr_opts *opts);
 
 void ta_writer_begin(ta_writer *w);
 void ta_writer_capture_begin(ta_writer *w, const char *file);

@@ -15,6 +15,7 @@
 
 #include "ta_analyze.h"
 #include "ta_capture.h"
+#include "ta_casereport.h"
 #include "ta_escape.h"
 #include "ta_inputs.h"
 #include "ta_keylog.h"
@@ -22,6 +23,7 @@
 #include "ta_output.h"
 #include "ta_parallel.h"
 #include "ta_chain.h"
+#include "ta_redact.h"
 #include "ta_derive.h"
 #include "ta_report.h"
 #include "ta_rollup.h"
@@ -66,6 +68,12 @@ typedef struct {
     ta_chain_opts chain;   /* trust stores, --extract-certs */
     ta_chain_ctx *chains;
     ta_keylog *keylog;     /* --keylog files, owned; NULL without any */
+    const char *report_path;       /* --report FILE.md|FILE.html */
+    ta_format report_fmt;
+    ta_redact_mode redact;
+    const char *redact_key;        /* --redact-key, NULL: a random key per run */
+    ta_redactor *redactor;         /* NULL unless --redact */
+    ta_writer *report;             /* the --report writer, NULL without */
 } options;
 
 /* Per-capture context handed to the analyzer's callbacks. */
@@ -75,6 +83,7 @@ typedef struct {
     const options *o;
     const char *file;      /* escaped name */
     char stem[64];         /* file name without directory and extensions, for file names */
+    const char *out_file;  /* the name the output shows (a pseudonym with --redact) */
     ta_rollup *roll;       /* this capture's counts */
     uint64_t outside;      /* records outside --since/--until */
     bool progress;         /* a progress line on the terminal (stderr) */
@@ -95,7 +104,14 @@ static void usage(FILE *f)
           "connection carrying TLS, what each side offered, chose and sent, and how the\n"
           "handshake ended.\n\n"
           "  -f, --filter EXPR          only packets matching this BPF filter (as tcpdump)\n"
-          "      --format=text|json|ndjson   output format (default text)\n"
+          "      --format=text|json|ndjson|markdown|html   output format (default text);\n"
+          "                             markdown and html are the support-case report\n"
+          "      --report FILE          also write the support-case report to FILE (.md as\n"
+          "                             Markdown, .html as one self-contained page)\n"
+          "      --redact[=all|ips]     replace addresses, host and certificate names (all) or\n"
+          "                             only addresses (ips) with stable pseudonyms\n"
+          "      --redact-key KEY       key of the pseudonyms (default: random per run), so\n"
+          "                             that several reports share them; implies --redact\n"
           "      --no-color             no ANSI colours in text output\n"
           "  -v, --verbose              text: every message of healthy connections too, and\n"
           "                             connections without TLS\n"
@@ -150,14 +166,14 @@ static int parse_size(const char *s, size_t *out)
 
 static int parse_format(const char *s, ta_format *out)
 {
-    static const char *const names[] = {"text", "json", "ndjson"};
-    for (int i = 0; i < 3; i++) {
+    static const char *const names[] = {"text", "json", "ndjson", "markdown", "html"};
+    for (int i = 0; i < 5; i++) {
         if (strcmp(s, names[i]) == 0) {
             *out = (ta_format)i;
             return 1;
         }
     }
-    fprintf(stderr, "tlsanalyze: unknown format '%s' (text, json or ndjson)\n", s);
+    fprintf(stderr, "tlsanalyze: unknown format '%s' (text, json, ndjson, markdown or html)\n", s);
     return 0;
 }
 
@@ -225,7 +241,7 @@ enum {
     OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_LIST_RULES, OPT_EXPLAIN, OPT_MIN_SEVERITY, OPT_PROFILE,
     OPT_SUMMARY, OPT_JOBS, OPT_SINCE, OPT_UNTIL, OPT_SERVER, OPT_QUIET, OPT_MERGE, OPT_SHARD,
     OPT_CA_FILE, OPT_CA_PATH, OPT_SERVER_CA_FILE, OPT_EXTRACT_CERTS,
-    OPT_KEYLOG
+    OPT_KEYLOG, OPT_REPORT, OPT_REDACT, OPT_REDACT_KEY
 };
 
 typedef struct {
@@ -276,6 +292,36 @@ static int load_keylog(options *o, const char *path)
     return n >= 0;
 }
 
+/* --report FILE: the format from the name's extension. */
+static int set_report(options *o, const char *arg)
+{
+    const char *dot = strrchr(arg, '.');
+    if (dot != NULL && (strcmp(dot, ".md") == 0 || strcmp(dot, ".markdown") == 0)) {
+        o->report_fmt = TA_FMT_MARKDOWN;
+    } else if (dot != NULL && (strcmp(dot, ".html") == 0 || strcmp(dot, ".htm") == 0)) {
+        o->report_fmt = TA_FMT_HTML;
+    } else {
+        fprintf(stderr, "tlsanalyze: --report wants a file name ending in .md or .html, not "
+                "'%s'\n", arg);
+        return 0;
+    }
+    o->report_path = arg;
+    return 1;
+}
+
+static int set_redact(options *o, const char *arg)
+{
+    if (arg == NULL || strcmp(arg, "all") == 0) {
+        o->redact = TA_REDACT_ALL;
+    } else if (strcmp(arg, "ips") == 0) {
+        o->redact = TA_REDACT_IPS;
+    } else {
+        fprintf(stderr, "tlsanalyze: --redact wants all or ips, not '%s'\n", arg);
+        return 0;
+    }
+    return 1;
+}
+
 /* One option; 0 on a bad value. */
 static int set_option(options *o, int ch, const char *arg)
 {
@@ -322,6 +368,20 @@ static int set_option(options *o, int ch, const char *arg)
         return 1;
     case OPT_KEYLOG:
         return load_keylog(o, arg);
+    case OPT_REPORT:
+        return set_report(o, arg);
+    case OPT_REDACT:
+        return set_redact(o, arg);
+    case OPT_REDACT_KEY:
+        if (arg[0] == '\0') {
+            fprintf(stderr, "tlsanalyze: --redact-key wants a non-empty key\n");
+            return 0;
+        }
+        o->redact_key = arg;
+        if (o->redact == TA_REDACT_NONE) {
+            o->redact = TA_REDACT_ALL;
+        }
+        return 1;
     case OPT_SHARD: {
         unsigned k;
         unsigned n;
@@ -402,40 +462,44 @@ static int set_option(options *o, int ch, const char *arg)
     }
 }
 
+static const struct option longopts[] = {
+    {"filter", required_argument, NULL, 'f'},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"no-color", no_argument, NULL, OPT_NO_COLOR},
+    {"verbose", no_argument, NULL, 'v'},
+    {"max-handshake-bytes", required_argument, NULL, OPT_MAX_HS},
+    {"max-connections", required_argument, NULL, OPT_MAX_CONNS},
+    {"max-reassembly-bytes", required_argument, NULL, OPT_MAX_REASM},
+    {"idle-timeout", required_argument, NULL, OPT_IDLE},
+    {"rules", required_argument, NULL, OPT_RULES},
+    {"no-default-rules", no_argument, NULL, OPT_NO_DEFAULT_RULES},
+    {"list-rules", no_argument, NULL, OPT_LIST_RULES},
+    {"explain", required_argument, NULL, OPT_EXPLAIN},
+    {"min-severity", required_argument, NULL, OPT_MIN_SEVERITY},
+    {"profile", required_argument, NULL, OPT_PROFILE},
+    {"summary", no_argument, NULL, OPT_SUMMARY},
+    {"jobs", required_argument, NULL, OPT_JOBS},
+    {"since", required_argument, NULL, OPT_SINCE},
+    {"until", required_argument, NULL, OPT_UNTIL},
+    {"server", required_argument, NULL, OPT_SERVER},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"merge", no_argument, NULL, OPT_MERGE},
+    {"shard", required_argument, NULL, OPT_SHARD},
+    {"ca-file", required_argument, NULL, OPT_CA_FILE},
+    {"ca-path", required_argument, NULL, OPT_CA_PATH},
+    {"server-ca-file", required_argument, NULL, OPT_SERVER_CA_FILE},
+    {"extract-certs", required_argument, NULL, OPT_EXTRACT_CERTS},
+    {"keylog", required_argument, NULL, OPT_KEYLOG},
+    {"report", required_argument, NULL, OPT_REPORT},
+    {"redact", optional_argument, NULL, OPT_REDACT},
+    {"redact-key", required_argument, NULL, OPT_REDACT_KEY},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
 static int parse_args(int argc, char **argv, options *o)
 {
-    static const struct option longopts[] = {
-        {"filter", required_argument, NULL, 'f'},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"no-color", no_argument, NULL, OPT_NO_COLOR},
-        {"verbose", no_argument, NULL, 'v'},
-        {"max-handshake-bytes", required_argument, NULL, OPT_MAX_HS},
-        {"max-connections", required_argument, NULL, OPT_MAX_CONNS},
-        {"max-reassembly-bytes", required_argument, NULL, OPT_MAX_REASM},
-        {"idle-timeout", required_argument, NULL, OPT_IDLE},
-        {"rules", required_argument, NULL, OPT_RULES},
-        {"no-default-rules", no_argument, NULL, OPT_NO_DEFAULT_RULES},
-        {"list-rules", no_argument, NULL, OPT_LIST_RULES},
-        {"explain", required_argument, NULL, OPT_EXPLAIN},
-        {"min-severity", required_argument, NULL, OPT_MIN_SEVERITY},
-        {"profile", required_argument, NULL, OPT_PROFILE},
-        {"summary", no_argument, NULL, OPT_SUMMARY},
-        {"jobs", required_argument, NULL, OPT_JOBS},
-        {"since", required_argument, NULL, OPT_SINCE},
-        {"until", required_argument, NULL, OPT_UNTIL},
-        {"server", required_argument, NULL, OPT_SERVER},
-        {"quiet", no_argument, NULL, OPT_QUIET},
-        {"merge", no_argument, NULL, OPT_MERGE},
-        {"shard", required_argument, NULL, OPT_SHARD},
-        {"ca-file", required_argument, NULL, OPT_CA_FILE},
-        {"ca-path", required_argument, NULL, OPT_CA_PATH},
-        {"server-ca-file", required_argument, NULL, OPT_SERVER_CA_FILE},
-        {"extract-certs", required_argument, NULL, OPT_EXTRACT_CERTS},
-        {"keylog", required_argument, NULL, OPT_KEYLOG},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, OPT_VERSION},
-        {NULL, 0, NULL, 0},
-    };
     int ch;
 
     ta_limits_default(&o->lim);
@@ -572,11 +636,21 @@ static void on_conn(void *arg, ta_conn *c)
     char name[96];
     snprintf(name, sizeof(name), "%s-%" PRIu64, cx->stem, c->id);
     ta_derive(j, c, cx->o->chains, name);
+    /* Before the rules: their texts are then rendered from pseudonyms. */
+    if (!ta_redact_conn(cx->o->redactor, j)) {
+        fprintf(stderr, "tlsanalyze: %s: out of memory while redacting; connection %lld left "
+                "out\n", cx->file, (long long)json_integer_value(json_object_get(j, "id")));
+        json_decref(j);
+        return;
+    }
     json_object_set_new(j, "diagnoses",
                         ta_rules_apply(cx->o->rules, j, cx->o->profile, cx->o->min_severity));
     ta_rollup_conn(cx->roll, j);
     if (!cx->o->summary) {
-        ta_writer_conn(cx->w, cx->file, j);
+        ta_writer_conn(cx->w, cx->out_file, j);
+    }
+    if (cx->o->report != NULL) {
+        ta_writer_conn(cx->o->report, cx->out_file, j);
     }
     json_decref(j);
 }
@@ -739,6 +813,29 @@ static json_t *summary_json(const ta_stats *st, const ta_capture_info *info,
     return s;
 }
 
+/* The files of a capture with their SHA-256, for the report: a separate
+ * streaming pass over each file (as it is on disk, compressed or not);
+ * standard input cannot be read twice and is not hashed. */
+static json_t *inputs_json(char *const *paths, int num, const options *o)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < num && a != NULL; i++) {
+        char hex[65];
+        char *esc = ta_escape((const uint8_t *)paths[i], strlen(paths[i]));
+        char *shown = o->redactor != NULL && esc != NULL ? ta_redact_file(o->redactor, esc) : NULL;
+        bool stdin_in = strcmp(paths[i], "-") == 0;
+        bool ok = !stdin_in && ta_file_sha256(paths[i], hex);
+        json_array_append_new(
+            a, json_pack("{s:s?, s:s?, s:s?}", "file", shown != NULL ? shown : esc, "sha256",
+                         ok ? hex : NULL, "note",
+                         ok ? NULL : stdin_in ? "standard input: not hashed (it cannot be read "
+                                                "twice)" : "could not be read to hash it"));
+        free(shown);
+        free(esc);
+    }
+    return a;
+}
+
 /* Analyses one capture; returns its exit status contribution. */
 static int run_capture_list(char *const *paths, int num, const char *name, const options *o,
                             ta_writer *w, ta_rollup *total);
@@ -811,6 +908,8 @@ static int run_capture_list(char *const *paths, int num, const char *name, const
     cx.roll = ta_rollup_new();
     cx.file = file != NULL ? file : "?";
     set_stem(cx.stem, sizeof(cx.stem), name);
+    char *pseudo = o->redactor != NULL ? ta_redact_file(o->redactor, cx.file) : NULL;
+    cx.out_file = pseudo != NULL ? pseudo : cx.file;
     cx.secrets = ta_keylog_new();
     ta_limits lim = o->lim;
     lim.tls.capture_keys = cx.secrets;
@@ -820,10 +919,14 @@ static int run_capture_list(char *const *paths, int num, const char *name, const
         ta_analyzer_free(cx.an);
         ta_keylog_free(cx.secrets);
         ta_rollup_free(cx.roll);
+        free(pseudo);
         free(file);
         return EXIT_BAD_INPUT;
     }
-    ta_writer_capture_begin(w, cx.file);
+    ta_writer_capture_begin(w, cx.out_file);
+    if (o->report != NULL) {
+        ta_writer_capture_begin(o->report, cx.out_file);
+    }
     struct stat fst;
     cx.progress = !o->quiet && isatty(STDERR_FILENO);
     cx.file_size = num == 1 && strcmp(path, "-") != 0 && stat(path, &fst) == 0 &&
@@ -855,7 +958,18 @@ static int run_capture_list(char *const *paths, int num, const char *name, const
         }
         rc = ta_rollup_errors(cx.roll) > 0 ? EXIT_FAILED_HANDSHAKE : EXIT_OK;
     }
-    ta_writer_capture_end(w, cx.file, s);
+    if (o->redactor != NULL && !ta_redact_scrub_json(o->redactor, s, cx.file)) {
+        fprintf(stderr, "tlsanalyze: %s: out of memory while redacting\n", cx.file);
+        rc = EXIT_BAD_INPUT;
+    }
+    bool report_fmt = w->fmt == TA_FMT_MARKDOWN || w->fmt == TA_FMT_HTML;
+    if (o->report != NULL || report_fmt) {
+        json_object_set_new(s, "inputs", inputs_json(paths, num, o));
+    }
+    ta_writer_capture_end(w, cx.out_file, s);
+    if (o->report != NULL) {
+        ta_writer_capture_end(o->report, cx.out_file, s);
+    }
     json_decref(s);
     ta_analyzer_free(cx.an);
     ta_keylog_free(cx.secrets);
@@ -863,6 +977,7 @@ static int run_capture_list(char *const *paths, int num, const char *name, const
         ta_rollup_merge(total, cx.roll);
     }
     ta_rollup_free(cx.roll);
+    free(pseudo);
     free(file);
     return rc;
 }
@@ -928,6 +1043,211 @@ static int run_all(batch *b, ta_rollup *total)
     return worst;
 }
 
+/* |s| for a POSIX shell, appended to |out|: as it is when it holds only
+ * safe characters, else in single quotes. */
+static void shell_append(char **out, const char *s)
+{
+    char *grown = NULL;
+    size_t safe = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                            ".,-_:=/@+%");
+    if (s[0] != '\0' && safe == strlen(s)) {
+        if (asprintf(&grown, "%s%s%s", *out, (*out)[0] != '\0' ? " " : "", s) < 0) {
+            return;
+        }
+    } else {
+        size_t n = strlen(s);
+        char *q = malloc(n * 4 + 3);
+        size_t k = 0;
+        if (q == NULL) {
+            return;
+        }
+        q[k++] = '\'';
+        for (size_t i = 0; i < n; i++) {
+            if (s[i] == '\'') {
+                memcpy(q + k, "'\\''", 4);
+                k += 4;
+            } else {
+                q[k++] = s[i];
+            }
+        }
+        q[k++] = '\'';
+        q[k] = '\0';
+        int r = asprintf(&grown, "%s%s%s", *out, (*out)[0] != '\0' ? " " : "", q);
+        free(q);
+        if (r < 0) {
+            return;
+        }
+    }
+    free(*out);
+    *out = grown;
+}
+
+/* One argument as the report shows it: the --redact-key is never shown;
+ * with --redact, capture names become their pseudonyms and the values of
+ * -f/--server lose their addresses (all of their text with --redact=all). */
+static char *shown_arg(const options *o, const char *opt, const char *val, bool positional)
+{
+    if (o->redactor == NULL && strcmp(opt, "redact-key") != 0) {
+        return strdup(val);
+    }
+    if (strcmp(opt, "redact-key") == 0) {
+        return strdup("REDACTED");
+    }
+    if (positional || strcmp(opt, "report") == 0) {
+        return o->redact == TA_REDACT_ALL || positional ? ta_redact_file(o->redactor, val)
+                                                        : strdup(val);
+    }
+    if (strcmp(opt, "filter") == 0 || strcmp(opt, "f") == 0 || strcmp(opt, "server") == 0) {
+        return o->redact == TA_REDACT_ALL ? strdup("REDACTED") : ta_redact_string(o->redactor, val);
+    }
+    return strdup(val);
+}
+
+/* The option of |a| that takes a value ("filter" for -f, --filter, -fX,
+ * --filter=X), or NULL; *out_inline is the value when it is in |a|. */
+static const char *value_option(const char *a, const char **out_inline)
+{
+    *out_inline = NULL;
+    if (a[0] == '-' && a[1] != '-') {
+        if (a[1] == 'f' || a[1] == 'j') {
+            *out_inline = a[2] != '\0' ? a + 2 : NULL;
+            return a[1] == 'f' ? "f" : "j";
+        }
+        return NULL;
+    }
+    if (a[0] != '-' || a[1] != '-') {
+        return NULL;
+    }
+    const char *eq = strchr(a, '=');
+    size_t n = eq != NULL ? (size_t)(eq - a - 2) : strlen(a + 2);
+    for (size_t i = 0; longopts[i].name != NULL; i++) {
+        if (strlen(longopts[i].name) == n && strncmp(a + 2, longopts[i].name, n) == 0 &&
+            longopts[i].has_arg != no_argument) {
+            *out_inline = eq != NULL ? eq + 1 : NULL;
+            return longopts[i].has_arg == required_argument || eq != NULL ? longopts[i].name
+                                                                           : NULL;
+        }
+    }
+    return NULL;
+}
+
+/* The command line as the report shows it (getopt has put the options
+ * first: |first_input| is the first capture argument). */
+static char *command_line(int argc, char **argv, int first_input, const options *o)
+{
+    char *out = strdup("tlsanalyze");
+    for (int i = 1; i < argc && out != NULL; i++) {
+        const char *val = NULL;
+        char *shown = NULL;
+        if (i >= first_input) {
+            char *esc = ta_escape((const uint8_t *)argv[i], strlen(argv[i]));
+            shown = esc != NULL ? shown_arg(o, "", esc, true) : NULL;
+            free(esc);
+            shell_append(&out, shown != NULL ? shown : "?");
+            free(shown);
+            continue;
+        }
+        const char *opt = value_option(argv[i], &val);
+        if (opt == NULL) {
+            shell_append(&out, argv[i]);
+            continue;
+        }
+        if (val == NULL && i + 1 < argc) {
+            shell_append(&out, argv[i]);
+            val = argv[++i];
+            shown = shown_arg(o, opt, val, false);
+            shell_append(&out, shown != NULL ? shown : "?");
+        } else if (val != NULL) {
+            char *both = NULL;
+            shown = shown_arg(o, opt, val, false);
+            if (asprintf(&both, "%.*s%s", (int)(val - argv[i]), argv[i],
+                         shown != NULL ? shown : "?") >= 0) {
+                shell_append(&out, both);
+                free(both);
+            }
+        } else {
+            shell_append(&out, argv[i]);
+        }
+        free(shown);
+    }
+    return out;
+}
+
+/* Starts the support-case report of |w| (markdown or html format). */
+static int start_report(ta_writer *w, const options *o, const char *cmdline)
+{
+    static const char *const redaction[] = {"none", "ips", "all"};
+    ta_cr_opts ro = {TA_CR_MARKDOWN, TA_VERSION, cmdline != NULL ? cmdline : "tlsanalyze",
+                     o->profile, redaction[o->redact], 100};
+    if (!ta_writer_report_init(w, &ro)) {
+        fputs("tlsanalyze: out of memory, or no temporary file for the report (TMPDIR)\n",
+              stderr);
+        return 0;
+    }
+    return 1;
+}
+
+/* The support-case reports: to standard output (--format=markdown|html)
+ * and/or to --report FILE (|rw|, |*out_file|).  0 with a message when one
+ * cannot be started; the caller frees *out_cmdline and w->report. */
+static int open_reports(options *o, int argc, char **argv, ta_writer *w, ta_writer *rw,
+                        FILE **out_file, char **out_cmdline)
+{
+    bool stdout_report = o->fmt == TA_FMT_MARKDOWN || o->fmt == TA_FMT_HTML;
+    if (o->redact != TA_REDACT_NONE) {
+        o->redactor = ta_redactor_new(o->redact, o->redact_key,
+                                      o->redact_key != NULL ? strlen(o->redact_key) : 0);
+        if (o->redactor == NULL) {
+            fputs("tlsanalyze: no key for --redact (out of memory or no randomness)\n", stderr);
+            return 0;
+        }
+    }
+    if (!stdout_report && o->report_path == NULL) {
+        return 1;
+    }
+    o->jobs = 1;   /* one report, in input order: written by this process */
+    *out_cmdline = command_line(argc, argv, optind, o);
+    if (stdout_report && !start_report(w, o, *out_cmdline)) {
+        return 0;
+    }
+    if (o->report_path != NULL) {
+        *out_file = fopen(o->report_path, "w");
+        if (*out_file == NULL) {
+            fprintf(stderr, "tlsanalyze: %s: cannot write the report: %s\n", o->report_path,
+                    strerror(errno));
+            return 0;
+        }
+        ta_writer_init(rw, o->report_fmt, *out_file, false, false);
+        if (!start_report(rw, o, *out_cmdline)) {
+            fclose(*out_file);
+            return 0;
+        }
+        o->report = rw;
+    }
+    return 1;
+}
+
+/* Finishes the --report file (the standard output's writer has ended);
+ * EXIT_BAD_INPUT when a report could not be written completely. */
+static int close_reports(options *o, ta_writer *w, FILE *report_file, json_t *total)
+{
+    bool failed = w->write_error;
+    const char *what = "standard output";
+    if (o->report != NULL) {
+        ta_writer_end(o->report, total);
+        bool closed = fclose(report_file) == 0;
+        if (o->report->write_error || !closed) {
+            failed = true;
+            what = o->report_path;
+        }
+    }
+    if (failed) {
+        fprintf(stderr, "tlsanalyze: %s: the report could not be written completely\n", what);
+        return EXIT_BAD_INPUT;
+    }
+    return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     options o;
@@ -965,8 +1285,20 @@ int main(int argc, char **argv)
         free(o.filter_buf);
         return EXIT_BAD_INPUT;
     }
+    ta_writer rw;
+    FILE *report_file = NULL;
+    char *cmdline = NULL;
     ta_writer_init(&w, o.fmt, stdout, o.color, o.verbose);
     w.summary = o.summary;
+    if (!open_reports(&o, argc, argv, &w, &rw, &report_file, &cmdline)) {
+        ta_casereport_free(w.report);
+        free(cmdline);
+        ta_redactor_free(o.redactor);
+        free(o.filter_buf);
+        ta_names_cleanup();
+        ta_rules_free(o.rules);
+        return EXIT_BAD_INPUT;
+    }
     ta_writer_begin(&w);
     batch b = {&o, &w, NULL, 0};
     ta_rollup *all = ta_rollup_new();
@@ -974,12 +1306,15 @@ int main(int argc, char **argv)
     worst = ta_inputs_each(argv + optind, argc - optind, collect, &b, stderr);
     worst = ta_exit_worse(worst, all != NULL ? run_all(&b, all) : EXIT_BAD_INPUT);
     json_t *total = NULL;
-    if (all != NULL && (o.summary || b.num > 1)) {
+    if (all != NULL && (o.summary || b.num > 1 || cmdline != NULL)) {
         total = json_object();
         json_object_set_new(total, "captures", json_integer(b.num));
         ta_rollup_set(all, total);
     }
     ta_writer_end(&w, total);
+    worst = ta_exit_worse(worst, close_reports(&o, &w, report_file, total));
+    free(cmdline);
+    ta_redactor_free(o.redactor);
     json_decref(total);
     ta_rollup_free(all);
     free(o.filter_buf);

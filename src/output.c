@@ -20,6 +20,19 @@ void ta_writer_init(ta_writer *w, ta_format fmt, FILE *out, bool color, bool ver
     w->first_capture = true;
 }
 
+int ta_writer_report_init(ta_writer *w, const ta_cr_opts *opts)
+{
+    ta_cr_opts o = *opts;
+    o.kind = w->fmt == TA_FMT_HTML ? TA_CR_HTML : TA_CR_MARKDOWN;
+    w->report = ta_casereport_new(&o);
+    return w->report != NULL;
+}
+
+static bool is_report(const ta_writer *w)
+{
+    return w->fmt == TA_FMT_MARKDOWN || w->fmt == TA_FMT_HTML;
+}
+
 static const char *col(const ta_writer *w, const char *code)
 {
     return w->color ? code : "";
@@ -75,6 +88,10 @@ void ta_writer_begin(ta_writer *w)
 
 void ta_writer_capture_begin(ta_writer *w, const char *file)
 {
+    if (is_report(w)) {
+        w->first_capture = false;
+        return;
+    }
     w->first_conn = true;
     w->hidden = 0;
     if (w->fmt == TA_FMT_JSON) {
@@ -366,6 +383,12 @@ static void text_conn(ta_writer *w, json_t *conn)
 void ta_writer_conn(ta_writer *w, const char *file, json_t *conn)
 {
     switch (w->fmt) {
+    case TA_FMT_MARKDOWN:
+    case TA_FMT_HTML:
+        if (w->report != NULL) {
+            ta_casereport_conn(w->report, file, conn);
+        }
+        break;
     case TA_FMT_JSON:
         fputs(w->first_conn ? "\n" : ",\n", w->out);
         dump(w, conn);
@@ -442,6 +465,12 @@ static void text_summary(ta_writer *w, json_t *s)
 void ta_writer_capture_end(ta_writer *w, const char *file, json_t *summary)
 {
     switch (w->fmt) {
+    case TA_FMT_MARKDOWN:
+    case TA_FMT_HTML:
+        if (w->report != NULL) {
+            ta_casereport_capture(w->report, file, summary);
+        }
+        break;
     case TA_FMT_JSON: {
         /* The summary's members follow "connections" in the same object. */
         size_t n = serialise(w, summary);
@@ -466,7 +495,11 @@ void ta_writer_capture_end(ta_writer *w, const char *file, json_t *summary)
 
 void ta_writer_end(ta_writer *w, json_t *total)
 {
-    if (w->fmt == TA_FMT_JSON) {
+    if (is_report(w)) {
+        w->write_error = w->report == NULL || !ta_casereport_finish(w->report, w->out, total);
+        ta_casereport_free(w->report);
+        w->report = NULL;
+    } else if (w->fmt == TA_FMT_JSON) {
         fputs("\n]", w->out);
         if (total != NULL) {
             fputs(",\"total\":", w->out);

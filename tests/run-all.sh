@@ -10,6 +10,7 @@
 #   memory:  peak RSS of the same traffic 1x vs 50x
 #   regress: every file of tests/regress/ under the sanitizers
 #   decrypt: TLS 1.3/1.2 captures made now on loopback, with and without key logs
+#   report:  the Markdown/HTML support-case report and --redact (headless Chromium)
 cd "$(dirname "$0")/.." || exit 2
 pass=0
 fail=0
@@ -60,6 +61,7 @@ suite decrypt python3 tests/decrypt_test.py build/san/tlsanalyze
 suite golden env TLSANALYZE=build/san/tlsanalyze python3 tests/golden/compare.py -j 2
 suite decrypt-golden env TLSANALYZE=build/san/tlsanalyze python3 tests/golden/decrypt_compare.py
 suite memory python3 tests/memory_test.py ./tlsanalyze
+suite report python3 tests/report_test.py build/san/tlsanalyze
 
 echo
 echo "$pass passed, $fail failed"

@@ -603,6 +603,17 @@ static int load_rules(options *o)
     return 1;
 }
 
+/* options_free frees what the options own (NULL members are fine). */
+static void options_free(options *o)
+{
+    ta_chain_ctx_free(o->chains);
+    ta_redactor_free(o->redactor);
+    ta_keylog_free(o->keylog);
+    ta_rules_free(o->rules);
+    free(o->filter_buf);
+    memset(o, 0, sizeof(*o));
+}
+
 /* open_chains loads the trust stores and prepares --extract-certs. */
 static int open_chains(options *o)
 {
@@ -1255,12 +1266,8 @@ int main(int argc, char **argv)
     int worst = EXIT_OK;
 
     memset(&o, 0, sizeof(o));
-    if (!parse_args(argc, argv, &o)) {
-        ta_keylog_free(o.keylog);
-        return EXIT_BAD_INPUT;
-    }
-    if (!load_rules(&o)) {
-        ta_rules_free(o.rules);
+    if (!parse_args(argc, argv, &o) || !load_rules(&o)) {
+        options_free(&o);
         return EXIT_BAD_INPUT;
     }
     if (o.list_rules || o.explain != NULL) {
@@ -1271,18 +1278,17 @@ int main(int argc, char **argv)
             fprintf(stderr, "tlsanalyze: no rule '%s' (--list-rules lists them)\n", o.explain);
             rc = EXIT_BAD_INPUT;
         }
-        ta_rules_free(o.rules);
-        ta_keylog_free(o.keylog);
+        options_free(&o);
         return rc;
     }
     if (!ta_names_init()) {
         fputs("tlsanalyze: OpenSSL could not be initialised\n", stderr);
+        options_free(&o);
         return EXIT_BAD_INPUT;
     }
     if (!open_chains(&o)) {
         ta_names_cleanup();
-        ta_rules_free(o.rules);
-        free(o.filter_buf);
+        options_free(&o);
         return EXIT_BAD_INPUT;
     }
     ta_writer rw;
@@ -1293,10 +1299,8 @@ int main(int argc, char **argv)
     if (!open_reports(&o, argc, argv, &w, &rw, &report_file, &cmdline)) {
         ta_casereport_free(w.report);
         free(cmdline);
-        ta_redactor_free(o.redactor);
-        free(o.filter_buf);
         ta_names_cleanup();
-        ta_rules_free(o.rules);
+        options_free(&o);
         return EXIT_BAD_INPUT;
     }
     ta_writer_begin(&w);
@@ -1314,17 +1318,13 @@ int main(int argc, char **argv)
     ta_writer_end(&w, total);
     worst = ta_exit_worse(worst, close_reports(&o, &w, report_file, total));
     free(cmdline);
-    ta_redactor_free(o.redactor);
     json_decref(total);
     ta_rollup_free(all);
-    free(o.filter_buf);
     for (int i = 0; i < b.num; i++) {
         free(b.paths[i]);
     }
     free(b.paths);
-    ta_chain_ctx_free(o.chains);
     ta_names_cleanup();
-    ta_rules_free(o.rules);
-    ta_keylog_free(o.keylog);
+    options_free(&o);
     return worst;
 }

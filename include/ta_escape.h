@@ -17,4 +17,10 @@
  * escaped form of |len| bytes at |data|; NULL on out of memory. */
 char *ta_escape(const uint8_t *data, size_t len);
 
+/* ta_shell_word writes |s| into |out| (|n| bytes) as one POSIX shell word:
+ * as it is when every character is in [A-Za-z0-9._:/+,@=-], otherwise in
+ * single quotes with each quote written '\''.  A word that does not fit
+ * is cut (still closed by its quote). */
+void ta_shell_word(char *out, size_t n, const char *s);
+
 #endif

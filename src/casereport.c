@@ -1,6 +1,7 @@
 /* casereport.c - the support-case report's state and the facts its
  * renderers share (see ta_casereport.h, casereport_int.h). */
 #include "casereport_int.h"
+#include "ta_escape.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -483,33 +484,6 @@ json_t *cr_key_facts(json_t *conn)
     return facts;
 }
 
-/* |s| for a POSIX shell: as it is when it holds only safe characters,
- * else in single quotes (a quote inside as '\''). */
-static void shell_word(char *out, size_t n, const char *s)
-{
-    size_t safe = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:[]/");
-    if (s[0] != '\0' && safe == strlen(s)) {
-        snprintf(out, n, "%s", s);
-        return;
-    }
-    size_t o = 0;
-    if (o + 1 < n) {
-        out[o++] = '\'';
-    }
-    for (const char *p = s; *p != '\0' && o + 5 < n; p++) {
-        if (*p == '\'') {
-            memcpy(out + o, "'\\''", 4);
-            o += 4;
-        } else {
-            out[o++] = *p;
-        }
-    }
-    if (o + 1 < n) {
-        out[o++] = '\'';
-    }
-    out[o] = '\0';
-}
-
 static bool involves_certificates(json_t *conn)
 {
     static const char *const cert_alerts[] = {"bad_certificate", "unsupported_certificate",
@@ -537,9 +511,9 @@ json_t *cr_followup(json_t *conn)
     char sni[512];
     char line[1400];
 
-    shell_word(server, sizeof(server), cr_str(conn, "server"));
+    ta_shell_word(server, sizeof(server), cr_str(conn, "server"));
     if (json_is_string(json_object_get(ch, "sni"))) {
-        shell_word(sni, sizeof(sni), cr_str(ch, "sni"));
+        ta_shell_word(sni, sizeof(sni), cr_str(ch, "sni"));
         snprintf(line, sizeof(line), "openssl s_client -connect %s -servername %s -showcerts "
                  "</dev/null", server, sni);
     } else {

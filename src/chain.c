@@ -671,35 +671,13 @@ static int write_pem(const char *path, const ta_cert *const *certs, size_t n)
     return 1;
 }
 
-/* shell_quote appends |s| to |out| quoted for a POSIX shell when needed. */
-static void shell_quote(char *out, size_t len, const char *s)
+/* append_word appends |s| to |out| as one shell word (ta_shell_word). */
+static void append_word(char *out, size_t len, const char *s)
 {
+    char word[PATH_MAX + 16];
     size_t o = strlen(out);
-    bool plain = *s != '\0';
-    for (const char *p = s; *p != '\0'; p++) {
-        plain = plain && (strchr("/._-+:=@,", *p) != NULL ||
-                          (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
-                          (*p >= 'A' && *p <= 'Z'));
-    }
-    if (plain) {
-        snprintf(out + o, len - o, "%s", s);
-        return;
-    }
-    if (o + 1 < len) {
-        out[o++] = '\'';
-    }
-    for (const char *p = s; *p != '\0' && o + 5 < len; p++) {
-        if (*p == '\'') {
-            memcpy(out + o, "'\\''", 4);
-            o += 4;
-        } else {
-            out[o++] = *p;
-        }
-    }
-    if (o + 1 < len) {
-        out[o++] = '\'';
-    }
-    out[o < len ? o : len - 1] = '\0';
+    ta_shell_word(word, sizeof(word), s);
+    snprintf(out + o, len - o, "%s", word);
 }
 
 static void extract(json_t *o, ta_chain_ctx *ctx, const ta_chain_in *in)
@@ -733,20 +711,20 @@ static void extract(json_t *o, ta_chain_ctx *ctx, const ta_chain_in *in)
     const char *ca = in->from == TA_FROM_SERVER ? ctx->ca_file : ctx->server_ca_file;
     if (ca != NULL) {
         strncat(cmd, "-CAfile ", sizeof(cmd) - strlen(cmd) - 1);
-        shell_quote(cmd, sizeof(cmd), ca);
+        append_word(cmd, sizeof(cmd), ca);
         strncat(cmd, " ", sizeof(cmd) - strlen(cmd) - 1);
     }
     if (in->from == TA_FROM_SERVER && ctx->ca_path != NULL) {
         strncat(cmd, "-CApath ", sizeof(cmd) - strlen(cmd) - 1);
-        shell_quote(cmd, sizeof(cmd), ctx->ca_path);
+        append_word(cmd, sizeof(cmd), ctx->ca_path);
         strncat(cmd, " ", sizeof(cmd) - strlen(cmd) - 1);
     }
     size_t l = strlen(cmd);
     snprintf(cmd + l, sizeof(cmd) - l, "-purpose %s -attime %" PRId64 " -untrusted ",
              in->from == TA_FROM_SERVER ? "sslserver" : "sslclient", in->at);
-    shell_quote(cmd, sizeof(cmd), chain);
+    append_word(cmd, sizeof(cmd), chain);
     strncat(cmd, " ", sizeof(cmd) - strlen(cmd) - 1);
-    shell_quote(cmd, sizeof(cmd), leaf);
+    append_word(cmd, sizeof(cmd), leaf);
     json_t *e = json_object();
     json_object_set_new(e, "leaf", jescaped((const uint8_t *)leaf, strlen(leaf)));
     json_object_set_new(e, "chain", jescaped((const uint8_t *)chain, strlen(chain)));

@@ -53,6 +53,36 @@ static bool needs_escape(uint32_t cp)
            cp == 0x200e || cp == 0x200f || cp == 0x061c;
 }
 
+void ta_shell_word(char *out, size_t n, const char *s)
+{
+    static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "0123456789._:/+,@=-";
+    size_t o = 0;
+
+    if (n == 0) {
+        return;
+    }
+    if (s[0] != '\0' && strspn(s, safe) == strlen(s)) {
+        snprintf(out, n, "%s", s);
+        return;
+    }
+    if (n < 3) {
+        out[0] = '\0';
+        return;
+    }
+    out[o++] = '\'';
+    for (const char *p = s; *p != '\0' && o + 5 < n; p++) {
+        if (*p == '\'') {
+            memcpy(out + o, "'\\''", 4);
+            o += 4;
+        } else {
+            out[o++] = *p;
+        }
+    }
+    out[o++] = '\'';
+    out[o] = '\0';
+}
+
 char *ta_escape(const uint8_t *data, size_t len)
 {
     /* Worst case: every byte becomes "\xNN" (4 bytes). */

@@ -116,6 +116,28 @@ static void check_escape(const char *in, size_t len, const char *want)
     free(out);
 }
 
+static void test_shell_word(void **state)
+{
+    char out[64];
+    (void)state;
+    ta_shell_word(out, sizeof(out), "/tmp/x/a-b_c.pem");
+    assert_string_equal(out, "/tmp/x/a-b_c.pem");
+    ta_shell_word(out, sizeof(out), "a b");
+    assert_string_equal(out, "'a b'");
+    ta_shell_word(out, sizeof(out), "it's");
+    assert_string_equal(out, "'it'\\''s'");
+    ta_shell_word(out, sizeof(out), "[::1]:443");   /* brackets glob: quoted */
+    assert_string_equal(out, "'[::1]:443'");
+    ta_shell_word(out, sizeof(out), "");
+    assert_string_equal(out, "''");
+    ta_shell_word(out, sizeof(out), "$(rm -rf /)");
+    assert_string_equal(out, "'$(rm -rf /)'");
+    ta_shell_word(out, 8, "a b c d e f g h");    /* cut, still closed */
+    assert_int_equal(out[0], '\'');
+    assert_int_equal(out[strlen(out) - 1], '\'');
+    assert_true(strlen(out) < 8);
+}
+
 static void test_escape(void **state)
 {
     (void)state;
@@ -340,6 +362,7 @@ int main(void)
         cmocka_unit_test(test_stream_gap_by_ack_and_flush),
         cmocka_unit_test(test_stream_cap),
         cmocka_unit_test(test_flow_table),
+        cmocka_unit_test(test_shell_word),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -172,8 +172,21 @@ static const char *closest(const char *word, const char *const *names, size_t n)
 
 const char *ta_fact_suggest(const char *path)
 {
+    static char hint[64];   /* a chain fact is prefix + field: built here */
     char norm[256];
     normalise(path, norm, sizeof(norm));
+    for (size_t i = 0; i < sizeof(chains) / sizeof(chains[0]); i++) {
+        size_t l = strlen(chains[i]);
+        if (strncmp(norm, chains[i], l) == 0 && norm[l] == '.') {
+            const char *f = closest(norm + l, chain_fields,
+                                    sizeof(chain_fields) / sizeof(chain_fields[0]));
+            if (f == NULL) {
+                return NULL;
+            }
+            snprintf(hint, sizeof(hint), "%s%s", chains[i], f);
+            return hint;
+        }
+    }
     return closest(norm, facts, NUM_FACTS);
 }
 

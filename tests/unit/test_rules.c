@@ -225,6 +225,8 @@ static void test_malformed_files(void **state)
          ":5:1: ", "unknown field \"whne\" (did you mean \"when\"?)"},
         {"id: a\nseverity: error\ntitle: t\nsummary: s\nwhen: {client_helo.sni: {exists: true}}\n",
          ":5:8: ", "unknown fact \"client_helo.sni\" (did you mean \"client_hello.sni\"?)"},
+        {"id: a\nseverity: error\ntitle: t\nsummary: s\nwhen: {rejected_chain.compete: {==: false}}\n",
+         ":5:8: ", "unknown fact \"rejected_chain.compete\" (did you mean \"rejected_chain.complete\"?)"},
         {"id: a\nseverity: error\ntitle: t\nsummary: s\nwhen: {outcome: {=: alert}}\n",
          ":5:18: ", "unknown operator \"=\""},
         {"id: a\nseverity: fatal\ntitle: t\nsummary: s\nwhen: {outcome: {==: x}}\n",

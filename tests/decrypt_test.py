@@ -263,7 +263,7 @@ SCENARIOS = {
     # Without keys the certificate is hidden: only the (clear) alert is known.
     "expired": (["-cert", "expired.pem", "-key", "expired.key"],
                 s_client("-servername", "api.example.com"),
-                "expired-certificate", "fatal-alert"),
+                "expired-certificate", "certificate-expired-alert"),
     # Leaf and root sent, as the TLS 1.2 sample sends its chain (a chain
     # ending on a leaf would be incomplete-chain).
     "unknown-ca": (["-cert", "evilleaf.pem", "-key", "evilleaf.key",

@@ -484,9 +484,19 @@ def originals(doc, files):
     return ips, {n for n in names if n}
 
 
+# Key logs and certificate extraction add decrypted TLS 1.3 certificates and
+# file names made of capture names and fingerprints: redaction must cover them.
+KEYLOGS = [a for k in sorted(glob.glob(os.path.join(ROOT, "samples", "*.keys")))
+           for a in ("--keylog", k)]
+
+
 def redaction_targets(files):
-    _, doc = json_doc(*files)
+    _, doc = json_doc(*KEYLOGS, "--extract-certs", tmp("certs"), *files)
     ips, names = originals(doc, files)
+    for f in files:   # --extract-certs names chain files after the capture
+        names.add(os.path.basename(f).rsplit(".", 1)[0] + "-0-chain")
+    for _, c in all_conns(doc):
+        names.update(x["sha256"] for x in c.get("certificates", []))
     assert "127.0.0.1" in ips and "::1" in ips and "10.1.2.3" in ips, ips
     assert "api.example.com" in names and "Sample Intermediate CA" in names, names
     assert "Hostile Org" in names and "www.hostile.example" in names, names
@@ -511,7 +521,7 @@ def redaction_leaves_no_address_or_name():
     doc, ips, names = redaction_targets(files)
     for fmt in ("markdown", "html", "json", "ndjson", "text"):
         rc, out, err = run("--redact", "--format=" + fmt, "-f", "host 127.0.0.1 or net 10.0.0.0/8",
-                           *files)
+                           *KEYLOGS, "--extract-certs", tmp("certs"), *files)
         assert rc == 1, (fmt, err)
         found = leaks(out, ips, names)
         assert not found, (fmt, found[:10])

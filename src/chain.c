@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,48 +64,57 @@ static char *dup_or_null(const char *s)
  * default locations when both are NULL. */
 static X509_STORE *load_store(const char *file, const char *dir, char *err, size_t err_len)
 {
-    X509_STORE *st = X509_STORE_new();
-    if (st == NULL) {
+    X509_STORE *store = NULL;
+    struct stat sb;
+
+    if (file != NULL && stat(file, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        snprintf(err, err_len, "%s: a directory, not a PEM file (a hashed directory of CA "
+                 "certificates goes with --ca-path)", file);
+        return NULL;
+    }
+    if (file != NULL && access(file, R_OK) != 0) {
+        snprintf(err, err_len, "%s: %s (a PEM file of trusted CA certificates is expected)",
+                 file, strerror(errno));
+        return NULL;
+    }
+    if (dir != NULL && (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode) ||
+                        access(dir, R_OK | X_OK) != 0)) {
+        snprintf(err, err_len, "%s: not a readable directory (--ca-path wants a directory of "
+                 "CA certificates hashed with 'openssl rehash')", dir);
+        return NULL;
+    }
+    store = X509_STORE_new();
+    if (store == NULL) {
         snprintf(err, err_len, "out of memory");
         return NULL;
     }
     if (file == NULL && dir == NULL) {
         /* Missing system locations are not an error here: the verdict then
          * says "unable to get local issuer certificate" against them. */
-        X509_STORE_set_default_paths(st);
+        X509_STORE_set_default_paths(store);
         ERR_clear_error();
-        return st;
+        return store;
     }
-    if (file != NULL) {
-        FILE *f = fopen(file, "r");
-        if (f == NULL) {
-            snprintf(err, err_len, "%s: %s (a PEM file of trusted CA certificates is expected)",
-                     file, strerror(errno));
-            X509_STORE_free(st);
-            return NULL;
-        }
-        fclose(f);
-        /* PEM text between certificates (keytool -list -rfc output) is
-         * skipped by OpenSSL's PEM reader. */
-        if (X509_STORE_load_file(st, file) != 1 ||
-            sk_X509_OBJECT_num(X509_STORE_get0_objects(st)) == 0) {
-            ERR_clear_error();
-            snprintf(err, err_len,
-                     "%s: no PEM certificate found (expected '-----BEGIN CERTIFICATE-----' "
-                     "blocks; convert DER with 'openssl x509 -inform der')",
-                     file);
-            X509_STORE_free(st);
-            return NULL;
-        }
+    /* PEM text between certificates (keytool -list -rfc output) is skipped
+     * by OpenSSL's PEM reader. */
+    if (file != NULL && (X509_STORE_load_file(store, file) != 1 ||
+                         sk_X509_OBJECT_num(X509_STORE_get0_objects(store)) == 0)) {
+        ERR_clear_error();
+        snprintf(err, err_len,
+                 "%s: no PEM certificate found (expected '-----BEGIN CERTIFICATE-----' "
+                 "blocks; convert DER with 'openssl x509 -inform der')",
+                 file);
+        X509_STORE_free(store);
+        return NULL;
     }
-    if (dir != NULL && X509_STORE_load_path(st, dir) != 1) {
+    if (dir != NULL && X509_STORE_load_path(store, dir) != 1) {
         ERR_clear_error();
         snprintf(err, err_len, "%s: not a readable directory of hashed CA certificates "
                  "(run 'openssl rehash %s')", dir, dir);
-        X509_STORE_free(st);
+        X509_STORE_free(store);
         return NULL;
     }
-    return st;
+    return store;
 }
 
 ta_chain_ctx *ta_chain_ctx_new(const ta_chain_opts *o, char *err, size_t err_len)

@@ -92,6 +92,27 @@ def text_file():
 
 
 @test
+def bad_trust_stores_and_extract_dir():
+    """Each unusable trust store or extraction directory: exit 2, the path,
+    what is wrong and what to give instead."""
+    with open(tmp("notes.txt"), "w") as f:
+        f.write("not a certificate\n")
+    cases = [
+        (("--ca-file", SAMPLES), "a directory, not a PEM file", "--ca-path"),
+        (("--ca-file", tmp("none.pem")), "No such file or directory", "PEM file"),
+        (("--ca-file", tmp("notes.txt")), "no PEM certificate found", "openssl x509 -inform der"),
+        (("--server-ca-file", tmp("notes.txt")), "no PEM certificate found", "BEGIN CERTIFICATE"),
+        (("--ca-path", tmp("none")), "not a readable directory", "openssl rehash"),
+        (("--ca-path", tmp("notes.txt")), "not a readable directory", "openssl rehash"),
+        (("--extract-certs", tmp("notes.txt")), "not a writable directory", "--extract-certs"),
+    ]
+    for args, what, hint in cases:
+        rc, out, err = run(*args, sample("tls12-ok.pcap"))
+        assert rc == 2 and args[1] in err and what in err and hint in err, (args, rc, err)
+        assert out == "", (args, out)
+
+
+@test
 def directory_is_walked_in_name_order():
     d = tmp("walk")
     os.makedirs(os.path.join(d, "b-sub"), exist_ok=True)

@@ -34,6 +34,7 @@
 #include "ta_escape.h"
 
 #define DEFAULT_SLOTS 1024
+#define MAX_CHAIN_FILES 10000      /* --extract-certs: chain files per run */
 #define NOTE_LEN 512
 
 typedef struct {
@@ -51,6 +52,7 @@ struct ta_chain_ctx {
     char *ca_path;
     char *server_ca_file;
     char *extract_dir;
+    size_t chain_files;            /* written so far, up to MAX_CHAIN_FILES */
     slot *slots;
     size_t mask;
 };
@@ -711,6 +713,15 @@ static void extract(json_t *o, ta_chain_ctx *ctx, const ta_chain_in *in)
     snprintf(chain, sizeof(chain), "%s/%s-%schain.pem", ctx->extract_dir,
              in->conn_name != NULL ? in->conn_name : "conn",
              in->from == TA_FROM_CLIENT ? "client-" : "");
+    /* One file per certificate is bounded by the distinct certificates;
+     * one per chain grows with the connections, so it is capped. */
+    if (ctx->chain_files >= MAX_CHAIN_FILES) {
+        json_object_set_new(o, "extract_error",
+                            json_string("chain files capped at 10000 per run; the "
+                                        "certificates are still written, one file each"));
+        return;
+    }
+    ctx->chain_files++;
     ok = write_pem(chain, list, n) && ok;
     if (!ok) {
         json_object_set_new(o, "extract_error",

@@ -338,6 +338,10 @@ static void text_chain(ta_writer *w, json_t *ch, const char *who)
     if (json_is_object(x)) {
         fprintf(w->out, "      verify by hand: %s\n", jstr(x, "verify_command"));
     }
+    if (json_is_string(json_object_get(ch, "extract_error"))) {
+        fprintf(w->out, "      %s--extract-certs:%s %s\n", col(w, C_YELLOW), col(w, C_OFF),
+                jstr(ch, "extract_error"));
+    }
 }
 
 static void text_conn(ta_writer *w, json_t *conn)

@@ -6,8 +6,11 @@
  * offset), then up to 8 u16-prefixed DER certificates; whatever follows
  * the last one is read as a DistinguishedName.  Each chain is judged twice
  * so the second answer comes from the cache. */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -20,14 +23,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static ta_chain_ctx *ctx;
 static ta_chain_ctx *extract_ctx;
+static char dir[] = "/tmp/fuzz-chain-XXXXXX";
+
+static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* The extracted files go when the fuzzer exits. */
+static void remove_dir(void)
+{
+    nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 static void setup(void)
 {
     char err[256];
-    char dir[] = "/tmp/fuzz-chain-XXXXXX";
     ta_chain_opts o = {0};
     ctx = ta_chain_ctx_new(&o, err, sizeof(err));
     if (mkdtemp(dir) != NULL) {
+        atexit(remove_dir);
         o.extract_dir = dir;
         extract_ctx = ta_chain_ctx_new(&o, err, sizeof(err));
     }

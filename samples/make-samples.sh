@@ -108,59 +108,10 @@ cd "$WORK"
 printf 'hello from the tlsanalyze sample server\n' > hello.txt
 printf 'GET /hello.txt HTTP/1.0\r\n\r\n' > request.txt
 
-cat > ca.cnf <<'EOF'
-[ ca ]
-default_ca = CA_default
-
-[ CA_default ]
-dir             = $ENV::CADIR
-database        = $dir/index.txt
-new_certs_dir   = $dir/newcerts
-serial          = $dir/serial
-certificate     = $dir/ca.pem
-private_key     = $dir/ca.key
-default_md      = sha256
-default_days    = 3650
-policy          = policy_any
-unique_subject  = no
-email_in_dn     = no
-copy_extensions = none
-
-[ policy_any ]
-organizationName = optional
-commonName       = supplied
-
-[ req ]
-distinguished_name = req_dn
-[ req_dn ]
-
-[ v3_root ]
-basicConstraints       = critical, CA:true
-keyUsage               = critical, keyCertSign, cRLSign
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid:always
-
-[ v3_intermediate ]
-basicConstraints       = critical, CA:true, pathlen:0
-keyUsage               = critical, keyCertSign, cRLSign
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid:always
-
-[ server_leaf ]
-basicConstraints       = critical, CA:false
-keyUsage               = critical, digitalSignature, keyEncipherment
-extendedKeyUsage       = serverAuth
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid
-subjectAltName         = DNS:api.example.com, DNS:localhost, IP:127.0.0.1, IP:::1
-
-[ client_leaf ]
-basicConstraints       = critical, CA:false
-keyUsage               = critical, digitalSignature
-extendedKeyUsage       = clientAuth
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid
-EOF
+# The CA configuration is shared with tests/cert_test.py; SAN is the
+# subjectAltName of every server leaf made here.
+cp "$TOP/tests/lib/pki.cnf" ca.cnf
+export SAN="DNS:api.example.com, DNS:localhost, IP:127.0.0.1, IP:::1"
 
 quiet() {        # quiet CMD...: run CMD, show its output only if it fails
     "$@" >quiet.log 2>&1 || { cat quiet.log >&2; die "failed: $*"; }

@@ -32,59 +32,8 @@ PORT0 = 45000
 PROCS = []
 RESULTS = []
 
-CNF = """
-[ ca ]
-default_ca = CA_default
-[ CA_default ]
-dir             = $ENV::CADIR
-database        = $dir/index.txt
-new_certs_dir   = $dir/newcerts
-serial          = $dir/serial
-certificate     = $dir/ca.pem
-private_key     = $dir/ca.key
-default_md      = sha256
-default_days    = 3650
-policy          = policy_any
-unique_subject  = no
-email_in_dn     = no
-copy_extensions = none
-[ policy_any ]
-organizationName = optional
-commonName       = supplied
-[ req ]
-distinguished_name = req_dn
-[ req_dn ]
-[ v3_root ]
-basicConstraints       = critical, CA:true
-keyUsage               = critical, keyCertSign, cRLSign
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid:always
-[ v3_intermediate ]
-basicConstraints       = critical, CA:true, pathlen:0
-keyUsage               = critical, keyCertSign, cRLSign
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid:always
-[ server_leaf ]
-basicConstraints       = critical, CA:false
-keyUsage               = critical, digitalSignature, keyEncipherment
-extendedKeyUsage       = serverAuth
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid
-subjectAltName         = $ENV::SAN
-[ nosan_leaf ]
-basicConstraints       = critical, CA:false
-keyUsage               = critical, digitalSignature, keyEncipherment
-extendedKeyUsage       = serverAuth
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid
-[ client_only_leaf ]
-basicConstraints       = critical, CA:false
-keyUsage               = critical, digitalSignature
-extendedKeyUsage       = clientAuth
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid
-subjectAltName         = $ENV::SAN
-"""
+# The `openssl ca` configuration shared with samples/make-samples.sh.
+CNF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib", "pki.cnf")
 
 
 def test_result(name, ok, detail=""):
@@ -122,8 +71,7 @@ def stamp(dt):
 class PKI:
     def __init__(self, work):
         self.work = work
-        with open(os.path.join(work, "ca.cnf"), "w") as f:
-            f.write(CNF)
+        shutil.copy(CNF, os.path.join(work, "ca.cnf"))
 
     def env(self, cadir, san="DNS:unused.test"):
         e = dict(os.environ)

@@ -55,8 +55,8 @@ def path(name):
     return os.path.join(TMP, name)
 
 
-def sh(*cmd, cwd=None):
-    p = subprocess.run(cmd, cwd=cwd or TMP, capture_output=True, timeout=60)
+def sh(*cmd, cwd=None, env=None):
+    p = subprocess.run(cmd, cwd=cwd or TMP, capture_output=True, timeout=60, env=env)
     if p.returncode != 0:
         raise RuntimeError("%s failed: %s" % (" ".join(cmd), p.stderr.decode(errors="replace")))
     return p.stdout.decode(errors="replace")
@@ -64,42 +64,19 @@ def sh(*cmd, cwd=None):
 
 # ------------------------------------------------------------------ test PKI
 
-CA_CNF = """[ ca ]
-default_ca = CA_default
-[ CA_default ]
-dir = {dir}
-database = {dir}/index.txt
-new_certs_dir = {dir}
-serial = {dir}/serial
-certificate = {dir}/ca.pem
-private_key = {dir}/ca.key
-default_md = sha256
-policy = policy_any
-unique_subject = no
-copy_extensions = none
-[ policy_any ]
-commonName = supplied
-[ server_leaf ]
-basicConstraints = critical, CA:false
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:api.example.com, IP:127.0.0.1
-[ client_leaf ]
-basicConstraints = critical, CA:false
-keyUsage = critical, digitalSignature
-extendedKeyUsage = clientAuth
-"""
+# The `openssl ca` configuration shared with samples/make-samples.sh and
+# tests/cert_test.py; CADIR and SAN come from the environment.
+PKI_CNF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib", "pki.cnf")
+LEAF_SAN = "DNS:api.example.com, IP:127.0.0.1"
 
 
 def make_ca(name, cn):
     d = path(name)
-    os.makedirs(d)
+    os.makedirs(os.path.join(d, "newcerts"))
     with open(os.path.join(d, "index.txt"), "w"):
         pass
     with open(os.path.join(d, "serial"), "w") as fh:
         fh.write("1000\n")
-    with open(os.path.join(d, "ca.cnf"), "w") as fh:
-        fh.write(CA_CNF.format(dir=d))
     sh("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
        "-nodes", "-keyout", d + "/ca.key", "-out", d + "/ca.pem", "-subj", "/CN=" + cn,
        "-days", "3650", "-addext", "basicConstraints=critical,CA:true",
@@ -111,9 +88,9 @@ def make_leaf(ca, name, cn, ext, start="20200101000000Z", end="20450101000000Z")
     sh("openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
        "-nodes", "-keyout", path(name + ".key"), "-out", path(name + ".csr"),
        "-subj", "/CN=" + cn)
-    sh("openssl", "ca", "-batch", "-notext", "-config", ca + "/ca.cnf", "-extensions", ext,
+    sh("openssl", "ca", "-batch", "-notext", "-config", PKI_CNF, "-extensions", ext,
        "-in", path(name + ".csr"), "-out", path(name + ".pem"),
-       "-startdate", start, "-enddate", end)
+       "-startdate", start, "-enddate", end, env=dict(os.environ, CADIR=ca, SAN=LEAF_SAN))
 
 
 def make_pki():

@@ -474,7 +474,7 @@ json_t *cr_key_facts(json_t *conn)
             fact(facts, "server answered after", buf);
         }
     }
-    static const char *const generic[] = {"chain", "client_chain", "decryption", "server_chain"};
+    static const char *const generic[] = {"chain", "client_chain", "decryption"};
     for (size_t i = 0; i < sizeof(generic) / sizeof(generic[0]); i++) {
         if (json_is_object(json_object_get(conn, generic[i]))) {
             fact_generic(facts, generic[i], json_object_get(conn, generic[i]));

@@ -71,12 +71,6 @@ ta_status ta_tls_parse_certificate_request(ta_cert_request *out, ta_cur *body, b
  * the fingerprint; TA_NOMEM on allocation failure. */
 ta_status ta_cert_from_der(ta_cert *out, const ta_cur *der);
 
-/* ta_cert_matches_host checks |name| (|len| bytes, an SNI) against the
- * certificate's SANs (IP literals against IP SANs), with OpenSSL's
- * X509_check_host / X509_check_ip_asc.  1 matches, 0 does not, -1 when
- * the certificate cannot be read. */
-int ta_cert_matches_host(const ta_cert *c, const char *name, size_t len);
-
 /* ta_dn_push appends the RFC 2253 text of the DER DistinguishedName |der|
  * to |l| ("(unparsable name)" when OpenSSL cannot read it); 0 on out of
  * memory. */

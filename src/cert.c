@@ -7,6 +7,7 @@
  * gives back is freed before returning, on every path.
  */
 #include "ta_tls_msg.h"
+#include "cert_int.h"
 
 #include <arpa/inet.h>
 #include <limits.h>
@@ -64,9 +65,7 @@ static void set_sha256(ta_cert *out)
     out->sha256[2 * md_len] = '\0';
 }
 
-/* set_name prints |name| in RFC 2253 one-line form into |out|, capped at
- * TA_MAX_NAME (->truncated).  0 on out-of-memory. */
-static int set_name(ta_bytes *out, const X509_NAME *name)
+int ta_x509_name_text(ta_bytes *out, const X509_NAME *name)
 {
     int ok = 0;
     BIO *bio = BIO_new(BIO_s_mem());
@@ -221,9 +220,7 @@ static int set_cn(ta_bytes *out, const X509_NAME *name)
     return ok;
 }
 
-/* parse_x509 decodes out->der.  A certificate followed by stray bytes is
- * treated as unparsable, as OpenSSL's TLS stack rejects it. */
-static X509 *parse_x509(const ta_cert *out)
+X509 *ta_cert_x509(const ta_cert *out)
 {
     const unsigned char *p = out->der;
     X509 *x;
@@ -236,6 +233,9 @@ static X509 *parse_x509(const ta_cert *out)
     if (x != NULL && p != out->der + out->der_len) {
         X509_free(x);
         x = NULL;
+    }
+    if (x == NULL) {
+        ERR_clear_error();   /* a failed d2i leaves its reasons on the queue */
     }
     return x;
 }
@@ -262,14 +262,14 @@ ta_status ta_cert_from_der(ta_cert *out, const ta_cur *der)
         goto done;
     }
     set_sha256(out);
-    x = parse_x509(out);
+    x = ta_cert_x509(out);
     if (x == NULL) {
         out->parse_error = true;
         ret = TA_OK;
         goto done;
     }
-    if (!set_name(&out->subject, X509_get_subject_name(x)) ||
-        !set_name(&out->issuer, X509_get_issuer_name(x)) || !set_sans(out, x) ||
+    if (!ta_x509_name_text(&out->subject, X509_get_subject_name(x)) ||
+        !ta_x509_name_text(&out->issuer, X509_get_issuer_name(x)) || !set_sans(out, x) ||
         !set_cn(&out->cn, X509_get_subject_name(x))) {
         goto done;
     }
@@ -285,38 +285,6 @@ done:
     X509_free(x);
     /* A failed d2i leaves entries on the thread's error queue: drop them so
      * they neither pile up nor show up in an unrelated later error. */
-    ERR_clear_error();
-    return ret;
-}
-
-int ta_cert_matches_host(const ta_cert *c, const char *name, size_t len)
-{
-    const unsigned char *p = c->der;
-    X509 *x;
-    int ret;
-
-    if (c->der == NULL || c->der_len == 0 || c->der_len > LONG_MAX || len == 0) {
-        return -1;
-    }
-    x = d2i_X509(NULL, &p, (long)c->der_len);
-    if (x == NULL) {
-        ERR_clear_error();
-        return -1;
-    }
-    /* An IP literal is checked against the IP SANs, a name against DNS
-     * SANs (and the CN only when there are none), as browsers do. */
-    char *z = strndup(name, len);
-    if (z == NULL) {
-        X509_free(x);
-        return -1;
-    }
-    if (X509_check_ip_asc(x, z, 0) == 1) {
-        ret = 1;
-    } else {
-        ret = X509_check_host(x, z, len, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1;
-    }
-    free(z);
-    X509_free(x);
     ERR_clear_error();
     return ret;
 }
@@ -351,7 +319,7 @@ int ta_dn_push(ta_bytes_list *l, const ta_cur *der)
         ta_cur_init(&view, (const uint8_t *)bad, sizeof(bad) - 1);
         return ta_bytes_list_push(l, &view);
     }
-    ok = set_name(&text, name);
+    ok = ta_x509_name_text(&text, name);
     X509_NAME_free(name);
     if (ok) {
         ta_cur_init(&view, text.data != NULL ? text.data : (const uint8_t *)"", text.len);

@@ -31,7 +31,9 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "cert_int.h"
 #include "ta_escape.h"
+#include "ta_tls_msg.h"
 
 #define DEFAULT_SLOTS 1024
 #define MAX_CHAIN_FILES 10000      /* --extract-certs: chain files per run */
@@ -220,34 +222,10 @@ static json_t *jsubject(const ta_cert *c)
 /* name_json prints an X509 name as escaped RFC 2253 text. */
 static json_t *name_json(const X509_NAME *name)
 {
-    BIO *bio = BIO_new(BIO_s_mem());
-    char *text = NULL;
-    long len;
-    json_t *j = json_null();
-
-    if (bio != NULL && X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0) {
-        len = BIO_get_mem_data(bio, &text);
-        if (len > TA_MAX_NAME) {
-            len = TA_MAX_NAME;
-        }
-        json_decref(j);
-        j = jescaped((const uint8_t *)text, len > 0 ? (size_t)len : 0);
-    }
-    BIO_free(bio);
+    ta_bytes text = {0};
+    json_t *j = ta_x509_name_text(&text, name) ? jescaped(text.data, text.len) : json_null();
+    ta_bytes_free(&text);
     return j;
-}
-
-static X509 *parse(const ta_cert *c)
-{
-    const unsigned char *p = c->der;
-    X509 *x;
-
-    if (c->parse_error || c->der == NULL || c->der_len == 0 || c->der_len > LONG_MAX) {
-        return NULL;
-    }
-    x = d2i_X509(NULL, &p, (long)c->der_len);
-    ERR_clear_error();
-    return x;
 }
 
 /* validity of |c| at |at|: 'b' before, 'v' inside, 'a' after, '?' unknown. */
@@ -507,7 +485,7 @@ static json_t *compute(ta_chain_ctx *ctx, const ta_chain_in *in, slot *sl)
 
     sl->num_path = 0;
     for (size_t i = 0; i < n; i++) {
-        x[i] = parse(&in->certs[i]);
+        x[i] = ta_cert_x509(&in->certs[i]);
         for (size_t j = 0; j < i; j++) {
             if (strcmp(in->certs[i].sha256, in->certs[j].sha256) == 0) {
                 used[i] = true;   /* a duplicate is neither on the path nor extra */

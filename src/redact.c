@@ -12,6 +12,8 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include "ta_strbuf.h"
+
 #define KEY_MAX 64
 /* Names remembered per connection for the free-text pass; a connection
  * with more (10,000 certificates) still has every field redacted, only
@@ -163,33 +165,6 @@ static char *pseudo_name(const ta_redactor *r, const char *name)
 
 /* ------------------------------------------------------ free-text pass */
 
-typedef struct {
-    char *s;
-    size_t len;
-    size_t cap;
-    bool nomem;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n)
-{
-    if (b->nomem) {
-        return;
-    }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->len + n + 1) * 2;
-        char *p = realloc(b->s, cap);
-        if (p == NULL) {
-            b->nomem = true;
-            return;
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
 static bool is_alnum(char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -259,7 +234,7 @@ static bool token_at(const char *s, const char *p, const token *t, size_t tl)
  * |tl| replaced; NULL when nothing changed or memory ran out (*out_nomem). */
 static char *scrub(const ta_redactor *r, const char *s, const token_list *tl, bool *out_nomem)
 {
-    sbuf b = {0};
+    ta_strbuf b = {0};
     bool changed = false;
     const char *p = s;
 
@@ -270,7 +245,7 @@ static char *scrub(const ta_redactor *r, const char *s, const token_list *tl, bo
         for (k = 0; tl != NULL && k < tl->n; k++) {
             size_t n = strlen(tl->t[k].orig);
             if (token_at(s, p, &tl->t[k], n)) {
-                sb_add(&b, tl->t[k].pseudo, strlen(tl->t[k].pseudo));
+                ta_strbuf_add(&b, tl->t[k].pseudo, strlen(tl->t[k].pseudo));
                 p += n;
                 changed = true;
                 break;
@@ -288,8 +263,8 @@ static char *scrub(const ta_redactor *r, const char *s, const token_list *tl, bo
                 memcpy(ip, p + skip, n);
                 ip[n] = '\0';
                 char *ps = pseudo_ip(r, ip, v6);
-                sb_add(&b, p, skip);
-                sb_add(&b, ps != NULL ? ps : "ip-?", ps != NULL ? strlen(ps) : 4);
+                ta_strbuf_add(&b, p, skip);
+                ta_strbuf_add(&b, ps != NULL ? ps : "ip-?", ps != NULL ? strlen(ps) : 4);
                 b.nomem |= ps == NULL;
                 free(ps);
                 p += skip + n;
@@ -302,15 +277,15 @@ static char *scrub(const ta_redactor *r, const char *s, const token_list *tl, bo
         while (*q != '\0' && is_alnum(*q) && is_alnum(q[-1])) {
             q++;
         }
-        sb_add(&b, p, (size_t)(q - p));
+        ta_strbuf_add(&b, p, (size_t)(q - p));
         p = q;
     }
-    if (b.nomem || !changed) {
-        *out_nomem |= b.nomem;
+    *out_nomem |= b.nomem;
+    if (!changed) {
         free(b.s);
         return NULL;
     }
-    return b.s;
+    return ta_strbuf_take(&b);
 }
 
 /* ------------------------------------------------------ fields by meaning */
@@ -381,7 +356,7 @@ static char *name_field(const ta_redactor *r, const char *v, token_list *tl)
  * with a backslash. */
 static char *dn_field(const ta_redactor *r, const char *dn, token_list *tl)
 {
-    sbuf b = {0};
+    ta_strbuf b = {0};
     const char *p = dn;
     while (*p != '\0') {
         const char *eq = strchr(p, '=');
@@ -390,12 +365,12 @@ static char *dn_field(const ta_redactor *r, const char *dn, token_list *tl)
             end++;
         }
         if (eq == NULL || eq > end) {
-            sb_add(&b, "name-?", 6);  /* no TYPE=value shape: drop it all */
+            ta_strbuf_add(&b, "name-?", 6);  /* no TYPE=value shape: drop it all */
         } else {
-            sb_add(&b, p, (size_t)(eq - p) + 1);
+            ta_strbuf_add(&b, p, (size_t)(eq - p) + 1);
             char *v = strndup(eq + 1, (size_t)(end - eq - 1));
             char *ps = v != NULL ? name_field(r, v, tl) : NULL;
-            sb_add(&b, ps != NULL ? ps : "?", ps != NULL ? strlen(ps) : 1);
+            ta_strbuf_add(&b, ps != NULL ? ps : "?", ps != NULL ? strlen(ps) : 1);
             b.nomem |= ps == NULL;
             free(ps);
             free(v);
@@ -403,13 +378,10 @@ static char *dn_field(const ta_redactor *r, const char *dn, token_list *tl)
         if (*end == '\0') {
             break;
         }
-        sb_add(&b, end, 1);
+        ta_strbuf_add(&b, end, 1);
         p = end + 1;
     }
-    if (b.s == NULL && !b.nomem) {
-        return strdup("");
-    }
-    return b.nomem ? (free(b.s), NULL) : b.s;
+    return ta_strbuf_take(&b);
 }
 
 /* "DNS:x" / "IP:x" / "email:x" / "URI:x": the type stays. */

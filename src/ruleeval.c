@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ta_strbuf.h"
+
 /* Calls |fn| on every value |path| names under |node|; stops early when
  * it returns true.  Returns whether any call did. */
 typedef bool (*visit_fn)(json_t *v, void *arg);
@@ -182,31 +184,18 @@ static bool eval(const cond *c, json_t *facts)
 /* ---------------------------------------------------------------- templates */
 
 typedef struct {
-    char *s;
-    size_t len;
-    size_t cap;
+    ta_strbuf text;
     size_t values;     /* values appended by the current {path} */
 } strbuf;
 
 static void sb_add(strbuf *b, const char *s, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->len + n + 1) * 2;
-        char *p = realloc(b->s, cap);
-        if (p == NULL) {
-            return;
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
+    ta_strbuf_add(&b->text, s, n);
 }
 
 static void sb_str(strbuf *b, const char *s)
 {
-    sb_add(b, s, strlen(s));
+    ta_strbuf_str(&b->text, s);
 }
 
 static void render_value(strbuf *b, json_t *v)
@@ -268,8 +257,7 @@ static bool append_value(json_t *v, void *arg)
 /* Expands {fact} in |t|; a missing fact reads "unknown". Caller frees. */
 static char *render(const char *t, json_t *facts)
 {
-    strbuf b = {NULL, 0, 0, 0};
-    sb_str(&b, "");
+    strbuf b = {{NULL, 0, 0, false}, 0};
     for (const char *p = t; *p != '\0'; p++) {
         if (p[0] == '{' && p[1] == '{') {
             sb_add(&b, "{", 1);
@@ -303,7 +291,7 @@ static char *render(const char *t, json_t *facts)
         }
         p = end;
     }
-    return b.s;
+    return ta_strbuf_take(&b.text);
 }
 
 /* ---------------------------------------------------------------- applying */

@@ -388,11 +388,8 @@ static void record_end(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits 
     ta_dir *d = &c->dir[dir];
 
     if (ta_tlskeys_wants(c, dir, d->type)) {
-        bool done = dec_record(c, dir, frame, lim);
-        if (done) {
-            ta_buf_consume(&d->rec, d->rec.len);
-            d->state = TA_REC_HEADER;
-            return;
+        if (dec_record(c, dir, frame, lim)) {
+            goto done;
         }
     } else if (d->type == CT_APPLICATION_DATA) {
         ta_tlskeys_not_read(c, dir);
@@ -419,7 +416,6 @@ static void record_end(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits 
             ta_cur body;
             ta_buf_view(&d->rec, &body);
             handshake_bytes(c, dir, &body, frame, lim);
-            ta_buf_consume(&d->rec, d->rec.len);
         }
         break;
     case CT_APPLICATION_DATA:
@@ -428,7 +424,10 @@ static void record_end(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits 
     default:
         break;
     }
-    ta_buf_consume(&d->rec, d->rec.len);   /* a record kept for decryption that failed */
+done:
+    /* Whatever the record left: a clear handshake record, a decrypted one,
+     * or one kept for decryption that failed. */
+    ta_buf_consume(&d->rec, d->rec.len);
     d->state = TA_REC_HEADER;
 }
 

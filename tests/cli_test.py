@@ -13,21 +13,18 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 import pcapgen as pg  # noqa: E402
+from harness import test  # noqa: E402
+import harness  # noqa: E402
 
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./tlsanalyze")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLES = os.path.join(ROOT, "samples")
 TMP = tempfile.mkdtemp(prefix="tlsa-cli-")
-TESTS = []
 
 
-def test(fn):
-    TESTS.append(fn)
-    return fn
 
 
 def run(*args, stdin=None):
@@ -821,23 +818,6 @@ def completed_tls12_and_reset():
     assert rc == 1
 
 
-def main():
-    passed = failed = 0
-    try:
-        for t in TESTS:
-            try:
-                t()
-                passed += 1
-                print("ok   " + t.__name__)
-            except Exception:
-                failed += 1
-                print("FAIL " + t.__name__)
-                traceback.print_exc(limit=3, file=sys.stdout)
-    finally:
-        shutil.rmtree(TMP, ignore_errors=True)
-    print("cli: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
-
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(harness.run("cli", TMP, 62))

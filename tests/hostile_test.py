@@ -22,22 +22,19 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 import pcapgen as pg  # noqa: E402
+from harness import test  # noqa: E402
+import harness  # noqa: E402
 from pcapgen import u8, u16, u24, vec8, vec16, vec24, ext  # noqa: E402
 
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./tlsanalyze")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GEN = os.path.join(ROOT, "tests", "stress", "gen.py")
 TMP = tempfile.mkdtemp(prefix="tlsa-hostile-")
-TESTS = []
 
 
-def test(fn):
-    TESTS.append(fn)
-    return fn
 
 
 def run(*args, stdin=None, timeout=120):
@@ -838,27 +835,6 @@ def extreme_timestamps_do_not_overflow():
     assert tls_conns(doc)[0]["client_hello"]["sni"] == "time.example"
 
 
-def main():
-    passed = failed = 0
-    t0 = time.monotonic()
-    try:
-        for t in TESTS:
-            t1 = time.monotonic()
-            try:
-                t()
-                passed += 1
-                print("ok   %-62s %5.1fs" % (t.__name__, time.monotonic() - t1))
-            except Exception:
-                failed += 1
-                print("FAIL %-62s %5.1fs" % (t.__name__, time.monotonic() - t1))
-                traceback.print_exc(limit=3, file=sys.stdout)
-            sys.stdout.flush()
-    finally:
-        shutil.rmtree(TMP, ignore_errors=True)
-    print("     total %.1fs" % (time.monotonic() - t0))
-    print("hostile: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
-
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(harness.run("hostile", TMP, 62))

@@ -22,21 +22,18 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 import pcapgen as pg  # noqa: E402
+from harness import test  # noqa: E402
+import harness  # noqa: E402
 
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./tlsanalyze")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLES = sorted(glob.glob(os.path.join(ROOT, "samples", "*.pcap")))
 TMP = tempfile.mkdtemp(prefix="tlsa-report-")
-TESTS = []
 
 
-def test(fn):
-    TESTS.append(fn)
-    return fn
 
 
 def tmp(name):
@@ -698,30 +695,6 @@ def html_report_in_headless_chromium():
     assert open(shot, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
 
 
-def main():
-    passed = failed_n = 0
-    t0 = time.monotonic()
-    only = os.environ.get("REPORT_TEST")
-    try:
-        for t in TESTS:
-            if only and only not in t.__name__:
-                continue
-            t1 = time.monotonic()
-            try:
-                t()
-                passed += 1
-                print("ok   %-58s %5.1fs" % (t.__name__, time.monotonic() - t1))
-            except Exception:
-                failed_n += 1
-                print("FAIL %-58s %5.1fs" % (t.__name__, time.monotonic() - t1))
-                traceback.print_exc(limit=3, file=sys.stdout)
-            sys.stdout.flush()
-    finally:
-        shutil.rmtree(TMP, ignore_errors=True)
-    print("     total %.1fs" % (time.monotonic() - t0))
-    print("report: %d passed, %d failed" % (passed, failed_n))
-    return 1 if failed_n else 0
-
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(harness.run("report", TMP, 58))

@@ -1,6 +1,7 @@
 #!/bin/sh
 # run-all.sh - runs every test suite and ends with one summary line
 # "N passed, N failed".  Called by `make check` after the builds.
+#   tools:   every program the suites use is installed (else they would skip)
 #   unit:    cmocka tests, built with ASan+UBSan (build/san) and optimised (build/rel)
 #   cli:     exit status and messages of the command line (sanitizer build)
 #   hostile: malformed and oversized inputs, one test per class (sanitizer build)
@@ -53,6 +54,22 @@ suite() { # suite NAME COMMAND...
     add "$p" "$f"
 }
 
+# make check installed these (Makefile DEB_TEST); without one a suite would
+# quietly skip its part, so a missing tool is a failure here.
+tools() {
+    p=0; f=0
+    for t in tshark editcap tcpdump openssl zstd chromium cmark-gfm python3; do
+        if command -v "$t" >/dev/null 2>&1; then
+            p=$((p + 1))
+        else
+            f=$((f + 1))
+            echo "tools: $t not found (make check installs it: Makefile DEB_TEST)"
+        fi
+    done
+    echo "tools: $p passed, $f failed"
+}
+
+suite tools tools
 suite cli python3 tests/cli_test.py build/san/tlsanalyze
 suite hostile python3 tests/hostile_test.py build/san/tlsanalyze
 suite cert python3 tests/cert_test.py build/san/tlsanalyze

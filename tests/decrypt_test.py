@@ -282,7 +282,10 @@ def first_error(conn):
 def tshark_view(pcap, keys):
     """(sha256 of certificates, [(frame, description)] of alerts) as tshark
     decrypts them with |keys|."""
-    out = sh("tshark", "-r", pcap, "-o", "tls.keylog_file:" + keys, "-Y", "tls",
+    # Out-of-order segments (loopback captures have them now and then) are
+    # reassembled as tlsanalyze does; tshark's default leaves them out.
+    out = sh("tshark", "-r", pcap, "-o", "tls.keylog_file:" + keys,
+             "-o", "tcp.reassemble_out_of_order:TRUE", "-Y", "tls",
              "-T", "fields", "-E", "separator=|", "-E", "occurrence=a", "-e", "frame.number",
              "-e", "tls.handshake.certificate", "-e", "tls.alert_message.desc")
     certs, alerts = [], []

@@ -240,6 +240,19 @@ X509 *ta_cert_x509(const ta_cert *out)
     return x;
 }
 
+/* Self-signed is a property of names and signature: the issuer is the
+ * subject and the certificate's own key verifies its signature.  Not
+ * X509_check_issued(x, x): it also asks for keyCertSign in keyUsage, which
+ * a server certificate made by `openssl req -x509` with a server profile
+ * (digitalSignature, keyEncipherment) does not have, and OpenSSL itself
+ * calls such a certificate "self-signed". */
+static bool is_self_signed(X509 *x)
+{
+    EVP_PKEY *key = X509_get0_pubkey(x);
+    return X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) == 0 &&
+           key != NULL && X509_verify(x, key) == 1;
+}
+
 /* ta_cert_from_der: see ta_tls_msg.h.  |out| may be zeroed or hold an
  * earlier certificate, which is replaced; frame and from are left alone. */
 ta_status ta_cert_from_der(ta_cert *out, const ta_cur *der)
@@ -279,7 +292,7 @@ ta_status ta_cert_from_der(ta_cert *out, const ta_cur *der)
         set_time(out->not_after, sizeof(out->not_after), X509_get0_notAfter(x),
                  &out->not_after_unix);
     out->is_ca = X509_check_ca(x) != 0;
-    out->self_signed = X509_check_issued(x, x) == X509_V_OK;
+    out->self_signed = is_self_signed(x);
     ret = TA_OK;
 done:
     X509_free(x);

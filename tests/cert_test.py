@@ -4,7 +4,8 @@
 Builds a throw-away PKI with `openssl req`/`openssl ca` (a root, an
 intermediate, a second "other" root, and leaves that are healthy, expired,
 not yet valid, for the wrong name, wildcard, IP SAN, CN only, SHA-1,
-self-signed, clientAuth only, expiring soon, expiring seconds after the
+self-signed (also made by `openssl req -x509` with a server profile and
+by keytool, as operators make them), clientAuth only, expiring soon, expiring seconds after the
 capture), serves each with `openssl s_server` on 127.0.0.1 (TLS 1.2, so the
 certificates are in clear), connects with `openssl s_client` verifying as a
 client does, captures everything with one tcpdump on lo, then checks that
@@ -125,6 +126,28 @@ class PKI:
            "-subj", subj, "-days", "365", "-addext", "subjectAltName=" + san,
            env=self.env("."))
 
+    def selfsigned_server(self, name, subj, san):
+        """openssl req -x509 as in the web's how-tos for a server: CA:FALSE,
+        keyUsage without keyCertSign, serverAuth; no configuration file."""
+        sh("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+           "-keyout", self.path(name + ".key"), "-out", self.path(name + ".pem"),
+           "-subj", subj, "-days", "365", "-addext", "subjectAltName=" + san,
+           "-addext", "basicConstraints=critical,CA:FALSE",
+           "-addext", "keyUsage=critical,digitalSignature,keyEncipherment",
+           "-addext", "extendedKeyUsage=serverAuth", env=self.env("."))
+
+    def keytool(self, name, dname, san):
+        """keytool -genkeypair, then the key and certificate out of the
+        PKCS#12 keystore with openssl, as one would to serve them elsewhere."""
+        ks = self.path(name + ".p12")
+        sh("keytool", "-genkeypair", "-alias", name, "-keyalg", "RSA", "-keysize", "2048",
+           "-dname", dname, "-ext", "san=" + san, "-validity", "365", "-storetype", "PKCS12",
+           "-keystore", ks, "-storepass", "changeit", "-keypass", "changeit")
+        sh("openssl", "pkcs12", "-in", ks, "-passin", "pass:changeit", "-nokeys",
+           "-out", self.path(name + ".pem"))
+        sh("openssl", "pkcs12", "-in", ks, "-passin", "pass:changeit", "-nocerts", "-nodes",
+           "-out", self.path(name + ".key"))
+
     def cat(self, out, *names):
         with open(self.path(out), "w") as f:
             for n in names:
@@ -170,6 +193,16 @@ def scenarios(now):
         ("self-signed-rejected", "self", [], "api.test", [], "alert", "unknown-certificate",
          {"self_signed_leaf": True, "complete": True, "trusted": False,
           "verify_error": "self-signed certificate", "verify_depth": 0}),
+        # Made as operators make them: `openssl req -x509` with a server
+        # profile (no keyCertSign), and keytool -genkeypair.  Self-signed
+        # all the same, never a missing intermediate.
+        ("self-signed-server-profile", "selfsrv", [], "api.test", [], "alert",
+         "unknown-certificate",
+         {"self_signed_leaf": True, "complete": True, "trusted": False,
+          "missing_issuer": None, "verify_error": "self-signed certificate"}),
+        ("self-signed-keytool", "selfkt", [], "api.test", [], "alert", "unknown-certificate",
+         {"self_signed_leaf": True, "complete": True, "trusted": False,
+          "missing_issuer": None, "verify_error": "self-signed certificate"}),
         ("self-signed-accepted", "self", [], "api.test", ["NOVERIFY"], "completed",
          "warn:self-signed-certificate", {"self_signed_leaf": True, "trusted": False}),
         ("missing-intermediate", "good", [], "api.test", [], "alert", "incomplete-chain",
@@ -229,6 +262,8 @@ def build_pki(pki, now):
     for name, kw in leaves.items():
         pki.leaf(name, **kw)
     pki.selfsigned("self", "/CN=api.test", "DNS:api.test")
+    pki.selfsigned_server("selfsrv", "/O=Example Ops/CN=api.test", "DNS:api.test")
+    pki.keytool("selfkt", "CN=api.test, OU=Ops, O=Example", "dns:api.test")
     pki.leaf("client", "/O=elsewhere/CN=app-client", issuer="otherinter",
              ext="client_only_leaf", san="DNS:app-client.test")
 

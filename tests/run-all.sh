@@ -58,7 +58,7 @@ suite() { # suite NAME COMMAND...
 # quietly skip its part, so a missing tool is a failure here.
 tools() {
     p=0; f=0
-    for t in tshark editcap tcpdump openssl zstd chromium cmark-gfm python3; do
+    for t in tshark editcap tcpdump openssl zstd chromium cmark-gfm python3 keytool; do
         if command -v "$t" >/dev/null 2>&1; then
             p=$((p + 1))
         else

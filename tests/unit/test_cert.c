@@ -14,6 +14,10 @@
 
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
 #include "ta_tls_msg.h"
 
 /* openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes
@@ -545,6 +549,95 @@ static void test_cert_reuse_and_cleanup(void **state)
     ta_cert_cleanup(NULL);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Self-signed: names and signature, whatever keyUsage says                  */
+/* ------------------------------------------------------------------------ */
+
+static EVP_PKEY *new_key(void)
+{
+    EVP_PKEY *k = EVP_EC_gen("P-256");
+    assert_non_null(k);
+    return k;
+}
+
+static void add_ext(X509 *x, int nid, const char *value)
+{
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+    X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+    assert_non_null(e);
+    assert_int_equal(X509_add_ext(x, e, -1), 1);
+    X509_EXTENSION_free(e);
+}
+
+/* Parses a certificate for CN=|subject| issued by CN=|issuer|, holding
+ * |own|'s public key and signed with |signer|; |ku| is its keyUsage (NULL
+ * for none).  A server profile is basicConstraints CA:FALSE with
+ * digitalSignature, keyEncipherment: no keyCertSign. */
+static void parse_made(ta_cert *c, const char *subject, const char *issuer, EVP_PKEY *own,
+                       EVP_PKEY *signer, const char *ku)
+{
+    X509 *x = X509_new();
+    X509_NAME *sn = X509_NAME_new();
+    X509_NAME *in = X509_NAME_new();
+    unsigned char *der = NULL;
+
+    assert_non_null(x);
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+    X509_NAME_add_entry_by_txt(sn, "CN", MBSTRING_ASC, (const unsigned char *)subject, -1, -1,
+                               0);
+    X509_NAME_add_entry_by_txt(in, "CN", MBSTRING_ASC, (const unsigned char *)issuer, -1, -1, 0);
+    X509_set_subject_name(x, sn);
+    X509_set_issuer_name(x, in);
+    X509_gmtime_adj(X509_getm_notBefore(x), 0);
+    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+    X509_set_pubkey(x, own);
+    add_ext(x, NID_basic_constraints, "critical,CA:FALSE");
+    if (ku != NULL) {
+        add_ext(x, NID_key_usage, ku);
+    }
+    add_ext(x, NID_ext_key_usage, "serverAuth");
+    assert_true(X509_sign(x, signer, EVP_sha256()) > 0);
+    int len = i2d_X509(x, &der);
+    assert_true(len > 0);
+    assert_int_equal(cert_from(c, der, (size_t)len), TA_OK);
+    OPENSSL_free(der);
+    X509_NAME_free(sn);
+    X509_NAME_free(in);
+    X509_free(x);
+}
+
+static void test_cert_self_signed_server_profile(void **state)
+{
+    EVP_PKEY *key = new_key();
+    EVP_PKEY *other = new_key();
+    ta_cert c;
+    (void)state;
+
+    /* openssl req -x509 with a server profile: no keyCertSign. */
+    parse_made(&c, "api.test", "api.test", key, key, "critical,digitalSignature,keyEncipherment");
+    assert_false(c.parse_error);
+    assert_true(c.self_signed);
+    assert_false(c.is_ca);
+    ta_cert_cleanup(&c);
+    /* keytool -genkeypair: no keyUsage at all. */
+    parse_made(&c, "api.test", "api.test", key, key, NULL);
+    assert_true(c.self_signed);
+    ta_cert_cleanup(&c);
+    /* Same names, but another key signed it: not self-signed. */
+    parse_made(&c, "api.test", "api.test", key, other, "digitalSignature");
+    assert_false(c.self_signed);
+    ta_cert_cleanup(&c);
+    /* Issued by a CA. */
+    parse_made(&c, "api.test", "Some CA", key, other, "digitalSignature");
+    assert_false(c.self_signed);
+    ta_cert_cleanup(&c);
+    EVP_PKEY_free(key);
+    EVP_PKEY_free(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -556,6 +649,7 @@ int main(void)
         cmocka_unit_test(test_cert_every_prefix),
         cmocka_unit_test(test_cert_trailing_byte),
         cmocka_unit_test(test_cert_reuse_and_cleanup),
+        cmocka_unit_test(test_cert_self_signed_server_profile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,6 +46,11 @@ ta_status ta_tls_parse_client_hello(ta_client_hello *out, ta_cur *body);
  * length header.  Sets out->sslv2. */
 ta_status ta_tls_parse_sslv2_client_hello(ta_client_hello *out, ta_cur *msg);
 
+/* ta_client_hello_max_version returns the highest version a parsed
+ * ClientHello offers: from supported_versions without GREASE, else the
+ * legacy client_version (RFC 8446 4.2.1); 0 when it has neither. */
+uint16_t ta_client_hello_max_version(const ta_client_hello *ch);
+
 /* ta_tls_parse_server_hello parses a ServerHello body; detects a
  * HelloRetryRequest by its special random (RFC 8446 4.1.3). */
 ta_status ta_tls_parse_server_hello(ta_server_hello *out, ta_cur *body);

@@ -206,23 +206,48 @@ static bool offered(const ta_client_hello *ch, uint16_t v)
     return false;
 }
 
+/* Did the server refuse the client's versions?  Without a ServerHello its
+ * record version is all it tells of itself:
+ *  - a protocol_version alert from either side says so outright;
+ *  - a record version the client did not offer, below its legacy version
+ *    (a TLS 1.0 alert to a TLS 1.2-only client);
+ *  - close_notify as the whole answer to a ClientHello, in a record below
+ *    the client's highest version: a backend that cannot speak the
+ *    client's version and hangs up (RFC 5246 E.1 expects it to answer with
+ *    its own version; old TLS 1.0-only servers close instead).  Offering
+ *    TLS 1.0 too does not change that, the server negotiated nothing. */
+static bool version_refused(const ta_conn *c)
+{
+    const ta_dir *sv = &c->dir[1 - ta_conn_client_dir(c)];
+    bool close_first = false;
+
+    for (size_t i = 0; i < c->num_alerts; i++) {
+        const ta_alert *a = &c->alerts[i];
+        if (!a->encrypted && a->description == 70) {
+            return true;
+        }
+        if (i == 0 && !a->encrypted && a->from == TA_FROM_SERVER && a->description == 0 &&
+            a->frame == sv->first_frame) {
+            close_first = true;
+        }
+    }
+    if (c->num_client_hellos == 0 || c->real_sh || sv->num_records == 0 || c->ch.sslv2) {
+        return false;
+    }
+    uint16_t v = sv->first_version;
+    if (!offered(&c->ch, v) && v < c->ch.legacy_version) {
+        return true;
+    }
+    return close_first && ta_version_rank(v) < ta_version_rank(ta_client_hello_max_version(&c->ch));
+}
+
 /* What both sides share, as far as the server's answer shows it: the
- * version and suite it chose, or nothing when it refused the version, or
- * answered with a record version the client did not offer. */
+ * version and suite it chose, or nothing when it refused the version. */
 static void derive_overlap(json_t *conn, const ta_conn *c)
 {
     json_t *o = json_object();
-    const ta_dir *sv = &c->dir[1 - ta_conn_client_dir(c)];
     char buf[TA_NAME_BUF];
-    bool refused = false;
-
-    for (size_t i = 0; i < c->num_alerts; i++) {
-        refused = refused || (!c->alerts[i].encrypted && c->alerts[i].description == 70);
-    }
-    if (c->num_client_hellos > 0 && !c->real_sh && sv->num_records > 0 &&
-        !offered(&c->ch, sv->first_version) && sv->first_version < c->ch.legacy_version) {
-        refused = true;    /* e.g. a TLS 1.0 alert to a TLS 1.2-only client */
-    }
+    bool refused = version_refused(c);
     if (c->real_sh && !c->sh.sslv2) {
         uint16_t v = c->sh.selected_version != 0 ? c->sh.selected_version : c->sh.legacy_version;
         json_t *vs = json_array();

@@ -73,22 +73,6 @@ static json_t *jstrings(const ta_bytes_list *l)
     return a;
 }
 
-/* The highest version offered: supported_versions without GREASE, else
- * the legacy client_version (RFC 8446 4.2.1). */
-static uint16_t client_max_version(const ta_client_hello *ch)
-{
-    uint16_t best = 0;
-    double rank = -2;
-    for (size_t i = 0; i < ch->supported_versions.num; i++) {
-        uint16_t v = (uint16_t)ch->supported_versions.v[i];
-        if (!ta_is_grease(v) && ta_version_rank(v) > rank) {
-            best = v;
-            rank = ta_version_rank(v);
-        }
-    }
-    return rank > -2 ? best : ch->legacy_version;
-}
-
 static json_t *client_hello_json(const ta_conn *c)
 {
     const ta_client_hello *ch = &c->ch;
@@ -114,7 +98,7 @@ static json_t *client_hello_json(const ta_conn *c)
     json_object_set_new(o, "sslv2", json_boolean(ch->sslv2));
     json_object_set_new(o, "sni", jbytes_or_null(&ch->sni, ch->sni.data != NULL));
     /* A zero version: the message ended before it. */
-    uint16_t max = client_max_version(ch);
+    uint16_t max = ta_client_hello_max_version(ch);
     json_object_set_new(o, "max_version", max != 0 ? jversion(max) : json_null());
     json_object_set_new(o, "legacy_version",
                         ch->legacy_version != 0 ? jversion(ch->legacy_version) : json_null());

@@ -16,6 +16,7 @@
  *     the other facts.
  */
 #include "ta_tls_msg.h"
+#include "ta_names.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -991,6 +992,20 @@ ta_status ta_tls_parse_certificate_request(ta_cert_request *out, ta_cur *body, b
 /* ------------------------------------------------------------------------ */
 /* Cleanup                                                                   */
 /* ------------------------------------------------------------------------ */
+
+uint16_t ta_client_hello_max_version(const ta_client_hello *ch)
+{
+    uint16_t best = 0;
+    double rank = -2;
+    for (size_t i = 0; i < ch->supported_versions.num; i++) {
+        uint16_t v = (uint16_t)ch->supported_versions.v[i];
+        if (!ta_is_grease(v) && ta_version_rank(v) > rank) {
+            best = v;
+            rank = ta_version_rank(v);
+        }
+    }
+    return rank > -2 ? best : ch->legacy_version;
+}
 
 void ta_client_hello_cleanup(ta_client_hello *ch)
 {

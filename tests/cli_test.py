@@ -818,6 +818,44 @@ def completed_tls12_and_reset():
     assert rc == 1
 
 
+@test
+def tls10_backend_hanging_up_on_a_newer_hello_is_a_protocol_mismatch():
+    """The protocol-mismatch example of the seed: a TLS 1.2 ClientHello, and the
+    backend, which only speaks TLS 1.0, answers with close_notify (warning or
+    fatal) in a TLS 1.0 record and a FIN; no ServerHello.  Also when the
+    client offered TLS 1.0 too (openssl s_client does): the server
+    negotiated nothing."""
+    cases = [(1, None), (2, None), (1, (0x0304, 0x0303, 0x0302, 0x0301))]
+    for level, versions in cases:
+        p = pg.Pcap()
+        c = pg.Conn(p)
+        c.handshake()
+        ch = c.send(True, pg.record(22, pg.client_hello(sni=b"api.example", versions=versions),
+                                    version=0x0301))
+        al = c.send(False, pg.alert(level, 0, version=0x0301))
+        c.close(from_client=False)
+        p.write(tmp("tls10.pcap"))
+        rc, conn, _ = one_conn(tmp("tls10.pcap"))
+        what = (level, versions, conn["diagnoses"][:1], conn["overlap"])
+        assert rc == 1 and conn["diagnoses"][0]["rule"] == "protocol-mismatch", what
+        assert conn["overlap"]["versions"] == [], what
+        assert conn["handshake"]["server_record_version"] == "TLS 1.0", what
+        assert [e["frame"] for e in conn["diagnoses"][0]["evidence"]] == [ch, al], what
+    # Not a refusal of the version: handshake_failure in a TLS 1.2 record,
+    # and close_notify in the client's own version.
+    for rec_version, desc, legacy in ((0x0303, 40, 0x0303), (0x0303, 0, 0x0303)):
+        p = pg.Pcap()
+        c = pg.Conn(p)
+        c.handshake()
+        c.send(True, pg.record(22, pg.client_hello(sni=b"api.example", legacy=legacy),
+                               version=0x0301))
+        c.send(False, pg.alert(2, desc, version=rec_version))
+        c.close(from_client=False)
+        p.write(tmp("tls12alert.pcap"))
+        rc, conn, _ = one_conn(tmp("tls12alert.pcap"))
+        assert conn["diagnoses"][0]["rule"] != "protocol-mismatch", (desc, conn["diagnoses"])
+        assert "versions" not in conn["overlap"], conn["overlap"]
+
 
 if __name__ == "__main__":
     sys.exit(harness.run("cli", TMP, 62))

@@ -254,24 +254,62 @@ static bool append_value(json_t *v, void *arg)
     return false;     /* keep going: all values of a [] path */
 }
 
-/* Expands {fact} in |t|; a missing fact reads "unknown". Caller frees. */
+static bool is_set(json_t *v, void *arg)
+{
+    (void)arg;
+    return !json_is_null(v);
+}
+
+/* Does the path inside "{?path}" (from |p| to |end|) name a value? */
+static bool block_holds(const char *p, const char *end, json_t *facts)
+{
+    char path[256];
+    size_t n = (size_t)(end - p - 2) < sizeof(path) - 1 ? (size_t)(end - p - 2) : sizeof(path) - 1;
+    memcpy(path, p + 2, n);
+    path[n] = '\0';
+    return visit(facts, path, is_set, NULL) == (p[1] == '?');
+}
+
+/* Expands {fact} in |t|; a missing fact reads "unknown".  Text between
+ * {?fact} and {/} is kept only when the fact has a value, between {!fact}
+ * and {/} only when it has none; blocks nest (ta_template_check has
+ * balanced them).  Caller frees. */
 static char *render(const char *t, json_t *facts)
 {
     strbuf b = {{NULL, 0, 0, false}, 0};
+    unsigned depth = 0;     /* blocks open */
+    unsigned hidden = 0;    /* the depth whose block hides the text; 0 shows it */
     for (const char *p = t; *p != '\0'; p++) {
-        if (p[0] == '{' && p[1] == '{') {
-            sb_add(&b, "{", 1);
-            p++;
-            continue;
-        }
-        if (p[0] == '}' && p[1] == '}') {
-            sb_add(&b, "}", 1);
+        if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
+            if (hidden == 0) {
+                sb_add(&b, p, 1);
+            }
             p++;
             continue;
         }
         const char *end = *p == '{' ? strchr(p, '}') : NULL;
         if (end == NULL) {
-            sb_add(&b, p, 1);
+            if (hidden == 0) {
+                sb_add(&b, p, 1);
+            }
+            continue;
+        }
+        if (p[1] == '/' && end == p + 2) {
+            hidden = hidden == depth ? 0 : hidden;
+            depth -= depth > 0;
+            p = end;
+            continue;
+        }
+        if (p[1] == '?' || p[1] == '!') {
+            depth++;
+            if (hidden == 0 && !block_holds(p, end, facts)) {
+                hidden = depth;
+            }
+            p = end;
+            continue;
+        }
+        if (hidden != 0) {
+            p = end;
             continue;
         }
         /* {fact} or {fact|text when the fact is missing} */

@@ -192,6 +192,7 @@ const char *ta_fact_suggest(const char *path)
 
 const char *ta_template_check(const char *t, char **bad)
 {
+    size_t depth = 0;    /* {?fact} / {!fact} blocks open */
     for (const char *p = t; *p != '\0'; p++) {
         if (p[0] == '{' && p[1] == '{') {
             p++;
@@ -204,8 +205,21 @@ const char *ta_template_check(const char *t, char **bad)
         if (end == NULL) {
             return "a '{' without its '}' (write '{{' for a literal brace)";
         }
-        const char *bar = memchr(p + 1, '|', (size_t)(end - p - 1));
-        char *path = strndup(p + 1, (size_t)((bar != NULL ? bar : end) - p - 1));
+        if (p[1] == '/' && end == p + 2) {
+            if (depth == 0) {
+                return "a '{/}' without its '{?fact}' or '{!fact}'";
+            }
+            depth--;
+            p = end;
+            continue;
+        }
+        const char *from = p + 1;
+        if (*from == '?' || *from == '!') {
+            depth++;
+            from++;
+        }
+        const char *bar = from == p + 1 ? memchr(from, '|', (size_t)(end - from)) : NULL;
+        char *path = strndup(from, (size_t)((bar != NULL ? bar : end) - from));
         if (path == NULL || !ta_fact_known(path)) {
             *bad = path;
             return "unknown fact";
@@ -213,7 +227,7 @@ const char *ta_template_check(const char *t, char **bad)
         free(path);
         p = end;
     }
-    return NULL;
+    return depth == 0 ? NULL : "a '{?fact}' or '{!fact}' block without its '{/}'";
 }
 
 /* ---------------------------------------------------------------- loading */

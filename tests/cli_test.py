@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 import pcapgen as pg  # noqa: E402
@@ -855,6 +856,51 @@ def tls10_backend_hanging_up_on_a_newer_hello_is_a_protocol_mismatch():
         rc, conn, _ = one_conn(tmp("tls12alert.pcap"))
         assert conn["diagnoses"][0]["rule"] != "protocol-mismatch", (desc, conn["diagnoses"])
         assert "versions" not in conn["overlap"], conn["overlap"]
+
+
+@test
+def expired_certificate_is_one_id_whatever_the_capture_shows():
+    """certificate_expired from the client: with the certificate hidden
+    (TLS 1.3 without keys) the summary says what is missing; with a
+    certificate in clear that was valid at capture time it points at the
+    peer's clock.  Both are expired-certificate, as the visible case."""
+    # TLS 1.3: the server's flight is encrypted, the client's alert is clear.
+    p = pg.Pcap()
+    c = pg.Conn(p)
+    c.handshake()
+    c.send(True, pg.record(22, pg.client_hello(sni=b"api.example", versions=(0x0304,))))
+    c.send(False, pg.record(22, pg.server_hello(suite=0x1301, selected=0x0304)) +
+           pg.record(23, bytes(900)))
+    al = c.send(True, pg.alert(2, 45))
+    c.close(from_client=True)
+    p.write(tmp("exp13.pcap"))
+    rc, conn, _ = one_conn(tmp("exp13.pcap"))
+    d = conn["diagnoses"][0]
+    assert rc == 1 and d["rule"] == "expired-certificate", conn["diagnoses"]
+    assert "not in clear in this capture" in d["summary"], d["summary"]
+    assert "--keylog" in d["remediation"] and "valid from" not in d["summary"], d
+    assert [e["frame"] for e in d["evidence"]] == [al], d["evidence"]
+    # TLS 1.2 with a certificate valid at capture time.
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", tmp("k.pem"),
+                    "-subj", "/CN=api.example", "-days", "30", "-outform", "DER",
+                    "-out", tmp("c.der")], check=True, capture_output=True, timeout=60)
+    der = open(tmp("c.der"), "rb").read()
+    cert = pg.u8(11) + pg.vec24(pg.vec24(pg.vec24(der)))
+    p = pg.Pcap()
+    p.t = time.time()
+    c = pg.Conn(p)
+    c.handshake()
+    c.send(True, pg.record(22, pg.client_hello(sni=b"api.example")))
+    c.send(False, pg.record(22, pg.server_hello() + cert + pg.u8(14) + pg.vec24(b"")))
+    c.send(True, pg.alert(2, 45))
+    c.close(from_client=True)
+    p.write(tmp("exp12.pcap"))
+    rc, conn, _ = one_conn(tmp("exp12.pcap"))
+    d = conn["diagnoses"][0]
+    assert rc == 1 and d["rule"] == "expired-certificate", conn["diagnoses"]
+    assert "was valid at the capture time" in d["summary"], d["summary"]
+    assert "clock" in d["summary"] and "not in clear" not in d["summary"], d["summary"]
 
 
 if __name__ == "__main__":

@@ -237,10 +237,11 @@ SCENARIOS = {
     "hostname-mismatch": (GOOD, s_client("-servername", "other.example.com",
                                          "-verify_hostname", "other.example.com"),
                           "hostname-mismatch", "unknown-certificate"),
-    # Without keys the certificate is hidden: only the (clear) alert is known.
+    # Without keys the certificate is hidden: only the (clear) alert is
+    # known, and it names the same cause (the summary says what is hidden).
     "expired": (["-cert", "expired.pem", "-key", "expired.key"],
                 s_client("-servername", "api.example.com"),
-                "expired-certificate", "certificate-expired-alert"),
+                "expired-certificate", "expired-certificate"),
     # Leaf and root sent, as the TLS 1.2 sample sends its chain (a chain
     # ending on a leaf would be incomplete-chain).
     "unknown-ca": (["-cert", "evilleaf.pem", "-key", "evilleaf.key",

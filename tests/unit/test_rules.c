@@ -161,6 +161,25 @@ static void test_templates(void **state)
     json_decref(d);
 }
 
+/* {?fact}...{/} shows its text when the fact has a value, {!fact}...{/}
+ * when it has none (missing or null); blocks nest, facts render inside. */
+static void test_template_blocks(void **state)
+{
+    (void)state;
+    json_t *d = apply_text(
+        "id: t\nseverity: warning\ntitle: T\nwhen: {outcome: {==: alert}}\n"
+        "summary: \"[{?client_hello.sni}sni {client_hello.sni}{/}]"
+        "[{!client_hello.sni}no sni{/}][{?server_leaf}leaf {server_leaf.cn}{/}]"
+        "[{!server_leaf}no leaf{?alert.from}, alert from {alert.from}"
+        "{!alerts[].level} never{/}{/}{/}][{?server_hello}sh{/}{!server_hello}no sh{/}]"
+        "[{?alerts[].description}{{x}}{/}]\"\n",
+        NULL);
+    json_t *x = json_array_get(d, 0);
+    assert_string_equal(json_string_value(json_object_get(x, "summary")),
+                        "[sni api.example.com][][][no leaf, alert from server][no sh][{x}]");
+    json_decref(d);
+}
+
 static void test_order_and_suppression(void **state)
 {
     (void)state;
@@ -260,6 +279,12 @@ static void test_malformed_files(void **state)
         {"id: a\nseverity: error\ntitle: t\nsummary: s\nwhen: {outcome: {!=: a}}\n",
          ":5:18: ", "write the operator in quotes"},
         {"just text\n", ":1:1: ", "a rule is a mapping"},
+        {"id: a\nseverity: error\ntitle: t\nsummary: \"{?alert.frame}x\"\nwhen: {outcome: {==: a}}\n",
+         ":4:10: ", "summary: a '{?fact}' or '{!fact}' block without its '{/}'"},
+        {"id: a\nseverity: error\ntitle: t\nsummary: \"x{/}\"\nwhen: {outcome: {==: a}}\n",
+         ":4:10: ", "summary: a '{/}' without its '{?fact}' or '{!fact}'"},
+        {"id: a\nseverity: error\ntitle: t\nsummary: \"{!alert.frm}x{/}\"\nwhen: {outcome: {==: a}}\n",
+         ":4:10: ", "summary: unknown fact \"alert.frm\""},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char err[512] = "";
@@ -281,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_operators),
         cmocka_unit_test(test_paths_and_groups),
         cmocka_unit_test(test_templates),
+        cmocka_unit_test(test_template_blocks),
         cmocka_unit_test(test_order_and_suppression),
         cmocka_unit_test(test_override_and_min_severity),
         cmocka_unit_test(test_malformed_files),

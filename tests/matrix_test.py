@@ -204,12 +204,11 @@ def sni_cases(cases):
 
 def hostname_cases(cases):
     facts = [("chain.hostname_match", False), ("client_hello.sni", "other.matrix.test")]
-    row(cases, "hostname mismatch", "api.matrix.test asked as other.matrix.test", "s_server",
-        dict(ident="ca", version="1.2"), ALL,
-        cert_failure("hostname-mismatch", "1.2", facts, name_check=True), dict(sni="other.matrix.test"))
-    row(cases, "hostname mismatch", "api.matrix.test asked as other.matrix.test", "java",
-        dict(ident="ca", version="1.3"), ALL,
-        cert_failure("hostname-mismatch", "1.3", facts, name_check=True), dict(sni="other.matrix.test"))
+    for server, version in (("s_server", "1.2"), ("java", "1.3")):
+        row(cases, "hostname mismatch", "api.matrix.test asked as other.matrix.test", server,
+            dict(ident="ca", version=version), ALL,
+            cert_failure("hostname-mismatch", version, facts, name_check=True),
+            dict(sni="other.matrix.test"))
     row(cases, "hostname mismatch", "*.matrix.test asked as a.b.matrix.test", "nginx",
         dict(ident="wild", version="1.3"), ALL,
         cert_failure("hostname-mismatch", "1.3",
@@ -490,10 +489,12 @@ def describe(conn):
     alerts = ["%s %s %s%s" % (a["frame"], a["from"], a.get("level"), " " + str(a["description"])
                               if not a["encrypted"] else " encrypted")
               for a in conn.get("alerts") or []]
-    return "outcome %s, stage %s, diagnoses %s, alerts %s, closed_by %s" % (
+    dec = conn.get("decryption") or {}
+    return "outcome %s, stage %s, diagnoses %s, alerts %s, closed_by %s, decryption %s%s" % (
         conn["outcome"], fact(conn, "handshake.stage"),
         ["%s/%s" % (d["rule"], d["severity"][0]) for d in conn.get("diagnoses", [])],
-        alerts, fact(conn, "handshake.closed_by"))
+        alerts, fact(conn, "handshake.closed_by"), dec.get("status"),
+        ", warnings %s" % conn["warnings"] if conn.get("warnings") else "")
 
 
 # ---------------------------------------------------------------- the table

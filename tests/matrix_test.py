@@ -38,6 +38,7 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True   # the helpers below leave no __pycache__ in the tree
 sys.path.insert(0, os.path.join(HERE, "matrix"))
 sys.path.insert(0, os.path.join(HERE, "golden"))
 import compare       # noqa: E402  (tests/golden: facts against tshark)

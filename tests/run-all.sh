@@ -12,6 +12,9 @@
 #   regress: every file of tests/regress/ under the sanitizers
 #   decrypt: TLS 1.3/1.2 captures made now on loopback, with and without key logs
 #   report:  the Markdown/HTML support-case report and --redact (headless Chromium)
+#   matrix:  real clients (s_client, Python, Java, gnutls-cli, curl, Node.js) against
+#            real servers (s_server, nginx, Python, Java, gnutls-serv, broken backends)
+#            on loopback ports 45200-45399, one cell per cause and pair, vs tshark
 cd "$(dirname "$0")/.." || exit 2
 pass=0
 fail=0
@@ -58,7 +61,8 @@ suite() { # suite NAME COMMAND...
 # quietly skip its part, so a missing tool is a failure here.
 tools() {
     p=0; f=0
-    for t in tshark editcap tcpdump openssl zstd chromium cmark-gfm python3 keytool; do
+    for t in tshark editcap tcpdump openssl zstd chromium cmark-gfm python3 \
+             java javac keytool node curl gnutls-cli gnutls-serv nginx; do
         if command -v "$t" >/dev/null 2>&1; then
             p=$((p + 1))
         else
@@ -79,6 +83,7 @@ suite golden env TLSANALYZE=build/san/tlsanalyze python3 tests/golden/compare.py
 suite decrypt-golden env TLSANALYZE=build/san/tlsanalyze python3 tests/golden/decrypt_compare.py
 suite memory python3 tests/memory_test.py ./tlsanalyze
 suite report python3 tests/report_test.py build/san/tlsanalyze
+suite matrix python3 tests/matrix_test.py build/san/tlsanalyze
 
 echo
 echo "$pass passed, $fail failed"

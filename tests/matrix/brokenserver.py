@@ -1,0 +1,95 @@
+"""brokenserver.py - raw-socket servers that behave like broken backends,
+for tests/matrix_test.py.  One process, one thread per port:
+
+    python3 brokenserver.py SPECS
+
+A line of SPECS is tab-separated key=value pairs: host, port, mode:
+  tls10-warning  a TLS 1.0-only backend: it answers a newer ClientHello with
+  tls10-fatal    a TLS 1.0 record holding an Alert close_notify (level
+                 warning, or fatal as some stacks send it), then FIN
+  http           plain HTTP on the TLS port: "400 Bad Request", then FIN
+  reset          a whole ClientHello read, then RST (SO_LINGER 0), as
+                 firewalls and SNI-routing proxies do
+  silent         accepts and reads, never answers; closes when the client does
+Prints LISTENING when every port is bound; killed by the test by PID."""
+import socket
+import struct
+import sys
+import threading
+
+# RFC 2246 7.2: Alert record, TLS 1.0 (3,1), level, close_notify(0).
+CLOSE_NOTIFY = {"tls10-warning": bytes([21, 3, 1, 0, 2, 1, 0]),
+                "tls10-fatal": bytes([21, 3, 1, 0, 2, 2, 0])}
+HTTP_400 = (b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\n"
+            b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+
+
+def parse(line):
+    return dict(kv.split("=", 1) for kv in line.rstrip("\n").split("\t") if "=" in kv)
+
+
+def read_exact(conn, n):
+    data = b""
+    while len(data) < n:
+        chunk = conn.recv(n - len(data))
+        if not chunk:
+            raise EOFError("peer closed")
+        data += chunk
+    return data
+
+
+def read_client_hello(conn):
+    """Reads handshake records until one whole handshake message is in."""
+    hs = b""
+    while len(hs) < 4 or len(hs) < 4 + int.from_bytes(hs[1:4], "big"):
+        hdr = read_exact(conn, 5)
+        hs += read_exact(conn, int.from_bytes(hdr[3:5], "big"))
+    return hs
+
+
+def answer(conn, mode):
+    if mode == "silent":
+        while conn.recv(65536):
+            pass
+        return
+    read_client_hello(conn)
+    if mode in CLOSE_NOTIFY:
+        conn.sendall(CLOSE_NOTIFY[mode])
+    elif mode == "http":
+        conn.sendall(HTTP_400)
+    elif mode == "reset":
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def serve(listener, mode):
+    while True:
+        conn, _ = listener.accept()
+        conn.settimeout(10)
+        try:
+            answer(conn, mode)
+        except (OSError, EOFError) as e:
+            print("port %d: %s" % (listener.getsockname()[1], e), flush=True)
+        conn.close()
+
+
+def main():
+    servers = []
+    with open(sys.argv[1]) as f:
+        for line in f:
+            if not line.strip():
+                continue
+            spec = parse(line)
+            family = socket.AF_INET6 if ":" in spec["host"] else socket.AF_INET
+            s = socket.socket(family)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((spec["host"], int(spec["port"])))
+            s.listen(8)
+            servers.append((s, spec["mode"]))
+    for s, mode in servers:
+        threading.Thread(target=serve, args=(s, mode), daemon=True).start()
+    print("LISTENING", flush=True)
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -218,7 +218,7 @@ static void end_conn(ta_analyzer *a, ta_conn *c)
     for (int d = 0; d < 2; d++) {
         sink_ctx s = {a, c, d};
         ta_stream_sink sink = {on_data, on_gap, &s};
-        ta_stream_flush(&c->dir[d].tcp, c->last_frame, &sink);
+        ta_stream_flush(&c->dir[d].tcp, &sink);
     }
     for (int d = 0; d < 2; d++) {
         const ta_stream *t = &c->dir[d].tcp;
@@ -415,7 +415,7 @@ static void tcp_segment(ta_analyzer *a, ta_conn *c, int dir, ta_packet *p, uint6
     }
     if (!c->judged && !c->other_shard && (p->flags & TA_TCP_ACK) &&
         c->dir[1 - dir].state != TA_REC_OFF) {
-        ta_stream_peer_ack(&c->dir[1 - dir].tcp, p->ack, frame, &sink_other);
+        ta_stream_peer_ack(&c->dir[1 - dir].tcp, p->ack, &sink_other);
     }
     d->fin = d->fin || (p->flags & TA_TCP_FIN);
     d->rst = d->rst || (p->flags & TA_TCP_RST);

@@ -721,6 +721,60 @@ def lost_segment_is_reported_and_stream_resyncs():
 
 
 @test
+def client_hello_segment_captured_after_the_servers_ack():
+    """tcpdump -i any, span ports and GSO record a segment after the ACK for
+    it: capture order seg1, seg3, the server's ACK past seg3, seg2.  The ACK
+    is no proof of loss; the ClientHello is whole in seg2's frame, as in
+    Wireshark with tcp.reassemble_out_of_order."""
+    p = pg.Pcap()
+    c = pg.Conn(p)
+    c.handshake()
+    rec = pg.record(22, pg.client_hello(sni=b"late.example", versions=[0x0304, 0x0303],
+                                        alpn=[b"h2"], extra=pg.ext(21, bytes(300))))
+    base = c.cseq
+    c.send(True, rec[0:100], seq=base)
+    c.send(True, rec[200:], seq=base + 200)
+    c.cseq = base + len(rec)
+    c.send(False, b"", pg.ACK)                        # the server got all of it
+    late = c.send(True, rec[100:200], seq=base + 100)
+    sh = c.send(False, pg.record(22, pg.server_hello()))
+    c.close()
+    p.write(tmp("late-seg.pcap"))
+    _, conn, _ = one_conn(tmp("late-seg.pcap"))
+    ch = conn["client_hello"]
+    assert ch is not None and ch["frame"] == late, (ch, conn["warnings"])
+    assert ch["sni"] == "late.example" and ch["supported_versions"] == ["TLS 1.3", "TLS 1.2"]
+    assert ch["alpn"] == ["h2"] and ch["max_version"] == "TLS 1.3"
+    assert conn["server_hello"]["frame"] == sh
+    assert not any("missing" in w for w in conn["warnings"]), conn["warnings"]
+    assert not any(m["message"] == "LostBytes" for m in conn["messages"]), conn["messages"]
+
+
+@test
+def client_hello_segment_never_captured_is_a_gap():
+    """The same with seg2 never captured: when the connection ends the hole
+    is a gap with its warning, and no ClientHello is made up."""
+    p = pg.Pcap()
+    c = pg.Conn(p)
+    c.handshake()
+    rec = pg.record(22, pg.client_hello(sni=b"lost.example", extra=pg.ext(21, bytes(300))))
+    base = c.cseq
+    c.send(True, rec[0:100], seq=base)
+    third = c.send(True, rec[200:], seq=base + 200)
+    c.cseq = base + len(rec)
+    c.send(False, b"", pg.ACK)
+    alert = c.send(False, pg.alert(2, 40))
+    c.close(from_client=False)
+    p.write(tmp("lost-seg.pcap"))
+    _, conn, _ = one_conn(tmp("lost-seg.pcap"))
+    warn = [w for w in conn["warnings"] if "missing from the capture" in w]
+    assert warn and "100 bytes from the client" in warn[0] and \
+        ("frame %d" % third) in warn[0], conn["warnings"]
+    assert conn["client_hello"] is None, conn["client_hello"]
+    assert conn["alerts"][0]["frame"] == alert and conn["outcome"] == "alert"
+
+
+@test
 def hello_retry_request():
     p = pg.Pcap()
     c = pg.Conn(p)

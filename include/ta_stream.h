@@ -18,7 +18,11 @@
  * flushed at the end of the connection.  Bytes that fill a hole are
  * delivered with the frame that filled it (Wireshark's frame with
  * tcp.reassemble_out_of_order); after a gap, each buffered segment with
- * its own frame.  Sequence numbers are compared modulo 2^32 (RFC 9293 3.4).
+ * its own frame.  A segment further ahead than the cap cannot wait for its
+ * hole: if the peer acknowledged bytes up to it the hole is given up,
+ * otherwise it is ignored (not part of the stream the peer saw: a copy
+ * from another sequence space).  Sequence numbers are compared modulo 2^32
+ * (RFC 9293 3.4).
  */
 #ifndef TA_STREAM_H
 #define TA_STREAM_H
@@ -42,6 +46,10 @@ typedef struct ta_seg ta_seg;
 /* Bytes buffered beyond an acknowledged hole before it is given up. */
 #define TA_STREAM_REORDER_WINDOW 65536
 
+/* The largest TCP window (2^30 with window scaling, RFC 7323 2.3): a
+ * segment further ahead waits for no hole, whatever the cap. */
+#define TA_STREAM_MAX_AHEAD (1 << 30)
+
 typedef struct {
     bool started;            /* next_seq is valid */
     uint32_t next_seq;       /* the next byte we expect */
@@ -57,6 +65,7 @@ typedef struct {
     uint32_t num_retransmissions;
     uint32_t num_conflicts;  /* overlapping bytes that differed */
     uint32_t num_cap_hits;   /* out-of-order cap reached */
+    uint32_t num_out_of_window; /* far-ahead segments not acknowledged: ignored */
 } ta_stream;
 
 /* ta_stream_init prepares an empty stream keeping at most |max_ooo| bytes

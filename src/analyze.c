@@ -392,6 +392,22 @@ static void touch(ta_analyzer *a, ta_conn *c, const ta_record *r)
     lru_append(l, c);
 }
 
+/* A FIN or RST from |d|: the first of each, and the first of either. */
+static void note_close(ta_dir *d, uint8_t flags, uint64_t frame)
+{
+    if ((flags & TA_TCP_FIN) && !d->fin) {
+        d->fin = true;
+        d->fin_only_frame = frame;
+    }
+    if ((flags & TA_TCP_RST) && !d->rst) {
+        d->rst = true;
+        d->rst_frame = frame;
+    }
+    if (d->fin_frame == 0) {
+        d->fin_frame = frame;
+    }
+}
+
 static void tcp_segment(ta_analyzer *a, ta_conn *c, int dir, ta_packet *p, uint64_t frame)
 {
     ta_dir *d = &c->dir[dir];
@@ -408,28 +424,17 @@ static void tcp_segment(ta_analyzer *a, ta_conn *c, int dir, ta_packet *p, uint6
         ta_stream_syn(&d->tcp, p->seq);
         ta_conn_set_client(c, (p->flags & TA_TCP_ACK) ? 1 - dir : dir, TA_CLIENT_BY_SYN);
     }
-    if (!c->judged && !c->other_shard && d->state != TA_REC_OFF &&
-        ta_cur_len(&p->payload) > 0) {
+    /* The payload is followed for the connection's whole life: after the
+     * handshake the record layer reads headers only (closing alerts). */
+    if (!c->other_shard && d->state != TA_REC_OFF && ta_cur_len(&p->payload) > 0) {
         uint32_t seq = p->seq + ((p->flags & TA_TCP_SYN) ? 1 : 0);
         ta_stream_segment(&d->tcp, seq, &p->payload, frame, &sink);
     }
-    if (!c->judged && !c->other_shard && (p->flags & TA_TCP_ACK) &&
-        c->dir[1 - dir].state != TA_REC_OFF) {
+    if (!c->other_shard && (p->flags & TA_TCP_ACK) && c->dir[1 - dir].state != TA_REC_OFF) {
         ta_stream_peer_ack(&c->dir[1 - dir].tcp, p->ack, &sink_other);
     }
-    d->fin = d->fin || (p->flags & TA_TCP_FIN);
-    d->rst = d->rst || (p->flags & TA_TCP_RST);
-    if ((p->flags & (TA_TCP_FIN | TA_TCP_RST)) && d->fin_frame == 0) {
-        d->fin_frame = frame;
-    }
-    if (!c->judged && ta_tls_handshake_done(c)) {
-        /* Judged: from here on only TCP flags matter. */
-        c->judged = true;
-        for (int i = 0; i < 2; i++) {
-            ta_stream_cleanup(&c->dir[i].tcp);
-            ta_buf_reset(&c->dir[i].hs);
-            ta_buf_reset(&c->dir[i].rec);
-        }
+    if (p->flags & (TA_TCP_FIN | TA_TCP_RST)) {
+        note_close(d, p->flags, frame);
     }
     c->closed = d->rst || (c->dir[0].fin && c->dir[1].fin);
 }

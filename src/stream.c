@@ -144,6 +144,31 @@ static void settle(ta_stream *s, const ta_stream_sink *sink)
     }
 }
 
+/* A segment starting further ahead than the out-of-order cap, with the
+ * peer's ACKs in the capture: it could never be buffered until its hole is
+ * filled.  When the peer acknowledged bytes up to it, the capture lost
+ * them: everything before it is given up (true: the segment is now next).
+ * Otherwise it is not part of this stream as the peer saw it -- e.g. a copy
+ * in another sequence space, from a middlebox that rewrites sequence
+ * numbers, captured on both sides -- and is ignored (false); after a real
+ * loss that big the peer's next ACK lets the following segments in. */
+static bool far_ahead(ta_stream *s, uint32_t seq, uint64_t frame, const ta_stream_sink *sink)
+{
+    if (seq_diff(s->peer_ack, seq) < 0) {
+        s->num_out_of_window++;
+        return false;
+    }
+    ta_stream_flush(s, sink);
+    int32_t d = seq_diff(seq, s->next_seq);
+    if (d > 0) {
+        s->num_gaps++;
+        s->lost_bytes += (uint32_t)d;
+        s->next_seq = seq;
+        sink->gap(sink->arg, (uint32_t)d, frame);
+    }
+    return true;
+}
+
 void ta_stream_segment(ta_stream *s, uint32_t seq, ta_cur *payload, uint64_t frame,
                        const ta_stream_sink *sink)
 {
@@ -169,6 +194,13 @@ void ta_stream_segment(ta_stream *s, uint32_t seq, ta_cur *payload, uint64_t fra
     if (d == 0) {
         deliver(s, payload, frame, sink);
         drain(s, frame, false, sink);
+        return;
+    }
+    if (s->have_peer_ack && ((size_t)d > s->max_ooo || d > TA_STREAM_MAX_AHEAD)) {
+        if (!far_ahead(s, seq, frame, sink)) {
+            return;
+        }
+        ta_stream_segment(s, seq, payload, frame, sink);
         return;
     }
     /* Ahead of a hole: kept until the hole is filled, or given up (the

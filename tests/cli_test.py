@@ -433,8 +433,9 @@ def sll2_ipv6_pcapng_midstream_samples():
 @test
 def samples_match_their_expected_outcomes():
     """samples/EXPECTED.tsv: what each scenario was made to show (the script
-    checked it with tshark): outcome and alerts, encrypted ones included for
-    failed handshakes (TLS 1.3 alerts are recognised by their size)."""
+    checked it with tshark): outcome and every alert, encrypted ones included
+    (TLS 1.3 alerts are recognised by their size), also the close_notify pair
+    after a completed handshake, which is marked after_handshake."""
     rows = [l.rstrip("\n").split("\t") for l in open(sample("EXPECTED.tsv"))]
     head, rows = rows[0], rows[1:]
     by_file = {}
@@ -449,14 +450,13 @@ def samples_match_their_expected_outcomes():
             assert c["outcome"] == w["outcome"], (name, c["outcome"], w["outcome"])
             alerts = []
             for a in c["alerts"]:
-                if a["encrypted"] and c["outcome"] == "completed":
-                    continue
                 alerts.append("%d:%s:%s" % (a["frame"], a["from"], "encrypted:?" if a["encrypted"]
                                             else "%s:%s" % (a["level"], a["description"])))
+                after = c["outcome"] == "completed" and a["frame"] > c["server_hello"]["frame"]
+                assert a.get("after_handshake", False) == after, (name, a)
             expected = [] if w["alerts"] == "-" else w["alerts"].split(",")
-            if c["outcome"] == "completed":
-                expected = [x for x in expected if not x.endswith("encrypted:?")]
             assert alerts == expected, (name, alerts, expected)
+            assert "alert" not in c or c["outcome"] != "completed", (name, c["alert"])
 
 
 # ---------------------------------------------------------------- rules

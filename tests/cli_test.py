@@ -826,6 +826,81 @@ def tls12_alert_after_change_cipher_spec_is_encrypted():
 
 
 @test
+def alerts_after_a_completed_handshake_are_followed():
+    """Issue 13: records are followed after the handshake, by their headers:
+    the TLS 1.2 close_notify pair (encrypted alert records after the
+    ChangeCipherSpec) and a readable fatal alert after completion are listed
+    with after_handshake; the outcome stays completed, no derived 'alert'
+    ends a handshake that completed, and the text says how it closed."""
+    p = pg.Pcap()
+    c = pg.Conn(p)
+    c.handshake()
+    c.send(True, pg.record(22, pg.client_hello(sni=b"close.example")))
+    c.send(False, pg.record(22, pg.server_hello()))
+    c.send(True, pg.record(20, b"\x01") + pg.record(22, bytes(40)))
+    c.send(False, pg.record(20, b"\x01") + pg.record(22, bytes(40)))
+    c.send(True, pg.record(23, bytes(100)))
+    for _ in range(20):                                   # 20 x 16 KB of data
+        for i in range(0, 16389, 1448):
+            c.send(False, pg.record(23, bytes(16384))[i:i + 1448])
+    s_alert = c.send(False, pg.record(21, bytes(26)))
+    c_alert = c.send(True, pg.record(21, bytes(26)))
+    fin = c.close()
+    p.write(tmp("closing12.pcap"))
+    rc, conn, _ = one_conn(tmp("closing12.pcap"))
+    assert rc == 0 and conn["outcome"] == "completed" and "alert" not in conn, conn.get("alert")
+    assert conn["alerts"] == [
+        {"frame": s_alert, "from": "server", "level": None, "description": None, "code": None,
+         "encrypted": True, "after_handshake": True, "record_length": 26},
+        {"frame": c_alert, "from": "client", "level": None, "description": None, "code": None,
+         "encrypted": True, "after_handshake": True, "record_length": 26}], conn["alerts"]
+    assert conn["tcp_close"] == {"client_fin": fin, "client_rst": None, "server_fin": fin + 1,
+                                 "server_rst": None}, conn["tcp_close"]
+    _, out, _ = run("--no-color", "-v", tmp("closing12.pcap"))
+    assert ("    closed: server encrypted alert (frame %d), client encrypted alert (frame %d), "
+            "client FIN (frame %d), server FIN (frame %d)\n" % (s_alert, c_alert, fin, fin + 1)
+            ) in out, out
+    _, out, _ = run("--no-color", tmp("closing12.pcap"))
+    assert "closed:" not in out and "completed  TLS 1.2" in out, out   # healthy: one line
+    # A readable fatal alert after completion, then a RST: not a one-liner.
+    p = pg.Pcap()
+    c = pg.Conn(p)
+    c.handshake()
+    c.send(True, pg.record(22, pg.client_hello(sni=b"late.example")))
+    c.send(False, pg.record(22, pg.server_hello()))
+    c.send(True, pg.record(20, b"\x01") + pg.record(22, bytes(40)))
+    c.send(False, pg.record(20, b"\x01") + pg.record(22, bytes(40)))
+    late = c.send(False, pg.alert(2, 20))
+    rst = c.close(from_client=True, rst=True)
+    p.write(tmp("late-fatal.pcap"))
+    rc, conn, _ = one_conn(tmp("late-fatal.pcap"))
+    assert conn["outcome"] == "completed" and "alert" not in conn and rc == 0, conn
+    assert conn["alerts"][0]["description"] == "bad_record_mac" and \
+        conn["alerts"][0]["after_handshake"] is True, conn["alerts"]
+    _, out, _ = run("--no-color", tmp("late-fatal.pcap"))
+    assert ("closed: server fatal bad_record_mac (frame %d), client RST (frame %d)" % (late, rst)
+            ) in out, out
+
+
+@test
+def a_closing_alert_moves_no_rejected_leaf():
+    """The server closes first in these samples: its close_notify must not
+    become the derived 'alert', whose receiver would pick the client's leaf
+    as rejected_leaf (and chain)."""
+    for name, keys in (("tls13-ok.pcap", True), ("tls12-ok.pcap", False), ("multi.pcap", True)):
+        args = ["--keylog", sample(name.replace(".pcap", ".keys"))] if keys else []
+        _, doc, _ = run_json(*args, sample(name))
+        for c in tls_conns(doc):
+            if c["outcome"] != "completed":
+                continue
+            after = [a for a in c["alerts"] if a.get("after_handshake")]
+            assert after and after[0]["from"] == "server", (name, c["alerts"])
+            assert "alert" not in c, (name, c["alert"])
+            assert c["rejected_leaf"] == c["server_leaf"], name
+            assert c.get("rejected_chain") == c.get("chain"), name
+
+
+@test
 def ipv6_with_vlan():
     p = pg.Pcap()
     c = pg.Conn(p, cip=[0x20, 1, 0xd, 0xb8] + [0] * 11 + [1],

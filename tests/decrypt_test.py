@@ -540,6 +540,121 @@ def test_encrypted_client_alert_without_keys(made):
     return problems
 
 
+def tshark_alert_records(pcap, keys=None):
+    """[(frame, from, description or None)] of every alert record tshark
+    shows (None: encrypted), with |keys| when given."""
+    opts = ["-o", "tls.keylog_file:" + keys] if keys else []
+    server_port = sh("tshark", "-r", pcap, "-Y", "tcp.flags.syn == 1 && tcp.flags.ack == 0",
+                     "-T", "fields", "-e", "tcp.dstport").split()[0]
+    out = sh("tshark", "-r", pcap, *opts, "-o", "tcp.reassemble_out_of_order:TRUE",
+             "-Y", "tls.record.content_type == 21 || tls.alert_message", "-T", "fields",
+             "-E", "separator=|", "-E", "occurrence=a", "-e", "frame.number", "-e", "tcp.srcport",
+             "-e", "tcp.dstport", "-e", "tls.record.content_type", "-e", "tls.alert_message.desc")
+    found = []
+    for line in out.splitlines():
+        frame, sport, _dport, ctypes, descs = (line.split("|") + [""] * 4)[:5]
+        who = "server" if sport == server_port else "client"
+        codes = [int(d) for d in descs.split(",") if d]
+        for code in codes:
+            found.append((int(frame), who, code))
+        clear = len(codes)
+        for ct in ctypes.split(","):
+            if ct == "21":
+                if clear > 0:
+                    clear -= 1
+                else:
+                    found.append((int(frame), who, None))
+    return found
+
+
+def closing(conn):
+    return [(a["frame"], a["from"], a["code"]) for a in conn["alerts"]]
+
+
+HEALTHY13 = ("ok-aes128gcm", "ok-aes256gcm", "ok-chacha20", "ok-aes128ccm", "ok-hrr", "py-ok")
+
+
+def test_closing_alerts_tls13(made):
+    """Issue 13: a healthy TLS 1.3 connection ends with a close_notify pair
+    after the handshake.  With the key log each is decrypted (as tshark
+    decrypts it); without, each is an encrypted alert recognised by its size
+    (19 bytes), in the same frames.  The outcome stays completed with no
+    derived alert."""
+    problems = []
+    for name in HEALTHY13:
+        pcap, keys = made[name]
+        [conn], _ = analyse("--keylog", keys, pcap)
+        theirs = tshark_alert_records(pcap, keys)
+        mine = closing(conn)
+        if not mine or mine != theirs:
+            problems.append("%s with keys: alerts %r, tshark %r" % (name, mine, theirs))
+        if not all(a.get("after_handshake") and a.get("decrypted") and
+                   a["description"] == "close_notify" for a in conn["alerts"]):
+            problems.append("%s with keys: %r" % (name, conn["alerts"]))
+        [plain], _ = analyse(pcap)
+        got = [(a["frame"], a["from"]) for a in plain["alerts"]
+               if a["encrypted"] and a.get("inferred") and a.get("after_handshake")
+               and a.get("record_length") == 19]
+        if got != [(f, w) for f, w, _ in mine] or len(got) != len(plain["alerts"]):
+            problems.append("%s without keys: %r" % (name, plain["alerts"]))
+        for c in (conn, plain):
+            if c["outcome"] != "completed" or "alert" in c or first_error(c) is not None:
+                problems.append("%s: %s, alert %r, %s" % (name, c["outcome"], c.get("alert"),
+                                                          first_error(c)))
+    return problems
+
+
+def test_closing_alerts_tls12(made):
+    """Issue 13: a healthy TLS 1.2 connection ends with alert records (type
+    21) after the ChangeCipherSpec: encrypted without keys, in the frames
+    tshark shows them; with the key log decrypted to close_notify (AES-GCM,
+    ChaCha20, AES-CBC with and without encrypt_then_mac), as tshark does."""
+    problems = []
+    for name, _suite, _extra in TLS12_CASES:
+        pcap, keys = made[name]
+        [plain], _ = analyse(pcap)
+        theirs = tshark_alert_records(pcap)
+        mine = [(a["frame"], a["from"], None) for a in plain["alerts"]
+                if a["encrypted"] and not a.get("inferred") and a.get("after_handshake")]
+        if not mine or mine != theirs or len(mine) != len(plain["alerts"]):
+            problems.append("%s without keys: alerts %r, tshark %r" % (name, plain["alerts"],
+                                                                       theirs))
+        [conn], _ = analyse("--keylog", keys, pcap)
+        theirs = tshark_alert_records(pcap, keys)
+        if closing(conn) != theirs or not all(a.get("decrypted") and a.get("after_handshake")
+                                               and a["code"] == 0 for a in conn["alerts"]):
+            problems.append("%s with keys: alerts %r, tshark %r" % (name, conn["alerts"], theirs))
+        for c in (conn, plain):
+            if c["outcome"] != "completed" or "alert" in c:
+                problems.append("%s: %s, alert %r" % (name, c["outcome"], c.get("alert")))
+    return problems
+
+
+def test_certificate_required_ends_the_handshake(made):
+    """TLS 1.3: the server's certificate_required comes after the client's
+    Finished, under application keys; it still ends the handshake: outcome
+    alert, rule client-certificate-missing, with and without keys, and it is
+    not marked after_handshake.  Its FIN is on the 'closed:' line."""
+    pcap, keys = made["client-cert-missing"]
+    problems = []
+    for args in (("--keylog", keys), ()):
+        [conn], _ = analyse(*args, pcap)
+        al = conn.get("alert") or {}
+        if conn["outcome"] != "alert" or first_error(conn) != "client-certificate-missing":
+            problems.append("%r: %s, %s" % (args, conn["outcome"], first_error(conn)))
+        if al.get("from") != "server" or any(a.get("after_handshake") for a in conn["alerts"]):
+            problems.append("%r: alert %r, alerts %r" % (args, al, conn["alerts"]))
+        if args and al.get("description") != "certificate_required":
+            problems.append("with keys: %r" % al)
+    text = subprocess.run([BIN, "--no-color", "--keylog", keys, pcap], capture_output=True,
+                          timeout=60).stdout.decode()
+    line = [x for x in text.splitlines() if x.strip().startswith("closed:")]
+    if not line or "server fatal certificate_required (decrypted)" not in line[0] or \
+            "FIN" not in line[0]:
+        problems.append("text: %r" % line)
+    return problems
+
+
 MSS_SERVER = r"""
 import socket, ssl, sys
 port, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3]
@@ -716,7 +831,9 @@ def main():
     tests += [(f.__name__, (lambda f=f: f(made))) for f in
               (test_hrr, test_suites, test_decrypted_alert, test_dsb, test_wrong_keys,
                test_keylog_file_errors, test_tls12, test_tls12_encrypted_alert,
-               test_encrypted_client_alert_without_keys, test_late_client_hello_segment)]
+               test_encrypted_client_alert_without_keys, test_late_client_hello_segment,
+               test_closing_alerts_tls13, test_closing_alerts_tls12,
+               test_certificate_required_ends_the_handshake)]
     for name, fn in tests:
         try:
             problems = fn()

@@ -307,13 +307,15 @@ static bool is_duplicate(ta_analyzer *a, const ta_packet *p, uint32_t h, int64_t
     key = key * 1000003u ^ p->ack;
     key = key * 1000003u ^ ((uint64_t)p->flags << 32 | n);
     if (n > 0) {
+        /* The first and last 8 payload bytes, as two words. */
         ta_cur tail = pl;
+        uint64_t w[2];
         (void)ta_cur_copy(&pl, edge, n < 8 ? n : 8);
         (void)ta_cur_skip(&tail, n > 8 ? n - 8 : 0);
         (void)ta_cur_copy(&tail, edge + 8, ta_cur_len(&tail));
-        for (size_t i = 0; i < sizeof(edge); i++) {
-            key = key * 1099511628211u ^ edge[i];
-        }
+        memcpy(w, edge, sizeof(w));
+        key = (key ^ w[0]) * 1099511628211u;
+        key = (key ^ (key >> 29) ^ w[1]) * 1099511628211u;
     }
     for (size_t i = 0; i < DEDUP_WINDOW; i++) {
         if (a->recent[i].key == key && ns - a->recent[i].ns >= 0 &&

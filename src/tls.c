@@ -61,11 +61,11 @@ static bool hs_encrypted(const ta_conn *c, const ta_dir *d)
 static int header_at(const ta_cur *w, find_mode mode)
 {
     ta_cur h = *w;
-    uint8_t type;
-    uint8_t major;
-    uint8_t minor;
-    uint16_t len;
-    uint8_t msg;
+    uint8_t type = 0;
+    uint8_t major = 0;
+    uint8_t minor = 0;
+    uint16_t len = 0;
+    uint8_t msg = 0;
 
     if (ta_cur_len(&h) < (mode == FIND_HELLO ? 6 : 5)) {
         return -1;
@@ -759,8 +759,8 @@ static void handshake_bytes(ta_conn *c, int dir, ta_cur *src, uint64_t frame,
         }
         if (d->hs.len >= 4) {
             ta_cur msg;
-            uint8_t type;
-            uint32_t len;
+            uint8_t type = 0;
+            uint32_t len = 0;
             ta_buf_view(&d->hs, &msg);
             (void)ta_cur_get_u8(&msg, &type);
             (void)ta_cur_get_u24(&msg, &len);

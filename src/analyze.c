@@ -18,10 +18,6 @@ typedef struct {
     ta_conn *tail;
 } lru_list;
 
-typedef struct {
-    uint64_t key;
-    int64_t ns;
-} dedup_entry;
 
 /* What is left of an ended connection: enough to recognise its late
  * packets (the last ACK after both FINs, segments in flight after a RST)
@@ -50,7 +46,8 @@ struct ta_analyzer {
     uint64_t next_id;
     int64_t prev_ns;
     ta_stats stats;
-    dedup_entry recent[DEDUP_WINDOW];
+    uint64_t recent_key[DEDUP_WINDOW];   /* keys apart from times: one compare each */
+    int64_t recent_ns[DEDUP_WINDOW];
     size_t recent_next;
 };
 
@@ -318,13 +315,13 @@ static bool is_duplicate(ta_analyzer *a, const ta_packet *p, uint32_t h, int64_t
         key = (key ^ (key >> 29) ^ w[1]) * 1099511628211u;
     }
     for (size_t i = 0; i < DEDUP_WINDOW; i++) {
-        if (a->recent[i].key == key && ns - a->recent[i].ns >= 0 &&
-            ns - a->recent[i].ns < DEDUP_NS) {
+        if (a->recent_key[i] == key && ns - a->recent_ns[i] >= 0 &&
+            ns - a->recent_ns[i] < DEDUP_NS) {
             return true;
         }
     }
-    a->recent[a->recent_next].key = key;
-    a->recent[a->recent_next].ns = ns;
+    a->recent_key[a->recent_next] = key;
+    a->recent_ns[a->recent_next] = ns;
     a->recent_next = (a->recent_next + 1) % DEDUP_WINDOW;
     return false;
 }

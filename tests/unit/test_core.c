@@ -356,6 +356,35 @@ static void test_stream_reorder_window(void **state)
     ta_stream_cleanup(&s);
 }
 
+/* A segment further ahead than the cap: ignored while the peer's ACKs
+ * are behind it (another sequence space, a middlebox's copy), the hole
+ * before it given up once the peer acknowledged up to it. */
+static void test_stream_far_ahead(void **state)
+{
+    (void)state;
+    collector col = {0};
+    ta_stream_sink sink = {col_data, col_gap, &col};
+    ta_stream s;
+
+    ta_stream_init(&s, 16);
+    ta_stream_syn(&s, 999);
+    seg(&s, 1000, "abc", 1, &sink);
+    ta_stream_peer_ack(&s, 1003, &sink);
+    seg(&s, 90000000, "zzz", 2, &sink);     /* 90 MB ahead, never acknowledged */
+    assert_int_equal(s.num_out_of_window, 1);
+    assert_int_equal(s.ooo_bytes, 0);
+    assert_int_equal(col.len, 3);
+    seg(&s, 1003, "def", 3, &sink);         /* the stream goes on */
+    assert_memory_equal(col.data, "abcdef", 6);
+    ta_stream_peer_ack(&s, 5020, &sink);    /* the peer got 4,000 bytes more */
+    seg(&s, 5006, "ghi", 4, &sink);         /* 4,000 ahead: past the cap, acknowledged */
+    assert_int_equal(col.gaps, 1);
+    assert_int_equal(col.lost, 4000);
+    assert_memory_equal(col.data, "abcdefghi", 9);
+    assert_int_equal(col.last_frame, 4);
+    ta_stream_cleanup(&s);
+}
+
 static void test_stream_cap(void **state)
 {
     (void)state;
@@ -449,6 +478,7 @@ int main(void)
         cmocka_unit_test(test_stream_gap_by_ack_and_flush),
         cmocka_unit_test(test_stream_late_segment_after_ack),
         cmocka_unit_test(test_stream_reorder_window),
+        cmocka_unit_test(test_stream_far_ahead),
         cmocka_unit_test(test_stream_cap),
         cmocka_unit_test(test_flow_table),
         cmocka_unit_test(test_shell_word),

@@ -18,7 +18,6 @@ typedef struct {
     ta_conn *tail;
 } lru_list;
 
-
 /* What is left of an ended connection: enough to recognise its late
  * packets (the last ACK after both FINs, segments in flight after a RST)
  * so they do not open a new connection.  A fixed table: memory does not

@@ -51,6 +51,11 @@ typedef struct {
     uint16_t version;          /* current record's version */
     uint32_t body_len;
     uint32_t body_left;
+    bool keep_body;            /* the current record's body is copied into |rec| */
+    bool decrypt_body;         /* ...to be decrypted */
+    bool keep_tail;            /* its last bytes are kept (TLS 1.0 CBC chains IVs) */
+    uint8_t tail[TA_DEC_TAIL]; /* the last bytes of the current record's body */
+    uint8_t tail_len;
     ta_buf rec;                /* small record bodies (alert, CCS) being read */
     ta_buf hs;                 /* handshake bytes awaiting a whole message */
     uint32_t hs_skip;          /* bytes of an over-cap message still to skip */
@@ -59,6 +64,8 @@ typedef struct {
     uint32_t isn;              /* sequence number of the SYN */
     bool fin;
     uint64_t fin_frame;        /* frame of the first FIN or RST */
+    uint64_t fin_only_frame;   /* frame of the first FIN, 0 if none */
+    uint64_t rst_frame;        /* frame of the first RST, 0 if none */
     bool rst;
     bool ccs;                  /* ChangeCipherSpec sent */
     uint64_t ccs_frame;
@@ -77,6 +84,8 @@ typedef struct {
     uint8_t first_bytes[8];    /* the stream's first bytes, to name a plaintext protocol */
     uint8_t num_first_bytes;
     bool hs_cap_warned;
+    bool gap_after;            /* a gap after the handshake is on the timeline */
+    bool lost_track_warned;    /* said once that records after the handshake were lost */
 } ta_dir;
 
 #define TA_MAX_WARNINGS 16
@@ -117,10 +126,13 @@ typedef struct {
     bool armed;                /* TLS <= 1.2: keys ready, waiting for this side's CCS */
     bool app_keys;             /* TLS 1.3: application traffic keys installed */
     bool last_decrypted;       /* the last type-23 record was decrypted */
+    bool proven;               /* a record decrypted with the keys now installed */
     bool no_app_secret;        /* TLS 1.3: application secret missing, not yet said */
-    uint32_t app_records;      /* records read with application keys (capped) */
+    uint32_t app_records;      /* records decrypted with application keys */
     uint64_t records;          /* records decrypted */
     uint32_t early_skipped;    /* TLS 1.3 0-RTT records skipped before the handshake keys */
+    uint8_t secret[48];        /* TLS 1.3: the application traffic secret (for KeyUpdate) */
+    uint8_t secret_len;
 } ta_dec_dir;
 
 /* Decryption state of a connection, allocated at its ClientHello when key
@@ -148,7 +160,9 @@ struct ta_conn {
     ta_conn *lru_prev;             /* least recently active first */
     ta_conn *lru_next;
     bool closed;                   /* RST, or FIN both ways */
-    bool judged;                   /* handshake completed: payload no longer followed */
+    bool judged;                   /* handshake completed: from now on records are followed by
+                                      their headers, only alerts and short records kept */
+    uint64_t judged_frame;         /* the frame that completed the handshake */
     bool lingering;                /* closed, kept for segments still in flight */
     bool idle_ended;               /* ended by the idle timeout */
     bool other_shard;              /* --shard: tracked for numbering only, not analysed */

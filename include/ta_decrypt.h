@@ -95,6 +95,18 @@ ta_decrypt_status ta_dec_open(ta_dec_keys *k, uint8_t type, uint16_t version, co
  * 1.0 CBC chains its IV through every record). */
 int ta_dec_skip(ta_dec_keys *k);
 
+/* ta_dec_skip_chained counts a record that is not decrypted whose body
+ * ends with |tail| (at least its last TA_DEC_TAIL bytes): TLS 1.0 CBC
+ * takes the last cipher block as the next record's IV, so later records
+ * still decrypt.  Other ciphers as ta_dec_skip.  0 when the keys are not
+ * set or |tail| is too short. */
+#define TA_DEC_TAIL 64           /* a cipher block and the longest MAC (SHA-384) */
+int ta_dec_skip_chained(ta_dec_keys *k, const ta_cur *tail);
+
+/* ta_dec_chains_iv is true when each record's IV is the previous record's
+ * last ciphertext block (TLS 1.0 CBC). */
+bool ta_dec_chains_iv(const ta_dec_keys *k);
+
 /* ta_decrypt_status_name names a status for messages. */
 const char *ta_decrypt_status_name(ta_decrypt_status st);
 

@@ -110,6 +110,7 @@ typedef struct {
     bool encrypted;
     bool inferred;                   /* TLS 1.3: a type-23 record of alert size (19 bytes) */
     bool decrypted;                  /* read by decrypting the record (--keylog) */
+    bool after_handshake;            /* sent after the handshake completed (close_notify...) */
     uint32_t record_len;             /* encrypted: bytes of its record, 0 unknown */
 } ta_alert;
 

@@ -35,17 +35,30 @@ void ta_tlskeys_ccs(ta_conn *c, int dir);
  * from now on, if the key log has them). */
 void ta_tlskeys_finished(ta_conn *c, int dir, const ta_tls_limits *lim);
 
-/* ta_tlskeys_stop: |dir|'s records are no longer decrypted (lost bytes,
- * KeyUpdate). */
+/* ta_tlskeys_key_update: |dir| sent a TLS 1.3 KeyUpdate; its next records
+ * use the next generation of its application keys. */
+void ta_tlskeys_key_update(ta_conn *c, int dir);
+
+/* ta_tlskeys_stop: |dir|'s records are no longer decrypted (lost bytes). */
 void ta_tlskeys_stop(ta_conn *c, int dir);
 
-/* ta_tlskeys_wants is true when the record of |type| now ending in |dir|
- * is to be decrypted (its body must be kept). */
-bool ta_tlskeys_wants(const ta_conn *c, int dir, uint8_t type);
+/* ta_tlskeys_wants is true when the record of |type| and |len| bytes
+ * starting in |dir| is to be decrypted (its body must be kept): TLS 1.3
+ * the handshake flight, then records of at most 64 bytes (alerts,
+ * KeyUpdate) and, until the handshake is judged, the first 8 of at most
+ * 2048 bytes (NewSessionTicket); TLS <= 1.2 Finished and alerts, after the
+ * handshake alerts only.  Bulk data is never decrypted. */
+bool ta_tlskeys_wants(const ta_conn *c, int dir, uint8_t type, uint32_t len);
 
-/* ta_tlskeys_not_read counts a type-23 record of |dir| that was not
- * decrypted, so that the sequence numbers stay right. */
-void ta_tlskeys_not_read(ta_conn *c, int dir);
+/* ta_tlskeys_chained is true when |dir|'s records must pass their last
+ * cipher block on (TLS 1.0 CBC): keep the body's last TA_DEC_TAIL bytes
+ * for ta_tlskeys_not_read. */
+bool ta_tlskeys_chained(const ta_conn *c, int dir);
+
+/* ta_tlskeys_not_read counts a record of |type| in |dir| that was not
+ * decrypted, so that the sequence numbers stay right; |tail| is the end of
+ * its body when ta_tlskeys_chained asked for it, else NULL. */
+void ta_tlskeys_not_read(ta_conn *c, int dir, uint8_t type, const ta_cur *tail);
 
 /* ta_tlskeys_problem records the connection's first decryption problem
  * (state |st| and the formatted text) and adds it to its warnings. */

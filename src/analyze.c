@@ -18,11 +18,6 @@ typedef struct {
     ta_conn *tail;
 } lru_list;
 
-typedef struct {
-    uint64_t key;
-    int64_t ns;
-} dedup_entry;
-
 /* What is left of an ended connection: enough to recognise its late
  * packets (the last ACK after both FINs, segments in flight after a RST)
  * so they do not open a new connection.  A fixed table: memory does not
@@ -50,7 +45,8 @@ struct ta_analyzer {
     uint64_t next_id;
     int64_t prev_ns;
     ta_stats stats;
-    dedup_entry recent[DEDUP_WINDOW];
+    uint64_t recent_key[DEDUP_WINDOW];   /* keys apart from times: one compare each */
+    int64_t recent_ns[DEDUP_WINDOW];
     size_t recent_next;
 };
 
@@ -218,7 +214,7 @@ static void end_conn(ta_analyzer *a, ta_conn *c)
     for (int d = 0; d < 2; d++) {
         sink_ctx s = {a, c, d};
         ta_stream_sink sink = {on_data, on_gap, &s};
-        ta_stream_flush(&c->dir[d].tcp, c->last_frame, &sink);
+        ta_stream_flush(&c->dir[d].tcp, &sink);
     }
     for (int d = 0; d < 2; d++) {
         const ta_stream *t = &c->dir[d].tcp;
@@ -307,22 +303,24 @@ static bool is_duplicate(ta_analyzer *a, const ta_packet *p, uint32_t h, int64_t
     key = key * 1000003u ^ p->ack;
     key = key * 1000003u ^ ((uint64_t)p->flags << 32 | n);
     if (n > 0) {
+        /* The first and last 8 payload bytes, as two words. */
         ta_cur tail = pl;
+        uint64_t w[2];
         (void)ta_cur_copy(&pl, edge, n < 8 ? n : 8);
         (void)ta_cur_skip(&tail, n > 8 ? n - 8 : 0);
         (void)ta_cur_copy(&tail, edge + 8, ta_cur_len(&tail));
-        for (size_t i = 0; i < sizeof(edge); i++) {
-            key = key * 1099511628211u ^ edge[i];
-        }
+        memcpy(w, edge, sizeof(w));
+        key = (key ^ w[0]) * 1099511628211u;
+        key = (key ^ (key >> 29) ^ w[1]) * 1099511628211u;
     }
     for (size_t i = 0; i < DEDUP_WINDOW; i++) {
-        if (a->recent[i].key == key && ns - a->recent[i].ns >= 0 &&
-            ns - a->recent[i].ns < DEDUP_NS) {
+        if (a->recent_key[i] == key && ns - a->recent_ns[i] >= 0 &&
+            ns - a->recent_ns[i] < DEDUP_NS) {
             return true;
         }
     }
-    a->recent[a->recent_next].key = key;
-    a->recent[a->recent_next].ns = ns;
+    a->recent_key[a->recent_next] = key;
+    a->recent_ns[a->recent_next] = ns;
     a->recent_next = (a->recent_next + 1) % DEDUP_WINDOW;
     return false;
 }
@@ -392,6 +390,22 @@ static void touch(ta_analyzer *a, ta_conn *c, const ta_record *r)
     lru_append(l, c);
 }
 
+/* A FIN or RST from |d|: the first of each, and the first of either. */
+static void note_close(ta_dir *d, uint8_t flags, uint64_t frame)
+{
+    if ((flags & TA_TCP_FIN) && !d->fin) {
+        d->fin = true;
+        d->fin_only_frame = frame;
+    }
+    if ((flags & TA_TCP_RST) && !d->rst) {
+        d->rst = true;
+        d->rst_frame = frame;
+    }
+    if (d->fin_frame == 0) {
+        d->fin_frame = frame;
+    }
+}
+
 static void tcp_segment(ta_analyzer *a, ta_conn *c, int dir, ta_packet *p, uint64_t frame)
 {
     ta_dir *d = &c->dir[dir];
@@ -408,28 +422,17 @@ static void tcp_segment(ta_analyzer *a, ta_conn *c, int dir, ta_packet *p, uint6
         ta_stream_syn(&d->tcp, p->seq);
         ta_conn_set_client(c, (p->flags & TA_TCP_ACK) ? 1 - dir : dir, TA_CLIENT_BY_SYN);
     }
-    if (!c->judged && !c->other_shard && d->state != TA_REC_OFF &&
-        ta_cur_len(&p->payload) > 0) {
+    /* The payload is followed for the connection's whole life: after the
+     * handshake the record layer reads headers only (closing alerts). */
+    if (!c->other_shard && d->state != TA_REC_OFF && ta_cur_len(&p->payload) > 0) {
         uint32_t seq = p->seq + ((p->flags & TA_TCP_SYN) ? 1 : 0);
         ta_stream_segment(&d->tcp, seq, &p->payload, frame, &sink);
     }
-    if (!c->judged && !c->other_shard && (p->flags & TA_TCP_ACK) &&
-        c->dir[1 - dir].state != TA_REC_OFF) {
-        ta_stream_peer_ack(&c->dir[1 - dir].tcp, p->ack, frame, &sink_other);
+    if (!c->other_shard && (p->flags & TA_TCP_ACK) && c->dir[1 - dir].state != TA_REC_OFF) {
+        ta_stream_peer_ack(&c->dir[1 - dir].tcp, p->ack, &sink_other);
     }
-    d->fin = d->fin || (p->flags & TA_TCP_FIN);
-    d->rst = d->rst || (p->flags & TA_TCP_RST);
-    if ((p->flags & (TA_TCP_FIN | TA_TCP_RST)) && d->fin_frame == 0) {
-        d->fin_frame = frame;
-    }
-    if (!c->judged && ta_tls_handshake_done(c)) {
-        /* Judged: from here on only TCP flags matter. */
-        c->judged = true;
-        for (int i = 0; i < 2; i++) {
-            ta_stream_cleanup(&c->dir[i].tcp);
-            ta_buf_reset(&c->dir[i].hs);
-            ta_buf_reset(&c->dir[i].rec);
-        }
+    if (p->flags & (TA_TCP_FIN | TA_TCP_RST)) {
+        note_close(d, p->flags, frame);
     }
     c->closed = d->rst || (c->dir[0].fin && c->dir[1].fin);
 }

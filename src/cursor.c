@@ -68,34 +68,46 @@ static int cur_get_le(ta_cur *c, uint32_t *out, size_t n)
     return 1;
 }
 
+/* The fixed-size getters spell their bytes out: every packet header is
+ * read through them. */
 int ta_cur_get_u8(ta_cur *c, uint8_t *out)
 {
-    uint32_t v;
-    if (!cur_get_be(c, &v, 1)) {
+    const uint8_t *p;
+    if (!cur_take(c, &p, 1)) {
         return 0;
     }
-    *out = (uint8_t)v;
+    *out = p[0];
     return 1;
 }
 
 int ta_cur_get_u16(ta_cur *c, uint16_t *out)
 {
-    uint32_t v;
-    if (!cur_get_be(c, &v, 2)) {
+    const uint8_t *p;
+    if (!cur_take(c, &p, 2)) {
         return 0;
     }
-    *out = (uint16_t)v;
+    *out = (uint16_t)((unsigned)p[0] << 8 | p[1]);
     return 1;
 }
 
 int ta_cur_get_u24(ta_cur *c, uint32_t *out)
 {
-    return cur_get_be(c, out, 3);
+    const uint8_t *p;
+    if (!cur_take(c, &p, 3)) {
+        return 0;
+    }
+    *out = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+    return 1;
 }
 
 int ta_cur_get_u32(ta_cur *c, uint32_t *out)
 {
-    return cur_get_be(c, out, 4);
+    const uint8_t *p;
+    if (!cur_take(c, &p, 4)) {
+        return 0;
+    }
+    *out = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    return 1;
 }
 
 int ta_cur_get_u16le(ta_cur *c, uint16_t *out)

@@ -478,11 +478,38 @@ ta_decrypt_status ta_dec_open(ta_dec_keys *k, uint8_t type, uint16_t version, co
     return open12_aead(k, type, version, rec, out, out_len);
 }
 
+static bool chains_iv(const ta_dec_keys *k)
+{
+    return k->s != NULL && k->s->kind == TA_CIPH_AES_CBC && k->version < 0x0302;
+}
+
 int ta_dec_skip(ta_dec_keys *k)
 {
-    if (k->s == NULL || (k->s->kind == TA_CIPH_AES_CBC && k->version < 0x0302)) {
+    if (k->s == NULL || chains_iv(k)) {
         return 0;
     }
     k->seq++;
     return 1;
+}
+
+int ta_dec_skip_chained(ta_dec_keys *k, const ta_cur *tail)
+{
+    if (!chains_iv(k)) {
+        return ta_dec_skip(k);
+    }
+    /* RFC 2246 6.2.3.2: the next record's IV is the last cipher block,
+     * which encrypt-then-MAC (RFC 7366) follows with the MAC. */
+    ta_cur t = *tail;
+    size_t after = k->etm ? k->s->mac_len : 0;
+    if (ta_cur_len(&t) < after + CBC_BLOCK || !ta_cur_skip(&t, ta_cur_len(&t) - after - CBC_BLOCK) ||
+        !ta_cur_copy(&t, k->iv, CBC_BLOCK)) {
+        return 0;
+    }
+    k->seq++;
+    return 1;
+}
+
+bool ta_dec_chains_iv(const ta_dec_keys *k)
+{
+    return chains_iv(k);
 }

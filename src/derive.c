@@ -38,13 +38,17 @@ static json_t *alert_json(const ta_alert *a)
 }
 
 /* "alert": the alert that ended the handshake; "alert.first_fatal": the
- * first readable fatal alert. */
+ * first readable fatal alert.  Alerts after a completed handshake (the
+ * closing close_notify, a late fatal alert) ended no handshake. */
 static void derive_alert(json_t *conn, const ta_conn *c)
 {
     json_t *ending = NULL;
     json_t *fatal = NULL;
     for (size_t i = 0; i < c->num_alerts; i++) {
         const ta_alert *a = &c->alerts[i];
+        if (a->after_handshake) {
+            continue;
+        }
         if (ending == NULL && ta_alert_ends_handshake(a)) {
             ending = alert_json(a);
         }

@@ -146,8 +146,8 @@ static int unhex(ta_cur *f, uint8_t *out, size_t max, size_t *out_len)
         return 0;
     }
     for (size_t i = 0; i < n / 2; i++) {
-        uint8_t hi;
-        uint8_t lo;
+        uint8_t hi = 0;   /* set by the reads below: the length was checked */
+        uint8_t lo = 0;
         (void)ta_cur_get_u8(f, &hi);
         (void)ta_cur_get_u8(f, &lo);
         if (hexval(hi) < 0 || hexval(lo) < 0) {

@@ -215,6 +215,83 @@ static void text_message(ta_writer *w, json_t *conn, json_t *m)
     fputc('\n', w->out);
 }
 
+#define MAX_CLOSE_ITEMS 8
+
+typedef struct {
+    long long frame;
+    char text[64];
+} close_item;
+
+static int by_frame(const void *x, const void *y)
+{
+    const close_item *a = x;
+    const close_item *b = y;
+    return a->frame < b->frame ? -1 : a->frame > b->frame;
+}
+
+/* One alert as the "closed:" line names it. */
+static void close_alert_text(json_t *al, char *buf, size_t n)
+{
+    const char *from = jstr(al, "from");
+    if (json_is_true(json_object_get(al, "encrypted"))) {
+        snprintf(buf, n, "%s encrypted alert%s", from,
+                 json_is_true(json_object_get(al, "inferred")) ? " (by size)" : "");
+    } else {
+        bool fatal = strcmp(jstr(al, "level"), "fatal") == 0;
+        snprintf(buf, n, "%s %s%s%s", from, fatal ? "fatal " : "", jstr(al, "description"),
+                 json_is_true(json_object_get(al, "decrypted")) ? " (decrypted)" : "");
+    }
+}
+
+/* "closed:": how the connection ended, in frame order: the alerts after
+ * the handshake (or the one that ended it), then each side's FIN and RST. */
+static void text_closed(ta_writer *w, json_t *conn)
+{
+    static const char *const tcp[][2] = {{"client_fin", "client FIN"}, {"client_rst", "client RST"},
+                                         {"server_fin", "server FIN"}, {"server_rst", "server RST"}};
+    close_item items[MAX_CLOSE_ITEMS + 4];
+    size_t n = 0;
+    size_t more = 0;
+    json_t *ending = json_object_get(conn, "alert");
+    json_t *al;
+    size_t i;
+
+    json_array_foreach(json_object_get(conn, "alerts"), i, al) {
+        bool ended = json_is_object(ending) && jint(ending, "frame") == jint(al, "frame") &&
+                     strcmp(jstr(ending, "from"), jstr(al, "from")) == 0;
+        if (!json_is_true(json_object_get(al, "after_handshake")) && !ended) {
+            continue;
+        }
+        if (n == MAX_CLOSE_ITEMS) {
+            more++;
+            continue;
+        }
+        items[n].frame = jint(al, "frame");
+        close_alert_text(al, items[n].text, sizeof(items[n].text));
+        n++;
+    }
+    json_t *tc = json_object_get(conn, "tcp_close");
+    for (i = 0; i < 4; i++) {
+        if (json_is_integer(json_object_get(tc, tcp[i][0]))) {
+            items[n].frame = jint(tc, tcp[i][0]);
+            snprintf(items[n].text, sizeof(items[n].text), "%s", tcp[i][1]);
+            n++;
+        }
+    }
+    if (n == 0) {
+        return;
+    }
+    qsort(items, n, sizeof(items[0]), by_frame);
+    fputs("    closed:", w->out);
+    for (i = 0; i < n; i++) {
+        fprintf(w->out, "%s %s (frame %lld)", i > 0 ? "," : "", items[i].text, items[i].frame);
+    }
+    if (more > 0) {
+        fprintf(w->out, " and %zu more alerts", more);
+    }
+    fputc('\n', w->out);
+}
+
 /* Prints |text| wrapped at about 100 columns, continuation lines indented
  * by |indent|; the first line starts at column |col|. */
 static void wrap(ta_writer *w, const char *text, int indent, int col)
@@ -344,6 +421,21 @@ static void text_chain(ta_writer *w, json_t *ch, const char *who)
     }
 }
 
+/* A readable fatal alert after the handshake (bad_record_mac...): worth
+ * more than the one-line summary of a healthy connection. */
+static bool late_fatal(json_t *conn)
+{
+    json_t *al;
+    size_t i;
+    json_array_foreach(json_object_get(conn, "alerts"), i, al) {
+        if (json_is_true(json_object_get(al, "after_handshake")) &&
+            strcmp(jstr(al, "level"), "fatal") == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void text_conn(ta_writer *w, json_t *conn)
 {
     const char *outcome = jstr(conn, "outcome");
@@ -363,7 +455,7 @@ static void text_conn(ta_writer *w, json_t *conn)
     json_t *sh = json_object_get(conn, "server_hello");
     json_t *ch = json_object_get(conn, "client_hello");
     bool clean = ok && json_array_size(json_object_get(conn, "diagnoses")) == 0 &&
-                 json_array_size(json_object_get(conn, "warnings")) == 0;
+                 json_array_size(json_object_get(conn, "warnings")) == 0 && !late_fatal(conn);
     if (clean && !w->verbose) {
         /* A healthy handshake in one line; -v shows its messages. */
         const char *sni = json_string_value(json_object_get(ch, "sni"));
@@ -376,6 +468,7 @@ static void text_conn(ta_writer *w, json_t *conn)
     json_array_foreach(json_object_get(conn, "messages"), i, m) {
         text_message(w, conn, m);
     }
+    text_closed(w, conn);
     text_chain(w, json_object_get(conn, "chain"), "server");
     text_chain(w, json_object_get(conn, "client_chain"), "client");
     json_array_foreach(json_object_get(conn, "warnings"), i, m) {

@@ -194,6 +194,9 @@ static json_t *alert_json(const ta_alert *al)
     if (al->decrypted) {
         json_object_set_new(o, "decrypted", json_true());
     }
+    if (al->after_handshake) {
+        json_object_set_new(o, "after_handshake", json_true());
+    }
     if (al->encrypted && al->record_len > 0) {
         json_object_set_new(o, "record_length", json_integer(al->record_len));
     }
@@ -255,6 +258,25 @@ static json_t *decryption_json(const ta_conn *c)
                                                                 dec->dir[1].records)));
     json_object_set_new(o, "warning", dec->warning[0] != '\0' ? json_string(dec->warning)
                                                                : json_null());
+    return o;
+}
+
+static json_t *jframe(uint64_t frame)
+{
+    return frame != 0 ? json_integer((json_int_t)frame) : json_null();
+}
+
+/* "tcp_close": each side's first FIN and first RST, by frame (null when
+ * none): with the alerts after the handshake, how the connection ended. */
+static json_t *tcp_close_json(const ta_conn *c)
+{
+    json_t *o = json_object();
+    const ta_dir *cl = &c->dir[ta_conn_client_dir(c)];
+    const ta_dir *sv = &c->dir[1 - ta_conn_client_dir(c)];
+    json_object_set_new(o, "client_fin", jframe(cl->fin_only_frame));
+    json_object_set_new(o, "client_rst", jframe(cl->rst_frame));
+    json_object_set_new(o, "server_fin", jframe(sv->fin_only_frame));
+    json_object_set_new(o, "server_rst", jframe(sv->rst_frame));
     return o;
 }
 
@@ -364,6 +386,7 @@ json_t *ta_conn_to_json(const ta_conn *c)
         json_array_append_new(alerts, alert_json(&c->alerts[i]));
     }
     json_object_set_new(o, "alerts", alerts);
+    json_object_set_new(o, "tcp_close", tcp_close_json(c));
     json_object_set_new(o, "messages", messages_json(c));
     json_object_set_new(o, "decryption", decryption_json(c));
     for (size_t i = 0; i < c->num_warnings; i++) {

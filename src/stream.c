@@ -22,6 +22,7 @@ void ta_stream_init(ta_stream *s, size_t max_ooo)
 {
     memset(s, 0, sizeof(*s));
     s->max_ooo = max_ooo;
+    s->reorder_window = max_ooo < TA_STREAM_REORDER_WINDOW ? max_ooo : TA_STREAM_REORDER_WINDOW;
 }
 
 void ta_stream_syn(ta_stream *s, uint32_t seq)
@@ -83,13 +84,12 @@ static void drain(ta_stream *s, uint64_t frame, bool own_frames, const ta_stream
 }
 
 /* Declares the hole before the first buffered segment lost. */
-static void skip_hole(ta_stream *s, uint64_t frame, const ta_stream_sink *sink)
+static void skip_hole(ta_stream *s, const ta_stream_sink *sink)
 {
     if (s->ooo == NULL) {
         return;
     }
     uint32_t lost = (uint32_t)seq_diff(s->ooo->seq, s->next_seq);
-    (void)frame;
     s->num_gaps++;
     s->lost_bytes += lost;
     s->next_seq = s->ooo->seq;
@@ -126,6 +126,49 @@ static void buffer_segment(ta_stream *s, uint32_t seq, const ta_cur *p, uint64_t
     s->ooo_bytes += len;
 }
 
+/* Has the peer acknowledged bytes of the hole before the first buffered
+ * segment?  Then they were on the wire, and the capture missed them or
+ * has them still to come (reordered by the capturing host). */
+static bool hole_acked(const ta_stream *s)
+{
+    return s->ooo != NULL && s->have_peer_ack && seq_diff(s->peer_ack, s->next_seq) > 0;
+}
+
+/* Gives up acknowledged holes once more than the reorder window is
+ * buffered beyond them: a capture reorders segments by a few packets, so
+ * bytes that have not come by then were lost by the capture. */
+static void settle(ta_stream *s, const ta_stream_sink *sink)
+{
+    while (hole_acked(s) && s->ooo_bytes > s->reorder_window) {
+        skip_hole(s, sink);
+    }
+}
+
+/* A segment starting further ahead than the out-of-order cap, with the
+ * peer's ACKs in the capture: it could never be buffered until its hole is
+ * filled.  When the peer acknowledged bytes up to it, the capture lost
+ * them: everything before it is given up (true: the segment is now next).
+ * Otherwise it is not part of this stream as the peer saw it -- e.g. a copy
+ * in another sequence space, from a middlebox that rewrites sequence
+ * numbers, captured on both sides -- and is ignored (false); after a real
+ * loss that big the peer's next ACK lets the following segments in. */
+static bool far_ahead(ta_stream *s, uint32_t seq, uint64_t frame, const ta_stream_sink *sink)
+{
+    if (seq_diff(s->peer_ack, seq) < 0) {
+        s->num_out_of_window++;
+        return false;
+    }
+    ta_stream_flush(s, sink);
+    int32_t d = seq_diff(seq, s->next_seq);
+    if (d > 0) {
+        s->num_gaps++;
+        s->lost_bytes += (uint32_t)d;
+        s->next_seq = seq;
+        sink->gap(sink->arg, (uint32_t)d, frame);
+    }
+    return true;
+}
+
 void ta_stream_segment(ta_stream *s, uint32_t seq, ta_cur *payload, uint64_t frame,
                        const ta_stream_sink *sink)
 {
@@ -153,11 +196,20 @@ void ta_stream_segment(ta_stream *s, uint32_t seq, ta_cur *payload, uint64_t fra
         drain(s, frame, false, sink);
         return;
     }
-    /* Ahead of a hole. If the peer already acknowledged these bytes, the
-     * hole was lost by the capture, not by the network. */
+    if (s->have_peer_ack && ((size_t)d > s->max_ooo || d > TA_STREAM_MAX_AHEAD)) {
+        if (!far_ahead(s, seq, frame, sink)) {
+            return;
+        }
+        ta_stream_segment(s, seq, payload, frame, sink);
+        return;
+    }
+    /* Ahead of a hole: kept until the hole is filled, or given up (the
+     * cap, the reorder window once acknowledged, the end). */
     if (s->ooo_bytes + len > s->max_ooo) {
-        s->num_cap_hits++;
-        skip_hole(s, frame, sink);
+        if (!hole_acked(s)) {
+            s->num_cap_hits++;   /* an acknowledged hole is a capture loss, not early */
+        }
+        skip_hole(s, sink);
         d = seq_diff(seq, s->next_seq);
         if (d <= 0) {
             ta_stream_segment(s, seq, payload, frame, sink);
@@ -168,26 +220,24 @@ void ta_stream_segment(ta_stream *s, uint32_t seq, ta_cur *payload, uint64_t fra
         }
     }
     buffer_segment(s, seq, payload, frame);
-    if (s->have_peer_ack && seq_diff(s->peer_ack, seq) >= 0) {
-        skip_hole(s, frame, sink);
-    }
+    settle(s, sink);
 }
 
-void ta_stream_peer_ack(ta_stream *s, uint32_t ack, uint64_t frame, const ta_stream_sink *sink)
+void ta_stream_peer_ack(ta_stream *s, uint32_t ack, const ta_stream_sink *sink)
 {
     if (!s->have_peer_ack || seq_diff(ack, s->peer_ack) > 0) {
         s->peer_ack = ack;
         s->have_peer_ack = true;
     }
-    if (s->ooo != NULL && s->started && seq_diff(s->peer_ack, s->ooo->seq) >= 0) {
-        skip_hole(s, frame, sink);
+    if (s->ooo != NULL && s->started) {
+        settle(s, sink);
     }
 }
 
-void ta_stream_flush(ta_stream *s, uint64_t frame, const ta_stream_sink *sink)
+void ta_stream_flush(ta_stream *s, const ta_stream_sink *sink)
 {
     while (s->ooo != NULL) {
-        skip_hole(s, frame, sink);
+        skip_hole(s, sink);
     }
 }
 

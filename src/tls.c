@@ -10,6 +10,11 @@
  * Each direction is a small state machine (ta_rec_state).  Bytes arrive in
  * chunks of any size straight from packet memory; only handshake messages
  * (to be parsed) and alert bodies are copied, into capped buffers.
+ *
+ * Records are followed for the whole life of the connection.  Once the
+ * handshake is done (c->judged) only headers are read: bodies are skipped
+ * by their length, except alerts and the short records decryption wants
+ * (close_notify, late fatal alerts); handshake buffers are released.
  */
 #include "ta_tls.h"
 
@@ -56,11 +61,11 @@ static bool hs_encrypted(const ta_conn *c, const ta_dir *d)
 static int header_at(const ta_cur *w, find_mode mode)
 {
     ta_cur h = *w;
-    uint8_t type;
-    uint8_t major;
-    uint8_t minor;
-    uint16_t len;
-    uint8_t msg;
+    uint8_t type = 0;
+    uint8_t major = 0;
+    uint8_t minor = 0;
+    uint16_t len = 0;
+    uint8_t msg = 0;
 
     if (ta_cur_len(&h) < (mode == FIND_HELLO ? 6 : 5)) {
         return -1;
@@ -237,8 +242,32 @@ static void detect(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
     }
 }
 
+static const char *side_of(const ta_conn *c, int dir)
+{
+    return ta_conn_side(c, dir) == TA_FROM_CLIENT ? "client" : "server";
+}
+
+/* After the handshake, losing the record framing of a direction costs only
+ * its closing alerts: one warning says so, instead of one per problem.
+ * true when the caller's own warning is not needed. */
+static bool lost_track(ta_conn *c, int dir, uint64_t frame)
+{
+    ta_dir *d = &c->dir[dir];
+    if (!c->judged) {
+        return false;
+    }
+    if (!d->lost_track_warned) {
+        d->lost_track_warned = true;
+        ta_conn_warn(c, "frame %llu: the %s's records after the handshake could not be followed "
+                     "from here on (bytes lost or not TLS); its closing alerts may be missing",
+                     (unsigned long long)frame, side_of(c, dir));
+    }
+    return true;
+}
+
 /* TA_REC_SCAN and TA_REC_RESYNC: search for the next record header. */
-static void search(ta_conn *c, int dir, ta_cur *bytes, const ta_tls_limits *lim)
+static void search(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
+                   const ta_tls_limits *lim)
 {
     ta_dir *d = &c->dir[dir];
     find_mode mode = d->state == TA_REC_SCAN ? FIND_HELLO : FIND_ANY;
@@ -249,8 +278,13 @@ static void search(ta_conn *c, int dir, ta_cur *bytes, const ta_tls_limits *lim)
     d->scanned += ta_cur_len(bytes);
     keep_carry(d, bytes);
     (void)ta_cur_skip(bytes, ta_cur_len(bytes));
-    if (d->scanned > lim->max_scan_bytes) {
-        if (d->is_tls) {
+    /* After lost bytes the next header is at most a whole record away. */
+    size_t limit = lim->max_scan_bytes;
+    if (d->state == TA_REC_RESYNC && limit < MAX_RECORD_LEN + 5) {
+        limit = MAX_RECORD_LEN + 5;
+    }
+    if (d->scanned > limit) {
+        if (d->is_tls && !lost_track(c, dir, frame)) {
             ta_conn_warn(c, "no TLS record header found in %llu bytes after lost data from the %s: "
                          "stopped following that direction",
                          (unsigned long long)d->scanned,
@@ -279,6 +313,7 @@ static void add_alert(ta_conn *c, int dir, int level, int desc, bool encrypted, 
     a->level = level;
     a->description = desc;
     a->encrypted = encrypted;
+    a->after_handshake = c->judged;
     ta_conn_event(c, dir, TA_EV_ALERT, (uint32_t)c->num_alerts, frame);
     c->num_alerts++;
 }
@@ -383,16 +418,37 @@ static void handshake_bytes(ta_conn *c, int dir, ta_cur *src, uint64_t frame,
 
 static bool dec_record(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits *lim);
 
+/* Once the handshake is done: mark it, and release what only the
+ * handshake needed (message buffers; a record body not being read). */
+static void settle_handshake(ta_conn *c, uint64_t frame)
+{
+    if (c->judged || !ta_tls_handshake_done(c)) {
+        return;
+    }
+    c->judged = true;
+    c->judged_frame = frame;
+    for (int i = 0; i < 2; i++) {
+        ta_dir *d = &c->dir[i];
+        ta_buf_reset(&d->hs);
+        d->hs_skip = 0;
+        if (d->rec.len == 0) {
+            ta_buf_reset(&d->rec);
+        }
+    }
+}
+
 static void record_end(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits *lim)
 {
     ta_dir *d = &c->dir[dir];
 
-    if (ta_tlskeys_wants(c, dir, d->type)) {
+    if (d->decrypt_body) {
         if (dec_record(c, dir, frame, lim)) {
             goto done;
         }
-    } else if (d->type == CT_APPLICATION_DATA) {
-        ta_tlskeys_not_read(c, dir);
+    } else {
+        ta_cur tail;
+        ta_cur_init(&tail, d->tail, d->tail_len);
+        ta_tlskeys_not_read(c, dir, d->type, d->keep_tail ? &tail : NULL);
     }
     switch (d->type) {
     case CT_CHANGE_CIPHER_SPEC:
@@ -412,7 +468,7 @@ static void record_end(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits 
                 d->finished_frame = frame;
                 ta_conn_event(c, dir, TA_EV_ENCRYPTED_HANDSHAKE, d->body_len, frame);
             }
-        } else {
+        } else if (d->keep_body) {
             ta_cur body;
             ta_buf_view(&d->rec, &body);
             handshake_bytes(c, dir, &body, frame, lim);
@@ -426,9 +482,29 @@ static void record_end(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits 
     }
 done:
     /* Whatever the record left: a clear handshake record, a decrypted one,
-     * or one kept for decryption that failed. */
+     * or one kept for decryption that failed.  After the handshake a
+     * large one is not kept allocated. */
     ta_buf_consume(&d->rec, d->rec.len);
+    if (c->judged && d->rec.alloc > MAX_ALERT_BODY * 4) {
+        ta_buf_reset(&d->rec);
+    }
     d->state = TA_REC_HEADER;
+    settle_handshake(c, frame);
+}
+
+/* What the record just begun needs of its body: handshake and alert
+ * bodies are kept until the record is complete (a message's frame is the
+ * frame that completed its record), as are records to decrypt; the rest
+ * (application data, encrypted handshake records) is skipped. */
+static void plan_body(ta_conn *c, int dir)
+{
+    ta_dir *d = &c->dir[dir];
+
+    d->decrypt_body = ta_tlskeys_wants(c, dir, d->type, d->body_len);
+    d->keep_body = d->decrypt_body || d->type == CT_ALERT ||
+                   (d->type == CT_HANDSHAKE && !hs_encrypted(c, d) && !c->judged);
+    d->keep_tail = !d->keep_body && ta_tlskeys_chained(c, dir);
+    d->tail_len = 0;
 }
 
 static void read_header(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
@@ -445,11 +521,16 @@ static void read_header(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
         return;
     }
     ta_cur_init(&h, d->hdr, sizeof(d->hdr));
+    if (header_at(&h, FIND_ANY) != 1 && c->have_sh && c->sh.sslv2) {
+        d->state = TA_REC_OFF;     /* an SSL 2.0 server: the rest is SSL 2.0, encrypted */
+        return;
+    }
     if (header_at(&h, FIND_ANY) != 1) {
-        ta_conn_warn(c, "frame %llu: the %s sent bytes that are not a TLS record; "
-                     "looking for the next record header",
-                     (unsigned long long)frame,
-                     ta_conn_side(c, dir) == TA_FROM_CLIENT ? "client" : "server");
+        if (!lost_track(c, dir, frame)) {
+            ta_conn_warn(c, "frame %llu: the %s sent bytes that are not a TLS record; "
+                         "looking for the next record header",
+                         (unsigned long long)frame, side_of(c, dir));
+        }
         memcpy(d->carry, d->hdr + 1, sizeof(d->hdr) - 1);
         d->carry_len = sizeof(d->hdr) - 1;
         d->hdr_len = 0;
@@ -467,6 +548,7 @@ static void read_header(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
         d->first_version = d->version;
         d->first_frame = frame;
     }
+    plan_body(c, dir);
     d->state = TA_REC_BODY;
     if (len16 == 0) {
         record_end(c, dir, frame, lim);   /* an empty record (RFC 5246 6.2.1 allows it) */
@@ -633,7 +715,7 @@ static void on_message(ta_conn *c, int dir, uint8_t type, ta_cur *body, uint64_t
         ta_tlskeys_finished(c, dir, lim);
         break;
     case TA_HS_KEY_UPDATE:
-        ta_tlskeys_stop(c, dir);    /* later records use keys we do not follow */
+        ta_tlskeys_key_update(c, dir);    /* later records use the next keys */
         break;
     case TA_HS_CERTIFICATE:
         on_certificate(c, dir, body, frame, lim);
@@ -677,8 +759,8 @@ static void handshake_bytes(ta_conn *c, int dir, ta_cur *src, uint64_t frame,
         }
         if (d->hs.len >= 4) {
             ta_cur msg;
-            uint8_t type;
-            uint32_t len;
+            uint8_t type = 0;
+            uint32_t len = 0;
             ta_buf_view(&d->hs, &msg);
             (void)ta_cur_get_u8(&msg, &type);
             (void)ta_cur_get_u24(&msg, &len);
@@ -711,6 +793,25 @@ static void handshake_bytes(ta_conn *c, int dir, ta_cur *src, uint64_t frame,
     }
 }
 
+/* Keeps the last bytes of a skipped record body (TLS 1.0 CBC: the next
+ * record's IV is the last cipher block). */
+static void keep_tail(ta_dir *d, const ta_cur *part)
+{
+    ta_cur p = *part;
+    size_t n = ta_cur_len(&p);
+    size_t cap = sizeof(d->tail);
+    if (n >= cap) {
+        (void)ta_cur_skip(&p, n - cap);
+        (void)ta_cur_copy(&p, d->tail, cap);
+        d->tail_len = (uint8_t)cap;
+        return;
+    }
+    size_t keep = d->tail_len + n > cap ? cap - n : d->tail_len;
+    memmove(d->tail, d->tail + (d->tail_len - keep), keep);
+    (void)ta_cur_copy(&p, d->tail + keep, n);
+    d->tail_len = (uint8_t)(keep + n);
+}
+
 static void read_body(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
                       const ta_tls_limits *lim)
 {
@@ -721,16 +822,19 @@ static void read_body(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
 
     (void)ta_cur_get_bytes(bytes, &part, take);
     d->body_left -= (uint32_t)take;
-    /* Handshake and alert bodies are kept until the record is complete:
-     * a message's frame is the frame that completed its record. */
-    if ((d->type == CT_HANDSHAKE && !hs_encrypted(c, d)) || d->type == CT_ALERT ||
-        ta_tlskeys_wants(c, dir, d->type)) {
+    if (d->keep_body) {
         if (d->rec.max == 0) {
             ta_buf_init(&d->rec, MAX_RECORD_LEN);
         }
-        if (!ta_buf_append_cur(&d->rec, &part, take)) {
+        /* A clear alert body longer than MAX_ALERT_BODY is read as
+         * encrypted whatever it holds: no need to keep it. */
+        bool too_long = d->type == CT_ALERT && !d->decrypt_body &&
+                        d->rec.len + take > MAX_ALERT_BODY;
+        if (too_long || !ta_buf_append_cur(&d->rec, &part, take)) {
             d->rec_overflow = true;
         }
+    } else if (d->keep_tail) {
+        keep_tail(d, &part);
     }
     if (d->body_left == 0) {
         record_end(c, dir, frame, lim);
@@ -766,8 +870,11 @@ static void on_sslv2_server_hello(ta_conn *c, int dir, ta_cur *m, uint64_t frame
     }
 }
 
-/* TA_REC_SSLV2: one SSL 2.0 record with a 2-byte header; after the first
- * message of a direction everything is encrypted, so the direction stops. */
+/* TA_REC_SSLV2: one SSL 2.0 record with a 2-byte header.  A CLIENT-HELLO
+ * that offers SSL 3.0 or later is the version-2 compatible hello (RFC 5246
+ * E.2): when the server answers in TLS, the client's next messages are TLS
+ * records, so the direction goes on with record headers.  After any other
+ * SSL 2.0 message everything is encrypted: the direction stops. */
 static void read_sslv2(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame)
 {
     ta_dir *d = &c->dir[dir];
@@ -795,8 +902,12 @@ static void read_sslv2(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame)
     }
     d->num_records++;
     uint8_t msg = 0;
+    uint16_t version = 0;
     (void)ta_cur_peek_u8(&view, 0, &msg);
+    (void)ta_cur_peek_u16(&view, 1, &version);
+    d->state = TA_REC_OFF;
     if (msg == 1 && d->num_records == 1) {
+        d->state = (version >> 8) == 3 ? TA_REC_HEADER : TA_REC_OFF;
         if (c->client_how < TA_CLIENT_BY_SYN) {
             ta_conn_set_client(c, dir, TA_CLIENT_BY_HELLO);
         }
@@ -809,7 +920,7 @@ static void read_sslv2(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame)
         on_sslv2_server_hello(c, dir, &view, frame);
     }
     ta_buf_reset(&d->rec);
-    d->state = TA_REC_OFF;
+    d->hdr_len = 0;
 }
 
 /* ---- Decryption with logged secrets (ta_keylog.h, ta_decrypt.h) ----
@@ -817,15 +928,10 @@ static void read_sslv2(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame)
  * Decrypted handshake bytes go through handshake_bytes() like clear ones,
  * so a TLS 1.3 Certificate or CertificateRequest becomes the same facts
  * as in TLS 1.2; alerts become ordinary alerts.  Everything learned this
- * way is marked |decrypted|.  Only the handshake and the first records
- * after it are decrypted: bulk application data is skipped. */
+ * way is marked |decrypted|.  The handshake is decrypted, and after it only
+ * records short enough to be alerts (ta_tlskeys_wants): bulk application
+ * data is skipped, its sequence numbers counted. */
 
-static const char *side_of(const ta_conn *c, int dir)
-{
-    return ta_conn_side(c, dir) == TA_FROM_CLIENT ? "client" : "server";
-}
-
-#define DEC_MAX_APP_RECORDS 8      /* records read with application keys, per direction */
 #define DEC_MAX_EARLY_SKIPPED 16   /* TLS 1.3 0-RTT records tolerated before handshake keys */
 
 static void dec_handshake(ta_conn *c, int dir, ta_cur *pt, uint64_t frame,
@@ -882,6 +988,56 @@ static void mark_decrypted(ta_conn *c, const size_t from[3])
     }
 }
 
+/* After the handshake, decrypted handshake messages (NewSessionTicket,
+ * KeyUpdate, post-handshake authentication) are not facts of the
+ * handshake; only a KeyUpdate matters: that side's next records use the
+ * next generation of its keys (RFC 8446 4.6.3). */
+static void dec_post_handshake(ta_conn *c, int dir, ta_cur *pt)
+{
+    uint8_t type;
+    ta_cur body;
+
+    while (ta_cur_get_u8(pt, &type) && ta_cur_get_u24_prefixed(pt, &body)) {
+        if (type == TA_HS_KEY_UPDATE) {
+            ta_tlskeys_key_update(c, dir);
+        }
+    }
+}
+
+/* A record that did not decrypt; true when it is to be treated as read. */
+static bool dec_failed(ta_conn *c, int dir, ta_decrypt_status st, uint64_t frame)
+{
+    ta_dir *d = &c->dir[dir];
+    ta_dec_dir *dd = &c->dec->dir[dir];
+
+    /* 0-RTT data (early keys we do not use) comes before the client's
+     * handshake records: skipped, not a wrong key. */
+    if (c->tls13 && ta_conn_side(c, dir) == TA_FROM_CLIENT && c->ch.has_early_data &&
+        dd->records == 0 && dd->early_skipped < DEC_MAX_EARLY_SKIPPED) {
+        dd->early_skipped++;
+        count_app_record(d, d->body_len, frame);
+        return true;
+    }
+    dd->on = false;
+    dd->last_decrypted = false;
+    if (dd->proven && c->judged) {
+        /* These keys read records already: the side changed keys in a way
+         * not followed (a KeyUpdate or renegotiation in a record not
+         * read), which is no wrong key. */
+        ta_conn_warn(c, "decryption of the %s's records stopped at frame %llu: a record after "
+                     "the handshake did not decrypt with the keys that read the earlier ones "
+                     "(a key change that was not seen)",
+                     side_of(c, dir), (unsigned long long)frame);
+        return false;
+    }
+    ta_tlskeys_problem(c, TA_DECST_FAILED,
+                       "decryption failed: %s (frame %llu, the %s's record did not "
+                       "authenticate; the key log's secret for this client random does not "
+                       "belong to this connection, or is damaged)",
+                       ta_decrypt_status_name(st), (unsigned long long)frame, side_of(c, dir));
+    return false;
+}
+
 /* Decrypts the record just completed in d->rec and hands its content on.
  * false when it was not decrypted (the caller treats it as opaque). */
 static bool dec_record(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits *lim)
@@ -894,33 +1050,20 @@ static bool dec_record(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits 
     ta_cur rec;
 
     if (d->rec.len != d->body_len) {
-        ta_tlskeys_not_read(c, dir);    /* bytes lost or over the cap: skip it, keep counting */
+        /* bytes lost or over the cap: skip it, keep counting */
+        ta_tlskeys_not_read(c, dir, d->type, NULL);
         return false;
     }
     ta_buf_view(&d->rec, &rec);
     ta_decrypt_status st =
         ta_dec_open(&dd->k, d->type, d->version, &rec, plain, sizeof(plain), &n, &inner);
     if (st != TA_DECRYPT_OK) {
-        /* 0-RTT data (early keys we do not use) comes before the client's
-         * handshake records: skipped, not a wrong key. */
-        if (c->tls13 && ta_conn_side(c, dir) == TA_FROM_CLIENT && c->ch.has_early_data &&
-            dd->records == 0 && dd->early_skipped < DEC_MAX_EARLY_SKIPPED) {
-            dd->early_skipped++;
-            count_app_record(d, d->body_len, frame);
-            return true;
-        }
-        dd->on = false;
-        dd->last_decrypted = false;
-        ta_tlskeys_problem(c, TA_DECST_FAILED,
-                           "decryption failed: %s (frame %llu, the %s's record did not "
-                           "authenticate; the key log's secret for this client random does not "
-                           "belong to this connection, or is damaged)",
-                           ta_decrypt_status_name(st), (unsigned long long)frame,
-                           side_of(c, dir));
-        return false;
+        return dec_failed(c, dir, st, frame);
     }
     dd->records++;
+    dd->app_records += dd->app_keys;
     dd->last_decrypted = true;
+    dd->proven = true;
     size_t from[3] = {c->num_events, c->num_certs, c->num_alerts};
     ta_cur pt;
     ta_cur_init(&pt, plain, n);
@@ -929,7 +1072,11 @@ static bool dec_record(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits 
     }
     switch (inner) {
     case CT_HANDSHAKE:
-        dec_handshake(c, dir, &pt, frame, lim);
+        if (c->judged) {
+            dec_post_handshake(c, dir, &pt);
+        } else {
+            dec_handshake(c, dir, &pt, frame, lim);
+        }
         break;
     case CT_ALERT:
         dec_alerts(c, dir, &pt, frame);
@@ -942,9 +1089,6 @@ static bool dec_record(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits 
     }
     mark_decrypted(c, from);
     OPENSSL_cleanse(plain, n);
-    if (dd->app_keys && ++dd->app_records >= DEC_MAX_APP_RECORDS) {
-        dd->on = false;    /* enough: the rest is bulk data */
-    }
     return true;
 }
 
@@ -960,7 +1104,7 @@ static void feed(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame, const ta_tl
             break;
         case TA_REC_SCAN:
         case TA_REC_RESYNC:
-            search(c, dir, bytes, lim);
+            search(c, dir, bytes, frame, lim);
             break;
         case TA_REC_HEADER:
             read_header(c, dir, bytes, frame, lim);
@@ -996,7 +1140,11 @@ void ta_tls_gap(ta_conn *c, int dir, uint32_t lost, uint64_t frame)
 {
     ta_dir *d = &c->dir[dir];
 
-    ta_conn_event(c, dir, TA_EV_GAP, lost, frame);
+    /* After the handshake one gap per side is enough for the timeline. */
+    if (!c->judged || !d->gap_after) {
+        d->gap_after = c->judged;
+        ta_conn_event(c, dir, TA_EV_GAP, lost, frame);
+    }
     if (d->state == TA_REC_OFF || d->state == TA_REC_DETECT || d->state == TA_REC_SCAN) {
         d->carry_len = 0;
         return;
@@ -1007,15 +1155,19 @@ void ta_tls_gap(ta_conn *c, int dir, uint32_t lost, uint64_t frame)
                      (unsigned long long)frame, lost,
                      ta_conn_side(c, dir) == TA_FROM_CLIENT ? "client" : "server");
     }
-    /* A gap inside a record body of known length keeps the framing. */
+    /* A gap inside a record body of known length keeps the framing
+     * (what was kept of the body is then incomplete: not decrypted). */
     if (d->state == TA_REC_BODY && lost < d->body_left && d->type != CT_HANDSHAKE &&
         d->type != CT_ALERT) {
         d->body_left -= lost;
+        d->keep_tail = false;
         return;
     }
     if (c->dec != NULL && (c->dec->dir[dir].on || c->dec->dir[dir].armed)) {
-        ta_conn_warn(c, "decryption of the %s's records stopped at frame %llu: bytes were lost",
-                     side_of(c, dir), (unsigned long long)frame);
+        if (!lost_track(c, dir, frame)) {
+            ta_conn_warn(c, "decryption of the %s's records stopped at frame %llu: bytes were "
+                         "lost", side_of(c, dir), (unsigned long long)frame);
+        }
         ta_tlskeys_stop(c, dir);
     }
     ta_buf_reset(&d->hs);
@@ -1044,28 +1196,72 @@ int ta_tls_handshake_done(const ta_conn *c)
     return cl->num_app_records > 0 && sv->num_app_records > 0 && c->real_sh;
 }
 
-void ta_tls_finish(ta_conn *c)
+/* TLS 1.3 without keys: an unpadded alert is a 19-byte type-23 record, so
+ * the last record a side sent, of that size, is almost surely an alert:
+ * before the handshake completed, the one that ended it; after, the side's
+ * close_notify (or a late fatal alert).  Added in frame order. */
+static void infer_tls13_alerts(ta_conn *c)
 {
-    if (!c->tls13 || !c->real_sh || ta_tls_handshake_done(c)) {
-        return;
+    int order[2] = {0, 1};
+    if (c->dir[1].last_app_frame < c->dir[0].last_app_frame) {
+        order[0] = 1;
+        order[1] = 0;
     }
-    /* An unpadded TLS 1.3 alert is a 19-byte type-23 record: the last
-     * record a side sent before the connection ended, of that size, is
-     * almost surely the alert that ended the handshake. */
-    for (int dir = 0; dir < 2; dir++) {
+    for (int i = 0; i < 2; i++) {
+        int dir = order[i];
         const ta_dir *d = &c->dir[dir];
         if (c->dec != NULL && c->dec->dir[dir].last_decrypted) {
             continue;    /* its last record was read: no guessing */
         }
-        if (d->last_app_len == ALERT_13_LEN && d->last_app_frame != 0) {
-            size_t before = c->num_alerts;
-            add_alert(c, dir, -1, -1, true, d->last_app_frame);
-            if (c->num_alerts > before) {
-                c->alerts[before].inferred = true;
-                c->alerts[before].record_len = ALERT_13_LEN;
+        if (d->last_app_len != ALERT_13_LEN || d->last_app_frame == 0) {
+            continue;
+        }
+        size_t before = c->num_alerts;
+        add_alert(c, dir, -1, -1, true, d->last_app_frame);
+        if (c->num_alerts > before) {
+            ta_alert *a = &c->alerts[before];
+            a->inferred = true;
+            a->record_len = ALERT_13_LEN;
+            a->after_handshake = c->judged && d->last_app_frame >= c->judged_frame;
+        }
+    }
+}
+
+/* Puts alerts and timeline events in frame order (stable): reassembly can
+ * complete bytes late (a hole given up at the end), and inferred alerts
+ * come last.  Events keep pointing at their alert. */
+static void order_by_frame(ta_conn *c)
+{
+    for (size_t i = 1; i < c->num_alerts; i++) {
+        for (size_t j = i; j > 0 && c->alerts[j - 1].frame > c->alerts[j].frame; j--) {
+            ta_alert t = c->alerts[j - 1];
+            c->alerts[j - 1] = c->alerts[j];
+            c->alerts[j] = t;
+            for (size_t k = 0; k < c->num_events; k++) {
+                ta_event *e = &c->events[k];
+                if (e->kind == TA_EV_ALERT && e->detail == j) {
+                    e->detail = (uint32_t)(j - 1);
+                } else if (e->kind == TA_EV_ALERT && e->detail == j - 1) {
+                    e->detail = (uint32_t)j;
+                }
             }
         }
     }
+    for (size_t i = 1; i < c->num_events; i++) {
+        for (size_t j = i; j > 0 && c->events[j - 1].frame > c->events[j].frame; j--) {
+            ta_event t = c->events[j - 1];
+            c->events[j - 1] = c->events[j];
+            c->events[j] = t;
+        }
+    }
+}
+
+void ta_tls_finish(ta_conn *c)
+{
+    if (c->tls13 && c->real_sh) {
+        infer_tls13_alerts(c);
+    }
+    order_by_frame(c);
 }
 
 bool ta_alert_ends_handshake(const ta_alert *a)

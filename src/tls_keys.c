@@ -10,6 +10,14 @@
 
 enum { CT_HANDSHAKE = 22, CT_ALERT = 21, CT_APPLICATION_DATA = 23 };
 
+/* TLS 1.3 records under application keys that are decrypted: short enough
+ * to be an alert (19 bytes unpadded) or a KeyUpdate; and until the
+ * handshake is judged, the first few of moderate size (NewSessionTicket,
+ * the first request).  Bulk data is never decrypted. */
+#define DEC_SHORT_RECORD 64
+#define DEC_FIRST_RECORDS 8
+#define DEC_FIRST_RECORD_LEN 2048
+
 static bool have_keylogs(const ta_tls_limits *lim)
 {
     return ta_keylog_count(lim->keylog) > 0 || ta_keylog_count(lim->capture_keys) > 0;
@@ -173,9 +181,17 @@ void ta_tlskeys_start(ta_conn *c, const ta_tls_limits *lim)
 
 void ta_tlskeys_ccs(ta_conn *c, int dir)
 {
-    if (c->dec != NULL && c->dec->dir[dir].armed) {
-        c->dec->dir[dir].armed = false;
-        c->dec->dir[dir].on = true;
+    if (c->dec == NULL) {
+        return;
+    }
+    ta_dec_dir *dd = &c->dec->dir[dir];
+    if (dd->armed) {
+        dd->armed = false;
+        dd->on = true;
+    } else if (dd->on && !c->tls13) {
+        /* TLS <= 1.2, a second ChangeCipherSpec: a renegotiation, whose
+         * keys come from a handshake that is not followed. */
+        dd->on = false;
     }
 }
 
@@ -188,7 +204,7 @@ void ta_tlskeys_stop(ta_conn *c, int dir)
 }
 
 /* TLS 1.3: after a side's Finished its records use the application
- * traffic keys (RFC 8446 7.1); only the first few are read. */
+ * traffic keys (RFC 8446 7.1); only short ones are read (ta_tlskeys_wants). */
 void ta_tlskeys_finished(ta_conn *c, int dir, const ta_tls_limits *lim)
 {
     ta_dec_dir *dd = c->dec != NULL ? &c->dec->dir[dir] : NULL;
@@ -200,35 +216,75 @@ void ta_tlskeys_finished(ta_conn *c, int dir, const ta_tls_limits *lim)
     bool client = ta_conn_side(c, dir) == TA_FROM_CLIENT;
     size_t n = lookup_secret(lim, c->dec->client_random,
                              client ? TA_KL_CLIENT_TRAFFIC_0 : TA_KL_SERVER_TRAFFIC_0, secret);
-    if (n == 0 || !ta_dec_tls13_keys(&dd->k, dd->k.s, secret, n)) {
+    if (n == 0 || n > sizeof(dd->secret) || !ta_dec_tls13_keys(&dd->k, dd->k.s, secret, n)) {
         dd->on = false;
         dd->no_app_secret = true; /* said when a record needs it (ta_tlskeys_not_read) */
     } else {
         dd->app_keys = true;
+        dd->proven = false;
+        memcpy(dd->secret, secret, n);     /* for KeyUpdate */
+        dd->secret_len = (uint8_t)n;
     }
     OPENSSL_cleanse(secret, sizeof(secret));
 }
 
-/* Does the record of |type| now ending in |dir| get decrypted? */
-bool ta_tlskeys_wants(const ta_conn *c, int dir, uint8_t type)
+/* TLS 1.3 KeyUpdate (RFC 8446 4.6.3, 7.2): the side's next records use
+ * application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic
+ * upd", "", Hash.length). */
+void ta_tlskeys_key_update(ta_conn *c, int dir)
+{
+    ta_dec_dir *dd = c->dec != NULL ? &c->dec->dir[dir] : NULL;
+
+    if (dd == NULL || !dd->on || !dd->app_keys) {
+        return;
+    }
+    const ta_suite_info *s = dd->k.s;
+    if (!ta_dec_tls13_next_secret(s, dd->secret, dd->secret_len) ||
+        !ta_dec_tls13_keys(&dd->k, s, dd->secret, dd->secret_len)) {
+        dd->on = false;
+        return;
+    }
+    dd->proven = false;
+}
+
+/* Does the record of |type| and |len| bytes starting in |dir| get
+ * decrypted?  TLS 1.3: the handshake flight, then records short enough to
+ * be an alert (and the first few before the handshake is judged).  TLS <= 1.2: Finished and alerts; after the handshake only
+ * alerts (a handshake record then is a renegotiation, not followed). */
+bool ta_tlskeys_wants(const ta_conn *c, int dir, uint8_t type, uint32_t len)
 {
     if (c->dec == NULL || !c->dec->dir[dir].on) {
         return false;
     }
     if (c->tls13) {
-        return type == CT_APPLICATION_DATA;
+        const ta_dec_dir *dd = &c->dec->dir[dir];
+        return type == CT_APPLICATION_DATA &&
+               (!dd->app_keys || len <= DEC_SHORT_RECORD ||
+                (!c->judged && dd->app_records < DEC_FIRST_RECORDS &&
+                 len <= DEC_FIRST_RECORD_LEN));
     }
-    return type == CT_HANDSHAKE || type == CT_ALERT;
+    return type == CT_ALERT || (type == CT_HANDSHAKE && !c->judged);
 }
 
-/* A type-23 record that is not decrypted: its sequence number still
- * counts (TLS <= 1.2 bulk data), unless the cipher cannot skip. */
-void ta_tlskeys_not_read(ta_conn *c, int dir)
+bool ta_tlskeys_chained(const ta_conn *c, int dir)
+{
+    return c->dec != NULL && c->dec->dir[dir].on && !c->tls13 &&
+           ta_dec_chains_iv(&c->dec->dir[dir].k);
+}
+
+/* A record of |type| that is not decrypted: when it was sent under the
+ * keys (TLS 1.3: type 23; TLS <= 1.2: any record after the CCS) its
+ * sequence number still counts, and TLS 1.0 CBC takes its last block as
+ * the next IV (|tail|, NULL when not kept). */
+void ta_tlskeys_not_read(ta_conn *c, int dir, uint8_t type, const ta_cur *tail)
 {
     if (c->dec == NULL) {
         return;
     }
     ta_dec_dir *dd = &c->dec->dir[dir];
+    if (c->tls13 && type != CT_APPLICATION_DATA) {
+        return;    /* a clear alert or a compatibility CCS: not under the keys */
+    }
     dd->last_decrypted = false;
     if (dd->no_app_secret) {
         dd->no_app_secret = false;
@@ -239,7 +295,7 @@ void ta_tlskeys_not_read(ta_conn *c, int dir)
                                                             : "SERVER_TRAFFIC_SECRET_0",
                      side_of(c, dir));
     }
-    if (dd->on && !ta_dec_skip(&dd->k)) {
+    if (dd->on && !(tail != NULL ? ta_dec_skip_chained(&dd->k, tail) : ta_dec_skip(&dd->k))) {
         dd->on = false;
     }
 }

@@ -434,8 +434,9 @@ def sll2_ipv6_pcapng_midstream_samples():
 @test
 def samples_match_their_expected_outcomes():
     """samples/EXPECTED.tsv: what each scenario was made to show (the script
-    checked it with tshark): outcome and alerts, encrypted ones included for
-    failed handshakes (TLS 1.3 alerts are recognised by their size)."""
+    checked it with tshark): outcome and every alert, encrypted ones included
+    (TLS 1.3 alerts are recognised by their size), also the close_notify pair
+    after a completed handshake, which is marked after_handshake."""
     rows = [l.rstrip("\n").split("\t") for l in open(sample("EXPECTED.tsv"))]
     head, rows = rows[0], rows[1:]
     by_file = {}
@@ -450,14 +451,13 @@ def samples_match_their_expected_outcomes():
             assert c["outcome"] == w["outcome"], (name, c["outcome"], w["outcome"])
             alerts = []
             for a in c["alerts"]:
-                if a["encrypted"] and c["outcome"] == "completed":
-                    continue
                 alerts.append("%d:%s:%s" % (a["frame"], a["from"], "encrypted:?" if a["encrypted"]
                                             else "%s:%s" % (a["level"], a["description"])))
+                after = c["outcome"] == "completed" and a["frame"] > c["server_hello"]["frame"]
+                assert a.get("after_handshake", False) == after, (name, a)
             expected = [] if w["alerts"] == "-" else w["alerts"].split(",")
-            if c["outcome"] == "completed":
-                expected = [x for x in expected if not x.endswith("encrypted:?")]
             assert alerts == expected, (name, alerts, expected)
+            assert "alert" not in c or c["outcome"] != "completed", (name, c["alert"])
 
 
 # ---------------------------------------------------------------- rules
@@ -722,6 +722,60 @@ def lost_segment_is_reported_and_stream_resyncs():
 
 
 @test
+def client_hello_segment_captured_after_the_servers_ack():
+    """tcpdump -i any, span ports and GSO record a segment after the ACK for
+    it: capture order seg1, seg3, the server's ACK past seg3, seg2.  The ACK
+    is no proof of loss; the ClientHello is whole in seg2's frame, as in
+    Wireshark with tcp.reassemble_out_of_order."""
+    p = pg.Pcap()
+    c = pg.Conn(p)
+    c.handshake()
+    rec = pg.record(22, pg.client_hello(sni=b"late.example", versions=[0x0304, 0x0303],
+                                        alpn=[b"h2"], extra=pg.ext(21, bytes(300))))
+    base = c.cseq
+    c.send(True, rec[0:100], seq=base)
+    c.send(True, rec[200:], seq=base + 200)
+    c.cseq = base + len(rec)
+    c.send(False, b"", pg.ACK)                        # the server got all of it
+    late = c.send(True, rec[100:200], seq=base + 100)
+    sh = c.send(False, pg.record(22, pg.server_hello()))
+    c.close()
+    p.write(tmp("late-seg.pcap"))
+    _, conn, _ = one_conn(tmp("late-seg.pcap"))
+    ch = conn["client_hello"]
+    assert ch is not None and ch["frame"] == late, (ch, conn["warnings"])
+    assert ch["sni"] == "late.example" and ch["supported_versions"] == ["TLS 1.3", "TLS 1.2"]
+    assert ch["alpn"] == ["h2"] and ch["max_version"] == "TLS 1.3"
+    assert conn["server_hello"]["frame"] == sh
+    assert not any("missing" in w for w in conn["warnings"]), conn["warnings"]
+    assert not any(m["message"] == "LostBytes" for m in conn["messages"]), conn["messages"]
+
+
+@test
+def client_hello_segment_never_captured_is_a_gap():
+    """The same with seg2 never captured: when the connection ends the hole
+    is a gap with its warning, and no ClientHello is made up."""
+    p = pg.Pcap()
+    c = pg.Conn(p)
+    c.handshake()
+    rec = pg.record(22, pg.client_hello(sni=b"lost.example", extra=pg.ext(21, bytes(300))))
+    base = c.cseq
+    c.send(True, rec[0:100], seq=base)
+    third = c.send(True, rec[200:], seq=base + 200)
+    c.cseq = base + len(rec)
+    c.send(False, b"", pg.ACK)
+    alert = c.send(False, pg.alert(2, 40))
+    c.close(from_client=False)
+    p.write(tmp("lost-seg.pcap"))
+    _, conn, _ = one_conn(tmp("lost-seg.pcap"))
+    warn = [w for w in conn["warnings"] if "missing from the capture" in w]
+    assert warn and "100 bytes from the client" in warn[0] and \
+        ("frame %d" % third) in warn[0], conn["warnings"]
+    assert conn["client_hello"] is None, conn["client_hello"]
+    assert conn["alerts"][0]["frame"] == alert and conn["outcome"] == "alert"
+
+
+@test
 def hello_retry_request():
     p = pg.Pcap()
     c = pg.Conn(p)
@@ -770,6 +824,81 @@ def tls12_alert_after_change_cipher_spec_is_encrypted():
     assert conn["alerts"] == [{"frame": n, "from": "server", "level": None, "description": None,
                                "code": None, "encrypted": True, "record_length": 26}]
     assert conn["outcome"] == "alert"
+
+
+@test
+def alerts_after_a_completed_handshake_are_followed():
+    """Issue 13: records are followed after the handshake, by their headers:
+    the TLS 1.2 close_notify pair (encrypted alert records after the
+    ChangeCipherSpec) and a readable fatal alert after completion are listed
+    with after_handshake; the outcome stays completed, no derived 'alert'
+    ends a handshake that completed, and the text says how it closed."""
+    p = pg.Pcap()
+    c = pg.Conn(p)
+    c.handshake()
+    c.send(True, pg.record(22, pg.client_hello(sni=b"close.example")))
+    c.send(False, pg.record(22, pg.server_hello()))
+    c.send(True, pg.record(20, b"\x01") + pg.record(22, bytes(40)))
+    c.send(False, pg.record(20, b"\x01") + pg.record(22, bytes(40)))
+    c.send(True, pg.record(23, bytes(100)))
+    for _ in range(20):                                   # 20 x 16 KB of data
+        for i in range(0, 16389, 1448):
+            c.send(False, pg.record(23, bytes(16384))[i:i + 1448])
+    s_alert = c.send(False, pg.record(21, bytes(26)))
+    c_alert = c.send(True, pg.record(21, bytes(26)))
+    fin = c.close()
+    p.write(tmp("closing12.pcap"))
+    rc, conn, _ = one_conn(tmp("closing12.pcap"))
+    assert rc == 0 and conn["outcome"] == "completed" and "alert" not in conn, conn.get("alert")
+    assert conn["alerts"] == [
+        {"frame": s_alert, "from": "server", "level": None, "description": None, "code": None,
+         "encrypted": True, "after_handshake": True, "record_length": 26},
+        {"frame": c_alert, "from": "client", "level": None, "description": None, "code": None,
+         "encrypted": True, "after_handshake": True, "record_length": 26}], conn["alerts"]
+    assert conn["tcp_close"] == {"client_fin": fin, "client_rst": None, "server_fin": fin + 1,
+                                 "server_rst": None}, conn["tcp_close"]
+    _, out, _ = run("--no-color", "-v", tmp("closing12.pcap"))
+    assert ("    closed: server encrypted alert (frame %d), client encrypted alert (frame %d), "
+            "client FIN (frame %d), server FIN (frame %d)\n" % (s_alert, c_alert, fin, fin + 1)
+            ) in out, out
+    _, out, _ = run("--no-color", tmp("closing12.pcap"))
+    assert "closed:" not in out and "completed  TLS 1.2" in out, out   # healthy: one line
+    # A readable fatal alert after completion, then a RST: not a one-liner.
+    p = pg.Pcap()
+    c = pg.Conn(p)
+    c.handshake()
+    c.send(True, pg.record(22, pg.client_hello(sni=b"late.example")))
+    c.send(False, pg.record(22, pg.server_hello()))
+    c.send(True, pg.record(20, b"\x01") + pg.record(22, bytes(40)))
+    c.send(False, pg.record(20, b"\x01") + pg.record(22, bytes(40)))
+    late = c.send(False, pg.alert(2, 20))
+    rst = c.close(from_client=True, rst=True)
+    p.write(tmp("late-fatal.pcap"))
+    rc, conn, _ = one_conn(tmp("late-fatal.pcap"))
+    assert conn["outcome"] == "completed" and "alert" not in conn and rc == 0, conn
+    assert conn["alerts"][0]["description"] == "bad_record_mac" and \
+        conn["alerts"][0]["after_handshake"] is True, conn["alerts"]
+    _, out, _ = run("--no-color", tmp("late-fatal.pcap"))
+    assert ("closed: server fatal bad_record_mac (frame %d), client RST (frame %d)" % (late, rst)
+            ) in out, out
+
+
+@test
+def a_closing_alert_moves_no_rejected_leaf():
+    """The server closes first in these samples: its close_notify must not
+    become the derived 'alert', whose receiver would pick the client's leaf
+    as rejected_leaf (and chain)."""
+    for name, keys in (("tls13-ok.pcap", True), ("tls12-ok.pcap", False), ("multi.pcap", True)):
+        args = ["--keylog", sample(name.replace(".pcap", ".keys"))] if keys else []
+        _, doc, _ = run_json(*args, sample(name))
+        for c in tls_conns(doc):
+            if c["outcome"] != "completed":
+                continue
+            after = [a for a in c["alerts"] if a.get("after_handshake")]
+            assert after and after[0]["from"] == "server", (name, c["alerts"])
+            assert "alert" not in c, (name, c["alert"])
+            assert c["rejected_leaf"] == c["server_leaf"], name
+            assert c.get("rejected_chain") == c.get("chain"), name
 
 
 @test

@@ -10,8 +10,8 @@ expired-certificate, unknown-certificate, client-certificate-missing), and
 without it a diagnosis that does not claim what it cannot see.  What
 tlsanalyze decrypts is compared with tshark given the same key log.
 
-TCP ports 45100-45199 only (others capture on lo at the same time); every
-process started is killed by its PID.  Needs root (tcpdump), openssl,
+TCP ports 45100-45199 and 45400-45449 only (others capture on lo at the
+same time); every process started is killed by its PID.  Needs root (tcpdump), openssl,
 tcpdump, tshark, editcap; without them it says so and counts nothing.
 Ends with "decrypt: N passed, N failed".
 """
@@ -32,6 +32,7 @@ BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./tlsanalyze")
 TMP = tempfile.mkdtemp(prefix="tlsa-decrypt-")
 PORT_FIRST = 45100
 PORT_LAST = 45199
+STREAM_PORTS = [45400, 45449]   # the reassembly tests' own range: next is [0]
 PIDS = []          # processes still running, killed on exit
 
 
@@ -540,6 +541,217 @@ def test_encrypted_client_alert_without_keys(made):
     return problems
 
 
+def tshark_alert_records(pcap, keys=None):
+    """[(frame, from, description or None)] of every alert record tshark
+    shows (None: encrypted), with |keys| when given."""
+    opts = ["-o", "tls.keylog_file:" + keys] if keys else []
+    server_port = sh("tshark", "-r", pcap, "-Y", "tcp.flags.syn == 1 && tcp.flags.ack == 0",
+                     "-T", "fields", "-e", "tcp.dstport").split()[0]
+    out = sh("tshark", "-r", pcap, *opts, "-o", "tcp.reassemble_out_of_order:TRUE",
+             "-Y", "tls.record.content_type == 21 || tls.alert_message", "-T", "fields",
+             "-E", "separator=|", "-E", "occurrence=a", "-e", "frame.number", "-e", "tcp.srcport",
+             "-e", "tcp.dstport", "-e", "tls.record.content_type", "-e", "tls.alert_message.desc")
+    found = []
+    for line in out.splitlines():
+        frame, sport, _dport, ctypes, descs = (line.split("|") + [""] * 4)[:5]
+        who = "server" if sport == server_port else "client"
+        codes = [int(d) for d in descs.split(",") if d]
+        for code in codes:
+            found.append((int(frame), who, code))
+        clear = len(codes)
+        for ct in ctypes.split(","):
+            if ct == "21":
+                if clear > 0:
+                    clear -= 1
+                else:
+                    found.append((int(frame), who, None))
+    return found
+
+
+def closing(conn):
+    return [(a["frame"], a["from"], a["code"]) for a in conn["alerts"]]
+
+
+HEALTHY13 = ("ok-aes128gcm", "ok-aes256gcm", "ok-chacha20", "ok-aes128ccm", "ok-hrr", "py-ok")
+
+
+def test_closing_alerts_tls13(made):
+    """Issue 13: a healthy TLS 1.3 connection ends with a close_notify pair
+    after the handshake.  With the key log each is decrypted (as tshark
+    decrypts it); without, each is an encrypted alert recognised by its size
+    (19 bytes), in the same frames.  The outcome stays completed with no
+    derived alert."""
+    problems = []
+    for name in HEALTHY13:
+        pcap, keys = made[name]
+        [conn], _ = analyse("--keylog", keys, pcap)
+        theirs = tshark_alert_records(pcap, keys)
+        mine = closing(conn)
+        if not mine or mine != theirs:
+            problems.append("%s with keys: alerts %r, tshark %r" % (name, mine, theirs))
+        if not all(a.get("after_handshake") and a.get("decrypted") and
+                   a["description"] == "close_notify" for a in conn["alerts"]):
+            problems.append("%s with keys: %r" % (name, conn["alerts"]))
+        [plain], _ = analyse(pcap)
+        got = [(a["frame"], a["from"]) for a in plain["alerts"]
+               if a["encrypted"] and a.get("inferred") and a.get("after_handshake")
+               and a.get("record_length") == 19]
+        if got != [(f, w) for f, w, _ in mine] or len(got) != len(plain["alerts"]):
+            problems.append("%s without keys: %r" % (name, plain["alerts"]))
+        for c in (conn, plain):
+            if c["outcome"] != "completed" or "alert" in c or first_error(c) is not None:
+                problems.append("%s: %s, alert %r, %s" % (name, c["outcome"], c.get("alert"),
+                                                          first_error(c)))
+    return problems
+
+
+def test_closing_alerts_tls12(made):
+    """Issue 13: a healthy TLS 1.2 connection ends with alert records (type
+    21) after the ChangeCipherSpec: encrypted without keys, in the frames
+    tshark shows them; with the key log decrypted to close_notify (AES-GCM,
+    ChaCha20, AES-CBC with and without encrypt_then_mac), as tshark does."""
+    problems = []
+    for name, _suite, _extra in TLS12_CASES:
+        pcap, keys = made[name]
+        [plain], _ = analyse(pcap)
+        theirs = tshark_alert_records(pcap)
+        mine = [(a["frame"], a["from"], None) for a in plain["alerts"]
+                if a["encrypted"] and not a.get("inferred") and a.get("after_handshake")]
+        if not mine or mine != theirs or len(mine) != len(plain["alerts"]):
+            problems.append("%s without keys: alerts %r, tshark %r" % (name, plain["alerts"],
+                                                                       theirs))
+        [conn], _ = analyse("--keylog", keys, pcap)
+        theirs = tshark_alert_records(pcap, keys)
+        if closing(conn) != theirs or not all(a.get("decrypted") and a.get("after_handshake")
+                                               and a["code"] == 0 for a in conn["alerts"]):
+            problems.append("%s with keys: alerts %r, tshark %r" % (name, conn["alerts"], theirs))
+        for c in (conn, plain):
+            if c["outcome"] != "completed" or "alert" in c:
+                problems.append("%s: %s, alert %r" % (name, c["outcome"], c.get("alert")))
+    return problems
+
+
+def test_certificate_required_ends_the_handshake(made):
+    """TLS 1.3: the server's certificate_required comes after the client's
+    Finished, under application keys; it still ends the handshake: outcome
+    alert, rule client-certificate-missing, with and without keys, and it is
+    not marked after_handshake.  Its FIN is on the 'closed:' line."""
+    pcap, keys = made["client-cert-missing"]
+    problems = []
+    for args in (("--keylog", keys), ()):
+        [conn], _ = analyse(*args, pcap)
+        al = conn.get("alert") or {}
+        if conn["outcome"] != "alert" or first_error(conn) != "client-certificate-missing":
+            problems.append("%r: %s, %s" % (args, conn["outcome"], first_error(conn)))
+        if al.get("from") != "server" or any(a.get("after_handshake") for a in conn["alerts"]):
+            problems.append("%r: alert %r, alerts %r" % (args, al, conn["alerts"]))
+        if args and al.get("description") != "certificate_required":
+            problems.append("with keys: %r" % al)
+    text = subprocess.run([BIN, "--no-color", "--keylog", keys, pcap], capture_output=True,
+                          timeout=60).stdout.decode()
+    line = [x for x in text.splitlines() if x.strip().startswith("closed:")]
+    if not line or "server fatal certificate_required (decrypted)" not in line[0] or \
+            "FIN" not in line[0]:
+        problems.append("text: %r" % line)
+    return problems
+
+
+MSS_SERVER = r"""
+import socket, ssl, sys
+port, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+# A small MSS in the SYN-ACK: the client's ClientHello takes several segments.
+ls.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 536)
+ls.bind(("127.0.0.1", port))
+ls.listen(1)
+print("ACCEPT", flush=True)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+s, _ = ls.accept()
+with ctx.wrap_socket(s, server_side=True) as t:
+    t.recv(100)
+    t.sendall(b"hello\n")
+"""
+
+
+def capture_mss(name):
+    """A real handshake on 127.0.0.1 under `tcpdump -i any` (LINUX_SLL2): a
+    Python server whose listening socket has TCP_MAXSEG 536, `openssl
+    s_client` with a long ALPN list (a ClientHello of about 2.7 KB)."""
+    port = STREAM_PORTS[0]
+    if port > STREAM_PORTS[1]:
+        raise RuntimeError("out of test ports")
+    STREAM_PORTS[0] += 1
+    pcap = path(name + ".pcap")
+    with open(path("mss_server.py"), "w") as fh:
+        fh.write(MSS_SERVER)
+    tcpdump = start(["tcpdump", "-i", "any", "-s", "0", "-U", "--immediate-mode", "-w", pcap,
+                     "tcp port %d" % port], path(name + ".tcpdump.log"))
+    if not wait_for(path(name + ".tcpdump.log"), b"listening on", tcpdump):
+        stop(tcpdump, 0)
+        raise RuntimeError("tcpdump did not start")
+    server = start([sys.executable, path("mss_server.py"), str(port), "leaf.pem", "leaf.key"],
+                   path(name + ".server.log"))
+    if not wait_for(path(name + ".server.log"), b"ACCEPT", server):
+        stop(server, 0)
+        stop(tcpdump, 0)
+        raise RuntimeError("server did not start: " + open(path(name + ".server.log")).read())
+    alpn = ",".join("protocol-%02d-abcdefghijklmnopqrstuvwxyz" % i for i in range(60))
+    client = subprocess.Popen(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port,
+                               "-servername", "api.example.com", "-alpn", alpn, "-ign_eof"],
+                              cwd=TMP, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    PIDS.append(client)
+    try:
+        client.communicate(b"GET\n", timeout=20)
+    except subprocess.TimeoutExpired:
+        pass
+    stop(client, 0)
+    stop(server, 3)
+    time.sleep(0.3)
+    tcpdump.send_signal(signal.SIGTERM)
+    stop(tcpdump, 5)
+    return pcap
+
+
+def test_late_client_hello_segment(made):
+    """Fix for issue 13: a real handshake whose ClientHello spans several
+    segments, rewritten so that its second segment is captured after the
+    server's ACK for the later ones (as tcpdump -i any with GSO, or a span
+    port, records it).  The ClientHello is read, in the frame tshark (with
+    out-of-order reassembly) names, with no 'missing' warning."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+    import pcapedit
+    src = made["mss"]
+    dst = path("mss-reordered.pcap")
+    late = pcapedit.reorder_first_flight(src, dst)
+    problems = []
+    for pcap, label in ((src, "as captured"), (dst, "reordered")):
+        [conn], _ = analyse(pcap)
+        ch = conn["client_hello"]
+        out = sh("tshark", "-r", pcap, "-o", "tcp.reassemble_out_of_order:TRUE",
+                 "-Y", "tls.handshake.type == 1", "-T", "fields", "-E", "separator=|",
+                 "-e", "frame.number", "-e", "tls.handshake.extensions_server_name",
+                 "-e", "tls.handshake.extensions.supported_version")
+        frame, sni, versions = (out.strip().split("|") + ["", ""])[:3]
+        names = {"0x0304": "TLS 1.3", "0x0303": "TLS 1.2", "0x0302": "TLS 1.1",
+                 "0x0301": "TLS 1.0"}
+        want = [names.get(v, v) for v in versions.split(",") if v]
+        if ch is None:
+            problems.append("%s: no ClientHello; warnings %r" % (label, conn["warnings"]))
+            continue
+        if (ch["frame"], ch["sni"], ch["supported_versions"]) != (int(frame), sni, want):
+            problems.append("%s: ClientHello %r %r %r, tshark %s %s %r" % (
+                label, ch["frame"], ch["sni"], ch["supported_versions"], frame, sni, want))
+        if label == "reordered" and ch["frame"] != late:
+            problems.append("reordered: ClientHello at frame %d, the late segment is %d"
+                            % (ch["frame"], late))
+        if any("missing" in w for w in conn["warnings"]) or conn["outcome"] != "completed":
+            problems.append("%s: %s, %r" % (label, conn["outcome"], conn["warnings"]))
+    return problems
+
+
 TLS12_CASES = (("tls12-gcm", "ECDHE-ECDSA-AES128-GCM-SHA256", []),
                ("tls12-chacha", "ECDHE-ECDSA-CHACHA20-POLY1305", []),
                ("tls12-cbc", "ECDHE-ECDSA-AES256-SHA", []),
@@ -610,6 +822,7 @@ def main():
         for name, (server, client, _rk, _rn) in SCENARIOS.items():
             made[name] = capture(name, server, client)
         make_tls12(made)
+        made["mss"] = capture_mss("mss")
     except Exception:       # noqa: BLE001 - the set-up failing is one failure
         traceback.print_exc()
         kill_all()
@@ -619,7 +832,9 @@ def main():
     tests += [(f.__name__, (lambda f=f: f(made))) for f in
               (test_hrr, test_suites, test_decrypted_alert, test_dsb, test_wrong_keys,
                test_keylog_file_errors, test_tls12, test_tls12_encrypted_alert,
-               test_encrypted_client_alert_without_keys)]
+               test_encrypted_client_alert_without_keys, test_late_client_hello_segment,
+               test_closing_alerts_tls13, test_closing_alerts_tls12,
+               test_certificate_required_ends_the_handshake)]
     for name, fn in tests:
         try:
             problems = fn()

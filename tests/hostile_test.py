@@ -836,5 +836,121 @@ def extreme_timestamps_do_not_overflow():
 
 
 
+# ------------------------------------------------- 18. after the handshake (records followed to the end)
+
+def _completed_tls12(p, cport=40000):
+    """A TLS 1.2 handshake that completes (both encrypted Finished)."""
+    c = pg.Conn(p, cport=cport)
+    c.handshake()
+    c.send(True, pg.record(22, pg.client_hello(sni=b"after.example")))
+    c.send(False, pg.record(22, pg.server_hello()))
+    c.send(True, pg.record(20, b"\x01") + pg.record(22, bytes(40)))
+    c.send(False, pg.record(20, b"\x01") + pg.record(22, bytes(40)))
+    return c
+
+
+@test
+def garbage_after_the_handshake():
+    """200 KB of bytes that are no records after a completed handshake: one
+    warning that the records could not be followed, the outcome stays
+    completed, and the other side's close_notify is still read."""
+    p = pg.Pcap()
+    c = _completed_tls12(p)
+    junk = bytes((i * 7 + 3) & 0xff for i in range(200000))
+    send_all(c, False, junk)
+    n = c.send(True, pg.record(21, bytes(26)))
+    c.close()
+    p.write(tmp("after-junk.pcap"))
+    rc, conn, doc, err = one_conn(tmp("after-junk.pcap"))
+    assert conn["outcome"] == "completed" and "alert" not in conn, conn
+    lost = [w for w in conn["warnings"] if "could not be followed" in w]
+    assert len(lost) == 1 and "server" in lost[0], conn["warnings"]
+    assert len(conn["warnings"]) <= 2, conn["warnings"]
+    assert [(a["frame"], a["from"], a.get("after_handshake")) for a in conn["alerts"]] == \
+        [(n, "client", True)], conn["alerts"]
+
+
+@test
+def impossible_lengths_after_the_handshake():
+    """After the handshake: a header claiming 65535 bytes (more than a record
+    may hold), an alert record of 16 KB, then 40 two-byte alerts: the bad
+    header is skipped, the long alert is an encrypted one of 16 KB, alerts
+    stop at the cap of 32 with a warning, and nothing is buffered beyond it."""
+    p = pg.Pcap()
+    c = _completed_tls12(p)
+    c.send(False, pg.u8(23) + pg.u16(0x0303) + pg.u16(0xffff) + bytes(100))
+    c.send(False, pg.record(23, bytes(50)))
+    send_all(c, False, pg.record(21, bytes(16000)))
+    c.send(False, pg.alert(2, 20) * 40)
+    c.close()
+    p.write(tmp("after-lengths.pcap"))
+    rc, conn, doc, err = one_conn(tmp("after-lengths.pcap"))
+    assert conn["outcome"] == "completed" and "alert" not in conn, conn
+    long = [a for a in conn["alerts"] if a.get("record_length") == 16000]
+    assert len(long) == 1 and long[0]["encrypted"] and long[0]["after_handshake"], conn["alerts"]
+    assert len(conn["alerts"]) == 32, len(conn["alerts"])
+    assert any("more than 32 alerts" in w for w in conn["warnings"]), conn["warnings"]
+    assert all(a.get("after_handshake") for a in conn["alerts"])
+    assert "Sanitizer" not in err and "runtime error" not in err, err
+
+
+def _endless_after_handshake(path, megabytes):
+    """A completed handshake, then |megabytes| MB of 16 KB application-data
+    records from the server in 1448-byte segments, then both close_notify."""
+    p = pg.Pcap()
+    c = _completed_tls12(p)
+    rec = pg.record(23, bytes(16384))
+    stream = rec * 64                   # 1 MB of whole records
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 262144, 1))
+        frames = [d for _, d, _ in p.frames]
+        for _ in range(megabytes * 1024 * 1024 // len(stream) + 1):
+            for off in range(0, len(stream), 1448):
+                piece = stream[off:off + 1448]
+                frames.append(c.frame_bytes(False, piece))
+                c.sseq += len(piece)
+            for i, data in enumerate(frames):
+                f.write(struct.pack("<IIII", 1700000001, i % 1000000, len(data), len(data)))
+                f.write(data)
+            frames = []
+        for from_client in (False, True):
+            c.send(from_client, pg.record(21, bytes(26)))
+        for _, data, _ in p.frames[-2:]:
+            f.write(struct.pack("<IIII", 1700000002, 0, len(data), len(data)))
+            f.write(data)
+
+
+def _peak_rss(path):
+    with tempfile.TemporaryFile() as out:
+        p = subprocess.Popen([BIN, "--format=ndjson", path], stdout=out,
+                             stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(p.pid, 0)
+        assert os.waitstatus_to_exitcode(status) in (0, 1)
+        out.seek(0)
+        conn = json.loads(out.readline())
+    return usage.ru_maxrss, conn
+
+
+@test
+def endless_stream_after_the_handshake():
+    """Records are followed to the end of a long connection by their headers
+    only: the close_notify pair after 200 MB is found, and peak RSS is the
+    same as after 4 MB."""
+    small, big = tmp("after-4m.pcap"), tmp("after-200m.pcap")
+    _endless_after_handshake(small, 4)
+    _endless_after_handshake(big, 200)
+    rss_small, c_small = _peak_rss(small)
+    rss_big, c_big = _peak_rss(big)
+    for conn in (c_small, c_big):
+        got = [(a["from"], a["encrypted"], a.get("after_handshake")) for a in conn["alerts"]]
+        assert conn["outcome"] == "completed" and got == [("server", True, True),
+                                                           ("client", True, True)], got
+        assert conn["warnings"] == [], conn["warnings"]
+    os.unlink(big)
+    if not sanitized():
+        assert rss_big < 1.2 * rss_small + 2048, (rss_small, rss_big)
+    print("     4 MB: peak RSS %d KiB, 200 MB: %d KiB" % (rss_small, rss_big))
+
+
 if __name__ == "__main__":
     sys.exit(harness.run("hostile", TMP, 62))

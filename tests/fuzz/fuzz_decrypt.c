@@ -78,6 +78,8 @@ static void raw_mode(ta_cur *in)
         (void)ta_dec_open(&k[type & 1], type, 0x0303, &rec, out, sizeof(out), &n, &inner);
         if (type & 0x80) {
             (void)ta_dec_skip(&k[type & 1]);
+        } else if (type & 0x40) {
+            (void)ta_dec_skip_chained(&k[type & 1], &rec);   /* the record's end as the tail */
         }
     }
 }

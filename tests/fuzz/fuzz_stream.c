@@ -62,10 +62,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint32_t seq = isn + 1 + off - (flags & 0x80 ? 0x8000u : 0);
         ta_stream_segment(&s, seq, &payload, frame++, &sink);
         if (flags & 1) {
-            ta_stream_peer_ack(&s, seq + (flags >> 1), frame, &sink);
+            ta_stream_peer_ack(&s, seq + (flags >> 1), &sink);
         }
     }
-    ta_stream_flush(&s, frame, &sink);
+    ta_stream_flush(&s, &sink);
     if (s.ooo_bytes != 0 || s.ooo != NULL) {
         abort();    /* a flush leaves nothing behind */
     }

@@ -37,6 +37,7 @@ FIELDS = ["client", "server", "client_hello_frame", "sni", "client_max_version",
           "certificate_frames", "leaf_cn"]
 FRAME_FIELDS = {"client_hello_frame", "server_hello_frame"}
 CONNECTION = "connection"        # pseudo-field: the connection was found at all
+ENCRYPTED = "(encrypted)"        # the description of an alert whose body is encrypted
 PASS_RATE = 95.0
 EXAMPLES = 3
 SANITIZER_MARKERS = (("ERROR: AddressSanitizer", "AddressSanitizer"),
@@ -86,9 +87,9 @@ def oracle_values(o):
     vals["client"] = norm_endpoint(o.get("client"))
     vals["server"] = norm_endpoint(o.get("server"))
     vals["certificate_frames"] = sorted(set(o.get("certificate_frames") or []))
-    vals["alerts"] = sorted(((a["frame"], a["from"], a["description"])
-                             for a in o.get("alerts", []) if not a.get("encrypted")),
-                            key=alert_key)
+    vals["alerts"] = sorted(((a["frame"], a["from"],
+                              ENCRYPTED if a.get("encrypted") else a["description"])
+                             for a in o.get("alerts", [])), key=alert_key)
     return vals
 
 
@@ -99,9 +100,9 @@ def tla_values(t):
     certs = t.get("certificates") or []
     alerts = []
     for a in t.get("alerts") or []:
-        if a.get("encrypted"):
-            continue
-        desc = a.get("description")
+        if a.get("inferred"):
+            continue            # a TLS 1.3 record of alert size: tshark sees application data
+        desc = ENCRYPTED if a.get("encrypted") else a.get("description")
         if desc is None and a.get("code") is not None:
             desc = str(a["code"])
         alerts.append((a.get("frame"), a.get("from"), desc))
@@ -122,6 +123,10 @@ def tla_values(t):
 
 def encrypted_alerts(alerts):
     return [a for a in alerts or [] if a.get("encrypted")]
+
+
+def inferred_alerts(alerts):
+    return [a for a in alerts or [] if a.get("inferred")]
 
 
 def pair_key(a, b):
@@ -322,6 +327,7 @@ class Section:
         self.notes = []
         self.enc_oracle = [0, 0]    # encrypted alerts, connections with one
         self.enc_tla = [0, 0]
+        self.inferred = [0, 0]      # TLS 1.3 alerts by size (not compared)
 
     def counts(self):
         passed = sum(1 for r in self.results if r.passed())
@@ -357,9 +363,10 @@ def compare_file(section, name, oracle, run, keylogged, diffs):
                 if why:
                     r.on_purpose[f] = why
         r.keylogged = keylogged
-        for side, alerts in ((section.enc_oracle, o.get("alerts")),
-                             (section.enc_tla, t.get("alerts"))):
-            n = len(encrypted_alerts(alerts))
+        for side, alerts, which in ((section.enc_oracle, o.get("alerts"), encrypted_alerts),
+                                    (section.enc_tla, t.get("alerts"), encrypted_alerts),
+                                    (section.inferred, t.get("alerts"), inferred_alerts)):
+            n = len(which(alerts))
             side[0] += n
             side[1] += 1 if n else 0
 
@@ -496,7 +503,8 @@ def frame_signature(ov, tv, details):
 
 
 def alert_signature(ov, tv, o, t, keylogged):
-    """Short description of how two plaintext alert lists differ."""
+    """Short description of how two alert lists differ (encrypted alerts
+    have the description ENCRYPTED)."""
     missing = list(ov)
     extra = []
     for a in tv:
@@ -504,18 +512,28 @@ def alert_signature(ov, tv, o, t, keylogged):
             missing.remove(a)
         else:
             extra.append(a)
-    t_enc = {(a.get("frame"), a.get("from")) for a in encrypted_alerts(t.get("alerts"))}
-    o_enc = {(a.get("frame"), a.get("from")) for a in encrypted_alerts(o.get("alerts"))}
     kinds = set()
+    for frame, who, desc in list(missing):
+        # The same alert, readable on one side only.
+        other = [x for x in extra if x[0] == frame and x[1] == who and
+                 (x[2] == ENCRYPTED) != (desc == ENCRYPTED)]
+        if not other:
+            continue
+        missing.remove((frame, who, desc))
+        extra.remove(other[0])
+        if desc == ENCRYPTED:
+            kinds.add("tshark sees it encrypted")
+        elif keylogged:
+            kinds.add("tshark decrypted it with the key log")
+        else:
+            kinds.add("tlsanalyze sees it encrypted")
     for frame, who, desc in missing:
         near = [x for x in extra if x[1] == who and x[2] == desc]
         same_frame = [x for x in extra if x[0] == frame]
         after_hello = (o.get("server_hello_frame") is not None
                        and frame > o["server_hello_frame"])
-        if keylogged and ((frame, who) in t_enc or after_hello):
+        if keylogged and after_hello and desc != ENCRYPTED:
             kinds.add("tshark decrypted it with the key log")
-        elif (frame, who) in t_enc:
-            kinds.add("tlsanalyze sees it encrypted")
         elif near:
             kinds.add("frame differs")
             extra.remove(near[0])
@@ -528,10 +546,7 @@ def alert_signature(ov, tv, o, t, keylogged):
         else:
             kinds.add("tlsanalyze misses %s" % desc)
     for frame, who, desc in extra:
-        if (frame, who) in o_enc:
-            kinds.add("tshark sees it encrypted")
-        else:
-            kinds.add("tlsanalyze has extra %s" % desc)
+        kinds.add("tlsanalyze has extra %s" % desc)
     return " + ".join(sorted(kinds)) or "order differs"
 
 
@@ -640,10 +655,11 @@ def report(section, verbose):
             purpose = sum(1 for r in results if f in r.on_purpose)
             row = "%-20s %5d/%-5d %6.1f %%  %s" % (f, ok, total, pct(ok, total), purpose or "")
             w(row.rstrip())
-        w("encrypted alerts (not compared): tshark %d in %d connections, "
-          "tlsanalyze %d in %d connections"
-          % (section.enc_oracle[0], section.enc_oracle[1],
-             section.enc_tla[0], section.enc_tla[1]))
+        w("encrypted alerts: tshark %d in %d connections, tlsanalyze %d in %d connections "
+          "(%d of them TLS 1.3 records recognised by size, in %d connections: not compared, "
+          "tshark sees application data)"
+          % (section.enc_oracle[0], section.enc_oracle[1], section.enc_tla[0],
+             section.enc_tla[1], section.inferred[0], section.inferred[1]))
     passed, failed = section.counts()
     purpose_only = sum(1 for r in results if r.passed() and r.on_purpose)
     w("connections matching on all compared fields: %d / %d (%.1f %%)%s"

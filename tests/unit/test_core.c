@@ -258,14 +258,130 @@ static void test_stream_gap_by_ack_and_flush(void **state)
     seg(&s, 100, "ab", 1, &sink);            /* no SYN: mid-stream start */
     seg(&s, 110, "kl", 2, &sink);            /* 8 bytes missing */
     assert_int_equal(col.len, 2);
-    ta_stream_peer_ack(&s, 112, 3, &sink);   /* the peer got them: capture loss */
-    assert_int_equal(col.gaps, 1);
-    assert_int_equal(col.lost, 8);
-    assert_memory_equal(col.data, "abkl", 4);
+    ta_stream_peer_ack(&s, 112, &sink);   /* the peer got them: not proof of loss */
+    assert_int_equal(col.gaps, 0);
+    assert_int_equal(col.len, 2);
     seg(&s, 120, "uv", 4, &sink);            /* a later hole, never filled */
-    ta_stream_flush(&s, 5, &sink);
+    ta_stream_flush(&s, &sink);           /* the end: both holes are gaps */
     assert_int_equal(col.gaps, 2);
+    assert_int_equal(col.lost, 8 + 8);
     assert_memory_equal(col.data, "abkluv", 6);
+    ta_stream_cleanup(&s);
+}
+
+/* Capture order seg1, seg3, the peer's ACK past seg3, seg2 (tcpdump -i any,
+ * GSO): the late segment still fills the hole, and the bytes are complete
+ * in its frame. */
+static void test_stream_late_segment_after_ack(void **state)
+{
+    (void)state;
+    collector col = {0};
+    ta_stream_sink sink = {col_data, col_gap, &col};
+    ta_stream s;
+
+    ta_stream_init(&s, 1024);
+    ta_stream_syn(&s, 999);
+    seg(&s, 1000, "abc", 1, &sink);
+    seg(&s, 1006, "ghi", 2, &sink);
+    ta_stream_peer_ack(&s, 1009, &sink);
+    assert_int_equal(col.gaps, 0);
+    assert_int_equal(col.len, 3);
+    seg(&s, 1003, "def", 4, &sink);
+    assert_int_equal(col.gaps, 0);
+    assert_int_equal(col.len, 9);
+    assert_memory_equal(col.data, "abcdefghi", 9);
+    assert_int_equal(col.last_frame, 4);
+    /* The same when the ACK comes before the segment after the hole. */
+    ta_stream_peer_ack(&s, 1015, &sink);
+    seg(&s, 1012, "mno", 6, &sink);
+    seg(&s, 1009, "jkl", 7, &sink);
+    assert_int_equal(col.gaps, 0);
+    assert_memory_equal(col.data, "abcdefghijklmno", 15);
+    assert_int_equal(col.last_frame, 7);
+    ta_stream_cleanup(&s);
+}
+
+/* Big collector for the reorder window: counts bytes, keeps none. */
+typedef struct {
+    uint64_t len;
+    uint32_t gaps;
+    uint32_t lost;
+    uint64_t gap_frame;
+} counter;
+
+static void cnt_data(void *arg, ta_cur *bytes, uint64_t frame)
+{
+    counter *c = arg;
+    (void)frame;
+    c->len += ta_cur_len(bytes);
+}
+
+static void cnt_gap(void *arg, uint32_t lost, uint64_t frame)
+{
+    counter *c = arg;
+    c->gaps++;
+    c->lost += lost;
+    c->gap_frame = frame;
+}
+
+/* A real capture loss in a bulk transfer: an acknowledged hole is given up
+ * once more than the reorder window is buffered beyond it, not at the cap,
+ * and an unacknowledged one is not. */
+static void test_stream_reorder_window(void **state)
+{
+    (void)state;
+    static uint8_t block[1000];
+    counter cnt = {0};
+    ta_stream_sink sink = {cnt_data, cnt_gap, &cnt};
+    ta_stream s;
+    ta_cur c;
+    uint32_t seq = 1 + 500;          /* 500 bytes never captured */
+
+    ta_stream_init(&s, 256 * 1024);
+    ta_stream_syn(&s, 0);
+    for (int i = 0; i < 70; i++) {   /* 70,000 bytes beyond an unacknowledged hole */
+        ta_cur_init(&c, block, sizeof(block));
+        ta_stream_segment(&s, seq, &c, (uint64_t)(10 + i), &sink);
+        seq += sizeof(block);
+    }
+    assert_int_equal(cnt.gaps, 0);
+    assert_int_equal(s.ooo_bytes, 70000);
+    ta_stream_peer_ack(&s, 1 + 500 + 1000, &sink);
+    assert_int_equal(cnt.gaps, 1);   /* acknowledged, 70,000 > 65,536 beyond it */
+    assert_int_equal(cnt.lost, 500);
+    assert_int_equal(cnt.gap_frame, 10);
+    assert_int_equal(cnt.len, 70000);
+    assert_int_equal(s.ooo_bytes, 0);
+    assert_int_equal(s.num_cap_hits, 0);
+    ta_stream_cleanup(&s);
+}
+
+/* A segment further ahead than the cap: ignored while the peer's ACKs
+ * are behind it (another sequence space, a middlebox's copy), the hole
+ * before it given up once the peer acknowledged up to it. */
+static void test_stream_far_ahead(void **state)
+{
+    (void)state;
+    collector col = {0};
+    ta_stream_sink sink = {col_data, col_gap, &col};
+    ta_stream s;
+
+    ta_stream_init(&s, 16);
+    ta_stream_syn(&s, 999);
+    seg(&s, 1000, "abc", 1, &sink);
+    ta_stream_peer_ack(&s, 1003, &sink);
+    seg(&s, 90000000, "zzz", 2, &sink);     /* 90 MB ahead, never acknowledged */
+    assert_int_equal(s.num_out_of_window, 1);
+    assert_int_equal(s.ooo_bytes, 0);
+    assert_int_equal(col.len, 3);
+    seg(&s, 1003, "def", 3, &sink);         /* the stream goes on */
+    assert_memory_equal(col.data, "abcdef", 6);
+    ta_stream_peer_ack(&s, 5020, &sink);    /* the peer got 4,000 bytes more */
+    seg(&s, 5006, "ghi", 4, &sink);         /* 4,000 ahead: past the cap, acknowledged */
+    assert_int_equal(col.gaps, 1);
+    assert_int_equal(col.lost, 4000);
+    assert_memory_equal(col.data, "abcdefghi", 9);
+    assert_int_equal(col.last_frame, 4);
     ta_stream_cleanup(&s);
 }
 
@@ -360,6 +476,9 @@ int main(void)
         cmocka_unit_test(test_stream_overlap_conflict),
         cmocka_unit_test(test_stream_wraparound),
         cmocka_unit_test(test_stream_gap_by_ack_and_flush),
+        cmocka_unit_test(test_stream_late_segment_after_ack),
+        cmocka_unit_test(test_stream_reorder_window),
+        cmocka_unit_test(test_stream_far_ahead),
         cmocka_unit_test(test_stream_cap),
         cmocka_unit_test(test_flow_table),
         cmocka_unit_test(test_shell_word),

@@ -76,6 +76,11 @@ typedef struct {
     uint64_t num_app_records;  /* content type 23 */
     uint64_t first_app_frame;
     bool post_fin_data;        /* TLS 1.3 server: data after the client's Finished */
+    bool sent_data;            /* application data after the side's handshake flight */
+    bool small_pending;        /* TLS 1.3 without keys: the last record was alert-sized */
+    uint64_t small_frame;      /* ...and its frame and length */
+    uint32_t small_len;
+    uint64_t last_data_phase_frame; /* TLS 1.3: last record after the side's flight */
     bool app_event;            /* the first application data was put on the timeline */
     bool rec_overflow;         /* an alert record too long to be clear */
     uint32_t last_app_len;

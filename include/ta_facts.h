@@ -108,9 +108,10 @@ typedef struct {
     int level;                       /* 1 warning, 2 fatal, -1 unknown (encrypted) */
     int description;                 /* alert code, -1 unknown (encrypted) */
     bool encrypted;
-    bool inferred;                   /* TLS 1.3: a type-23 record of alert size (19 bytes) */
+    bool inferred;                   /* TLS 1.3: the last type-23 record, of alert size */
     bool decrypted;                  /* read by decrypting the record (--keylog) */
     bool after_handshake;            /* sent after the handshake completed (close_notify...) */
+    bool after_peer_close;           /* sent after the other side's FIN or RST: an answer */
     uint32_t record_len;             /* encrypted: bytes of its record, 0 unknown */
 } ta_alert;
 

@@ -46,7 +46,7 @@ static void derive_alert(json_t *conn, const ta_conn *c)
     json_t *fatal = NULL;
     for (size_t i = 0; i < c->num_alerts; i++) {
         const ta_alert *a = &c->alerts[i];
-        if (a->after_handshake) {
+        if (a->after_handshake || a->after_peer_close) {
             continue;
         }
         if (ending == NULL && ta_alert_ends_handshake(a)) {
@@ -161,6 +161,37 @@ static const char *protocol(const ta_dir *d)
     return "other";
 }
 
+/* The frame of a side's first step to end the connection: an alert after
+ * the handshake (close_notify, or one that rejects), its FIN or its RST;
+ * 0 when it took none. */
+static uint64_t close_step(const ta_conn *c, int dir)
+{
+    uint64_t at = c->dir[dir].fin_frame;
+    ta_side side = ta_conn_side(c, dir);
+    for (size_t i = 0; i < c->num_alerts; i++) {
+        const ta_alert *a = &c->alerts[i];
+        if (a->from == side && a->after_handshake && (at == 0 || a->frame < at)) {
+            at = a->frame;
+        }
+    }
+    return at;
+}
+
+/* The handshake completed, and then the client hung up first without
+ * sending a byte of application data: what curl does after its host name
+ * check fails, and Node.js (TLS 1.2) after any certificate check fails;
+ * also what a health check or port probe does. */
+static bool client_quit(const ta_conn *c)
+{
+    int cd = ta_conn_client_dir(c);
+    if (!ta_tls_handshake_done(c) || c->dir[cd].sent_data) {
+        return false;
+    }
+    uint64_t cl = close_step(c, cd);
+    uint64_t sv = close_step(c, 1 - cd);
+    return cl != 0 && (sv == 0 || cl < sv);
+}
+
 static void derive_handshake(json_t *conn, const ta_conn *c)
 {
     json_t *h = json_object();
@@ -194,6 +225,7 @@ static void derive_handshake(json_t *conn, const ta_conn *c)
     json_object_set_new(h, "client_bytes",
                         json_integer((json_int_t)c->dir[ta_conn_client_dir(c)].bytes));
     json_object_set_new(h, "tls13", json_boolean(c->tls13));
+    json_object_set_new(h, "client_quit_without_data", json_boolean(client_quit(c)));
     json_object_set_new(conn, "handshake", h);
 }
 

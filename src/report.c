@@ -197,6 +197,9 @@ static json_t *alert_json(const ta_alert *al)
     if (al->after_handshake) {
         json_object_set_new(o, "after_handshake", json_true());
     }
+    if (al->after_peer_close) {
+        json_object_set_new(o, "after_peer_close", json_true());
+    }
     if (al->encrypted && al->record_len > 0) {
         json_object_set_new(o, "record_length", json_integer(al->record_len));
     }

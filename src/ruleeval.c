@@ -257,7 +257,7 @@ static bool append_value(json_t *v, void *arg)
 static bool is_set(json_t *v, void *arg)
 {
     (void)arg;
-    return !json_is_null(v);
+    return !json_is_null(v) && !json_is_false(v);
 }
 
 /* Does the path inside "{?path}" (from |p| to |end|) name a value? */
@@ -271,8 +271,8 @@ static bool block_holds(const char *p, const char *end, json_t *facts)
 }
 
 /* Expands {fact} in |t|; a missing fact reads "unknown".  Text between
- * {?fact} and {/} is kept only when the fact has a value, between {!fact}
- * and {/} only when it has none; blocks nest (ta_template_check has
+ * {?fact} and {/} is kept only when the fact has a value other than null
+ * and false, between {!fact} and {/} only when it has not; blocks nest (ta_template_check has
  * balanced them).  Caller frees. */
 static char *render(const char *t, json_t *facts)
 {

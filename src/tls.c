@@ -37,7 +37,8 @@ enum {
 
 #define MAX_RECORD_LEN (16384 + 2048)  /* TLSCiphertext limit, RFC 5246 6.2.3 */
 #define MAX_ALERT_BODY 64
-#define ALERT_13_LEN 19                 /* 2-byte alert + content type + 16-byte tag */
+#define SUITE_AES_256_GCM_SHA384 0x1302
+#define SUITE_AES_128_CCM_8_SHA256 0x1305
 #define MAX_SSLV2_BODY 32768
 
 typedef enum {
@@ -314,6 +315,9 @@ static void add_alert(ta_conn *c, int dir, int level, int desc, bool encrypted, 
     a->description = desc;
     a->encrypted = encrypted;
     a->after_handshake = c->judged;
+    /* An alert after the other side hung up answers the hang-up (OpenSSL's
+     * decode_error, GnuTLS's unexpected_message): it did not end anything. */
+    a->after_peer_close = c->dir[1 - dir].fin_frame != 0 && c->dir[1 - dir].fin_frame < frame;
     ta_conn_event(c, dir, TA_EV_ALERT, (uint32_t)c->num_alerts, frame);
     c->num_alerts++;
 }
@@ -384,33 +388,85 @@ static void count_app_record(ta_dir *d, uint32_t len, uint64_t frame)
     d->last_app_frame = frame;
 }
 
+/* TLS 1.3 record sizes (RFC 8446 5.2): an alert is its 2 bytes + content
+ * type + the AEAD tag (19 bytes with a 16-byte tag) plus any padding; a
+ * Finished is 4 + the suite's hash + 1 + tag (53 bytes with SHA-256,
+ * 4.4.4).  A record between the two is never a Finished: a padded alert
+ * (JSSE pads its alerts to 35 bytes) or a little data ("GET / ..."). */
+static uint32_t alert_13_len(const ta_conn *c)
+{
+    return 3 + (c->sh.cipher_suite == SUITE_AES_128_CCM_8_SHA256 ? 8 : 16);
+}
+
+static bool alert_sized(const ta_conn *c, uint32_t len)
+{
+    uint32_t tag = alert_13_len(c) - 3;
+    uint32_t hash = c->sh.cipher_suite == SUITE_AES_256_GCM_SHA384 ? 48 : 32;
+    return len >= alert_13_len(c) && len < 4 + hash + 1 + tag;
+}
+
+/* Application data from |dir| after its handshake flight (the frame of
+ * its first such record). */
+static void data_seen(ta_conn *c, int dir, uint32_t len, uint64_t frame)
+{
+    ta_dir *d = &c->dir[dir];
+    int cd = ta_conn_client_dir(c);
+
+    d->sent_data = true;
+    if (c->tls13 && dir != cd && c->dir[cd].finished_frame != 0) {
+        d->post_fin_data = true;
+    }
+    if (!d->app_event) {
+        d->app_event = true;
+        ta_conn_event(c, dir, TA_EV_APP_DATA, len, frame);
+    }
+}
+
 /* A type-23 record.  In TLS 1.3 the whole handshake after ServerHello is
  * carried this way; without keys its parts are told apart by order and
- * size (a Finished is never 19 bytes; an alert always is, unpadded). */
+ * size: a side's first record is its Finished unless it is alert-sized.
+ * After the flight an alert-sized record is data when another record of
+ * the same side follows (an alert is the last thing a side sends), and a
+ * padded one also when a record of the peer's own data phase (not the
+ * rest of its flight, which may cross it on the wire) follows it: a peer
+ * answers a little request, not a fatal alert. */
 static void app_record(ta_conn *c, int dir, uint32_t len, uint64_t frame)
 {
     ta_dir *d = &c->dir[dir];
     bool handshake = false;
+    bool small = false;
 
     count_app_record(d, len, frame);
     if (c->tls13 && c->real_sh) {
         bool from_client = dir == ta_conn_client_dir(c);
         uint64_t client_fin = c->dir[ta_conn_client_dir(c)].finished_frame;
-        if (d->finished_frame == 0 && (!from_client || len != ALERT_13_LEN)) {
+        small = alert_sized(c, len);
+        if (d->finished_frame == 0 && (!from_client || !small)) {
             d->finished_frame = frame;
             ta_conn_event(c, dir, TA_EV_ENCRYPTED_HANDSHAKE, len, frame);
         }
         /* The rest of a flight: records in the same frame, and everything
          * the server sends before the client's Finished. */
         handshake = frame == d->finished_frame || (!from_client && client_fin == 0);
-        if (!from_client && client_fin != 0 && !handshake && len != ALERT_13_LEN) {
-            d->post_fin_data = true;
-        }
     }
-    if (!handshake && !d->app_event && len != ALERT_13_LEN) {
-        d->app_event = true;
-        ta_conn_event(c, dir, TA_EV_APP_DATA, len, frame);
+    if (handshake) {
+        return;
     }
+    ta_dir *peer = &c->dir[1 - dir];
+    if (peer->small_pending && peer->small_len != alert_13_len(c)) {
+        peer->small_pending = false;
+        data_seen(c, 1 - dir, peer->small_len, peer->small_frame);
+    }
+    d->last_data_phase_frame = frame;
+    if (d->small_pending) {
+        data_seen(c, dir, len, d->small_frame);
+    }
+    if (!small) {
+        data_seen(c, dir, len, frame);
+    }
+    d->small_pending = small;
+    d->small_frame = frame;
+    d->small_len = len;
 }
 
 static void handshake_bytes(ta_conn *c, int dir, ta_cur *src, uint64_t frame,
@@ -963,15 +1019,8 @@ static void dec_alerts(ta_conn *c, int dir, ta_cur *pt, uint64_t frame)
 
 static void dec_app_data(ta_conn *c, int dir, uint32_t len, uint64_t frame)
 {
-    ta_dir *d = &c->dir[dir];
-    int cd = ta_conn_client_dir(c);
-    if (c->tls13 && dir != cd && c->dir[cd].finished_frame != 0) {
-        d->post_fin_data = true;
-    }
-    if (!d->app_event) {
-        d->app_event = true;
-        ta_conn_event(c, dir, TA_EV_APP_DATA, len, frame);
-    }
+    c->dir[dir].small_pending = false;
+    data_seen(c, dir, len, frame);
 }
 
 /* Marks everything added since the counts in |from| as decrypted. */
@@ -1196,8 +1245,8 @@ int ta_tls_handshake_done(const ta_conn *c)
     return cl->num_app_records > 0 && sv->num_app_records > 0 && c->real_sh;
 }
 
-/* TLS 1.3 without keys: an unpadded alert is a 19-byte type-23 record, so
- * the last record a side sent, of that size, is almost surely an alert:
+/* TLS 1.3 without keys: the last record a side sent, of alert size (19
+ * bytes unpadded, less than a Finished padded), is almost surely an alert:
  * before the handshake completed, the one that ended it; after, the side's
  * close_notify (or a late fatal alert).  Added in frame order. */
 static void infer_tls13_alerts(ta_conn *c)
@@ -1213,7 +1262,10 @@ static void infer_tls13_alerts(ta_conn *c)
         if (c->dec != NULL && c->dec->dir[dir].last_decrypted) {
             continue;    /* its last record was read: no guessing */
         }
-        if (d->last_app_len != ALERT_13_LEN || d->last_app_frame == 0) {
+        const ta_dir *peer = &c->dir[1 - dir];
+        if (!alert_sized(c, d->last_app_len) || d->last_app_frame == 0 ||
+            (d->last_app_len != alert_13_len(c) &&
+             peer->last_data_phase_frame > d->last_app_frame)) {
             continue;
         }
         size_t before = c->num_alerts;
@@ -1221,7 +1273,7 @@ static void infer_tls13_alerts(ta_conn *c)
         if (c->num_alerts > before) {
             ta_alert *a = &c->alerts[before];
             a->inferred = true;
-            a->record_len = ALERT_13_LEN;
+            a->record_len = d->last_app_len;
             a->after_handshake = c->judged && d->last_app_frame >= c->judged_frame;
         }
     }
@@ -1267,8 +1319,16 @@ void ta_tls_finish(ta_conn *c)
 bool ta_alert_ends_handshake(const ta_alert *a)
 {
     /* Fatal alerts end it; so do close_notify and user_canceled whatever
-     * their level, and an alert we cannot read. */
-    return a->encrypted || a->level == 2 || a->description == 0 || a->description == 90;
+     * their level, and an alert we cannot read; not one that only answered
+     * the other side's hang-up. */
+    return !a->after_peer_close &&
+           (a->encrypted || a->level == 2 || a->description == 0 || a->description == 90);
+}
+
+/* The earlier of two frames, 0 meaning none. */
+static uint64_t first_frame(uint64_t a, uint64_t b)
+{
+    return a == 0 ? b : (b == 0 || a < b ? a : b);
 }
 
 const char *ta_tls_outcome(const ta_conn *c)
@@ -1290,10 +1350,15 @@ const char *ta_tls_outcome(const ta_conn *c)
     if (!hello) {
         return "midstream";
     }
-    if (c->dir[0].rst || c->dir[1].rst) {
+    /* The first of them says how it ended: a kernel's RST that answers
+     * data after a FIN (a client that hung up, then got the server's
+     * alert) is not how the handshake ended. */
+    uint64_t fin = first_frame(c->dir[0].fin_only_frame, c->dir[1].fin_only_frame);
+    uint64_t rst = first_frame(c->dir[0].rst_frame, c->dir[1].rst_frame);
+    if (rst != 0 && (fin == 0 || rst < fin)) {
         return "reset";
     }
-    if (c->dir[0].fin || c->dir[1].fin) {
+    if (fin != 0) {
         return "closed";
     }
     return "incomplete";

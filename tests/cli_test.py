@@ -473,7 +473,10 @@ INTENDED = {
     "plaintext-to-tls-port.pcap": "plaintext-to-tls-port",
     "tls-to-plaintext-port.pcap": "plaintext-to-tls-port",
     "server-reset-after-client-hello.pcap": "server-reset-after-client-hello",
-    "client-gave-up.pcap": "client-gave-up", "no-server-response.pcap": "no-server-response",
+    # The client walks away from a chain that does not verify against the
+    # system store (client_walks_away_from_a_trusted_chain: client-gave-up).
+    "client-gave-up.pcap": "unknown-certificate",
+    "no-server-response.pcap": "no-server-response",
     "obsolete-version.pcap": "obsolete-version-negotiated",
     "weak-cipher.pcap": "weak-cipher-negotiated",
 }
@@ -1030,6 +1033,51 @@ def expired_certificate_is_one_id_whatever_the_capture_shows():
     assert rc == 1 and d["rule"] == "expired-certificate", conn["diagnoses"]
     assert "was valid at the capture time" in d["summary"], d["summary"]
     assert "clock" in d["summary"] and "not in clear" not in d["summary"], d["summary"]
+
+
+@test
+def client_walks_away_from_a_trusted_chain():
+    """A client that closes after the server's flight without an alert: when
+    the chain does not verify here, the likely cause is named
+    (unknown-certificate); when it verifies (--ca-file), nothing in the
+    capture says why (client-gave-up); an alert the server sends after the
+    client's FIN answers the hang-up and ends nothing."""
+    def run_openssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
+    run_openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                "-nodes", "-keyout", tmp("ca.key"), "-out", tmp("ca.pem"), "-subj",
+                "/CN=Walk Away Root", "-days", "30")
+    run_openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                "-nodes", "-keyout", tmp("leaf.key"), "-out", tmp("leaf.csr"), "-subj",
+                "/CN=api.example")
+    with open(tmp("ext.cnf"), "w") as f:
+        f.write("subjectAltName=DNS:api.example\nbasicConstraints=CA:FALSE\n")
+    run_openssl("x509", "-req", "-in", tmp("leaf.csr"), "-CA", tmp("ca.pem"), "-CAkey",
+                tmp("ca.key"), "-CAcreateserial", "-days", "20", "-extfile", tmp("ext.cnf"),
+                "-outform", "DER", "-out", tmp("leaf.der"))
+    run_openssl("x509", "-in", tmp("ca.pem"), "-outform", "DER", "-out", tmp("ca.der"))
+    ders = [open(tmp(n), "rb").read() for n in ("leaf.der", "ca.der")]
+    cert = pg.u8(11) + pg.vec24(pg.vec24(b"".join(pg.vec24(d) for d in ders)))
+    p = pg.Pcap()
+    p.t = time.time()
+    c = pg.Conn(p)
+    c.handshake()
+    c.send(True, pg.record(22, pg.client_hello(sni=b"api.example")))
+    c.send(False, pg.record(22, pg.server_hello() + cert + pg.u8(14) + pg.vec24(b"")))
+    fin = c.send(True, b"", pg.FIN | pg.ACK)
+    late = c.send(False, pg.alert(2, 50))          # decode_error, answering the FIN
+    p.write(tmp("walk.pcap"))
+    rc, conn, _ = one_conn(tmp("walk.pcap"))
+    assert conn["outcome"] == "closed", conn["outcome"]
+    assert conn["alerts"][0]["frame"] == late and conn["alerts"][0]["after_peer_close"], conn
+    assert "alert" not in conn, conn.get("alert")
+    d = conn["diagnoses"][0]
+    assert rc == 1 and d["rule"] == "unknown-certificate", conn["diagnoses"]
+    assert "hung up (frame %d)" % fin in d["summary"], d["summary"]
+    rc, out, err = run("--format=json", "--ca-file", tmp("ca.pem"), tmp("walk.pcap"))
+    conn = tls_conns(json.loads(out))[0]
+    assert conn["chain"]["trusted"] is True, conn["chain"]
+    assert conn["diagnoses"][0]["rule"] == "client-gave-up", conn["diagnoses"]
 
 
 if __name__ == "__main__":

@@ -161,8 +161,8 @@ static void test_templates(void **state)
     json_decref(d);
 }
 
-/* {?fact}...{/} shows its text when the fact has a value, {!fact}...{/}
- * when it has none (missing or null); blocks nest, facts render inside. */
+/* {?fact}...{/} shows its text when the fact has a value other than null
+ * and false, {!fact}...{/} when it has not; blocks nest, facts render inside. */
 static void test_template_blocks(void **state)
 {
     (void)state;
@@ -172,11 +172,11 @@ static void test_template_blocks(void **state)
         "[{!client_hello.sni}no sni{/}][{?server_leaf}leaf {server_leaf.cn}{/}]"
         "[{!server_leaf}no leaf{?alert.from}, alert from {alert.from}"
         "{!alerts[].level} never{/}{/}{/}][{?server_hello}sh{/}{!server_hello}no sh{/}]"
-        "[{?alerts[].description}{{x}}{/}]\"\n",
+        "[{?alerts[].description}{{x}}{/}][{?sni.is_ip_literal}ip{/}{!sni.is_ip_literal}name{/}]\"\n",
         NULL);
     json_t *x = json_array_get(d, 0);
     assert_string_equal(json_string_value(json_object_get(x, "summary")),
-                        "[sni api.example.com][][][no leaf, alert from server][no sh][{x}]");
+                        "[sni api.example.com][][][no leaf, alert from server][no sh][{x}][name]");
     json_decref(d);
 }
 

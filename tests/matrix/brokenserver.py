@@ -15,17 +15,14 @@ Prints LISTENING when every port is bound; killed by the test by PID."""
 import socket
 import struct
 import sys
-import threading
+
+import listeners
 
 # RFC 2246 7.2: Alert record, TLS 1.0 (3,1), level, close_notify(0).
 CLOSE_NOTIFY = {"tls10-warning": bytes([21, 3, 1, 0, 2, 1, 0]),
                 "tls10-fatal": bytes([21, 3, 1, 0, 2, 2, 0])}
 HTTP_400 = (b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\n"
             b"Content-Length: 0\r\nConnection: close\r\n\r\n")
-
-
-def parse(line):
-    return dict(kv.split("=", 1) for kv in line.rstrip("\n").split("\t") if "=" in kv)
 
 
 def read_exact(conn, n):
@@ -73,22 +70,7 @@ def serve(listener, mode):
 
 
 def main():
-    servers = []
-    with open(sys.argv[1]) as f:
-        for line in f:
-            if not line.strip():
-                continue
-            spec = parse(line)
-            family = socket.AF_INET6 if ":" in spec["host"] else socket.AF_INET
-            s = socket.socket(family)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind((spec["host"], int(spec["port"])))
-            s.listen(8)
-            servers.append((s, spec["mode"]))
-    for s, mode in servers:
-        threading.Thread(target=serve, args=(s, mode), daemon=True).start()
-    print("LISTENING", flush=True)
-    threading.Event().wait()
+    listeners.serve_specs(sys.argv[1], lambda spec: spec["mode"], serve)
 
 
 if __name__ == "__main__":

@@ -9,16 +9,12 @@ clientauth=need with ca (client certificates required), needsni=1 (a hello
 without server_name is refused with unrecognized_name, as name-based
 front ends do).  Prints LISTENING when every port is bound, then answers
 each connection with a small HTTP response; killed by the test by PID."""
-import socket
 import ssl
 import sys
-import threading
+
+import listeners
 
 VERSIONS = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
-
-
-def parse(line):
-    return dict(kv.split("=", 1) for kv in line.rstrip("\n").split("\t") if "=" in kv)
 
 
 def refuse_without_name(_sslobj, server_name, _ctx):
@@ -66,22 +62,7 @@ def serve(listener, ctx):
 
 
 def main():
-    servers = []
-    with open(sys.argv[1]) as f:
-        for line in f:
-            if not line.strip():
-                continue
-            spec = parse(line)
-            family = socket.AF_INET6 if ":" in spec["host"] else socket.AF_INET
-            s = socket.socket(family)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind((spec["host"], int(spec["port"])))
-            s.listen(8)
-            servers.append((s, context(spec)))
-    for s, ctx in servers:
-        threading.Thread(target=serve, args=(s, ctx), daemon=True).start()
-    print("LISTENING", flush=True)
-    threading.Event().wait()
+    listeners.serve_specs(sys.argv[1], context, serve)
 
 
 if __name__ == "__main__":

@@ -247,7 +247,7 @@ def python_server(procs, specs):
                          ciphers=cipher(s, OPENSSL) if s.get("cipher") else None,
                          clientauth="need" if s.get("clientauth") else None, ca=CLIENT_CA,
                          needsni=1 if s.get("needsni") else None))
-    procs.start(["python3", os.path.join(HERE, "pyserver.py"), "pyserver.specs"],
+    procs.start(["python3", "-B", os.path.join(HERE, "pyserver.py"), "pyserver.specs"],
                 "pyserver.log")
 
 
@@ -268,7 +268,7 @@ def broken_server(procs, specs):
     with open(os.path.join(procs.work, "broken.specs"), "w") as f:
         for s in specs:
             f.write(line(host=s["host"], port=s["port"], mode=s["mode"]))
-    procs.start(["python3", os.path.join(HERE, "brokenserver.py"), "broken.specs"],
+    procs.start(["python3", "-B", os.path.join(HERE, "brokenserver.py"), "broken.specs"],
                 "broken.log")
 
 

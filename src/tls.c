@@ -459,7 +459,7 @@ static void app_record(ta_conn *c, int dir, uint32_t len, uint64_t frame)
     }
     d->last_data_phase_frame = frame;
     if (d->small_pending) {
-        data_seen(c, dir, len, d->small_frame);
+        data_seen(c, dir, d->small_len, d->small_frame);
     }
     if (!small) {
         data_seen(c, dir, len, frame);

@@ -36,6 +36,16 @@ int ta_cur_get_u16(ta_cur *c, uint16_t *out);
 int ta_cur_get_u24(ta_cur *c, uint32_t *out);
 int ta_cur_get_u32(ta_cur *c, uint32_t *out);
 
+/* ta_cur_get_varint reads a QUIC variable-length integer (RFC 9000 16):
+ * the two top bits of the first byte give its length (1, 2, 4 or 8 bytes),
+ * the rest is the value in network order, so at most 2^62 - 1.  0 (and no
+ * change) if too short. */
+int ta_cur_get_varint(ta_cur *c, uint64_t *out);
+
+/* ta_cur_get_varint_prefixed reads a varint length, then a child of that
+ * length; 0 (and no change) if either does not fit. */
+int ta_cur_get_varint_prefixed(ta_cur *c, ta_cur *out);
+
 /* Little-endian getters, for capture headers written in host order. */
 int ta_cur_get_u16le(ta_cur *c, uint16_t *out);
 int ta_cur_get_u32le(ta_cur *c, uint32_t *out);

@@ -107,6 +107,45 @@ int ta_dec_skip_chained(ta_dec_keys *k, const ta_cur *tail);
  * last ciphertext block (TLS 1.0 CBC). */
 bool ta_dec_chains_iv(const ta_dec_keys *k);
 
+/* Building blocks for protocols that use the TLS 1.3 key schedule with
+ * their own labels and framing (QUIC, RFC 9001 5).  |hash| is "SHA256"
+ * or "SHA384" as in ta_suite_info. */
+
+/* ta_dec_hash_len returns the output length of |hash| (32 or 48). */
+size_t ta_dec_hash_len(const char *hash);
+
+/* ta_dec_hkdf_extract computes HKDF-Extract(salt, ikm) (RFC 5869 2.2)
+ * into |out|, which must be one hash long; |ikm| may be empty.  0 on
+ * failure. */
+int ta_dec_hkdf_extract(const char *hash, const uint8_t *salt, size_t salt_len,
+                        const uint8_t *ikm, size_t ikm_len, uint8_t *out, size_t out_len);
+
+/* ta_dec_expand_label computes HKDF-Expand-Label(secret, label, "", out_len)
+ * (RFC 8446 7.1; the "tls13 " prefix is added here).  0 on failure. */
+int ta_dec_expand_label(const char *hash, const uint8_t *secret, size_t secret_len,
+                        const char *label, uint8_t *out, size_t out_len);
+
+/* ta_dec_tag_len returns the AEAD tag length of suite |s| (8 or 16). */
+size_t ta_dec_tag_len(const ta_suite_info *s);
+
+/* ta_dec_aead_open opens |sealed| (ciphertext then tag) with |key| and the
+ * 12-byte |nonce| of an AEAD suite, the additional data being the
+ * |num_aad| pieces of |aad| one after another.  On TA_DECRYPT_OK the
+ * plaintext is in |out| (|out_max| >= its length) and its length in
+ * |out_len|; TA_DECRYPT_MALFORMED when shorter than a tag,
+ * TA_DECRYPT_AUTH_FAILED when the tag does not verify. */
+ta_decrypt_status ta_dec_aead_open(const ta_suite_info *s, const uint8_t *key,
+                                   const uint8_t nonce[12], const ta_cur *aad, size_t num_aad,
+                                   const ta_cur *sealed, uint8_t *out, size_t out_max,
+                                   size_t *out_len);
+
+/* ta_dec_aead_seal is the reverse, for writing test traffic: |plain|
+ * encrypted then the tag into |out| (|out_max| >= plaintext + tag), the
+ * total in |out_len|.  0 on failure. */
+int ta_dec_aead_seal(const ta_suite_info *s, const uint8_t *key, const uint8_t nonce[12],
+                     const ta_cur *aad, size_t num_aad, const ta_cur *plain, uint8_t *out,
+                     size_t out_max, size_t *out_len);
+
 /* ta_decrypt_status_name names a status for messages. */
 const char *ta_decrypt_status_name(ta_decrypt_status st);
 

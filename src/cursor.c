@@ -110,6 +110,38 @@ int ta_cur_get_u32(ta_cur *c, uint32_t *out)
     return 1;
 }
 
+/* RFC 9000 16: 2-bit length prefix (2^prefix bytes), 62-bit value. */
+int ta_cur_get_varint(ta_cur *c, uint64_t *out)
+{
+    const uint8_t *p;
+    uint8_t first;
+    if (!ta_cur_peek_u8(c, 0, &first)) {
+        return 0;
+    }
+    size_t n = (size_t)1 << (first >> 6);
+    if (!cur_take(c, &p, n)) {
+        return 0;
+    }
+    uint64_t v = p[0] & 0x3f;
+    for (size_t i = 1; i < n; i++) {
+        v = (v << 8) | p[i];
+    }
+    *out = v;
+    return 1;
+}
+
+int ta_cur_get_varint_prefixed(ta_cur *c, ta_cur *out)
+{
+    ta_cur saved = *c;
+    uint64_t n;
+    if (!ta_cur_get_varint(c, &n) || (uint64_t)(size_t)n != n ||
+        !ta_cur_get_bytes(c, out, (size_t)n)) {
+        *c = saved;
+        return 0;
+    }
+    return 1;
+}
+
 int ta_cur_get_u16le(ta_cur *c, uint16_t *out)
 {
     uint32_t v;

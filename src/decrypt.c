@@ -133,6 +133,41 @@ static size_t hash_len(const char *hash)
     return strcmp(hash, "SHA384") == 0 ? 48 : 32;
 }
 
+size_t ta_dec_hash_len(const char *hash)
+{
+    return hash_len(hash);
+}
+
+int ta_dec_expand_label(const char *hash, const uint8_t *secret, size_t secret_len,
+                        const char *label, uint8_t *out, size_t out_len)
+{
+    if (out_len > 0xffff) {
+        return 0;
+    }
+    return expand_label(hash, secret, secret_len, label, out, out_len);
+}
+
+/* RFC 5869 2.2: PRK = HMAC-Hash(salt, IKM), one hash long. */
+int ta_dec_hkdf_extract(const char *hash, const uint8_t *salt, size_t salt_len,
+                        const uint8_t *ikm, size_t ikm_len, uint8_t *out, size_t out_len)
+{
+    int mode = EVP_KDF_HKDF_MODE_EXTRACT_ONLY;
+    uint8_t empty = 0;
+    if (out_len != hash_len(hash)) {
+        return 0;
+    }
+    /* A zero-length connection ID is a valid key: OpenSSL wants a pointer. */
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
+        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)hash, 0),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+                                          ikm_len > 0 ? (void *)ikm : &empty, ikm_len),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, salt_len),
+        OSSL_PARAM_construct_end(),
+    };
+    return run_kdf("HKDF", params, out, out_len);
+}
+
 int ta_dec_tls13_keys(ta_dec_keys *k, const ta_suite_info *s, const uint8_t *secret, size_t len)
 {
     memset(k, 0, sizeof(*k));
@@ -227,9 +262,11 @@ static const EVP_CIPHER *aead_cipher(const ta_suite_info *s)
     }
 }
 
-/* One AEAD open: |ct| then |tag| with |aad|, into |out|. */
+/* One AEAD open: |ct| then |tag|, authenticated with the |num_aad| pieces
+ * of |aad| in order (QUIC's header is three: first byte, the middle, the
+ * packet number), into |out|. */
 static ta_decrypt_status aead_open(const ta_suite_info *s, const uint8_t *key,
-                                   const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
+                                   const uint8_t nonce[12], const ta_cur *aad, size_t num_aad,
                                    const uint8_t *ct, size_t ct_len, const uint8_t *tag,
                                    size_t tag_len, uint8_t *out)
 {
@@ -248,9 +285,14 @@ static ta_decrypt_status aead_open(const ta_suite_info *s, const uint8_t *key,
         goto out;
     }
     if (EVP_DecryptInit_ex(ctx, NULL, NULL, key, nonce) != 1 ||
-        (ccm && EVP_DecryptUpdate(ctx, NULL, &n, NULL, (int)ct_len) != 1) ||
-        EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1) {
+        (ccm && EVP_DecryptUpdate(ctx, NULL, &n, NULL, (int)ct_len) != 1)) {
         goto out;
+    }
+    for (size_t i = 0; i < num_aad; i++) {
+        if (ta_cur_len(&aad[i]) > INT32_MAX ||
+            EVP_DecryptUpdate(ctx, NULL, &n, ta_cur_data(&aad[i]), (int)ta_cur_len(&aad[i])) != 1) {
+            goto out;
+        }
     }
     if (EVP_DecryptUpdate(ctx, out, &n, ct, (int)ct_len) != 1) {
         st = ccm ? TA_DECRYPT_AUTH_FAILED : TA_DECRYPT_ERROR; /* CCM verifies here */
@@ -275,6 +317,80 @@ out:
 static size_t tag_len_of(const ta_suite_info *s)
 {
     return s->kind == TA_CIPH_AES_CCM8 ? 8 : AEAD_TAG;
+}
+
+size_t ta_dec_tag_len(const ta_suite_info *s)
+{
+    return tag_len_of(s);
+}
+
+ta_decrypt_status ta_dec_aead_open(const ta_suite_info *s, const uint8_t *key,
+                                   const uint8_t nonce[12], const ta_cur *aad, size_t num_aad,
+                                   const ta_cur *sealed, uint8_t *out, size_t out_max,
+                                   size_t *out_len)
+{
+    if (s == NULL || aead_cipher(s) == NULL) {
+        return TA_DECRYPT_ERROR;
+    }
+    size_t tag = tag_len_of(s);
+    size_t len = ta_cur_len(sealed);
+    if (len < tag) {
+        return TA_DECRYPT_MALFORMED;
+    }
+    if (out_max < len - tag) {
+        return TA_DECRYPT_ERROR;
+    }
+    const uint8_t *p = ta_cur_data(sealed);
+    ta_decrypt_status st = aead_open(s, key, nonce, aad, num_aad, p, len - tag, p + len - tag,
+                                     tag, out);
+    if (st == TA_DECRYPT_OK) {
+        *out_len = len - tag;
+    }
+    return st;
+}
+
+/* The sealing twin of aead_open, for writers of test traffic. */
+int ta_dec_aead_seal(const ta_suite_info *s, const uint8_t *key, const uint8_t nonce[12],
+                     const ta_cur *aad, size_t num_aad, const ta_cur *plain, uint8_t *out,
+                     size_t out_max, size_t *out_len)
+{
+    const EVP_CIPHER *cipher = s != NULL ? aead_cipher(s) : NULL;
+    size_t len = ta_cur_len(plain);
+    bool ccm = cipher != NULL && (s->kind == TA_CIPH_AES_CCM || s->kind == TA_CIPH_AES_CCM8);
+    size_t tag = cipher != NULL ? tag_len_of(s) : 0;
+    EVP_CIPHER_CTX *ctx = NULL;
+    int n = 0;
+    int ok = 0;
+
+    if (cipher == NULL || len > INT32_MAX || out_max < len + tag ||
+        (ctx = EVP_CIPHER_CTX_new()) == NULL ||
+        EVP_EncryptInit_ex(ctx, cipher, NULL, NULL, NULL) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) != 1 ||
+        (ccm && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, (int)tag, NULL) != 1) ||
+        EVP_EncryptInit_ex(ctx, NULL, NULL, key, nonce) != 1 ||
+        (ccm && EVP_EncryptUpdate(ctx, NULL, &n, NULL, (int)len) != 1)) {
+        goto out;
+    }
+    for (size_t i = 0; i < num_aad; i++) {
+        if (ta_cur_len(&aad[i]) > INT32_MAX ||
+            EVP_EncryptUpdate(ctx, NULL, &n, ta_cur_data(&aad[i]), (int)ta_cur_len(&aad[i])) != 1) {
+            goto out;
+        }
+    }
+    n = 0;
+    if ((len > 0 && EVP_EncryptUpdate(ctx, out, &n, ta_cur_data(plain), (int)len) != 1)) {
+        goto out;
+    }
+    int fin = 0;
+    if (EVP_EncryptFinal_ex(ctx, out + n, &fin) != 1 || (size_t)n + (size_t)fin != len ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, (int)tag, out + len) != 1) {
+        goto out;
+    }
+    *out_len = len + tag;
+    ok = 1;
+out:
+    EVP_CIPHER_CTX_free(ctx);
+    return ok;
 }
 
 static void put_u64(uint8_t *p, uint64_t v)
@@ -318,8 +434,10 @@ static ta_decrypt_status open13(ta_dec_keys *k, uint8_t type, uint16_t version, 
         nonce[4 + i] ^= seq[i];
     }
     const uint8_t *p = ta_cur_data(rec);
+    ta_cur aad_cur;
+    ta_cur_init(&aad_cur, aad, sizeof(aad));
     ta_decrypt_status st =
-        aead_open(k->s, k->key, nonce, aad, sizeof(aad), p, len - tag, p + len - tag, tag, out);
+        aead_open(k->s, k->key, nonce, &aad_cur, 1, p, len - tag, p + len - tag, tag, out);
     if (st != TA_DECRYPT_OK) {
         return st;
     }
@@ -363,8 +481,10 @@ static ta_decrypt_status open12_aead(ta_dec_keys *k, uint8_t type, uint16_t vers
             nonce[4 + i] ^= aad[i];
         }
     }
-    ta_decrypt_status st = aead_open(k->s, k->key, nonce, aad, sizeof(aad), p + explicit_len,
-                                     ct_len, p + explicit_len + ct_len, tag, out);
+    ta_cur aad_cur;
+    ta_cur_init(&aad_cur, aad, sizeof(aad));
+    ta_decrypt_status st = aead_open(k->s, k->key, nonce, &aad_cur, 1, p + explicit_len, ct_len,
+                                     p + explicit_len + ct_len, tag, out);
     if (st == TA_DECRYPT_OK) {
         *out_len = ct_len;
         k->seq++;

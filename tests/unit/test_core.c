@@ -88,6 +88,42 @@ static void test_cursor_peek_truncate(void **state)
     assert_int_equal(ta_cur_len(&c), 0);
 }
 
+/* RFC 9000 A.1's examples, one of each length, and the minimal-length
+ * rule not being enforced (0x4025 is 37 too). */
+static void test_cursor_varint(void **state)
+{
+    (void)state;
+    static const uint8_t b[] = {0xc2, 0x19, 0x7c, 0x5e, 0xff, 0x14, 0xe8, 0x8c, 0x9d, 0x7f,
+                                0x3e, 0x7d, 0x7b, 0xbd, 0x25, 0x40, 0x25, 0x02, 'h', 'i',
+                                0x03, 'x'};
+    ta_cur c;
+    ta_cur child;
+    uint64_t v;
+
+    ta_cur_init(&c, b, sizeof(b));
+    assert_true(ta_cur_get_varint(&c, &v));
+    assert_true(v == 151288809941952652ULL);
+    assert_true(ta_cur_get_varint(&c, &v));
+    assert_int_equal(v, 494878333);
+    assert_true(ta_cur_get_varint(&c, &v));
+    assert_int_equal(v, 15293);
+    assert_true(ta_cur_get_varint(&c, &v));
+    assert_int_equal(v, 37);
+    assert_true(ta_cur_get_varint(&c, &v));
+    assert_int_equal(v, 37);
+    assert_true(ta_cur_get_varint_prefixed(&c, &child));
+    assert_memory_equal(ta_cur_data(&child), "hi", 2);
+    assert_false(ta_cur_get_varint_prefixed(&c, &child));  /* 3 claimed, 1 left */
+    assert_int_equal(ta_cur_len(&c), 2);
+    /* A 4-byte varint one byte short leaves the cursor alone. */
+    static const uint8_t cut[] = {0x9d, 0x7f, 0x3e};
+    ta_cur_init(&c, cut, sizeof(cut));
+    assert_false(ta_cur_get_varint(&c, &v));
+    assert_int_equal(ta_cur_len(&c), 3);
+    ta_cur_init(&c, NULL, 0);
+    assert_false(ta_cur_get_varint(&c, &v));
+}
+
 static void test_buf_cap(void **state)
 {
     (void)state;
@@ -470,6 +506,7 @@ int main(void)
         cmocka_unit_test(test_cursor_short_leaves_position),
         cmocka_unit_test(test_cursor_prefixed),
         cmocka_unit_test(test_cursor_peek_truncate),
+        cmocka_unit_test(test_cursor_varint),
         cmocka_unit_test(test_buf_cap),
         cmocka_unit_test(test_escape),
         cmocka_unit_test(test_stream_in_order_and_ooo),

@@ -1,5 +1,5 @@
 /*
- * ta_decode.h - link, IP and TCP decoding of one captured frame.
+ * ta_decode.h - link, IP, TCP and UDP decoding of one captured frame.
  *
  * Pure: takes the frame's bytes (borrowed) and fills a ta_packet whose
  * payload cursor points into those bytes.  Never allocates, never prints.
@@ -20,6 +20,10 @@
 #define TA_TCP_PSH 0x08
 #define TA_TCP_ACK 0x10
 
+/* Transport protocols (IANA protocol numbers). */
+#define TA_PROTO_TCP 6
+#define TA_PROTO_UDP 17
+
 typedef enum {
     TA_DEC_OK = 0,
     TA_DEC_NOT_IP,          /* ARP, LLDP, ...: not for us */
@@ -31,15 +35,16 @@ typedef enum {
 } ta_decode_status;
 
 typedef struct {
+    uint8_t proto;           /* TA_PROTO_TCP or TA_PROTO_UDP */
     uint8_t family;          /* 4 or 6 (innermost IP header) */
     uint8_t src[16];         /* IPv4 uses the first 4 bytes */
     uint8_t dst[16];
     uint16_t sport;
     uint16_t dport;
-    uint32_t seq;
+    uint32_t seq;            /* TCP only (seq, ack, flags) */
     uint32_t ack;
     uint8_t flags;           /* TA_TCP_* */
-    ta_cur payload;          /* TCP payload, clamped to the IP length */
+    ta_cur payload;          /* TCP payload clamped to the IP length, UDP to the UDP length */
     uint32_t payload_wire_len; /* payload length the IP header claims */
     bool payload_truncated;  /* captured payload shorter than claimed */
     uint16_t vlan;           /* outermost 802.1Q VLAN id, 0 if none */
@@ -55,6 +60,15 @@ ta_decode_status ta_decode_packet(ta_packet *out, int linktype, const uint8_t *d
  * wire: an IP or TCP length beyond it is malformed, not cut. */
 ta_decode_status ta_decode_frame(ta_packet *out, int linktype, const uint8_t *data,
                                  size_t caplen, size_t wirelen);
+
+/* ta_decode_transport is ta_decode_frame for TCP and UDP: TA_DEC_OK when
+ * |out| holds a TCP segment or a UDP datagram (out->proto says which; for
+ * UDP the ports and the payload, clamped to the UDP Length, RFC 768).  A
+ * UDP Length below 8 or beyond the IP packet is malformed; 0 over IPv6 is
+ * a jumbogram's (RFC 2675 4): the payload is what the IP layer holds.  UDP
+ * to the VXLAN, GENEVE and GTP-U ports is still followed into the tunnel. */
+ta_decode_status ta_decode_transport(ta_packet *out, int linktype, const uint8_t *data,
+                                     size_t caplen, size_t wirelen);
 
 /* ta_decode_status_name returns a static name for |s| ("not_ip", ...). */
 const char *ta_decode_status_name(ta_decode_status s);

@@ -1,5 +1,5 @@
 /*
- * decode.c - link, IP and TCP decoding of one captured frame (ta_decode.h).
+ * decode.c - link, IP, TCP and UDP decoding of one captured frame (ta_decode.h).
  *
  * One small function per layer, each reading only through the cursor, in the
  * manner of tcpdump's print-*.c.  A layer's bytes are a dec_buf: what was
@@ -120,6 +120,7 @@ typedef struct {
     ta_packet *out;
     unsigned depth;             /* tunnels entered so far */
     bool vlan_seen;             /* out->vlan holds the outermost tag */
+    bool want_udp;              /* UDP datagrams are decoded too (else NOT_TCP) */
 } dec_ctx;
 
 typedef struct {
@@ -219,6 +220,14 @@ static void set_addrs(ta_packet *out, uint8_t family, ta_cur *h, size_t addr_len
     (void)ta_cur_copy(h, out->dst, addr_len);
 }
 
+/* set_payload makes the rest of |b| the packet's payload. */
+static void set_payload(ta_packet *out, const dec_buf *b)
+{
+    out->payload = b->cur;
+    out->payload_wire_len = b->wire_len > UINT32_MAX ? UINT32_MAX : (uint32_t)b->wire_len;
+    out->payload_truncated = ta_cur_len(&b->cur) < b->wire_len;
+}
+
 /* ---- TCP ----------------------------------------------------------------- */
 
 /*
@@ -235,6 +244,7 @@ static ta_decode_status decode_tcp(dec_ctx *ctx, dec_buf *b)
     if (st != TA_DEC_OK) {
         return st;
     }
+    out->proto = TA_PROTO_TCP;
     out->sport = hdr_u16(&h);
     out->dport = hdr_u16(&h);
     out->seq = hdr_u32(&h);
@@ -250,9 +260,7 @@ static ta_decode_status decode_tcp(dec_ctx *ctx, dec_buf *b)
     if (st != TA_DEC_OK) {
         return st;
     }
-    out->payload = b->cur;
-    out->payload_wire_len = b->wire_len > UINT32_MAX ? UINT32_MAX : (uint32_t)b->wire_len;
-    out->payload_truncated = ta_cur_len(&b->cur) < b->wire_len;
+    set_payload(out, b);
     return TA_DEC_OK;
 }
 
@@ -421,31 +429,14 @@ static ta_decode_status decode_gtpu(dec_ctx *ctx, dec_buf *b)
     return decode_ip_by_version(ctx, b, TA_DEC_NOT_TCP);
 }
 
-/* UDP, RFC 768: followed only to the tunnel ports; Length covers the header.
- * Other UDP is not judged, only skipped. */
-static ta_decode_status decode_udp(dec_ctx *ctx, dec_buf *b)
+static bool is_tunnel_port(uint16_t dport)
 {
-    ta_cur h;
-    ta_decode_status st = dec_take(b, &h, UDP_HDR_LEN);
-    if (st != TA_DEC_OK) {
-        return st;
-    }
-    hdr_skip(&h, 2);                /* source port */
-    uint16_t dport = hdr_u16(&h);
-    uint16_t len = hdr_u16(&h);
-    if (dport != UDP_PORT_VXLAN && dport != UDP_PORT_GENEVE && dport != UDP_PORT_GTPU) {
-        return TA_DEC_NOT_TCP;
-    }
-    if (len < UDP_HDR_LEN) {
-        return TA_DEC_MALFORMED;
-    }
-    st = tunnel_enter(ctx);
-    if (st == TA_DEC_OK) {
-        st = dec_claim(b, (size_t)len - UDP_HDR_LEN);
-    }
-    if (st != TA_DEC_OK) {
-        return st;
-    }
+    return dport == UDP_PORT_VXLAN || dport == UDP_PORT_GENEVE || dport == UDP_PORT_GTPU;
+}
+
+/* decode_udp_tunnel follows UDP to a tunnel port into the tunnel. */
+static ta_decode_status decode_udp_tunnel(dec_ctx *ctx, dec_buf *b, uint16_t dport)
+{
     switch (dport) {
     case UDP_PORT_VXLAN:
         return decode_vxlan(ctx, b);
@@ -456,6 +447,48 @@ static ta_decode_status decode_udp(dec_ctx *ctx, dec_buf *b)
     default:
         return TA_DEC_NOT_TCP;
     }
+}
+
+/*
+ * UDP header, RFC 768:
+ *   | Source Port | Destination Port | Length | Checksum |
+ * Length covers the header and the data.  Tunnel ports are followed; other
+ * UDP is decoded when ctx->want_udp, else only skipped (before its length is
+ * judged, as it always was).  IPv6 jumbograms carry Length 0 (RFC 2675 4).
+ */
+static ta_decode_status decode_udp(dec_ctx *ctx, dec_buf *b)
+{
+    ta_cur h;
+    ta_decode_status st = dec_take(b, &h, UDP_HDR_LEN);
+    if (st != TA_DEC_OK) {
+        return st;
+    }
+    uint16_t sport = hdr_u16(&h);
+    uint16_t dport = hdr_u16(&h);
+    uint16_t len = hdr_u16(&h);
+    bool tunnel = is_tunnel_port(dport);
+    bool jumbo = len == 0 && !tunnel && ctx->out->family == 6;
+    if (!tunnel && !ctx->want_udp) {
+        return TA_DEC_NOT_TCP;
+    }
+    if (len < UDP_HDR_LEN && !jumbo) {
+        return TA_DEC_MALFORMED;
+    }
+    if (!jumbo) {                   /* a jumbogram's claim is the IP layer's */
+        st = dec_claim(b, (size_t)len - UDP_HDR_LEN);
+    }
+    if (st == TA_DEC_OK && tunnel) {
+        st = tunnel_enter(ctx);
+        return st != TA_DEC_OK ? st : decode_udp_tunnel(ctx, b, dport);
+    }
+    if (st != TA_DEC_OK) {
+        return st;
+    }
+    ctx->out->proto = TA_PROTO_UDP;
+    ctx->out->sport = sport;
+    ctx->out->dport = dport;
+    set_payload(ctx->out, b);
+    return TA_DEC_OK;
 }
 
 /* ---- IP ------------------------------------------------------------------ */
@@ -925,10 +958,10 @@ static ta_decode_status decode_link(dec_ctx *ctx, dec_buf *b, int linktype)
 
 /* ---- public API ---------------------------------------------------------- */
 
-ta_decode_status ta_decode_frame(ta_packet *out, int linktype, const uint8_t *data,
-                                 size_t caplen, size_t wirelen)
+static ta_decode_status decode_frame(ta_packet *out, int linktype, const uint8_t *data,
+                                     size_t caplen, size_t wirelen, bool want_udp)
 {
-    dec_ctx ctx = { .out = out, .depth = 0, .vlan_seen = false };
+    dec_ctx ctx = { .out = out, .depth = 0, .vlan_seen = false, .want_udp = want_udp };
     dec_buf b;
     memset(out, 0, sizeof *out);
     ta_cur_init(&b.cur, data, caplen);
@@ -936,6 +969,18 @@ ta_decode_status ta_decode_frame(ta_packet *out, int linktype, const uint8_t *da
      * one claiming more than was captured (but no more than the wire) is cut. */
     b.wire_len = wirelen >= caplen ? wirelen : caplen;
     return decode_link(&ctx, &b, linktype);
+}
+
+ta_decode_status ta_decode_frame(ta_packet *out, int linktype, const uint8_t *data,
+                                 size_t caplen, size_t wirelen)
+{
+    return decode_frame(out, linktype, data, caplen, wirelen, false);
+}
+
+ta_decode_status ta_decode_transport(ta_packet *out, int linktype, const uint8_t *data,
+                                     size_t caplen, size_t wirelen)
+{
+    return decode_frame(out, linktype, data, caplen, wirelen, true);
 }
 
 ta_decode_status ta_decode_packet(ta_packet *out, int linktype, const uint8_t *data,

@@ -1,7 +1,10 @@
 /*
- * fuzz_decode.c - libFuzzer target for ta_decode_packet.
+ * fuzz_decode.c - libFuzzer target for ta_decode_packet and
+ * ta_decode_transport (TCP and UDP).
  *
  * The first input byte picks a supported link type, the rest is the frame.
+ * Both entry points decode it; a TCP segment must come out of both alike,
+ * and the TCP-only one must never return UDP.
  * Beyond the sanitizers, each decoded packet is checked against the
  * promises of ta_decode.h: the payload lies inside the frame, and it is
  * never longer than the IP layer claims.
@@ -73,9 +76,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ta_decode_status st = ta_decode_packet(&p, linktype, frame, frame_len);
     if (st == TA_DEC_OK) {
         check_packet(&p, frame, frame_len);
+        if (p.proto != TA_PROTO_TCP) {
+            abort();
+        }
     } else if (st == TA_DEC_UNSUPPORTED_LINK) {
         abort();
     }
     (void)ta_decode_status_name(st);
+
+    ta_packet q;
+    ta_decode_status st2 = ta_decode_transport(&q, linktype, frame, frame_len, SIZE_MAX);
+    if (st2 == TA_DEC_OK) {
+        check_packet(&q, frame, frame_len);
+        if (q.proto != TA_PROTO_TCP && q.proto != TA_PROTO_UDP) {
+            abort();
+        }
+    }
+    /* Where the TCP-only decoder finds TCP, so does the other. */
+    if (st == TA_DEC_OK && (st2 != TA_DEC_OK || q.proto != TA_PROTO_TCP || q.seq != p.seq ||
+                            ta_cur_len(&q.payload) != ta_cur_len(&p.payload))) {
+        abort();
+    }
     return 0;
 }

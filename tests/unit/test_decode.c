@@ -1132,6 +1132,160 @@ static void test_gre_teb(void **state)
 }
 
 /* VXLAN: the outermost VLAN is the outer frame's, not the inner one's. */
+/* ---- UDP (ta_decode_transport) ----------------------------------------- */
+
+#define UDP_SPORT 54321             /* begin_udp's source port */
+#define UDP_DPORT 443
+
+/* An Ethernet frame with IP |family| carrying UDP to 443 with "hello"; the
+ * UDP header's offset in |udp_off|. */
+static void build_udp(frame *f, unsigned family, size_t *udp_off)
+{
+    put_eth(f, family == 4 ? 0x0800 : 0x86dd);
+    size_t ip = family == 4 ? begin_ipv4(f, 17, 7) : begin_ipv6(f, 17, 7);
+    *udp_off = begin_udp(f, UDP_DPORT);
+    put_raw(f, (const uint8_t *)PAYLOAD, PAYLOAD_LEN);
+    end_udp(f, *udp_off);
+    if (family == 4) {
+        end_ipv4(f, ip);
+    } else {
+        end_ipv6(f, ip);
+    }
+}
+
+static ta_decode_status dec_udp(const frame *f, ta_packet *p)
+{
+    return ta_decode_transport(p, DLT_EN10MB, f->b, f->len, f->len);
+}
+
+static void expect_udp(const frame *f, unsigned family)
+{
+    ta_packet p;
+    assert_int_equal(dec_udp(f, &p), TA_DEC_OK);
+    assert_int_equal(p.proto, TA_PROTO_UDP);
+    expect_addrs(&p, family, 7);
+    assert_int_equal(p.sport, UDP_SPORT);
+    assert_int_equal(p.dport, UDP_DPORT);
+    assert_int_equal(ta_cur_len(&p.payload), PAYLOAD_LEN);
+    assert_memory_equal(ta_cur_data(&p.payload), PAYLOAD, PAYLOAD_LEN);
+    assert_int_equal(p.payload_wire_len, PAYLOAD_LEN);
+    assert_false(p.payload_truncated);
+    assert_int_equal(p.flags, 0);
+}
+
+/* UDP over IPv4 and IPv6; the TCP-only entry points still skip it. */
+static void test_udp(void **state)
+{
+    (void)state;
+    for (unsigned family = 4; family <= 6; family += 2) {
+        frame f = { .len = 0 };
+        size_t udp;
+        build_udp(&f, family, &udp);
+        expect_udp(&f, family);
+        assert_int_equal(dec(DLT_EN10MB, &f), TA_DEC_NOT_TCP);
+        ta_packet p;
+        assert_int_equal(ta_decode_frame(&p, DLT_EN10MB, f.b, f.len, f.len), TA_DEC_NOT_TCP);
+        /* Ethernet padding after the IP packet is not payload. */
+        frame g = f;
+        put_fill(&g, 6, 0);
+        expect_udp(&g, family);
+    }
+    /* TCP through the same entry point says so. */
+    frame t = { .len = 0 };
+    build_eth_ipv4(&t, 1);
+    ta_packet p;
+    assert_int_equal(ta_decode_transport(&p, DLT_EN10MB, t.b, t.len, t.len), TA_DEC_OK);
+    assert_int_equal(p.proto, TA_PROTO_TCP);
+}
+
+/* A UDP Length shorter than the IP payload clamps the payload (the rest is
+ * not UDP's); one below the header or beyond the IP packet is malformed;
+ * IPv6 Length 0 is a jumbogram's, IPv4 Length 0 is malformed.  The TCP-only
+ * entry point does not judge UDP lengths at all. */
+static void test_udp_lengths(void **state)
+{
+    (void)state;
+    for (unsigned family = 4; family <= 6; family += 2) {
+        frame f = { .len = 0 };
+        size_t udp;
+        ta_packet p;
+        build_udp(&f, family, &udp);
+
+        frame g = f;
+        patch16(&g, udp + 4, 8 + 2);           /* two bytes of payload claimed */
+        assert_int_equal(dec_udp(&g, &p), TA_DEC_OK);
+        assert_int_equal(ta_cur_len(&p.payload), 2);
+        assert_memory_equal(ta_cur_data(&p.payload), "he", 2);
+        assert_false(p.payload_truncated);
+
+        g = f;
+        patch16(&g, udp + 4, 8 + PAYLOAD_LEN + 1);  /* a length one too large */
+        assert_int_equal(dec_udp(&g, &p), TA_DEC_MALFORMED);
+        assert_int_equal(dec(DLT_EN10MB, &g), TA_DEC_NOT_TCP);
+
+        g = f;
+        patch16(&g, udp + 4, 7);               /* below its own header */
+        assert_int_equal(dec_udp(&g, &p), TA_DEC_MALFORMED);
+        assert_int_equal(dec(DLT_EN10MB, &g), TA_DEC_NOT_TCP);
+
+        g = f;
+        patch16(&g, udp + 4, 0);
+        if (family == 6) {
+            expect_udp(&g, family);
+        } else {
+            assert_int_equal(dec_udp(&g, &p), TA_DEC_MALFORMED);
+        }
+    }
+}
+
+/* Cut by the snapshot length: inside the UDP header truncated, inside the
+ * payload what is there, flagged; a frame shorter on the wire than the UDP
+ * Length claims is malformed. */
+static void test_udp_truncated(void **state)
+{
+    (void)state;
+    for (unsigned family = 4; family <= 6; family += 2) {
+        frame f = { .len = 0 };
+        size_t udp;
+        build_udp(&f, family, &udp);
+        size_t hdr_end = f.len - PAYLOAD_LEN;
+        for (size_t n = 0; n < f.len; n++) {
+            ta_packet p;
+            ta_decode_status st = ta_decode_transport(&p, DLT_EN10MB, f.b, n, f.len);
+            if (n < hdr_end) {
+                assert_int_equal(st, TA_DEC_TRUNCATED);
+                continue;
+            }
+            assert_int_equal(st, TA_DEC_OK);
+            assert_int_equal(p.proto, TA_PROTO_UDP);
+            assert_int_equal(ta_cur_len(&p.payload), n - hdr_end);
+            assert_int_equal(p.payload_wire_len, PAYLOAD_LEN);
+            assert_true(p.payload_truncated);
+        }
+        ta_packet p;
+        assert_int_equal(ta_decode_transport(&p, DLT_EN10MB, f.b, f.len - 1, f.len - 1),
+                         TA_DEC_MALFORMED);
+    }
+}
+
+/* UDP inside a tunnel is the inner datagram; the tunnel port still leads
+ * into the tunnel. */
+static void test_udp_in_vxlan(void **state)
+{
+    (void)state;
+    frame f = { .len = 0 };
+    put_eth(&f, 0x0800);
+    size_t outer = begin_ipv4(&f, 17, 1);
+    size_t vx = begin_udp(&f, 4789);
+    put32(&f, 0x08000000u);
+    put32(&f, 0x00123400u);
+    size_t inner_udp;
+    build_udp(&f, 4, &inner_udp);
+    end_udp(&f, vx);
+    end_ipv4(&f, outer);
+    expect_udp(&f, 4);
+}
+
 static void test_vxlan(void **state)
 {
     (void)state;
@@ -1334,6 +1488,10 @@ int main(void)
         cmocka_unit_test(test_tunnel_depth),
         cmocka_unit_test(test_gre),
         cmocka_unit_test(test_gre_teb),
+        cmocka_unit_test(test_udp),
+        cmocka_unit_test(test_udp_lengths),
+        cmocka_unit_test(test_udp_truncated),
+        cmocka_unit_test(test_udp_in_vxlan),
         cmocka_unit_test(test_vxlan),
         cmocka_unit_test(test_geneve),
         cmocka_unit_test(test_gtpu),

@@ -55,6 +55,7 @@ typedef struct {
     bool v2_types;                   /* long-header type bits of RFC 9369 3.2 */
     const uint8_t *retry_key;        /* AES-128-GCM key of the Retry tag, NULL: not checked */
     const uint8_t *retry_nonce;      /* its 12-byte nonce */
+    bool gquic_frames;               /* payloads hold Google QUIC frames (T050, T051) */
 } ta_quic_version;
 
 /* ta_quic_version_lookup returns what |number| means, or NULL for a

@@ -76,6 +76,13 @@ typedef struct {
  * for a frame type we cannot skip.  On failure |payload| does not move. */
 ta_status ta_quic_frame_next(ta_cur *payload, ta_quic_pkt_type pkt, ta_quic_frame *out);
 
+/* ta_quic_gquic_frame_next is ta_quic_frame_next for the Google QUIC
+ * frames that versions with ver->gquic_frames (T050, T051) carry in their
+ * Initial and Handshake packets: PADDING (0x00), PING (0x07) and CRYPTO
+ * (0x08, with varint offset and length), reported under their IETF types
+ * (0x00, 0x01, 0x06).  Any other type is TA_UNSUPPORTED. */
+ta_status ta_quic_gquic_frame_next(ta_cur *payload, ta_quic_frame *out);
+
 /* ta_quic_frame_allowed is true when frame |type| may appear in a packet
  * of type |pkt| (RFC 9000 12.4, Table 3; 12.5 for 0-RTT). */
 bool ta_quic_frame_allowed(uint64_t type, ta_quic_pkt_type pkt);

@@ -76,11 +76,14 @@ static const uint8_t retry_nonce_d29[12] = {
     0xe5, 0x49, 0x30, 0xf9, 0x7f, 0x21, 0x36, 0xf0, 0x53, 0x0a, 0x8c, 0x1c
 };
 
-#define DRAFT(n, salt, rk, rn) {0xff000000u | (n), TA_QUIC_VER_DRAFT, (n), (salt), "quic", false, (rk), (rn)}
+#define DRAFT(n, salt, rk, rn)                                                                   \
+    {0xff000000u | (n), TA_QUIC_VER_DRAFT, (n), (salt), "quic", false, (rk), (rn), false}
 
 static const ta_quic_version versions[] = {
-    {0x00000001u, TA_QUIC_VER_V1, V1_DRAFT, salt_v1, "quic", false, retry_key_v1, retry_nonce_v1},
-    {0x6b3343cfu, TA_QUIC_VER_V2, V1_DRAFT, salt_v2, "quicv2", true, retry_key_v2, retry_nonce_v2},
+    {0x00000001u, TA_QUIC_VER_V1, V1_DRAFT, salt_v1, "quic", false, retry_key_v1, retry_nonce_v1,
+     false},
+    {0x6b3343cfu, TA_QUIC_VER_V2, V1_DRAFT, salt_v2, "quicv2", true, retry_key_v2, retry_nonce_v2,
+     false},
     DRAFT(23, salt_d23, NULL, NULL),
     DRAFT(24, salt_d23, NULL, NULL),
     DRAFT(25, salt_d23, NULL, NULL),
@@ -95,11 +98,13 @@ static const ta_quic_version versions[] = {
     DRAFT(34, salt_v1, retry_key_v1, retry_nonce_v1),
     /* mvfst: 0xfaceb001 is draft-22, 0xfaceb002 and the experimental
      * 0xfaceb00e draft-27 (as Wireshark and nDPI read them). */
-    {0xfaceb001u, TA_QUIC_VER_MVFST, 22, salt_d22, "quic", false, NULL, NULL},
-    {0xfaceb002u, TA_QUIC_VER_MVFST, 27, salt_d23, "quic", false, NULL, NULL},
-    {0xfaceb00eu, TA_QUIC_VER_MVFST, 27, salt_d23, "quic", false, NULL, NULL},
-    {0x54303530u, TA_QUIC_VER_GQUIC_TLS, 27, salt_t50, "quic", false, NULL, NULL},
-    {0x54303531u, TA_QUIC_VER_GQUIC_TLS, 27, salt_t51, "quic", false, NULL, NULL},
+    {0xfaceb001u, TA_QUIC_VER_MVFST, 22, salt_d22, "quic", false, NULL, NULL, false},
+    {0xfaceb002u, TA_QUIC_VER_MVFST, 27, salt_d23, "quic", false, NULL, NULL, false},
+    {0xfaceb00eu, TA_QUIC_VER_MVFST, 27, salt_d23, "quic", false, NULL, NULL, false},
+    /* Google QUIC with TLS: IETF long headers and packet protection around
+     * Google's own frame types. */
+    {0x54303530u, TA_QUIC_VER_GQUIC_TLS, 27, salt_t50, "quic", false, NULL, NULL, true},
+    {0x54303531u, TA_QUIC_VER_GQUIC_TLS, 27, salt_t51, "quic", false, NULL, NULL, true},
 };
 
 /* RFC 9000 15: versions 0x?a?a?a?a are reserved to exercise Version
@@ -108,7 +113,7 @@ static const ta_quic_version versions[] = {
  * draft-29, which is how Wireshark reads them too.  A packet that does not
  * parse that way is read by its invariant header only (RFC 8999 5.1). */
 static const ta_quic_version reserved = {0, TA_QUIC_VER_RESERVED, 29, salt_d29, "quic", false,
-                                         NULL, NULL};
+                                         NULL, NULL, false};
 
 static bool is_reserved(uint32_t number)
 {

@@ -328,3 +328,41 @@ ta_status ta_quic_frame_next(ta_cur *payload, ta_quic_pkt_type pkt, ta_quic_fram
     }
     return st;
 }
+
+/* Google QUIC frame types (Chromium's quic_framer.cc), as T050 and T051
+ * use them inside IETF-style packets. */
+#define GQUIC_PADDING 0x00
+#define GQUIC_PING 0x07
+#define GQUIC_CRYPTO 0x08
+
+ta_status ta_quic_gquic_frame_next(ta_cur *payload, ta_quic_frame *out)
+{
+    ta_cur c = *payload;
+    uint8_t type;
+    ta_status st;
+    memset(out, 0, sizeof(*out));
+    if (!ta_cur_get_u8(&c, &type)) {
+        return TA_TRUNCATED;
+    }
+    out->allowed = true;
+    switch (type) {
+    case GQUIC_PADDING:
+        out->type = TA_QF_PADDING;
+        st = read_padding(&c, out);
+        break;
+    case GQUIC_PING:
+        out->type = TA_QF_PING;
+        st = TA_OK;
+        break;
+    case GQUIC_CRYPTO:
+        out->type = TA_QF_CRYPTO;
+        st = read_crypto(&c, out);
+        break;
+    default:
+        return TA_UNSUPPORTED;
+    }
+    if (st == TA_OK) {
+        *payload = c;
+    }
+    return st;
+}

@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "ta_decrypt.h"
+#include "ta_keylog.h"
 #include "ta_quic.h"
 #include "ta_quic_crypto.h"
 #include "ta_quic_frame.h"
@@ -550,6 +551,45 @@ static void test_v2_chacha_short(void **state)
     chacha("v2");
 }
 
+/* Keys for Handshake packets from a key log line, with QUIC's labels: the
+ * A.5 secret logged as a client handshake traffic secret gives A.5's keys. */
+static void test_keys_from_keylog(void **state)
+{
+    (void)state;
+    static const char random_hex[] =
+        "7e65f0488a78dbdca59ed618fd6b6e2a74d2fc3991e7b5d3c1f75cce1c121328";
+    uint8_t random[32];
+    char text[256];
+    const vector *secret = vec("chacha.secret");
+    size_t n = (size_t)snprintf(text, sizeof(text), "CLIENT_HANDSHAKE_TRAFFIC_SECRET %s ",
+                                random_hex);
+    for (size_t i = 0; i < secret->len; i++) {
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "%02x", secret->b[i]);
+    }
+    for (size_t i = 0; i < 32; i++) {
+        random[i] = (uint8_t)(hexval(random_hex[2 * i]) << 4 | hexval(random_hex[2 * i + 1]));
+    }
+    ta_keylog *kl = ta_keylog_new();
+    ta_cur t;
+    ta_quic_keys k;
+    assert_non_null(kl);
+    ta_cur_init(&t, (const uint8_t *)text, n);
+    assert_int_equal(ta_keylog_parse(kl, &t, NULL, NULL), 1);
+    assert_true(ta_quic_keys_from_keylog(&k, kl, random, TA_KL_CLIENT_HS_TRAFFIC,
+                                         version_of("v2"), 0x1303));
+    expect_bytes(k.key, 32, vec("v2.chacha.key"));
+    expect_bytes(k.hp, 32, vec("v2.chacha.hp"));
+    /* Not logged, wrong size for the suite, no key log. */
+    assert_false(ta_quic_keys_from_keylog(&k, kl, random, TA_KL_SERVER_HS_TRAFFIC,
+                                          version_of("v1"), 0x1303));
+    assert_false(ta_quic_keys_from_keylog(&k, kl, random, TA_KL_CLIENT_HS_TRAFFIC,
+                                          version_of("v1"), 0x1302));
+    assert_null(k.suite);
+    assert_false(ta_quic_keys_from_keylog(&k, NULL, random, TA_KL_CLIENT_HS_TRAFFIC,
+                                          version_of("v1"), 0x1301));
+    ta_keylog_free(kl);
+}
+
 /* RFC 9000 A.3 and its edges. */
 static void test_pn_decode(void **state)
 {
@@ -927,6 +967,31 @@ static void test_frames_malformed(void **state)
     assert_int_equal(read_frames(lone, sizeof(lone), TA_QUIC_PKT_SHORT, &f, &num), TA_TRUNCATED);
 }
 
+/* gQUIC T05x Initials: CRYPTO as 0x08, PING 0x07, PADDING; others stop. */
+static void test_frames_gquic(void **state)
+{
+    (void)state;
+    static const uint8_t b[] = {0x07, 0x08, 0x00, 0x02, 'h', 'i', 0x00, 0x00, 0x00, 0x06};
+    ta_cur c;
+    ta_quic_frame f;
+    ta_cur_init(&c, b, sizeof(b));
+    assert_int_equal(ta_quic_gquic_frame_next(&c, &f), TA_OK);
+    assert_int_equal(f.type, TA_QF_PING);
+    assert_int_equal(ta_quic_gquic_frame_next(&c, &f), TA_OK);
+    assert_int_equal(f.type, TA_QF_CRYPTO);
+    assert_int_equal(ta_cur_len(&f.data), 2);
+    assert_int_equal(ta_quic_gquic_frame_next(&c, &f), TA_OK);
+    assert_int_equal(f.type, TA_QF_PADDING);
+    assert_int_equal(f.padding_len, 3);
+    assert_int_equal(ta_quic_gquic_frame_next(&c, &f), TA_UNSUPPORTED);
+    assert_int_equal(ta_cur_len(&c), 1);
+    ta_cur_init(&c, b + 1, 4);
+    assert_int_equal(ta_quic_gquic_frame_next(&c, &f), TA_TRUNCATED);
+    assert_int_equal(ta_cur_len(&c), 4);
+    assert_true(ta_quic_version_lookup(0x54303531)->gquic_frames);
+    assert_false(ta_quic_version_lookup(1)->gquic_frames);
+}
+
 /* ---- transport parameters ------------------------------------------------ */
 
 /* The ClientHello of RFC 9001 A.2, after its 4-byte header. */
@@ -1276,6 +1341,7 @@ int main(void)
         cmocka_unit_test(test_v2_retry),
         cmocka_unit_test(test_v1_chacha_short),
         cmocka_unit_test(test_v2_chacha_short),
+        cmocka_unit_test(test_keys_from_keylog),
         cmocka_unit_test(test_pn_decode),
         cmocka_unit_test(test_header_short),
         cmocka_unit_test(test_header_limits),
@@ -1287,6 +1353,7 @@ int main(void)
         cmocka_unit_test(test_frames_close),
         cmocka_unit_test(test_frames_skipped),
         cmocka_unit_test(test_frames_malformed),
+        cmocka_unit_test(test_frames_gquic),
         cmocka_unit_test(test_transport_params),
         cmocka_unit_test(test_crypto_out_of_order),
         cmocka_unit_test(test_crypto_overlap),

@@ -44,22 +44,47 @@ static void deliver(ta_stream *s, ta_cur *bytes, uint64_t frame, const ta_stream
     sink->data(sink->arg, bytes, frame);
 }
 
+/* The part of held segment |g| that bytes starting at |seq|, |len| long,
+ * overlap: [*lo, *hi) relative to |seq|, and g's start relative to |seq|
+ * in |*off|; false when they do not overlap. */
+static bool overlap(const ta_seg *g, uint32_t seq, size_t len, int64_t *off, int64_t *lo,
+                    int64_t *hi)
+{
+    *off = seq_diff(g->seq, seq);
+    *lo = *off > 0 ? *off : 0;
+    *hi = *off + g->len < (int64_t)len ? *off + g->len : (int64_t)len;
+    return *lo < *hi;
+}
+
 /* Counts a conflict when |p| (starting at |seq|) overlaps a held segment
  * with different bytes. */
 static void count_conflicts(ta_stream *s, uint32_t seq, const ta_cur *p)
 {
-    int64_t plen = (int64_t)ta_cur_len(p);
+    int64_t off;
+    int64_t lo;
+    int64_t hi;
     for (ta_seg *g = s->ooo; g != NULL; g = g->next) {
-        int64_t off = seq_diff(g->seq, seq);      /* g's start within p */
-        int64_t lo = off > 0 ? off : 0;
-        int64_t hi = off + g->len < plen ? off + g->len : plen;
         ta_cur part = *p;
-        if (lo >= hi || !ta_cur_skip(&part, (size_t)lo)) {
+        if (!overlap(g, seq, ta_cur_len(p), &off, &lo, &hi) || !ta_cur_skip(&part, (size_t)lo)) {
             continue;
         }
         if (memcmp(ta_cur_data(&part), g->data + (lo - off), (size_t)(hi - lo)) != 0) {
             s->num_conflicts++;
             return;
+        }
+    }
+}
+
+/* The first copy wins: where the new segment |n| overlaps segments already
+ * held, it takes their bytes (whichever of them drain() delivers first). */
+static void keep_held_bytes(const ta_stream *s, ta_seg *n)
+{
+    int64_t off;
+    int64_t lo;
+    int64_t hi;
+    for (const ta_seg *g = s->ooo; g != NULL; g = g->next) {
+        if (overlap(g, n->seq, n->len, &off, &lo, &hi)) {
+            memcpy(n->data + lo, g->data + (lo - off), (size_t)(hi - lo));
         }
     }
 }
@@ -121,6 +146,7 @@ static void buffer_segment(ta_stream *s, uint32_t seq, const ta_cur *p, uint64_t
     g->frame = frame;
     g->len = (uint32_t)len;
     (void)ta_cur_copy(&copy, g->data, len);
+    keep_held_bytes(s, g);
     g->next = *at;
     *at = g;
     s->ooo_bytes += len;
@@ -190,6 +216,14 @@ void ta_stream_segment(ta_stream *s, uint32_t seq, ta_cur *payload, uint64_t fra
         (void)ta_cur_skip(payload, (size_t)(-(int64_t)d));
         seq = s->next_seq;
         d = 0;
+    }
+    if (d == 0 && s->ooo != NULL && seq_diff(s->ooo->seq, seq) < (int64_t)len) {
+        /* In order, but reaching bytes held out of order: those came first
+         * and stay, so it goes through the buffer (briefly past the cap by
+         * at most this segment) and out at once. */
+        buffer_segment(s, seq, payload, frame);
+        drain(s, frame, false, sink);
+        return;
     }
     if (d == 0) {
         deliver(s, payload, frame, sink);

@@ -267,6 +267,32 @@ static void test_stream_overlap_conflict(void **state)
     ta_stream_cleanup(&s);
 }
 
+/* The first copy also wins over a later copy that starts earlier, held or
+ * in order: the bytes held out of order are the ones delivered. */
+static void test_stream_overlap_earlier_start(void **state)
+{
+    (void)state;
+    collector col = {0};
+    ta_stream_sink sink = {col_data, col_gap, &col};
+    ta_stream s;
+
+    ta_stream_init(&s, 1024);
+    ta_stream_syn(&s, 0);
+    seg(&s, 1, "a", 1, &sink);
+    seg(&s, 6, "FGH", 2, &sink);
+    seg(&s, 4, "DExyHI", 3, &sink);      /* held, starts before "FGH", differs */
+    assert_int_equal(s.num_conflicts, 1);
+    seg(&s, 2, "bcdef", 4, &sink);       /* in order, reaches both held ones */
+    assert_int_equal(s.num_conflicts, 2);
+    assert_int_equal(col.len, 9);
+    assert_memory_equal(col.data, "abcDEFGHI", 9);
+    assert_int_equal(col.last_frame, 4);
+    assert_int_equal(s.ooo_bytes, 0);
+    seg(&s, 10, "j", 5, &sink);
+    assert_memory_equal(col.data, "abcDEFGHIj", 10);
+    ta_stream_cleanup(&s);
+}
+
 static void test_stream_wraparound(void **state)
 {
     (void)state;
@@ -511,6 +537,7 @@ int main(void)
         cmocka_unit_test(test_escape),
         cmocka_unit_test(test_stream_in_order_and_ooo),
         cmocka_unit_test(test_stream_overlap_conflict),
+        cmocka_unit_test(test_stream_overlap_earlier_start),
         cmocka_unit_test(test_stream_wraparound),
         cmocka_unit_test(test_stream_gap_by_ack_and_flush),
         cmocka_unit_test(test_stream_late_segment_after_ack),

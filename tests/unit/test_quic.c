@@ -1201,7 +1201,13 @@ static void test_crypto_overlap(void **state)
     ta_cur_init(&c, fake, sizeof(fake));
     ta_quic_crypto_frame(&q, 120, &c, 3, &sink);
     assert_int_equal(ta_quic_crypto_conflicts(&q), 1);
-    feed(&q, &sink, 0, 100, 4);
+    /* Starting earlier than the held bytes it contradicts: the true bytes
+     * before them are taken, the held ones kept. */
+    memcpy(fake, vec("client.crypto_frame")->b + 4 + 80, 20);
+    ta_cur_init(&c, fake, sizeof(fake));
+    ta_quic_crypto_frame(&q, 80, &c, 4, &sink);
+    assert_int_equal(ta_quic_crypto_conflicts(&q), 2);
+    feed(&q, &sink, 0, 100, 5);
     assert_int_equal(got.len, 241);
     expect_client_hello(&got);
     ta_quic_crypto_cleanup(&q);

@@ -122,6 +122,20 @@ static void skip_hole(ta_stream *s, const ta_stream_sink *sink)
     drain(s, 0, true, sink);
 }
 
+/* Declares the bytes from next_seq up to |seq| lost (a hole with nothing
+ * held before |seq|). */
+static void give_up_to(ta_stream *s, uint32_t seq, uint64_t frame, const ta_stream_sink *sink)
+{
+    int32_t lost = seq_diff(seq, s->next_seq);
+    if (lost <= 0) {
+        return;
+    }
+    s->num_gaps++;
+    s->lost_bytes += (uint32_t)lost;
+    s->next_seq = seq;
+    sink->gap(sink->arg, (uint32_t)lost, frame);
+}
+
 /* Inserts a copy of the segment into the sorted out-of-order list. */
 static void buffer_segment(ta_stream *s, uint32_t seq, const ta_cur *p, uint64_t frame)
 {
@@ -243,8 +257,18 @@ void ta_stream_segment(ta_stream *s, uint32_t seq, ta_cur *payload, uint64_t fra
         if (!hole_acked(s)) {
             s->num_cap_hits++;   /* an acknowledged hole is a capture loss, not early */
         }
-        skip_hole(s, sink);
-        d = seq_diff(seq, s->next_seq);
+        /* Holes are given up, lowest first, until the segment fits (one at
+         * a time would let segments far apart pile up past the cap); when
+         * the next one lies beyond the segment, only the bytes up to the
+         * segment are. */
+        do {
+            if (s->ooo != NULL && seq_diff(s->ooo->seq, seq) < 0) {
+                skip_hole(s, sink);
+            } else {
+                give_up_to(s, seq, frame, sink);
+            }
+            d = seq_diff(seq, s->next_seq);
+        } while (s->ooo != NULL && s->ooo_bytes + len > s->max_ooo && d > 0);
         if (d <= 0) {
             ta_stream_segment(s, seq, payload, frame, sink);
             return;

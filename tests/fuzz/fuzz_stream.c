@@ -1,7 +1,8 @@
 /* fuzz_stream.c - libFuzzer target for TCP reassembly (src/stream.c): the
  * input is a sequence of segments (sequence offset, length, flags) cut from
  * the input itself, with peer ACKs and a final flush.  The sink checks that
- * delivered bytes never exceed what was sent and that gaps are counted. */
+ * delivered bytes never exceed what was sent and that gaps are counted;
+ * the out-of-order buffer never holds more than its cap. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -61,6 +62,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* Offsets around the ISN, wrapping the 32-bit space now and then. */
         uint32_t seq = isn + 1 + off - (flags & 0x80 ? 0x8000u : 0);
         ta_stream_segment(&s, seq, &payload, frame++, &sink);
+        if (s.ooo_bytes > 4096) {
+            abort();    /* the out-of-order cap holds after every segment */
+        }
         if (flags & 1) {
             ta_stream_peer_ack(&s, seq + (flags >> 1), &sink);
         }

@@ -463,6 +463,41 @@ static void test_stream_cap(void **state)
     assert_memory_equal(col.data, "abc", 3);
     assert_true(s.ooo_bytes <= 4);
     ta_stream_cleanup(&s);
+
+    /* Segments far apart, each needing more than one hole given up: the
+     * buffer stays within the cap. */
+    collector col2 = {0};
+    sink.arg = &col2;
+    ta_stream_init(&s, 8);
+    ta_stream_syn(&s, 0);
+    seg(&s, 10, "ab", 1, &sink);
+    seg(&s, 20, "cd", 2, &sink);
+    seg(&s, 30, "ef", 3, &sink);
+    seg(&s, 40, "ghijkl", 4, &sink);         /* 6 + 6 > 8: two holes go */
+    assert_true(s.ooo_bytes <= 8);
+    assert_int_equal(col2.gaps, 2);
+    assert_memory_equal(col2.data, "abcd", 4);
+    for (uint32_t i = 0; i < 30; i++) {
+        seg(&s, 100 + 20 * i, "xyzxyz", 5 + i, &sink);
+        assert_true(s.ooo_bytes <= 8);
+    }
+    ta_stream_cleanup(&s);
+
+    /* A segment before the held ones that does not fit with them: the
+     * bytes up to it are given up, it is delivered, the held ones stay. */
+    collector col3 = {0};
+    sink.arg = &col3;
+    ta_stream_init(&s, 8);
+    ta_stream_syn(&s, 0);
+    seg(&s, 30, "WXYZ", 1, &sink);
+    seg(&s, 20, "abcdef", 2, &sink);         /* 4 + 6 > 8 */
+    assert_int_equal(col3.gaps, 1);
+    assert_int_equal(col3.lost, 19);
+    assert_memory_equal(col3.data, "abcdef", 6);
+    assert_int_equal(s.ooo_bytes, 4);
+    seg(&s, 26, "ghij", 3, &sink);
+    assert_memory_equal(col3.data, "abcdefghijWXYZ", 14);
+    ta_stream_cleanup(&s);
 }
 
 static ta_conn *mk_conn(uint8_t last_octet, uint16_t sport, ta_packet *p)

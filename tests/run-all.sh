@@ -10,6 +10,8 @@
 #   decrypt-golden: corpus captures with key logs, decrypted, vs tshark with the same keys
 #   memory:  peak RSS of the same traffic 1x vs 50x
 #   regress: every file of tests/regress/ under the sanitizers
+#   quicgen: the QUIC packet writer for crafted captures (tests/lib/quicgen.py)
+#            against the RFC 9001/9369 sample packets and tshark
 #   decrypt: TLS 1.3/1.2 captures made now on loopback, with and without key logs
 #   report:  the Markdown/HTML support-case report and --redact (headless Chromium)
 #   matrix:  real clients (s_client, Python, Java, gnutls-cli, curl, Node.js) against
@@ -78,6 +80,7 @@ suite cli python3 tests/cli_test.py build/san/tlsanalyze
 suite hostile python3 tests/hostile_test.py build/san/tlsanalyze
 suite cert python3 tests/cert_test.py build/san/tlsanalyze
 suite regress python3 tests/regress_test.py build/san/tlsanalyze
+suite quicgen python3 tests/quicgen_test.py
 suite decrypt python3 tests/decrypt_test.py build/san/tlsanalyze
 suite golden env TLSANALYZE=build/san/tlsanalyze python3 tests/golden/compare.py -j 2
 suite decrypt-golden env TLSANALYZE=build/san/tlsanalyze python3 tests/golden/decrypt_compare.py

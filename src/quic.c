@@ -244,10 +244,6 @@ static ta_status parse_long_body(ta_quic_header *out, ta_cur *c, const ta_cur *s
     return TA_OK;
 }
 
-/* RFC 9000 17.2 (long header) and 17.2.1 (Version Negotiation):
- *   Header Form (1) = 1, Fixed Bit (1), Long Packet Type (2),
- *   Type-Specific Bits (4), Version (32), DCID Len (8), DCID, SCID Len (8),
- *   SCID, Type-Specific Payload (..) */
 /* The fields after the connection IDs, by packet type. */
 static ta_status parse_long_typed(ta_quic_header *out, ta_cur *c, const ta_cur *start)
 {
@@ -269,17 +265,23 @@ static ta_status parse_unknown_long(ta_quic_header *out, ta_cur *c)
     return TA_OK;
 }
 
+/* RFC 9000 17.2 (long header) and 17.2.1 (Version Negotiation):
+ *   Header Form (1) = 1, Fixed Bit (1), Long Packet Type (2),
+ *   Type-Specific Bits (4), Version (32), DCID Len (8), DCID, SCID Len (8),
+ *   SCID, Type-Specific Payload (..) */
 static ta_status parse_long(ta_quic_header *out, ta_cur *c, const ta_cur *start)
 {
-    ta_status st;
     if (!ta_cur_get_u32(c, &out->version)) {
         return TA_TRUNCATED;
     }
     out->ver = ta_quic_version_lookup(out->version);
     bool reserved_ver = out->ver != NULL && out->ver->kind == TA_QUIC_VER_RESERVED;
     bool limited = out->ver != NULL && !reserved_ver;
-    if ((st = get_cid(c, &out->dcid, limited)) != TA_OK ||
-        (st = get_cid(c, &out->scid, limited)) != TA_OK) {
+    ta_status st = get_cid(c, &out->dcid, limited);
+    if (st == TA_OK) {
+        st = get_cid(c, &out->scid, limited);
+    }
+    if (st != TA_OK) {
         return st;
     }
     if (out->version == 0) {

@@ -209,6 +209,29 @@ static bool far_ahead(ta_stream *s, uint32_t seq, uint64_t frame, const ta_strea
     return true;
 }
 
+/* A segment of |len| bytes at |seq|, ahead of a hole, does not fit under
+ * the cap.  Holes are given up, lowest first, until it fits (one at a time
+ * would let segments far apart pile up past the cap); when the next held
+ * segment lies beyond it, only the bytes up to it are.  Returns its
+ * distance from next_seq afterwards. */
+static int32_t make_room(ta_stream *s, uint32_t seq, size_t len, uint64_t frame,
+                         const ta_stream_sink *sink)
+{
+    int32_t d;
+    if (!hole_acked(s)) {
+        s->num_cap_hits++;   /* an acknowledged hole is a capture loss, not early */
+    }
+    do {
+        if (s->ooo != NULL && seq_diff(s->ooo->seq, seq) < 0) {
+            skip_hole(s, sink);
+        } else {
+            give_up_to(s, seq, frame, sink);
+        }
+        d = seq_diff(seq, s->next_seq);
+    } while (s->ooo != NULL && s->ooo_bytes + len > s->max_ooo && d > 0);
+    return d;
+}
+
 void ta_stream_segment(ta_stream *s, uint32_t seq, ta_cur *payload, uint64_t frame,
                        const ta_stream_sink *sink)
 {
@@ -254,21 +277,7 @@ void ta_stream_segment(ta_stream *s, uint32_t seq, ta_cur *payload, uint64_t fra
     /* Ahead of a hole: kept until the hole is filled, or given up (the
      * cap, the reorder window once acknowledged, the end). */
     if (s->ooo_bytes + len > s->max_ooo) {
-        if (!hole_acked(s)) {
-            s->num_cap_hits++;   /* an acknowledged hole is a capture loss, not early */
-        }
-        /* Holes are given up, lowest first, until the segment fits (one at
-         * a time would let segments far apart pile up past the cap); when
-         * the next one lies beyond the segment, only the bytes up to the
-         * segment are. */
-        do {
-            if (s->ooo != NULL && seq_diff(s->ooo->seq, seq) < 0) {
-                skip_hole(s, sink);
-            } else {
-                give_up_to(s, seq, frame, sink);
-            }
-            d = seq_diff(seq, s->next_seq);
-        } while (s->ooo != NULL && s->ooo_bytes + len > s->max_ooo && d > 0);
+        d = make_room(s, seq, len, frame, sink);
         if (d <= 0) {
             ta_stream_segment(s, seq, payload, frame, sink);
             return;

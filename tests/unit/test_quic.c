@@ -1139,7 +1139,7 @@ static void expect_client_hello(const collected *got)
 {
     ta_cur msg;
     ta_cur body;
-    uint8_t type;
+    uint8_t type = 0;
     ta_client_hello ch;
     ta_cur_init(&msg, got->b, got->len);
     assert_true(ta_cur_get_u8(&msg, &type));

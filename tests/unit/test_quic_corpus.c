@@ -136,7 +136,7 @@ static void try_hello(conn *c)
 {
     ta_cur msg;
     ta_cur body;
-    uint8_t type;
+    uint8_t type = 0;
     ta_cur_init(&msg, c->hello, c->hello_len);
     if (c->done || !ta_cur_get_u8(&msg, &type) || !ta_cur_get_u24_prefixed(&msg, &body)) {
         return;
@@ -515,7 +515,7 @@ static void message_types(const uint8_t *b, size_t len, char *out, size_t out_le
     ta_cur_init(&c, b, len);
     out[0] = '\0';
     while (ta_cur_len(&c) > 0) {
-        uint8_t type;
+        uint8_t type = 0;
         ta_cur body;
         if (!ta_cur_get_u8(&c, &type) || !ta_cur_get_u24_prefixed(&c, &body)) {
             break;
@@ -555,7 +555,7 @@ static void handshake_keys(side *cl, side *sv, const ta_quic_version *v, const t
     ta_cur ch;
     ta_cur sh;
     ta_cur body;
-    uint8_t type;
+    uint8_t type = 0;
     uint8_t random[32];
     ta_server_hello hello;
     ta_cur_init(&ch, cl->buf[0], cl->len[0]);

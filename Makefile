@@ -24,7 +24,8 @@ UNITS   := $(sort $(wildcard tests/unit/test_*.c))
 
 # Debian packages every target needs; `make deps` installs the missing ones.
 DEB_BUILD := gcc make pkg-config libpcap-dev libssl-dev libyaml-dev libjansson-dev zlib1g-dev libzstd-dev liblzma-dev
-DEB_TEST  := libcmocka-dev tshark tcpdump openssl python3 zstd chromium fonts-dejavu-core cmark-gfm \
+DEB_TEST  := libcmocka-dev tshark tcpdump openssl python3 python3-jsonschema zstd chromium \
+             fonts-dejavu-core cmark-gfm \
              gnutls-bin nginx openjdk-17-jdk-headless nodejs curl
 DEB_FUZZ  := clang libclang-rt-14-dev
 

@@ -28,6 +28,9 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import schema_check  # noqa: E402  (docs/tlsanalyze.schema.json)
+
 TOOL = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./tlsanalyze")
 PORT0 = 45000
 PROCS = []
@@ -341,6 +344,7 @@ def analyse(capture, *opts):
     if p.returncode not in (0, 1):
         raise RuntimeError("tlsanalyze exit %d: %s" % (p.returncode, p.stderr))
     doc = json.loads(p.stdout)
+    schema_check.check_document(doc)
     by_port = {}
     for c in doc["captures"][0]["connections"]:
         port = int(c["server"].rsplit(":", 1)[1])

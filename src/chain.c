@@ -55,6 +55,7 @@ struct ta_chain_ctx {
     slot *slots;
     size_t mask;
     EVP_MD_CTX *md;                /* for the cache keys, reused */
+    EVP_MD *sha256;                /* fetched once: an implicit fetch allocates each time */
 };
 
 static char *dup_or_null(const char *s)
@@ -138,7 +139,8 @@ ta_chain_ctx *ta_chain_ctx_new(const ta_chain_opts *o, char *err, size_t err_len
     }
     ctx->mask = slots - 1;
     ctx->md = EVP_MD_CTX_new();
-    if (ctx->md == NULL) {
+    ctx->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (ctx->md == NULL || ctx->sha256 == NULL) {
         snprintf(err, err_len, "out of memory");
         ta_chain_ctx_free(ctx);
         return NULL;
@@ -198,6 +200,7 @@ void ta_chain_ctx_free(ta_chain_ctx *ctx)
         }
     }
     EVP_MD_CTX_free(ctx->md);
+    EVP_MD_free(ctx->sha256);
     free(ctx->slots);
     free(ctx->ca_file);
     free(ctx->ca_path);
@@ -277,7 +280,7 @@ static void cache_key(ta_chain_ctx *ctx, const ta_chain_in *in, uint8_t out[32])
     uint64_t hl = in->host != NULL ? in->host_len : UINT64_MAX;
 
     memset(out, 0, 32);
-    if (!EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+    if (!EVP_DigestInit_ex(md, ctx->sha256, NULL)) {
         return;
     }
     EVP_DigestUpdate(md, &side, 1);

@@ -125,53 +125,74 @@ void ta_jbuf_int(ta_jbuf *b, int64_t i)
     ta_jbuf_raw(b, p, (size_t)(e - p));
 }
 
-/* "%.17g" of |r| for 1 <= r < 1e15, the times every connection carries,
- * without printf's multi-precision path: r is m * 2^e exactly (e <= 0
- * there), so r * 10^f is m * 10^f / 2^-e, computed exactly in 128 bits and
- * rounded to nearest, ties to even, as printf rounds.  Returns the length,
- * or 0 for any other value (printf writes those). */
+/* "%.17g" of |r| for 1e-4 <= r < 1e15 (times of packets, response times),
+ * without printf's multi-precision path: r is m / 2^shift exactly, so its
+ * 17 significant digits are m * 10^f / 2^shift, computed exactly in 128
+ * bits and rounded to nearest, ties to even, as printf rounds.  Returns the
+ * length, or 0 for any other value (printf writes those). */
 __extension__ typedef unsigned __int128 u128;
+
+/* The decimal exponent of |r| (1e-4 <= r < 1e15); may be one off for a
+ * value next to a power of ten, which the caller's range check catches. */
+static int exponent10(double r)
+{
+    int x = 0;
+    if (r >= 1) {
+        for (double p = 10; p <= r; p *= 10) {
+            x++;
+        }
+        return x;
+    }
+    for (double p = 1; r < p; p /= 10) {
+        x--;
+    }
+    return x;
+}
 
 static size_t fast_g17(char *out, double r)
 {
-    if (!(r >= 1.0 && r < 1e15)) {
+    if (!(r >= 1e-4 && r < 1e15)) {
         return 0;
     }
     uint64_t bits;
     memcpy(&bits, &r, sizeof(bits));
     uint64_t m = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
-    int shift = 1075 - (int)((bits >> 52) & 0x7ff);  /* r = m / 2^shift, shift >= 3 */
-    int digits = 1;
-    for (double p = 10; p <= r; p *= 10) {
-        digits++;                                   /* digits before the point */
-    }
-    int f = 17 - digits;
+    int shift = 1075 - (int)((bits >> 52) & 0x7ff);  /* r = m / 2^shift, 3 <= shift < 120 */
+    int x = exponent10(r);
     u128 p10 = 1;
-    for (int i = 0; i < f; i++) {
-        p10 *= 10;
+    for (int i = 0; i < 16 - x; i++) {
+        p10 *= 10;                                    /* at most 10^20: m * p10 < 2^120 */
     }
-    u128 x = (u128)m * p10;
-    u128 q = x >> shift;
-    u128 rem = x - (q << shift);
+    u128 prod = (u128)m * p10;
+    u128 q = prod >> shift;
+    u128 rem = prod - (q << shift);
     u128 half = (u128)1 << (shift - 1);
     if (rem > half || (rem == half && (q & 1) != 0)) {
         q++;
     }
-    if (q >= (u128)100000000000000000ULL) {
-        return 0;                                   /* rounded up to one more digit */
+    if (q < (u128)10000000000000000ULL || q >= (u128)100000000000000000ULL) {
+        return 0;                                     /* not 17 digits: leave it to printf */
     }
     char d[17];
     for (int i = 16; i >= 0; i--) {
         d[i] = (char)('0' + (int)(q % 10));
         q /= 10;
     }
+    int whole = x >= 0 ? x + 1 : 0;                   /* digits before the point */
     int last = 16;
-    while (last >= digits && d[last] == '0') {
-        last--;                                     /* %g drops trailing zeros */
+    while (last >= whole && d[last] == '0') {
+        last--;                                       /* %g drops trailing zeros */
     }
     size_t n = 0;
+    if (x < 0) {
+        out[n++] = '0';
+        out[n++] = '.';
+        for (int i = 0; i < -x - 1; i++) {
+            out[n++] = '0';
+        }
+    }
     for (int i = 0; i <= last; i++) {
-        if (i == digits) {
+        if (i == whole && x >= 0) {
             out[n++] = '.';
         }
         out[n++] = d[i];

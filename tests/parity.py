@@ -154,6 +154,13 @@ def main():
     ap.add_argument("--only", help="captures whose path contains this")
     ap.add_argument("-v", action="store_true", help="also name the runs with another key order")
     a = ap.parse_args()
+    for b in (a.old, a.new):
+        # Both builds failing alike would pass: each must find its rules
+        # (rules/ beside the binary, or the installed ones) and read a sample.
+        code, _, err = run(b, ["--format=json"], os.path.join(REPO, "samples", "no-sni.pcap"))
+        if code not in (0, 1):
+            print("parity: %s cannot analyse a sample (exit %d): %s" % (b, code, err.decode()[:300]))
+            return 2
     jobs = []
     for path, keys in captures():
         if a.only and a.only not in path:

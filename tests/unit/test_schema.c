@@ -249,7 +249,8 @@ static void test_paths(void **state)
 static void test_writer_matches_jansson(void **state)
 {
     static const double reals[] = {0.0, 1.5, 0.1, 1795439136.0123451, 1e21, 1e-7, -3.0,
-                                   123456789012345678.0, 0.144};
+                                   123456789012345678.0, 0.144, 1e-4, 0.001, 0.01, 1.0,
+                                   999999999999999.9, 1e15, 0.00009999999999999999};
     static const char *const strings[] = {"plain", "quote\" back\\slash", "tab\tnew\nline",
                                           "\x01\x1f ctl", "caf\xc3\xa9 \xe2\x80\xae"};
     (void)state;
@@ -281,9 +282,10 @@ static void test_writer_matches_jansson(void **state)
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        double r = i % 3 == 0   ? (double)(int64_t)(x % 4000000000000000000u) / 1e9
-                   : i % 3 == 1 ? (double)(x % 100000000u) / 1e6
-                                : (double)(x >> 11) / (double)((uint64_t)1 << (x % 40));
+        double r = i % 4 == 0   ? (double)(int64_t)(x % 4000000000000000000u) / 1e9
+                   : i % 4 == 1 ? (double)(x % 100000000u) / 1e6
+                   : i % 4 == 2 ? (double)(x % 2000000u) / 1e9
+                                : (double)(x >> 11) / (double)((uint64_t)1 << (x % 60));
         ta_jbuf c = {0};
         char want[64];
         ta_jbuf_real(&c, r);

@@ -104,6 +104,12 @@ bench: tlsanalyze
 	  TLSA_COUNT="python3 $(CURDIR)/tests/bench_count.py" \
 	  bash $(BENCH_KIT)/run_bench.sh $(BENCH_TOOLS)
 
+# The counting allocator (LD_PRELOAD) behind tests/alloc_per_conn.py: heap
+# allocations per connection of the release binary, as it is.
+build/alloccount.so: tests/alloccount.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) -Werror -O2 -fPIC -shared -o $@ $<
+
 install: tlsanalyze
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tlsanalyze/rules
 	install -m 755 tlsanalyze $(DESTDIR)$(PREFIX)/bin/tlsanalyze

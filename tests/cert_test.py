@@ -311,23 +311,37 @@ def handshake(pki, port, leaf, sent, sni, client_opts, server_opts=()):
     server_opts = list(server_opts)
     if "-cipher" in client_opts:
         server_opts += ["-cipher", "DEFAULT:@SECLEVEL=0"]
+    # A client that accepts the certificate goes on to send a request, and
+    # then hangs up.  With both stdins at EOF, s_client and s_server race to
+    # close right after the handshake, and a client that hangs up first
+    # without a byte of data is read, rightly, as one that judged the
+    # certificate after the handshake and rejected it: so such a client gets
+    # a request to send, and its server an open stdin until the client is done.
+    accepts = "NOVERIFY" in client_opts
     srv = start("openssl", "s_server", "-accept", "127.0.0.1:%d" % port, "-tls1_2",
                 "-cert", pki.path(leaf + ".pem"), "-key", pki.path(leaf + ".key"), *chain,
                 *server_opts, "-naccept", "1", "-quiet",
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                stdin=subprocess.PIPE if accepts else subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if not wait_port(port):
         raise RuntimeError("s_server did not listen on %d" % port)
-    verify = [] if "NOVERIFY" in client_opts else ["-verify_return_error"]
+    verify = [] if accepts else ["-verify_return_error"]
     opts = [o for o in client_opts if o != "NOVERIFY"]
     if "-verify_ip" not in opts:
         opts += ["-verify_hostname", sni]
     cli = start("openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-tls1_2",
                 "-servername", sni, "-CAfile", pki.path("root/ca.pem"), *verify, *opts,
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                stdin=subprocess.PIPE if accepts else subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if accepts:
+        cli.stdin.write(b"GET / HTTP/1.0\r\n\r\n")
+        cli.stdin.close()
     try:
         cli.wait(timeout=15)
     except subprocess.TimeoutExpired:
         cli.kill()
+    if accepts:
+        srv.stdin.close()
     try:
         srv.wait(timeout=5)
     except subprocess.TimeoutExpired:

@@ -466,7 +466,7 @@ def run(work):
     log = os.path.join(work, "tcpdump.log")
     last = PORT0 + len(table) + 2
     with open(log, "w") as lf:
-        dump = start("tcpdump", "-i", "lo", "-s", "0", "-U", "--immediate-mode", "-w", cap,
+        dump = start("tcpdump", "-i", "lo", "-s", "0", "-B", "65536", "-U", "--immediate-mode", "-w", cap,
                      "tcp portrange %d-%d" % (PORT0, last), stdout=lf, stderr=lf)
     if not wait_for(log, "listening on"):
         raise RuntimeError("tcpdump did not start")

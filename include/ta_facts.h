@@ -61,6 +61,7 @@ typedef struct {
     ta_u32_list supported_versions;  /* raw, GREASE kept */
     ta_bytes_list alpn;
     ta_u32_list supported_groups;
+    ta_u32_list ec_point_formats;    /* RFC 8422 5.1.2 (for JA3) */
     ta_u32_list signature_algorithms;
     ta_u32_list key_share_groups;
     bool has_psk;                    /* pre_shared_key (41) */

@@ -12,6 +12,7 @@
 #include "ta_chain.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -65,8 +66,7 @@ static char *dup_or_null(const char *s)
 
 static void verdict_release(ta_chain_verdict *v);
 
-/* load_store builds a store from |file| and/or |dir|, or the system's
- * default locations when both are NULL. */
+/* load_store builds a store from |file| and/or |dir| (at least one). */
 static X509_STORE *load_store(const char *file, const char *dir, char *err, size_t err_len)
 {
     X509_STORE *store = NULL;
@@ -93,13 +93,6 @@ static X509_STORE *load_store(const char *file, const char *dir, char *err, size
         snprintf(err, err_len, "out of memory");
         return NULL;
     }
-    if (file == NULL && dir == NULL) {
-        /* Missing system locations are not an error here: the verdict then
-         * says "unable to get local issuer certificate" against them. */
-        X509_STORE_set_default_paths(store);
-        ERR_clear_error();
-        return store;
-    }
     /* PEM text between certificates (keytool -list -rfc output) is skipped
      * by OpenSSL's PEM reader. */
     if (file != NULL && (X509_STORE_load_file(store, file) != 1 ||
@@ -119,6 +112,112 @@ static X509_STORE *load_store(const char *file, const char *dir, char *err, size
         X509_STORE_free(store);
         return NULL;
     }
+    return store;
+}
+
+/* is_hash_name is true for the names 'openssl rehash' gives: eight hex
+ * digits of the subject hash, a dot, a decimal suffix ("5ad8a5d6.0"). */
+static bool is_hash_name(const char *s)
+{
+    size_t i = 0;
+
+    while (i < 8 && ((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) {
+        i++;
+    }
+    if (i != 8 || s[i] != '.' || s[i + 1] == '\0') {
+        return false;
+    }
+    return strspn(s + i + 1, "0123456789") == strlen(s + i + 1);
+}
+
+/* has_hashed_certs is true when one of the ':'-separated directories of
+ * |dirs| holds at least one hashed certificate name.  Only names are
+ * read, and the scan stops at the first match (Debian's /etc/ssl/certs
+ * has about 300 entries). */
+static bool has_hashed_certs(const char *dirs)
+{
+    char *copy = strdup(dirs);
+    char *save = NULL;
+    bool found = false;
+
+    for (char *d = copy != NULL ? strtok_r(copy, ":", &save) : NULL; d != NULL && !found;
+         d = strtok_r(NULL, ":", &save)) {
+        DIR *dh = opendir(d);
+        struct dirent *e;
+        while (dh != NULL && !found && (e = readdir(dh)) != NULL) {
+            found = is_hash_name(e->d_name);
+        }
+        if (dh != NULL) {
+            closedir(dh);
+        }
+    }
+    free(copy);
+    return found;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa;
+    struct stat sb;
+
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* system_store is the system's trust store, as OpenSSL's
+ * X509_STORE_set_default_paths finds it (the SSL_CERT_DIR and
+ * SSL_CERT_FILE variables, else OpenSSL's compiled-in directory and
+ * bundle), but without parsing the whole bundle at start-up: that costs
+ * about 27 ms a run, most of a small capture's time.  The hashed
+ * directory is looked up instead: OpenSSL then reads only the
+ * certificates whose subject a verification asks for.  Debian's
+ * update-ca-certificates writes the bundle and the hashed links from one
+ * list, so the verdicts are the same.  The bundle is still loaded when
+ * the directory has no hashed names (a system that only ships the
+ * bundle), and a SSL_CERT_FILE naming another file than the bundle is
+ * loaded as well, as OpenSSL would.  |out_name| says which of them are
+ * used: the trust_store fact.  Missing locations are not an error: the
+ * verdict then says "unable to get local issuer certificate".  NULL on
+ * out of memory. */
+static X509_STORE *system_store(char *out_name, size_t name_len)
+{
+    const char *dir = secure_getenv(X509_get_default_cert_dir_env());
+    const char *file = secure_getenv(X509_get_default_cert_file_env());
+    const char *bundle = X509_get_default_cert_file();
+    X509_STORE *store = X509_STORE_new();
+    X509_LOOKUP *lookup = NULL;
+    bool hashed;
+
+    /* A SSL_CERT_DIR naming the default directory by another path (Debian
+     * sets none, some images set /etc/ssl/certs) keeps the default's name
+     * in the fact, as before. */
+    if (dir == NULL || dir[0] == '\0' || same_file(dir, X509_get_default_cert_dir())) {
+        dir = X509_get_default_cert_dir();
+    }
+    if (file == NULL || file[0] == '\0') {
+        file = bundle;
+    }
+    if (store == NULL) {
+        return NULL;
+    }
+    hashed = has_hashed_certs(dir);
+    if (hashed && (strcmp(file, bundle) == 0 || same_file(file, bundle))) {
+        file = NULL;    /* the same certificates as the hashed directory */
+    }
+    if (hashed) {
+        lookup = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir());
+        if (lookup == NULL) {
+            X509_STORE_free(store);
+            return NULL;
+        }
+        X509_LOOKUP_add_dir(lookup, dir, X509_FILETYPE_PEM);
+    }
+    if (file != NULL) {
+        X509_STORE_load_file(store, file);
+    }
+    ERR_clear_error();
+    snprintf(out_name, name_len, "system (%s%s%s)", hashed ? dir : "",
+             hashed && file != NULL ? ", " : "", file != NULL ? file : "");
     return store;
 }
 
@@ -145,18 +244,21 @@ ta_chain_ctx *ta_chain_ctx_new(const ta_chain_opts *o, char *err, size_t err_len
         ta_chain_ctx_free(ctx);
         return NULL;
     }
-    ctx->store[TA_FROM_SERVER] = load_store(o->ca_file, o->ca_path, err, err_len);
-    if (ctx->store[TA_FROM_SERVER] == NULL) {
-        ta_chain_ctx_free(ctx);
-        return NULL;
-    }
     if (o->ca_file != NULL || o->ca_path != NULL) {
+        ctx->store[TA_FROM_SERVER] = load_store(o->ca_file, o->ca_path, err, err_len);
         snprintf(name, sizeof(name), "%s%s%s%s%s", o->ca_file != NULL ? "--ca-file " : "",
                  o->ca_file != NULL ? o->ca_file : "",
                  o->ca_file != NULL && o->ca_path != NULL ? ", " : "",
                  o->ca_path != NULL ? "--ca-path " : "", o->ca_path != NULL ? o->ca_path : "");
     } else {
-        snprintf(name, sizeof(name), "system (%s)", X509_get_default_cert_dir());
+        ctx->store[TA_FROM_SERVER] = system_store(name, sizeof(name));
+        if (ctx->store[TA_FROM_SERVER] == NULL) {
+            snprintf(err, err_len, "out of memory");
+        }
+    }
+    if (ctx->store[TA_FROM_SERVER] == NULL) {
+        ta_chain_ctx_free(ctx);
+        return NULL;
     }
     ctx->store_name[TA_FROM_SERVER] = ta_escape((const uint8_t *)name, strlen(name));
     if (o->server_ca_file != NULL) {

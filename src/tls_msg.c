@@ -32,6 +32,7 @@
 enum {
     EXT_SERVER_NAME = 0,
     EXT_SUPPORTED_GROUPS = 10,
+    EXT_EC_POINT_FORMATS = 11,
     EXT_SIGNATURE_ALGORITHMS = 13,
     EXT_ALPN = 16,
     EXT_SESSION_TICKET = 35,
@@ -594,6 +595,9 @@ static ta_status ch_extension(void *ctx, uint16_t type, ta_cur *data)
     case EXT_SUPPORTED_GROUPS:
         /* RFC 8446 4.2.7: NamedGroup named_group_list<2..2^16-1> */
         return ext_int_vector(&ch->supported_groups, data, 2, 2, 2);
+    case EXT_EC_POINT_FORMATS:
+        /* RFC 8422 5.1.2: ECPointFormat ec_point_format_list<1..2^8-1> */
+        return ext_int_vector(&ch->ec_point_formats, data, 1, 1, 1);
     case EXT_SIGNATURE_ALGORITHMS:
         /* RFC 8446 4.2.3: SignatureScheme supported_signature_algorithms<2..2^16-2> */
         return ext_int_vector(&ch->signature_algorithms, data, 2, 2, 2);
@@ -1044,6 +1048,7 @@ void ta_client_hello_cleanup(ta_client_hello *ch)
     ta_u32_list_free(&ch->supported_versions);
     ta_bytes_list_free(&ch->alpn);
     ta_u32_list_free(&ch->supported_groups);
+    ta_u32_list_free(&ch->ec_point_formats);
     ta_u32_list_free(&ch->signature_algorithms);
     ta_u32_list_free(&ch->key_share_groups);
     memset(ch, 0, sizeof(*ch));

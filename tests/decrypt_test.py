@@ -162,7 +162,7 @@ def capture(name, server_args, client_cmd, version="-tls1_3"):
     """Runs one handshake on a fresh port and returns (pcap, keylog)."""
     port = next_port()
     pcap, keys = path(name + ".pcap"), path(name + ".keys")
-    tcpdump = start(["tcpdump", "-i", "lo", "-s", "0", "-U", "--immediate-mode", "-w", pcap,
+    tcpdump = start(["tcpdump", "-i", "lo", "-s", "0", "-B", "65536", "-U", "--immediate-mode", "-w", pcap,
                      "tcp port %d" % port], path(name + ".tcpdump.log"))
     if not wait_for(path(name + ".tcpdump.log"), b"listening on", tcpdump):
         stop(tcpdump, 0)
@@ -691,7 +691,7 @@ def capture_mss(name):
     pcap = path(name + ".pcap")
     with open(path("mss_server.py"), "w") as fh:
         fh.write(MSS_SERVER)
-    tcpdump = start(["tcpdump", "-i", "any", "-s", "0", "-U", "--immediate-mode", "-w", pcap,
+    tcpdump = start(["tcpdump", "-i", "any", "-s", "0", "-B", "65536", "-U", "--immediate-mode", "-w", pcap,
                      "tcp port %d" % port], path(name + ".tcpdump.log"))
     if not wait_for(path(name + ".tcpdump.log"), b"listening on", tcpdump):
         stop(tcpdump, 0)

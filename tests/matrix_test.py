@@ -372,7 +372,7 @@ def capture(work, cases, classes):
     procs = stacks.Procs(work)
     pcap = os.path.join(work, "matrix.pcap")
     dump = procs.start(["tcpdump", "-i", "any", "-s", "0", "-U", "--immediate-mode",
-                        "-B", "16384", "-w", pcap,
+                        "-B", "65536", "-w", pcap,
                         "tcp portrange %d-%d" % (PORT_FIRST, PORT_LAST)], "tcpdump.log")
     try:
         wait_for(os.path.join(work, "tcpdump.log"), "listening on", dump)

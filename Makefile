@@ -24,8 +24,9 @@ UNITS   := $(sort $(wildcard tests/unit/test_*.c))
 
 # Debian packages every target needs; `make deps` installs the missing ones.
 DEB_BUILD := gcc make pkg-config libpcap-dev libssl-dev libyaml-dev libjansson-dev zlib1g-dev libzstd-dev liblzma-dev
-DEB_TEST  := libcmocka-dev tshark tcpdump openssl python3 python3-cryptography zstd chromium \
-             fonts-dejavu-core cmark-gfm gnutls-bin nginx openjdk-17-jdk-headless nodejs curl
+DEB_TEST  := libcmocka-dev tshark tcpdump openssl python3 python3-jsonschema python3-cryptography zstd chromium \
+             fonts-dejavu-core cmark-gfm \
+             gnutls-bin nginx openjdk-17-jdk-headless nodejs curl
 DEB_FUZZ  := clang libclang-rt-14-dev
 
 .PHONY: all deps deps-test demo check unit fuzz fuzz-run bench install clean
@@ -88,21 +89,31 @@ fuzz-run: fuzz
 	  seeds=tests/fuzz/seeds_$${n#fuzz_}; [ -d $$seeds ] || seeds=; \
 	  echo "== $$f ($(SECS) s)"; $$f -max_total_time=$(SECS) build/fuzz/corpus/$$n $$seeds || exit 1; done
 
-# Throughput against the libpcap read floor and tshark, plus peak RSS, on the
-# benchmark kit's captures (../shared/bench; ground truth in MANIFEST.json).
+# `make bench`: issue 14's targets in one table (tests/bench.sh, printed by
+# tests/bench_table.py): tlsanalyze against the libpcap read floor and the
+# peers (tshark, ssldump, ndpiReader) on the benchmark kit's captures
+# (../shared/bench, read-only; ground truth in its MANIFEST.json), peak RSS,
+# -j 2 against -j 1, and heap allocations per connection.  About 15 min,
+# mostly tshark; BENCH_QUICK=1 takes the two small captures once (~1 min).
+# The peers are installed here, not by `make check`.
 BENCH_KIT   ?= ../shared/bench
 BENCH_DIR   ?= $(HOME)/.cache/tlsa-bench
 BENCH_SCALE ?= 1
-BENCH_RUNS  ?= 3
-BENCH_TOOLS ?= pcount tshark tlsa
+BENCH_RUNS  ?=
+BENCH_QUICK ?= 0
+DEB_BENCH   := time tshark ssldump libndpi-bin python3
 
-bench: tlsanalyze
-	@sh tests/install-deps.sh $(DEB_BUILD) time tshark python3
+bench: tlsanalyze build/alloccount.so
+	@sh tests/install-deps.sh $(DEB_BUILD) $(DEB_BENCH)
 	bash $(BENCH_KIT)/make_bench.sh "$(BENCH_DIR)" $(BENCH_SCALE)
-	BENCH_DIR="$(BENCH_DIR)" RUNS=$(BENCH_RUNS) \
-	  TLSA_CMD="$(CURDIR)/tlsanalyze --format=ndjson" \
-	  TLSA_COUNT="python3 $(CURDIR)/tests/bench_count.py" \
-	  bash $(BENCH_KIT)/run_bench.sh $(BENCH_TOOLS)
+	BENCH_KIT="$(BENCH_KIT)" BENCH_DIR="$(BENCH_DIR)" RUNS="$(BENCH_RUNS)" \
+	  BENCH_QUICK="$(BENCH_QUICK)" bash tests/bench.sh
+
+# The counting allocator (LD_PRELOAD) behind tests/alloc_per_conn.py: heap
+# allocations per connection of the release binary, as it is.
+build/alloccount.so: tests/alloccount.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) -Werror -O2 -fPIC -shared -o $@ $<
 
 install: tlsanalyze
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tlsanalyze/rules

@@ -28,6 +28,11 @@ void ta_buf_init(ta_buf *b, size_t max);
  * memory ran out. */
 int ta_buf_append_cur(ta_buf *b, ta_cur *src, size_t n);
 
+/* ta_buf_reserve makes room for |n| bytes in all (not past |max|), so that
+ * appending a message whose length is known costs one allocation; 0 when
+ * memory ran out (the buffer is unchanged). */
+int ta_buf_reserve(ta_buf *b, size_t n);
+
 /* ta_buf_consume drops the first |n| bytes (n <= len). */
 void ta_buf_consume(ta_buf *b, size_t n);
 

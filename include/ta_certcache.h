@@ -30,8 +30,8 @@ void ta_cert_cache_free(ta_cert_cache *cache);
  * ownership as ta_cert_from_der. */
 ta_status ta_cert_cached(ta_cert_cache *cache, ta_cert *out, const ta_cur *der);
 
-/* ta_cert_copy makes |dst| (zeroed) a deep copy of |src|; 0 on out of memory
- * (|dst| then holds a partial copy that ta_cert_cleanup frees). */
+/* ta_cert_copy makes |dst| (zeroed) a deep copy of |src| in one allocation
+ * (ta_cert_cleanup frees it); 0 on out of memory (|dst| then untouched). */
 int ta_cert_copy(ta_cert *dst, const ta_cert *src);
 
 #endif

@@ -13,7 +13,7 @@
 #ifndef TA_CHAIN_H
 #define TA_CHAIN_H
 
-#include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,11 +49,78 @@ typedef struct {
     const uint8_t *host;          /* SNI asked for, NULL when none */
     size_t host_len;
     int64_t at;                   /* capture time of the Certificate message (unix s) */
-    const char *conn_name;        /* names the extracted chain file: "<name>-chain.pem" */
+    const char *stem;             /* with |id|, names the extracted chain file: */
+    uint64_t id;                  /*   "<stem>-<id>-chain.pem" */
 } ta_chain_in;
 
-/* ta_chain_json returns the chain facts of |in| as a new JSON object
- * (README "Certificate chains"); NULL on out of memory. */
-json_t *ta_chain_json(ta_chain_ctx *ctx, const ta_chain_in *in);
+/* What depends only on the certificates, the name asked for and which
+ * certificates were inside their validity window: computed once per
+ * distinct combination, kept in the cache and shared (by reference) with
+ * every connection that sent that chain.  Strings are escaped
+ * (ta_escape.h) and owned; NULL stands for JSON null.  The fields are
+ * README "Certificate chains". */
+typedef struct ta_chain_verdict {
+    unsigned refs;                /* the cache's reference and each connection's */
+    ta_side from;
+    size_t length;                /* certificates sent */
+    bool leaf_parsed;             /* false: leaf_parse_error, and the leaf facts are absent */
+    bool ordered;
+    bool complete;
+    char *missing_issuer;
+    size_t path_length;
+    bool root_sent;
+    size_t duplicates;
+    char **extra;                 /* subjects off the issuer path (an entry NULL: unparsable) */
+    size_t num_extra;
+    bool self_signed_leaf;
+    char *hostname;               /* the SNI checked (server chains), else NULL */
+    int hostname_match;           /* 1, 0, or -1 for null */
+    const char *hostname_checked; /* "san", "ip", "cn"; NULL for null */
+    bool ca_leaf;
+    const char *policy[3];        /* findings, static texts */
+    size_t num_policy;
+    char *key_type;
+    int key_bits;
+    const char *signature_algorithm;
+    char **weak;
+    size_t num_weak;
+    const char *trust_store;      /* owned by the context */
+    int trusted;                  /* 1, 0, or -1 for null (no trust store applies) */
+    char *verify_error;
+    bool have_depth;
+    int verify_depth;
+    char *verify_subject;
+    uint8_t path[TA_MAX_CERTS];   /* indices of the issuer path, leaf first */
+    size_t num_path;
+} ta_chain_verdict;
+
+/* A chain's facts for one connection: the shared verdict, plus what
+ * depends on the capture time (validity at that moment) and on the
+ * connection (--extract-certs file names). */
+typedef struct {
+    ta_chain_verdict *v;          /* referenced; released by ta_chain_facts_cleanup */
+    bool have_time;               /* the Certificate frame has a time */
+    char capture_time[32];        /* ISO 8601 of it */
+    bool expired;
+    bool not_yet_valid;
+    const ta_cert *invalid;       /* first certificate of the path outside its validity */
+    bool have_days;
+    int64_t days_left;            /* from the capture to the first not_after on the path */
+    const ta_cert *expires_first; /* the certificate that expires first */
+    const char *extract_error;    /* static text, NULL when none */
+    char *extracted_leaf;         /* escaped paths and command; NULL without extraction */
+    char *extracted_chain;
+    char *verify_command;
+} ta_chain_facts;
+
+/* ta_chain_judge fills |out| with the chain facts of |in| (README
+ * "Certificate chains"); the certificates of |in| must outlive |out|,
+ * which points into them.  Returns 0 (|out| zeroed) when |in| is empty
+ * or memory ran out. */
+int ta_chain_judge(ta_chain_ctx *ctx, const ta_chain_in *in, ta_chain_facts *out);
+
+/* ta_chain_facts_cleanup releases the verdict and frees the extraction
+ * texts; a zeroed |f| is fine. */
+void ta_chain_facts_cleanup(ta_chain_facts *f);
 
 #endif

@@ -65,6 +65,10 @@ int ta_cur_get_u24_prefixed(ta_cur *c, ta_cur *out);
 int ta_cur_peek_u8(const ta_cur *c, size_t off, uint8_t *out);
 int ta_cur_peek_u16(const ta_cur *c, size_t off, uint16_t *out);
 
+/* ta_cur_hash returns a 64-bit hash of the remaining bytes (for tables
+ * keyed by content; not for anything an attacker must not collide). */
+uint64_t ta_cur_hash(const ta_cur *c);
+
 /* ta_cur_truncate keeps only the first |n| bytes (clamps an inner layer to
  * its outer layer's claimed length); 0 if fewer than |n| bytes are left. */
 int ta_cur_truncate(ta_cur *c, size_t n);

@@ -10,12 +10,21 @@
 #ifndef TA_ESCAPE_H
 #define TA_ESCAPE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /* ta_escape returns a new NUL-terminated string (caller frees) with the
  * escaped form of |len| bytes at |data|; NULL on out of memory. */
 char *ta_escape(const uint8_t *data, size_t len);
+
+/* ta_escape_to writes the same escaped form into |out|, which holds at
+ * least 4 * |len| + 1 bytes, NUL-terminated; returns its length. */
+size_t ta_escape_to(char *out, const uint8_t *data, size_t len);
+
+/* ta_escape_needed is false when |len| bytes at |data| escape to
+ * themselves (printable ASCII without a backslash). */
+bool ta_escape_needed(const uint8_t *data, size_t len);
 
 /* ta_shell_word writes |s| into |out| (|n| bytes) as one POSIX shell word:
  * as it is when every character is in [A-Za-z0-9._:/+,@=-], otherwise in

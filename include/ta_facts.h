@@ -31,12 +31,14 @@ typedef struct {
 typedef struct {
     uint32_t *v;             /* heap array of |num| values */
     size_t num;
+    size_t cap;              /* elements allocated */
     bool truncated;
 } ta_u32_list;
 
 typedef struct {
     ta_bytes *v;             /* heap array of |num| byte strings */
     size_t num;
+    size_t cap;              /* elements allocated (0 in a ta_cert_copy: not to be grown) */
     bool truncated;
 } ta_bytes_list;
 
@@ -101,6 +103,8 @@ typedef struct {
     bool decrypted;                  /* learned by decrypting (--keylog) */
     uint8_t *der;                    /* owned copy of the DER */
     size_t der_len;
+    void *blob;                      /* a cache copy: the strings, the SAN list and the DER
+                                        live in this one block (ta_cert_copy), else NULL */
 } ta_cert;
 
 typedef struct {

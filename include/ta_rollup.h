@@ -4,11 +4,15 @@
  * versions and cipher suites negotiated, and the SNIs and servers with the
  * most failures.  Each table keeps at most TA_ROLLUP_KEYS names; the rest
  * is counted under "(other)", so memory does not grow with the archive.
+ * Connections are counted from their view (ta_schema.h), so names are
+ * read as the output shows them (escaped, redacted).
  */
 #ifndef TA_ROLLUP_H
 #define TA_ROLLUP_H
 
 #include <jansson.h>
+
+#include "ta_schema.h"
 
 #define TA_ROLLUP_KEYS 10000
 #define TA_ROLLUP_TOP 10
@@ -19,8 +23,8 @@ typedef struct ta_rollup ta_rollup;
 ta_rollup *ta_rollup_new(void);
 void ta_rollup_free(ta_rollup *r);
 
-/* ta_rollup_conn counts one connection (its JSON with diagnoses). */
-void ta_rollup_conn(ta_rollup *r, json_t *conn);
+/* ta_rollup_conn counts one connection (its view, diagnoses set). */
+void ta_rollup_conn(ta_rollup *r, ta_view *v);
 
 /* ta_rollup_merge adds |from| into |into|. */
 void ta_rollup_merge(ta_rollup *into, const ta_rollup *from);

@@ -1,7 +1,9 @@
 /*
  * ta_rules.h - diagnosis rules: YAML files (rules/README.md) loaded with
- * libyaml, checked strictly (unknown fields, facts and operators are
- * errors with file:line:col), and applied to a connection's JSON facts.
+ * libyaml, checked strictly (unknown fields, facts and operators, and
+ * tests that can never hold for their fact's type, are errors with
+ * file:line:col), compiled against the schema of facts (ta_schema.h) and
+ * applied to a connection's view.
  */
 #ifndef TA_RULES_H
 #define TA_RULES_H
@@ -11,6 +13,9 @@
 #include <stdio.h>
 
 #include <jansson.h>
+
+#include "ta_jsonw.h"
+#include "ta_schema.h"
 
 typedef enum {
     TA_SEV_ERROR = 0,
@@ -37,12 +42,24 @@ int ta_rules_load_dir(ta_rules *r, const char *dir, char *err, size_t err_len);
 /* ta_rules_count returns the number of rules loaded. */
 size_t ta_rules_count(const ta_rules *r);
 
-/* ta_rules_apply evaluates every rule on |conn| (the connection's JSON with
- * derived facts) and returns a new array of diagnoses, root cause first:
- * errors before warnings before info, then the rule citing the most
- * evidence, then load order; rules named in a fired rule's "suppresses"
- * are dropped, and so are diagnoses below |min|.  |profile| picks the
- * remediation text ("generic" when NULL or not given by the rule). */
+/* How to apply the rules to a connection. */
+typedef struct {
+    const char *profile;   /* picks the remediation text ("generic" when NULL or not given) */
+    ta_severity min;       /* diagnoses below this are dropped */
+    bool texts;            /* render the texts (not needed for --summary) */
+    ta_jbuf *scratch;      /* where texts are built; reused */
+} ta_rules_run;
+
+/* ta_rules_eval evaluates every rule on the view |v| and sets its
+ * diagnoses (taken from v->arena), root cause first: errors before
+ * warnings before info, then the rule citing the most evidence, then load
+ * order; rules named in a fired rule's "suppresses" are dropped, and so
+ * are diagnoses below run->min.  Returns 0 when memory ran out. */
+int ta_rules_eval(const ta_rules *r, ta_view *v, const ta_rules_run *run);
+
+/* ta_rules_apply does the same on facts given as a JSON object (tests,
+ * fuzzing) and returns the diagnoses as a new JSON array, texts rendered;
+ * NULL on out of memory. */
 json_t *ta_rules_apply(const ta_rules *r, json_t *conn, const char *profile, ta_severity min);
 
 /* ta_rules_list prints one line per rule; ta_rules_explain prints one rule

@@ -92,6 +92,11 @@ void ta_cert_request_cleanup(ta_cert_request *cr);
  * ta_u32_list_push appends |v| (sets ->truncated past TA_MAX_LIST); 0 on
  * out-of-memory.  ta_bytes_set copies at most TA_MAX_NAME bytes of |src|. */
 int ta_u32_list_push(ta_u32_list *l, uint32_t v);
+
+/* ta_u32_list_reserve makes room for |n| values in all (at most
+ * TA_MAX_LIST), so that a list whose length is known grows once; 0 on out
+ * of memory. */
+int ta_u32_list_reserve(ta_u32_list *l, size_t n);
 void ta_u32_list_free(ta_u32_list *l);
 int ta_bytes_set(ta_bytes *b, const ta_cur *src);
 void ta_bytes_free(ta_bytes *b);

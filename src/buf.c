@@ -39,6 +39,23 @@ int ta_buf_append_cur(ta_buf *b, ta_cur *src, size_t n)
     return 1;
 }
 
+int ta_buf_reserve(ta_buf *b, size_t n)
+{
+    if (n > b->max) {
+        n = b->max;
+    }
+    if (n <= b->alloc) {
+        return 1;
+    }
+    uint8_t *p = realloc(b->data, n);
+    if (p == NULL) {
+        return 0;
+    }
+    b->data = p;
+    b->alloc = n;
+    return 1;
+}
+
 void ta_buf_consume(ta_buf *b, size_t n)
 {
     if (n >= b->len) {

@@ -347,6 +347,11 @@ void ta_cert_cleanup(ta_cert *c)
     if (c == NULL) {
         return;
     }
+    if (c->blob != NULL) {
+        free(c->blob);   /* every string and the DER are in it */
+        memset(c, 0, sizeof(*c));
+        return;
+    }
     ta_bytes_free(&c->subject);
     ta_bytes_free(&c->issuer);
     ta_bytes_free(&c->cn);

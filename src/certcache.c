@@ -49,64 +49,62 @@ void ta_cert_cache_free(ta_cert_cache *cache)
     free(cache);
 }
 
-static uint64_t der_hash(const ta_cur *der)
+/* Room for |b|'s bytes and a NUL in a blob. */
+static size_t bytes_size(const ta_bytes *b)
 {
-    ta_cur c = *der;
-    uint64_t h = 1469598103934665603u;
-    uint8_t b;
-    while (ta_cur_get_u8(&c, &b)) {
-        h = (h ^ b) * 1099511628211u;
-    }
-    return h;
+    return b->data != NULL ? b->len + 1 : 0;
 }
 
-static int copy_bytes(ta_bytes *dst, const ta_bytes *src)
+/* Copies |src| into the blob at |*at|, NUL-terminated, as ta_bytes_set does. */
+static void put_bytes(ta_bytes *dst, const ta_bytes *src, uint8_t **at)
 {
-    ta_cur c;
     if (src->data == NULL) {
-        return 1;
+        return;
     }
-    ta_cur_init(&c, src->data, src->len);
-    if (!ta_bytes_set(dst, &c)) {
-        return 0;
-    }
+    dst->data = *at;
+    dst->len = src->len;
     dst->truncated = src->truncated;
-    return 1;
+    memcpy(*at, src->data, src->len);
+    (*at)[src->len] = 0;
+    *at += src->len + 1;
 }
 
+/* One allocation for everything a certificate owns: a busy server's chain
+ * is copied into every connection that receives it. */
 int ta_cert_copy(ta_cert *dst, const ta_cert *src)
 {
-    dst->frame = src->frame;
-    dst->from = src->from;
-    dst->parse_error = src->parse_error;
-    dst->not_before_unix = src->not_before_unix;
-    dst->not_after_unix = src->not_after_unix;
-    dst->times_ok = src->times_ok;
-    dst->is_ca = src->is_ca;
-    dst->self_signed = src->self_signed;
-    memcpy(dst->not_before, src->not_before, sizeof(dst->not_before));
-    memcpy(dst->not_after, src->not_after, sizeof(dst->not_after));
-    memcpy(dst->sha256, src->sha256, sizeof(dst->sha256));
-    if (!copy_bytes(&dst->subject, &src->subject) || !copy_bytes(&dst->issuer, &src->issuer) ||
-        !copy_bytes(&dst->cn, &src->cn)) {
+    size_t n = src->san.num * sizeof(ta_bytes) + bytes_size(&src->subject) +
+               bytes_size(&src->issuer) + bytes_size(&src->cn) + src->der_len + 1;
+    for (size_t i = 0; i < src->san.num; i++) {
+        n += bytes_size(&src->san.v[i]);
+    }
+    uint8_t *blob = malloc(n);
+    if (blob == NULL) {
         return 0;
     }
-    for (size_t i = 0; i < src->san.num; i++) {
-        ta_cur c;
-        ta_cur_init(&c, src->san.v[i].data, src->san.v[i].len);
-        if (!ta_bytes_list_push(&dst->san, &c)) {
-            return 0;
+    *dst = *src;
+    memset(&dst->subject, 0, sizeof(dst->subject));
+    memset(&dst->issuer, 0, sizeof(dst->issuer));
+    memset(&dst->cn, 0, sizeof(dst->cn));
+    memset(&dst->san, 0, sizeof(dst->san));
+    dst->blob = blob;
+    uint8_t *at = blob + src->san.num * sizeof(ta_bytes);
+    if (src->san.num > 0) {
+        dst->san.v = (ta_bytes *)(void *)blob;   /* malloc's alignment holds them */
+        dst->san.num = src->san.num;
+        dst->san.truncated = src->san.truncated;
+        for (size_t i = 0; i < src->san.num; i++) {
+            memset(&dst->san.v[i], 0, sizeof(ta_bytes));
+            put_bytes(&dst->san.v[i], &src->san.v[i], &at);
         }
     }
-    dst->san.truncated = src->san.truncated;
-    dst->der = malloc(src->der_len > 0 ? src->der_len : 1);
-    if (dst->der == NULL) {
-        return 0;
-    }
+    put_bytes(&dst->subject, &src->subject, &at);
+    put_bytes(&dst->issuer, &src->issuer, &at);
+    put_bytes(&dst->cn, &src->cn, &at);
+    dst->der = at;
     if (src->der_len > 0) {
-        memcpy(dst->der, src->der, src->der_len);
+        memcpy(at, src->der, src->der_len);
     }
-    dst->der_len = src->der_len;
     return 1;
 }
 
@@ -115,7 +113,7 @@ ta_status ta_cert_cached(ta_cert_cache *cache, ta_cert *out, const ta_cur *der)
     if (cache == NULL) {
         return ta_cert_from_der(out, der);
     }
-    uint64_t h = der_hash(der);
+    uint64_t h = ta_cur_hash(der);
     slot *s = &cache->slots[h & cache->mask];
     if (s->used && s->hash == h && s->cert.der_len == ta_cur_len(der) &&
         memcmp(s->cert.der, ta_cur_data(der), s->cert.der_len) == 0) {

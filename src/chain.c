@@ -12,6 +12,7 @@
 #include "ta_chain.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -40,11 +41,8 @@
 #define NOTE_LEN 512
 
 typedef struct {
-    bool used;
     uint8_t key[32];
-    json_t *facts;                 /* time-independent facts */
-    uint8_t path[TA_MAX_CERTS];    /* indices of the issuer path, leaf first */
-    size_t num_path;
+    ta_chain_verdict *v;           /* time-independent facts; NULL: empty slot */
 } slot;
 
 struct ta_chain_ctx {
@@ -57,6 +55,8 @@ struct ta_chain_ctx {
     size_t chain_files;            /* written so far, up to MAX_CHAIN_FILES */
     slot *slots;
     size_t mask;
+    EVP_MD_CTX *md;                /* for the cache keys, reused */
+    EVP_MD *sha256;                /* fetched once: an implicit fetch allocates each time */
 };
 
 static char *dup_or_null(const char *s)
@@ -64,8 +64,9 @@ static char *dup_or_null(const char *s)
     return s != NULL ? strdup(s) : NULL;
 }
 
-/* load_store builds a store from |file| and/or |dir|, or the system's
- * default locations when both are NULL. */
+static void verdict_release(ta_chain_verdict *v);
+
+/* load_store builds a store from |file| and/or |dir| (at least one). */
 static X509_STORE *load_store(const char *file, const char *dir, char *err, size_t err_len)
 {
     X509_STORE *store = NULL;
@@ -92,13 +93,6 @@ static X509_STORE *load_store(const char *file, const char *dir, char *err, size
         snprintf(err, err_len, "out of memory");
         return NULL;
     }
-    if (file == NULL && dir == NULL) {
-        /* Missing system locations are not an error here: the verdict then
-         * says "unable to get local issuer certificate" against them. */
-        X509_STORE_set_default_paths(store);
-        ERR_clear_error();
-        return store;
-    }
     /* PEM text between certificates (keytool -list -rfc output) is skipped
      * by OpenSSL's PEM reader. */
     if (file != NULL && (X509_STORE_load_file(store, file) != 1 ||
@@ -121,6 +115,112 @@ static X509_STORE *load_store(const char *file, const char *dir, char *err, size
     return store;
 }
 
+/* is_hash_name is true for the names 'openssl rehash' gives: eight hex
+ * digits of the subject hash, a dot, a decimal suffix ("5ad8a5d6.0"). */
+static bool is_hash_name(const char *s)
+{
+    size_t i = 0;
+
+    while (i < 8 && ((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) {
+        i++;
+    }
+    if (i != 8 || s[i] != '.' || s[i + 1] == '\0') {
+        return false;
+    }
+    return strspn(s + i + 1, "0123456789") == strlen(s + i + 1);
+}
+
+/* has_hashed_certs is true when one of the ':'-separated directories of
+ * |dirs| holds at least one hashed certificate name.  Only names are
+ * read, and the scan stops at the first match (Debian's /etc/ssl/certs
+ * has about 300 entries). */
+static bool has_hashed_certs(const char *dirs)
+{
+    char *copy = strdup(dirs);
+    char *save = NULL;
+    bool found = false;
+
+    for (char *d = copy != NULL ? strtok_r(copy, ":", &save) : NULL; d != NULL && !found;
+         d = strtok_r(NULL, ":", &save)) {
+        DIR *dh = opendir(d);
+        struct dirent *e;
+        while (dh != NULL && !found && (e = readdir(dh)) != NULL) {
+            found = is_hash_name(e->d_name);
+        }
+        if (dh != NULL) {
+            closedir(dh);
+        }
+    }
+    free(copy);
+    return found;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa;
+    struct stat sb;
+
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* system_store is the system's trust store, as OpenSSL's
+ * X509_STORE_set_default_paths finds it (the SSL_CERT_DIR and
+ * SSL_CERT_FILE variables, else OpenSSL's compiled-in directory and
+ * bundle), but without parsing the whole bundle at start-up: that costs
+ * about 27 ms a run, most of a small capture's time.  The hashed
+ * directory is looked up instead: OpenSSL then reads only the
+ * certificates whose subject a verification asks for.  Debian's
+ * update-ca-certificates writes the bundle and the hashed links from one
+ * list, so the verdicts are the same.  The bundle is still loaded when
+ * the directory has no hashed names (a system that only ships the
+ * bundle), and a SSL_CERT_FILE naming another file than the bundle is
+ * loaded as well, as OpenSSL would.  |out_name| says which of them are
+ * used: the trust_store fact.  Missing locations are not an error: the
+ * verdict then says "unable to get local issuer certificate".  NULL on
+ * out of memory. */
+static X509_STORE *system_store(char *out_name, size_t name_len)
+{
+    const char *dir = secure_getenv(X509_get_default_cert_dir_env());
+    const char *file = secure_getenv(X509_get_default_cert_file_env());
+    const char *bundle = X509_get_default_cert_file();
+    X509_STORE *store = X509_STORE_new();
+    X509_LOOKUP *lookup = NULL;
+    bool hashed;
+
+    /* A SSL_CERT_DIR naming the default directory by another path (Debian
+     * sets none, some images set /etc/ssl/certs) keeps the default's name
+     * in the fact, as before. */
+    if (dir == NULL || dir[0] == '\0' || same_file(dir, X509_get_default_cert_dir())) {
+        dir = X509_get_default_cert_dir();
+    }
+    if (file == NULL || file[0] == '\0') {
+        file = bundle;
+    }
+    if (store == NULL) {
+        return NULL;
+    }
+    hashed = has_hashed_certs(dir);
+    if (hashed && (strcmp(file, bundle) == 0 || same_file(file, bundle))) {
+        file = NULL;    /* the same certificates as the hashed directory */
+    }
+    if (hashed) {
+        lookup = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir());
+        if (lookup == NULL) {
+            X509_STORE_free(store);
+            return NULL;
+        }
+        X509_LOOKUP_add_dir(lookup, dir, X509_FILETYPE_PEM);
+    }
+    if (file != NULL) {
+        X509_STORE_load_file(store, file);
+    }
+    ERR_clear_error();
+    snprintf(out_name, name_len, "system (%s%s%s)", hashed ? dir : "",
+             hashed && file != NULL ? ", " : "", file != NULL ? file : "");
+    return store;
+}
+
 ta_chain_ctx *ta_chain_ctx_new(const ta_chain_opts *o, char *err, size_t err_len)
 {
     ta_chain_ctx *ctx = calloc(1, sizeof(*ctx));
@@ -137,18 +237,28 @@ ta_chain_ctx *ta_chain_ctx_new(const ta_chain_opts *o, char *err, size_t err_len
         return NULL;
     }
     ctx->mask = slots - 1;
-    ctx->store[TA_FROM_SERVER] = load_store(o->ca_file, o->ca_path, err, err_len);
-    if (ctx->store[TA_FROM_SERVER] == NULL) {
+    ctx->md = EVP_MD_CTX_new();
+    ctx->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (ctx->md == NULL || ctx->sha256 == NULL) {
+        snprintf(err, err_len, "out of memory");
         ta_chain_ctx_free(ctx);
         return NULL;
     }
     if (o->ca_file != NULL || o->ca_path != NULL) {
+        ctx->store[TA_FROM_SERVER] = load_store(o->ca_file, o->ca_path, err, err_len);
         snprintf(name, sizeof(name), "%s%s%s%s%s", o->ca_file != NULL ? "--ca-file " : "",
                  o->ca_file != NULL ? o->ca_file : "",
                  o->ca_file != NULL && o->ca_path != NULL ? ", " : "",
                  o->ca_path != NULL ? "--ca-path " : "", o->ca_path != NULL ? o->ca_path : "");
     } else {
-        snprintf(name, sizeof(name), "system (%s)", X509_get_default_cert_dir());
+        ctx->store[TA_FROM_SERVER] = system_store(name, sizeof(name));
+        if (ctx->store[TA_FROM_SERVER] == NULL) {
+            snprintf(err, err_len, "out of memory");
+        }
+    }
+    if (ctx->store[TA_FROM_SERVER] == NULL) {
+        ta_chain_ctx_free(ctx);
+        return NULL;
     }
     ctx->store_name[TA_FROM_SERVER] = ta_escape((const uint8_t *)name, strlen(name));
     if (o->server_ca_file != NULL) {
@@ -188,9 +298,11 @@ void ta_chain_ctx_free(ta_chain_ctx *ctx)
     }
     if (ctx->slots != NULL) {
         for (size_t i = 0; i <= ctx->mask; i++) {
-            json_decref(ctx->slots[i].facts);
+            verdict_release(ctx->slots[i].v);
         }
     }
+    EVP_MD_CTX_free(ctx->md);
+    EVP_MD_free(ctx->sha256);
     free(ctx->slots);
     free(ctx->ca_file);
     free(ctx->ca_path);
@@ -206,26 +318,48 @@ const char *ta_chain_store_name(const ta_chain_ctx *ctx, ta_side side)
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static json_t *jescaped(const uint8_t *data, size_t len)
+static char *escaped(const ta_bytes *b)
 {
-    char *s = ta_escape(data, len);
-    json_t *j = s != NULL ? json_string(s) : json_null();
-    free(s);
-    return j;
+    return ta_escape(b->data, b->len);
 }
 
-static json_t *jsubject(const ta_cert *c)
+/* A certificate's subject as escaped text; NULL when it did not parse
+ * (or memory ran out: the fact then reads null). */
+static char *subject_of(const ta_cert *c)
 {
-    return c->parse_error ? json_null() : jescaped(c->subject.data, c->subject.len);
+    return c->parse_error ? NULL : escaped(&c->subject);
 }
 
-/* name_json prints an X509 name as escaped RFC 2253 text. */
-static json_t *name_json(const X509_NAME *name)
+/* name_text prints an X509 name as escaped RFC 2253 text; NULL on failure. */
+static char *name_text(const X509_NAME *name)
 {
     ta_bytes text = {0};
-    json_t *j = ta_x509_name_text(&text, name) ? jescaped(text.data, text.len) : json_null();
+    char *s = ta_x509_name_text(&text, name) ? ta_escape(text.data, text.len) : NULL;
     ta_bytes_free(&text);
-    return j;
+    return s;
+}
+
+static void free_list(char **list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(list[i]);
+    }
+    free(list);
+}
+
+static void verdict_release(ta_chain_verdict *v)
+{
+    if (v == NULL || --v->refs > 0) {
+        return;
+    }
+    free(v->missing_issuer);
+    free_list(v->extra, v->num_extra);
+    free(v->hostname);
+    free(v->key_type);
+    free_list(v->weak, v->num_weak);
+    free(v->verify_error);
+    free(v->verify_subject);
+    free(v);
 }
 
 /* validity of |c| at |at|: 'b' before, 'v' inside, 'a' after, '?' unknown. */
@@ -240,16 +374,15 @@ static char window(const ta_cert *c, int64_t at)
     return at > c->not_after_unix ? 'a' : 'v';
 }
 
-static void cache_key(const ta_chain_in *in, uint8_t out[32])
+static void cache_key(ta_chain_ctx *ctx, const ta_chain_in *in, uint8_t out[32])
 {
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    EVP_MD_CTX *md = ctx->md;
     unsigned int len = 0;
     uint8_t side = (uint8_t)in->from;
     uint64_t hl = in->host != NULL ? in->host_len : UINT64_MAX;
 
     memset(out, 0, 32);
-    if (md == NULL || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
-        EVP_MD_CTX_free(md);
+    if (!EVP_DigestInit_ex(md, ctx->sha256, NULL)) {
         return;
     }
     EVP_DigestUpdate(md, &side, 1);
@@ -263,15 +396,20 @@ static void cache_key(const ta_chain_in *in, uint8_t out[32])
         EVP_DigestUpdate(md, &w, 1);
     }
     EVP_DigestFinal_ex(md, out, &len);
-    EVP_MD_CTX_free(md);
 }
 
-static void push_note(json_t *list, const char *fmt, const ta_cert *c, const char *what)
+/* Appends "WHAT (SUBJECT)" to the verdict's weaknesses. */
+static void push_weak(ta_chain_verdict *v, const ta_cert *c, const char *what)
 {
-    char *subj = c->parse_error ? strdup("?") : ta_escape(c->subject.data, c->subject.len);
+    char *subj = c->parse_error ? strdup("?") : escaped(&c->subject);
     char buf[NOTE_LEN];
-    snprintf(buf, sizeof(buf), fmt, what, subj != NULL ? subj : "?");
-    json_array_append_new(list, json_string(buf));
+    char **grown = realloc(v->weak, (v->num_weak + 1) * sizeof(*grown));
+    if (grown != NULL) {
+        v->weak = grown;
+        snprintf(buf, sizeof(buf), "%s (%s)", what, subj != NULL ? subj : "?");
+        v->weak[v->num_weak] = strdup(buf);
+        v->num_weak += v->weak[v->num_weak] != NULL;
+    }
     free(subj);
 }
 
@@ -287,100 +425,90 @@ static bool weak_digest(int sig_nid, const char **name)
            md == NID_mdc2;
 }
 
-/* strength adds key and signature facts of the path to |o|. */
-static void strength(json_t *o, X509 *const *x, const ta_cert *certs, const uint8_t *path,
-                     size_t num_path)
+/* strength sets the leaf's key and signature facts and lists weak keys
+ * and signatures on the path. */
+static void strength(ta_chain_verdict *v, X509 *const *x, const ta_cert *certs)
 {
-    json_t *weak = json_array();
-    for (size_t k = 0; k < num_path; k++) {
-        X509 *cx = x[path[k]];
-        const ta_cert *c = &certs[path[k]];
+    for (size_t k = 0; k < v->num_path; k++) {
+        X509 *cx = x[v->path[k]];
+        const ta_cert *c = &certs[v->path[k]];
         EVP_PKEY *pk = X509_get0_pubkey(cx);
         const char *type = pk != NULL ? EVP_PKEY_get0_type_name(pk) : NULL;
         int bits = pk != NULL ? EVP_PKEY_get_bits(pk) : 0;
         const char *sig = NULL;
+        char what[96];
 
         if (k == 0) {
-            json_object_set_new(o, "key_type", type != NULL ? json_string(type) : json_null());
-            json_object_set_new(o, "key_bits", json_integer(bits));
+            v->key_type = type != NULL ? strdup(type) : NULL;
+            v->key_bits = bits;
             int nid = X509_get_signature_nid(cx);
-            json_object_set_new(o, "signature_algorithm",
-                                nid != NID_undef ? json_string(OBJ_nid2ln(nid)) : json_null());
+            v->signature_algorithm = nid != NID_undef ? OBJ_nid2ln(nid) : NULL;
         }
         if (type != NULL && (strcmp(type, "RSA") == 0 || strcmp(type, "DSA") == 0) &&
             bits < 2048) {
-            char what[64];
             snprintf(what, sizeof(what), "%s key of %d bits", type, bits);
-            push_note(weak, "%s (%s)", c, what);
+            push_weak(v, c, what);
         } else if (type != NULL && strcmp(type, "EC") == 0 && bits < 224) {
-            char what[64];
             snprintf(what, sizeof(what), "EC key of %d bits", bits);
-            push_note(weak, "%s (%s)", c, what);
+            push_weak(v, c, what);
         }
         /* A root's signature on itself is never checked by anyone. */
         if (!c->self_signed && weak_digest(X509_get_signature_nid(cx), &sig)) {
-            char what[96];
             snprintf(what, sizeof(what), "%s signature", sig);
-            push_note(weak, "%s (%s)", c, what);
+            push_weak(v, c, what);
         }
     }
     ERR_clear_error();
-    json_object_set_new(o, "weak", weak);
 }
 
-/* policy adds the leaf's basic constraints and key usage findings. */
-static void policy(json_t *o, X509 *leaf, const ta_cert *c, ta_side from)
+/* policy sets the leaf's basic constraints and key usage findings. */
+static void policy(ta_chain_verdict *v, X509 *leaf, const ta_cert *c, ta_side from)
 {
-    json_t *list = json_array();
     uint32_t flags = X509_get_extension_flags(leaf);
 
-    json_object_set_new(o, "ca_leaf", json_boolean(c->is_ca && !c->self_signed));
-    if (c->is_ca && !c->self_signed) {
-        json_array_append_new(list, json_string("the leaf is a CA certificate (CA:TRUE)"));
+    v->ca_leaf = c->is_ca && !c->self_signed;
+    if (v->ca_leaf) {
+        v->policy[v->num_policy++] = "the leaf is a CA certificate (CA:TRUE)";
     }
     if ((flags & EXFLAG_XKUSAGE) != 0) {
         uint32_t want = from == TA_FROM_SERVER ? XKU_SSL_SERVER : XKU_SSL_CLIENT;
         if ((X509_get_extended_key_usage(leaf) & want) == 0) {
-            json_array_append_new(list, json_string(from == TA_FROM_SERVER
-                                                        ? "extendedKeyUsage lacks serverAuth"
-                                                        : "extendedKeyUsage lacks clientAuth"));
+            v->policy[v->num_policy++] = from == TA_FROM_SERVER
+                                             ? "extendedKeyUsage lacks serverAuth"
+                                             : "extendedKeyUsage lacks clientAuth";
         }
     }
     if ((flags & EXFLAG_KUSAGE) != 0 &&
         (X509_get_key_usage(leaf) &
          (KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT | KU_KEY_AGREEMENT)) == 0) {
-        json_array_append_new(list, json_string("keyUsage allows neither digitalSignature "
-                                                "nor keyEncipherment"));
+        v->policy[v->num_policy++] = "keyUsage allows neither digitalSignature nor "
+                                     "keyEncipherment";
     }
-    json_object_set_new(o, "policy", list);
 }
 
 /* hostname sets hostname_match/hostname_checked against the SNI. */
-static void hostname(json_t *o, X509 *leaf, const ta_cert *c, const ta_chain_in *in)
+static void hostname(ta_chain_verdict *v, X509 *leaf, const ta_cert *c, const ta_chain_in *in)
 {
     char name[TA_MAX_NAME + 1];
     uint8_t addr[16];
     bool dns_san = false;
 
+    v->hostname_match = -1;
     if (in->host == NULL || in->from != TA_FROM_SERVER) {
-        json_object_set_new(o, "hostname", json_null());
-        json_object_set_new(o, "hostname_match", json_null());
-        json_object_set_new(o, "hostname_checked", json_null());
         return;
     }
     size_t n = in->host_len < TA_MAX_NAME ? in->host_len : TA_MAX_NAME;
     memcpy(name, in->host, n);
     name[n] = '\0';
-    json_object_set_new(o, "hostname", jescaped(in->host, in->host_len));
+    v->hostname = ta_escape(in->host, in->host_len);
     if (memchr(in->host, '\0', in->host_len) != NULL || n == 0) {
-        json_object_set_new(o, "hostname_match", json_false());
-        json_object_set_new(o, "hostname_checked", json_string("san"));
+        v->hostname_match = 0;
+        v->hostname_checked = "san";
         return;
     }
     if (inet_pton(AF_INET, name, addr) == 1 || inet_pton(AF_INET6, name, addr) == 1) {
-        json_object_set_new(o, "hostname_match",
-                            json_boolean(X509_check_ip_asc(leaf, name, 0) == 1));
-        json_object_set_new(o, "hostname_checked", json_string("ip"));
+        v->hostname_match = X509_check_ip_asc(leaf, name, 0) == 1;
+        v->hostname_checked = "ip";
         ERR_clear_error();
         return;
     }
@@ -394,26 +522,21 @@ static void hostname(json_t *o, X509 *leaf, const ta_cert *c, const ta_chain_in 
      * wildcards cover exactly one whole left-most label. */
     int m = X509_check_host(leaf, name, n, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL);
     ERR_clear_error();
-    json_object_set_new(o, "hostname_match", json_boolean(m == 1));
-    json_object_set_new(o, "hostname_checked", json_string(dns_san ? "san" : "cn"));
+    v->hostname_match = m == 1;
+    v->hostname_checked = dns_san ? "san" : "cn";
 }
 
 /* verify runs X509_verify_cert as a TLS peer would, at time |at|. */
-static void verify(json_t *o, ta_chain_ctx *ctx, X509 *const *x, size_t n, ta_side from,
-                   int64_t at)
+static void verify(ta_chain_verdict *v, ta_chain_ctx *ctx, X509 *const *x, size_t n,
+                   ta_side from, int64_t at)
 {
     X509_STORE *store = ctx->store[from];
     X509_STORE_CTX *sctx = NULL;
     STACK_OF(X509) *untrusted = NULL;
 
-    json_object_set_new(o, "trust_store",
-                        ctx->store_name[from] != NULL ? json_string(ctx->store_name[from])
-                                                      : json_null());
+    v->trust_store = ctx->store_name[from];
+    v->trusted = -1;
     if (store == NULL || x[0] == NULL) {
-        json_object_set_new(o, "trusted", json_null());
-        json_object_set_new(o, "verify_error", json_null());
-        json_object_set_new(o, "verify_depth", json_null());
-        json_object_set_new(o, "verify_subject", json_null());
         return;
     }
     sctx = X509_STORE_CTX_new();
@@ -425,28 +548,21 @@ static void verify(json_t *o, ta_chain_ctx *ctx, X509 *const *x, size_t n, ta_si
     }
     if (sctx == NULL || untrusted == NULL ||
         X509_STORE_CTX_init(sctx, store, x[0], untrusted) != 1) {
-        json_object_set_new(o, "trusted", json_null());
-        json_object_set_new(o, "verify_error", json_string("verification could not run"));
-        json_object_set_new(o, "verify_depth", json_null());
-        json_object_set_new(o, "verify_subject", json_null());
+        v->verify_error = strdup("verification could not run");
         goto done;
     }
     X509_STORE_CTX_set_purpose(sctx, from == TA_FROM_SERVER ? X509_PURPOSE_SSL_SERVER
                                                             : X509_PURPOSE_SSL_CLIENT);
     X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(sctx), (time_t)at);
     if (X509_verify_cert(sctx) == 1) {
-        json_object_set_new(o, "trusted", json_true());
-        json_object_set_new(o, "verify_error", json_null());
-        json_object_set_new(o, "verify_depth", json_null());
-        json_object_set_new(o, "verify_subject", json_null());
+        v->trusted = 1;
     } else {
-        int e = X509_STORE_CTX_get_error(sctx);
         X509 *cur = X509_STORE_CTX_get_current_cert(sctx);
-        json_object_set_new(o, "trusted", json_false());
-        json_object_set_new(o, "verify_error", json_string(X509_verify_cert_error_string(e)));
-        json_object_set_new(o, "verify_depth", json_integer(X509_STORE_CTX_get_error_depth(sctx)));
-        json_object_set_new(o, "verify_subject",
-                            cur != NULL ? name_json(X509_get_subject_name(cur)) : json_null());
+        v->trusted = 0;
+        v->verify_error = strdup(X509_verify_cert_error_string(X509_STORE_CTX_get_error(sctx)));
+        v->have_depth = true;
+        v->verify_depth = X509_STORE_CTX_get_error_depth(sctx);
+        v->verify_subject = cur != NULL ? name_text(X509_get_subject_name(cur)) : NULL;
     }
 done:
     ERR_clear_error();
@@ -473,38 +589,17 @@ static bool issuer_in_store(X509_STORE *store, X509 *x)
     return found;
 }
 
-/* compute fills |sl| with the time-independent facts of |in|. */
-static json_t *compute(ta_chain_ctx *ctx, const ta_chain_in *in, slot *sl)
+/* The issuer path from the leaf through the certificates sent, the next
+ * one preferred: each step must be a real issuer (name, AKI/SKI and key
+ * usage, X509_check_issued).  |used| marks the certificates taken;
+ * returns the index of the path's last certificate. */
+static size_t issuer_path(ta_chain_verdict *v, X509 *const *x, const ta_cert *certs, size_t n,
+                          bool *used)
 {
-    X509 *x[TA_MAX_CERTS] = {NULL};
-    bool used[TA_MAX_CERTS] = {false};
-    size_t n = in->num < TA_MAX_CERTS ? in->num : TA_MAX_CERTS;
-    json_t *o = json_object();
-    json_t *extra = json_array();
-    size_t dups = 0;
-
-    sl->num_path = 0;
-    for (size_t i = 0; i < n; i++) {
-        x[i] = ta_cert_x509(&in->certs[i]);
-        for (size_t j = 0; j < i; j++) {
-            if (strcmp(in->certs[i].sha256, in->certs[j].sha256) == 0) {
-                used[i] = true;   /* a duplicate is neither on the path nor extra */
-                dups++;
-                break;
-            }
-        }
-    }
-    json_object_set_new(o, "from", json_string(in->from == TA_FROM_SERVER ? "server" : "client"));
-    json_object_set_new(o, "length", json_integer((json_int_t)in->num));
-    json_object_set_new(o, "leaf_parse_error", json_boolean(x[0] == NULL));
-
-    /* The issuer path from the leaf through the certificates sent, the
-     * next one preferred: each step must be a real issuer (name, AKI/SKI
-     * and key usage, X509_check_issued). */
     size_t cur = 0;
     used[0] = true;
-    sl->path[sl->num_path++] = 0;
-    while (x[cur] != NULL && !in->certs[cur].self_signed && sl->num_path < n) {
+    v->path[v->num_path++] = 0;
+    while (x[cur] != NULL && !certs[cur].self_signed && v->num_path < n) {
         size_t next = n;
         for (size_t k = 0; k < n; k++) {
             size_t j = (cur + 1 + k) % n;
@@ -517,57 +612,79 @@ static json_t *compute(ta_chain_ctx *ctx, const ta_chain_in *in, slot *sl)
             break;
         }
         used[next] = true;
-        sl->path[sl->num_path++] = (uint8_t)next;
+        v->path[v->num_path++] = (uint8_t)next;
         cur = next;
     }
+    return cur;
+}
+
+/* Order, completeness and the certificates off the path. */
+static void structure(ta_chain_verdict *v, ta_chain_ctx *ctx, const ta_chain_in *in,
+                      X509 *const *x, size_t n, bool *used)
+{
+    size_t cur = issuer_path(v, x, in->certs, n, used);
     bool ordered = true;
-    for (size_t k = 0; k < sl->num_path; k++) {
-        ordered = ordered && sl->path[k] == k;
+
+    for (size_t k = 0; k < v->num_path; k++) {
+        ordered = ordered && v->path[k] == k;
     }
-    for (size_t i = 0; i < n; i++) {
+    v->extra = calloc(n, sizeof(*v->extra));
+    for (size_t i = 0; i < n && v->extra != NULL; i++) {
         if (!used[i]) {
             ordered = false;
-            json_array_append_new(extra, jsubject(&in->certs[i]));
+            v->extra[v->num_extra++] = subject_of(&in->certs[i]);
         }
     }
     const ta_cert *end = &in->certs[cur];
-    bool root_sent = end->self_signed && sl->num_path > 1;
-    bool complete;
-    if (x[cur] == NULL) {
-        complete = false;
-    } else {
-        /* Roots are usually left out: a path that ends in a CA is as
-         * complete as the sender can make it; one that ends in a
-         * certificate that is no CA needs its issuer from the store. */
-        complete = end->self_signed || end->is_ca ||
-                   issuer_in_store(ctx->store[in->from], x[cur]);
+    v->root_sent = end->self_signed && v->num_path > 1;
+    /* Roots are usually left out: a path that ends in a CA is as complete
+     * as the sender can make it; one that ends in a certificate that is no
+     * CA needs its issuer from the store. */
+    v->complete = x[cur] != NULL && (end->self_signed || end->is_ca ||
+                                     issuer_in_store(ctx->store[in->from], x[cur]));
+    v->ordered = ordered;
+    v->missing_issuer = v->complete || end->parse_error ? NULL : escaped(&end->issuer);
+    v->path_length = v->num_path;
+}
+
+/* compute judges the time-independent facts of |in|; NULL on out of memory. */
+static ta_chain_verdict *compute(ta_chain_ctx *ctx, const ta_chain_in *in)
+{
+    X509 *x[TA_MAX_CERTS] = {NULL};
+    bool used[TA_MAX_CERTS] = {false};
+    size_t n = in->num < TA_MAX_CERTS ? in->num : TA_MAX_CERTS;
+    ta_chain_verdict *v = calloc(1, sizeof(*v));
+
+    if (v == NULL) {
+        return NULL;
     }
-    json_object_set_new(o, "ordered", json_boolean(ordered));
-    json_object_set_new(o, "complete", json_boolean(complete));
-    json_object_set_new(o, "missing_issuer",
-                        complete || end->parse_error
-                            ? json_null()
-                            : jescaped(end->issuer.data, end->issuer.len));
-    json_object_set_new(o, "path_length", json_integer((json_int_t)sl->num_path));
-    json_object_set_new(o, "root_sent", json_boolean(root_sent));
-    json_object_set_new(o, "duplicates", json_integer((json_int_t)dups));
-    json_object_set_new(o, "extra", extra);
-    json_object_set_new(o, "self_signed_leaf",
-                        json_boolean(in->certs[0].self_signed && !in->certs[0].parse_error));
+    v->refs = 1;
+    for (size_t i = 0; i < n; i++) {
+        x[i] = ta_cert_x509(&in->certs[i]);
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(in->certs[i].sha256, in->certs[j].sha256) == 0) {
+                used[i] = true;   /* a duplicate is neither on the path nor extra */
+                v->duplicates++;
+                break;
+            }
+        }
+    }
+    v->from = in->from;
+    v->length = in->num;
+    v->leaf_parsed = x[0] != NULL;
+    structure(v, ctx, in, x, n, used);
+    v->self_signed_leaf = in->certs[0].self_signed && !in->certs[0].parse_error;
+    v->hostname_match = -1;
     if (x[0] != NULL) {
-        hostname(o, x[0], &in->certs[0], in);
-        policy(o, x[0], &in->certs[0], in->from);
-        strength(o, x, in->certs, sl->path, sl->num_path);
-    } else {
-        json_object_set_new(o, "hostname_match", json_null());
-        json_object_set_new(o, "weak", json_array());
-        json_object_set_new(o, "policy", json_array());
+        hostname(v, x[0], &in->certs[0], in);
+        policy(v, x[0], &in->certs[0], in->from);
+        strength(v, x, in->certs);
     }
-    verify(o, ctx, x, n, in->from, in->at);
+    verify(v, ctx, x, n, in->from, in->at);
     for (size_t i = 0; i < n; i++) {
         X509_free(x[i]);
     }
-    return o;
+    return v;
 }
 
 /* ---- per connection --------------------------------------------------- */
@@ -589,45 +706,30 @@ static int64_t days_between(int64_t at, int64_t until)
     return d >= 0 ? d / 86400 : -((-d + 86399) / 86400);
 }
 
-static void validity(json_t *o, const ta_chain_in *in, const slot *sl)
+static void validity(ta_chain_facts *f, const ta_chain_in *in)
 {
-    bool expired = false;
-    bool early = false;
-    bool have = false;
-    int64_t days = 0;
-    const ta_cert *first = NULL;
-    const ta_cert *bad = NULL;
-    char when[32];
+    const ta_chain_verdict *v = f->v;
 
-    iso_time(in->at, when, sizeof(when));
-    json_object_set_new(o, "capture_time", in->at > 0 ? json_string(when) : json_null());
-    for (size_t k = 0; k < sl->num_path && in->at > 0; k++) {
-        const ta_cert *c = &in->certs[sl->path[k]];
+    f->have_time = in->at > 0;
+    iso_time(in->at, f->capture_time, sizeof(f->capture_time));
+    for (size_t k = 0; k < v->num_path && in->at > 0; k++) {
+        const ta_cert *c = &in->certs[v->path[k]];
         char w = window(c, in->at);
         if (w == '?') {
             continue;
         }
-        if ((w == 'a' || w == 'b') && bad == NULL) {
-            bad = c;
+        if ((w == 'a' || w == 'b') && f->invalid == NULL) {
+            f->invalid = c;
         }
-        expired = expired || w == 'a';
-        early = early || w == 'b';
+        f->expired = f->expired || w == 'a';
+        f->not_yet_valid = f->not_yet_valid || w == 'b';
         int64_t d = days_between(in->at, c->not_after_unix);
-        if (!have || d < days) {
-            days = d;
-            first = c;
-            have = true;
+        if (!f->have_days || d < f->days_left) {
+            f->days_left = d;
+            f->expires_first = c;
+            f->have_days = true;
         }
     }
-    json_object_set_new(o, "expired", json_boolean(expired));
-    json_object_set_new(o, "not_yet_valid", json_boolean(early));
-    json_object_set_new(o, "invalid_subject", bad != NULL ? jsubject(bad) : json_null());
-    json_object_set_new(o, "invalid_not_before", bad != NULL ? json_string(bad->not_before)
-                                                             : json_null());
-    json_object_set_new(o, "invalid_not_after", bad != NULL ? json_string(bad->not_after)
-                                                            : json_null());
-    json_object_set_new(o, "days_left", have ? json_integer((json_int_t)days) : json_null());
-    json_object_set_new(o, "expires_first", first != NULL ? jsubject(first) : json_null());
 }
 
 /* write_pem writes |n| certificates to |path| (via a temporary name, so
@@ -670,7 +772,32 @@ static void append_word(char *out, size_t len, const char *s)
     snprintf(out + o, len - o, "%s", word);
 }
 
-static void extract(json_t *o, ta_chain_ctx *ctx, const ta_chain_in *in)
+/* The command that repeats the judgement by hand: trust store, capture
+ * time, purpose. */
+static void verify_command(char *cmd, size_t len, const ta_chain_ctx *ctx,
+                           const ta_chain_in *in, const char *chain, const char *leaf)
+{
+    snprintf(cmd, len, "openssl verify ");
+    const char *ca = in->from == TA_FROM_SERVER ? ctx->ca_file : ctx->server_ca_file;
+    if (ca != NULL) {
+        strncat(cmd, "-CAfile ", len - strlen(cmd) - 1);
+        append_word(cmd, len, ca);
+        strncat(cmd, " ", len - strlen(cmd) - 1);
+    }
+    if (in->from == TA_FROM_SERVER && ctx->ca_path != NULL) {
+        strncat(cmd, "-CApath ", len - strlen(cmd) - 1);
+        append_word(cmd, len, ctx->ca_path);
+        strncat(cmd, " ", len - strlen(cmd) - 1);
+    }
+    size_t l = strlen(cmd);
+    snprintf(cmd + l, len - l, "-purpose %s -attime %" PRId64 " -untrusted ",
+             in->from == TA_FROM_SERVER ? "sslserver" : "sslclient", in->at);
+    append_word(cmd, len, chain);
+    strncat(cmd, " ", len - strlen(cmd) - 1);
+    append_word(cmd, len, leaf);
+}
+
+static void extract(ta_chain_facts *f, ta_chain_ctx *ctx, const ta_chain_in *in)
 {
     const ta_cert *list[TA_MAX_CERTS];
     char leaf[PATH_MAX];
@@ -688,79 +815,62 @@ static void extract(json_t *o, ta_chain_ctx *ctx, const ta_chain_in *in)
         }
     }
     snprintf(leaf, sizeof(leaf), "%s/%s.pem", ctx->extract_dir, in->certs[0].sha256);
-    snprintf(chain, sizeof(chain), "%s/%s-%schain.pem", ctx->extract_dir,
-             in->conn_name != NULL ? in->conn_name : "conn",
+    snprintf(chain, sizeof(chain), "%s/%s-%" PRIu64 "-%schain.pem", ctx->extract_dir,
+             in->stem != NULL ? in->stem : "conn", in->id,
              in->from == TA_FROM_CLIENT ? "client-" : "");
     /* One file per certificate is bounded by the distinct certificates;
      * one per chain grows with the connections, so it is capped. */
     if (ctx->chain_files >= MAX_CHAIN_FILES) {
-        json_object_set_new(o, "extract_error",
-                            json_string("chain files capped at 10000 per run; the "
-                                        "certificates are still written, one file each"));
+        f->extract_error = "chain files capped at 10000 per run; the certificates are still "
+                           "written, one file each";
         return;
     }
     ctx->chain_files++;
     ok = write_pem(chain, list, n) && ok;
     if (!ok) {
-        json_object_set_new(o, "extract_error",
-                            json_string("could not write the PEM files (see --extract-certs)"));
+        f->extract_error = "could not write the PEM files (see --extract-certs)";
     }
-    /* The same judgement by hand: trust store, capture time, purpose. */
-    snprintf(cmd, sizeof(cmd), "openssl verify ");
-    const char *ca = in->from == TA_FROM_SERVER ? ctx->ca_file : ctx->server_ca_file;
-    if (ca != NULL) {
-        strncat(cmd, "-CAfile ", sizeof(cmd) - strlen(cmd) - 1);
-        append_word(cmd, sizeof(cmd), ca);
-        strncat(cmd, " ", sizeof(cmd) - strlen(cmd) - 1);
-    }
-    if (in->from == TA_FROM_SERVER && ctx->ca_path != NULL) {
-        strncat(cmd, "-CApath ", sizeof(cmd) - strlen(cmd) - 1);
-        append_word(cmd, sizeof(cmd), ctx->ca_path);
-        strncat(cmd, " ", sizeof(cmd) - strlen(cmd) - 1);
-    }
-    size_t l = strlen(cmd);
-    snprintf(cmd + l, sizeof(cmd) - l, "-purpose %s -attime %" PRId64 " -untrusted ",
-             in->from == TA_FROM_SERVER ? "sslserver" : "sslclient", in->at);
-    append_word(cmd, sizeof(cmd), chain);
-    strncat(cmd, " ", sizeof(cmd) - strlen(cmd) - 1);
-    append_word(cmd, sizeof(cmd), leaf);
-    json_t *e = json_object();
-    json_object_set_new(e, "leaf", jescaped((const uint8_t *)leaf, strlen(leaf)));
-    json_object_set_new(e, "chain", jescaped((const uint8_t *)chain, strlen(chain)));
-    json_object_set_new(e, "verify_command", jescaped((const uint8_t *)cmd, strlen(cmd)));
-    json_object_set_new(o, "extracted", e);
+    verify_command(cmd, sizeof(cmd), ctx, in, chain, leaf);
+    f->extracted_leaf = ta_escape((const uint8_t *)leaf, strlen(leaf));
+    f->extracted_chain = ta_escape((const uint8_t *)chain, strlen(chain));
+    f->verify_command = ta_escape((const uint8_t *)cmd, strlen(cmd));
 }
 
-json_t *ta_chain_json(ta_chain_ctx *ctx, const ta_chain_in *in)
+int ta_chain_judge(ta_chain_ctx *ctx, const ta_chain_in *in, ta_chain_facts *out)
 {
     uint8_t key[32];
     slot *sl;
-    json_t *o;
 
+    memset(out, 0, sizeof(*out));
     if (in->num == 0) {
-        return NULL;
+        return 0;
     }
-    cache_key(in, key);
+    cache_key(ctx, in, key);
     uint64_t h;
     memcpy(&h, key, sizeof(h));
     sl = &ctx->slots[h & ctx->mask];
-    if (!sl->used || memcmp(sl->key, key, sizeof(key)) != 0) {
-        json_decref(sl->facts);
-        sl->used = false;
-        sl->facts = compute(ctx, in, sl);
-        if (sl->facts == NULL) {
-            return NULL;
+    if (sl->v == NULL || memcmp(sl->key, key, sizeof(key)) != 0) {
+        verdict_release(sl->v);
+        sl->v = compute(ctx, in);
+        if (sl->v == NULL) {
+            return 0;
         }
         memcpy(sl->key, key, sizeof(key));
-        sl->used = true;
     }
-    o = json_deep_copy(sl->facts);
-    if (o == NULL) {
-        return NULL;
-    }
-    validity(o, in, sl);
+    out->v = sl->v;
+    out->v->refs++;
+    validity(out, in);
     if (ctx->extract_dir != NULL) {
-        extract(o, ctx, in);
+        extract(out, ctx, in);
     }
-    return o;
+    return 1;
+}
+
+void ta_chain_facts_cleanup(ta_chain_facts *f)
+{
+    verdict_release(f->v);
+    free(f->extracted_leaf);
+    free(f->extracted_chain);
+    free(f->verify_command);
+    memset(f, 0, sizeof(*f));
 }

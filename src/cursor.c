@@ -225,3 +225,20 @@ int ta_cur_truncate(ta_cur *c, size_t n)
     c->len = n;
     return 1;
 }
+
+uint64_t ta_cur_hash(const ta_cur *c)
+{
+    /* FNV-1a over 8-byte words, then the tail byte by byte. */
+    uint64_t h = 1469598103934665603u ^ c->len;
+    size_t i = 0;
+    for (; i + 8 <= c->len; i += 8) {
+        uint64_t w;
+        memcpy(&w, c->data + i, sizeof(w));
+        h = (h ^ w) * 1099511628211u;
+        h ^= h >> 29;
+    }
+    for (; i < c->len; i++) {
+        h = (h ^ c->data[i]) * 1099511628211u;
+    }
+    return h;
+}

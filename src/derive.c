@@ -6,64 +6,29 @@
 #include <string.h>
 
 #include "ta_chain.h"
-#include "ta_escape.h"
 #include "ta_names.h"
 #include "ta_tls.h"
 #include "ta_tls_msg.h"
 
-static const char *side_name(ta_side s)
-{
-    return s == TA_FROM_CLIENT ? "client" : "server";
-}
-
-static json_t *alert_json(const ta_alert *a)
-{
-    json_t *o = json_object();
-    char buf[TA_NAME_BUF];
-    json_object_set_new(o, "frame", json_integer((json_int_t)a->frame));
-    json_object_set_new(o, "from", json_string(side_name(a->from)));
-    json_object_set_new(o, "receiver", json_string(side_name(a->from == TA_FROM_CLIENT
-                                                                  ? TA_FROM_SERVER
-                                                                  : TA_FROM_CLIENT)));
-    json_object_set_new(o, "level", a->encrypted ? json_null()
-                                    : json_string(a->level == 2 ? "fatal" : "warning"));
-    json_object_set_new(o, "description",
-                        a->encrypted ? json_null()
-                                     : json_string(ta_alert_name(a->description, buf)));
-    json_object_set_new(o, "encrypted", json_boolean(a->encrypted));
-    if (a->encrypted && a->record_len > 0) {
-        json_object_set_new(o, "record_length", json_integer(a->record_len));
-    }
-    return o;
-}
-
 /* "alert": the alert that ended the handshake; "alert.first_fatal": the
  * first readable fatal alert.  Alerts after a completed handshake (the
  * closing close_notify, a late fatal alert) ended no handshake. */
-static void derive_alert(json_t *conn, const ta_conn *c)
+static void derive_alert(ta_derived *d, const ta_conn *c)
 {
-    json_t *ending = NULL;
-    json_t *fatal = NULL;
     for (size_t i = 0; i < c->num_alerts; i++) {
         const ta_alert *a = &c->alerts[i];
         if (a->after_handshake || a->after_peer_close) {
             continue;
         }
-        if (ending == NULL && ta_alert_ends_handshake(a)) {
-            ending = alert_json(a);
+        if (d->alert == NULL && ta_alert_ends_handshake(a)) {
+            d->alert = a;
         }
-        if (fatal == NULL && !a->encrypted && a->level == 2) {
-            fatal = alert_json(a);
+        if (d->first_fatal == NULL && !a->encrypted && a->level == 2) {
+            d->first_fatal = a;
         }
     }
-    if (ending == NULL && fatal != NULL) {
-        ending = json_deep_copy(fatal);
-    }
-    if (ending != NULL) {
-        if (fatal != NULL) {
-            json_object_set_new(ending, "first_fatal", fatal);
-        }
-        json_object_set_new(conn, "alert", ending);
+    if (d->alert == NULL) {
+        d->alert = d->first_fatal;
     }
 }
 
@@ -111,7 +76,7 @@ static const char *stage(const ta_conn *c)
 }
 
 /* Time from the ClientHello to the server's first record after it. */
-static json_t *response_ms(const ta_conn *c)
+static void response_ms(ta_derived *d, const ta_conn *c)
 {
     int64_t ch_ns = -1;
     int cd = ta_conn_client_dir(c);
@@ -122,10 +87,11 @@ static json_t *response_ms(const ta_conn *c)
             ch_ns = e->ns;
         } else if (ch_ns >= 0 && e->dir != cd && e->kind != TA_EV_GAP) {
             /* A clock that went backwards gives no time at all. */
-            return e->ns >= ch_ns ? json_real((double)(e->ns - ch_ns) / 1e6) : json_null();
+            d->have_response = e->ns >= ch_ns;
+            d->response_ms = (double)(e->ns - ch_ns) / 1e6;
+            return;
         }
     }
-    return json_null();
 }
 
 /* Names the protocol a stream starts with: "tls", or a plaintext one by
@@ -192,41 +158,30 @@ static bool client_quit(const ta_conn *c)
     return cl != 0 && (sv == 0 || cl < sv);
 }
 
-static void derive_handshake(json_t *conn, const ta_conn *c)
+static void derive_handshake(ta_derived *d, const ta_conn *c)
 {
-    json_t *h = json_object();
-    const ta_dir *sv = &c->dir[1 - ta_conn_client_dir(c)];
-    char buf[TA_NAME_BUF];
-
-    json_object_set_new(h, "stage", json_string(stage(c)));
-    json_object_set_new(h, "server_response_ms", response_ms(c));
-    json_object_set_new(h, "server_record_version",
-                        sv->num_records > 0 ? json_string(ta_version_name(sv->first_version, buf))
-                                            : json_null());
-    json_object_set_new(h, "server_sent_tls", json_boolean(sv->is_tls));
-    json_object_set_new(h, "client_sent_tls", json_boolean(c->dir[ta_conn_client_dir(c)].is_tls));
-    const char *cp = protocol(&c->dir[ta_conn_client_dir(c)]);
-    const char *sp = protocol(sv);
-    json_object_set_new(h, "client_protocol", cp != NULL ? json_string(cp) : json_null());
-    json_object_set_new(h, "server_protocol", sp != NULL ? json_string(sp) : json_null());
     const ta_dir *cl = &c->dir[ta_conn_client_dir(c)];
-    const char *closer = NULL;
+    const ta_dir *sv = &c->dir[1 - ta_conn_client_dir(c)];
+
+    d->stage = stage(c);
+    response_ms(d, c);
+    d->have_record_version = sv->num_records > 0;
+    d->server_record_version = sv->first_version;
+    d->server_sent_tls = sv->is_tls;
+    d->client_sent_tls = cl->is_tls;
+    d->client_protocol = protocol(cl);
+    d->server_protocol = protocol(sv);
+    d->closed_by = -1;
     if (cl->fin_frame != 0 && (sv->fin_frame == 0 || cl->fin_frame < sv->fin_frame)) {
-        closer = "client";
+        d->closed_by = TA_FROM_CLIENT;
+        d->close_frame = cl->fin_frame;
     } else if (sv->fin_frame != 0) {
-        closer = "server";
+        d->closed_by = TA_FROM_SERVER;
+        d->close_frame = sv->fin_frame;
     }
-    json_object_set_new(h, "closed_by", closer != NULL ? json_string(closer) : json_null());
-    json_object_set_new(h, "close_frame",
-                        closer == NULL ? json_null()
-                        : json_integer((json_int_t)(closer[0] == 'c' ? cl->fin_frame
-                                                                     : sv->fin_frame)));
-    json_object_set_new(h, "server_bytes", json_integer((json_int_t)sv->bytes));
-    json_object_set_new(h, "client_bytes",
-                        json_integer((json_int_t)c->dir[ta_conn_client_dir(c)].bytes));
-    json_object_set_new(h, "tls13", json_boolean(c->tls13));
-    json_object_set_new(h, "client_quit_without_data", json_boolean(client_quit(c)));
-    json_object_set_new(conn, "handshake", h);
+    d->server_bytes = sv->bytes;
+    d->client_bytes = cl->bytes;
+    d->client_quit = client_quit(c);
 }
 
 static bool offered(const ta_client_hello *ch, uint16_t v)
@@ -279,31 +234,33 @@ static bool version_refused(const ta_conn *c)
 
 /* What both sides share, as far as the server's answer shows it: the
  * version and suite it chose, or nothing when it refused the version. */
-static void derive_overlap(json_t *conn, const ta_conn *c)
+static void derive_overlap(ta_derived *d, const ta_conn *c)
 {
-    json_t *o = json_object();
-    char buf[TA_NAME_BUF];
-    bool refused = version_refused(c);
     if (c->real_sh && !c->sh.sslv2) {
-        uint16_t v = c->sh.selected_version != 0 ? c->sh.selected_version : c->sh.legacy_version;
-        json_t *vs = json_array();
-        json_t *cs = json_array();
-        json_array_append_new(vs, json_string(ta_version_name(v, buf)));
-        json_array_append_new(cs, json_string(ta_cipher_name(c->sh.cipher_suite, false, buf)));
-        json_object_set_new(o, "versions", vs);
-        json_object_set_new(o, "cipher_suites", cs);
-    } else if (refused) {
-        json_object_set_new(o, "versions", json_array());
+        d->overlap = TA_OVERLAP_CHOSEN;
+        d->overlap_version = c->sh.selected_version != 0 ? c->sh.selected_version
+                                                         : c->sh.legacy_version;
+        d->overlap_suite = c->sh.cipher_suite;
+    } else if (version_refused(c)) {
+        d->overlap = TA_OVERLAP_REFUSED;
     }
-    json_object_set_new(conn, "overlap", o);
 }
 
-static json_t *escaped(const ta_bytes *b)
+/* client_hello.supported_versions: the list without GREASE values. */
+static int derive_versions(ta_derived *d, const ta_conn *c, ta_arena *arena)
 {
-    char *s = ta_escape(b->data, b->len);
-    json_t *j = s != NULL ? json_string(s) : json_null();
-    free(s);
-    return j;
+    const ta_u32_list *l = &c->ch.supported_versions;
+    uint16_t *v = l->num > 0 ? ta_arena_alloc(arena, l->num * sizeof(*v)) : NULL;
+    if (l->num > 0 && v == NULL) {
+        return 0;
+    }
+    for (size_t i = 0; i < l->num; i++) {
+        if (!ta_is_grease((uint16_t)l->v[i])) {
+            v[d->num_versions++] = (uint16_t)l->v[i];
+        }
+    }
+    d->versions = v;
+    return 1;
 }
 
 /* Capture time (unix seconds) of the frame that carried |frame|'s message. */
@@ -318,38 +275,23 @@ static int64_t frame_time(const ta_conn *c, uint64_t frame)
 }
 
 /* The first certificate a side sent, judged at the time it was sent. */
-static json_t *leaf_json(const ta_conn *c, const ta_cert *leaf)
+static void leaf_of(ta_leaf *l, const ta_conn *c, const ta_cert *leaf)
 {
-    json_t *o = json_object();
     int64_t at = frame_time(c, leaf->frame);
-    json_object_set_new(o, "frame", json_integer((json_int_t)leaf->frame));
-    json_object_set_new(o, "subject", leaf->parse_error ? json_null() : escaped(&leaf->subject));
-    json_object_set_new(o, "issuer", leaf->parse_error ? json_null() : escaped(&leaf->issuer));
-    json_object_set_new(o, "cn", leaf->cn.data != NULL ? escaped(&leaf->cn) : json_null());
-    json_object_set_new(o, "not_before", json_string(leaf->not_before));
-    json_object_set_new(o, "not_after", json_string(leaf->not_after));
-    json_t *san = json_array();
-    for (size_t i = 0; i < leaf->san.num; i++) {
-        json_array_append_new(san, escaped(&leaf->san.v[i]));
+    l->cert = leaf;
+    l->dated = leaf->times_ok && at > 0;
+    if (l->dated) {
+        l->expired = at > leaf->not_after_unix;
+        l->not_yet_valid = at < leaf->not_before_unix;
+        l->days_left = (leaf->not_after_unix - at) / 86400;
     }
-    json_object_set_new(o, "san", san);
-    if (leaf->times_ok && at > 0) {
-        json_object_set_new(o, "expired", json_boolean(at > leaf->not_after_unix));
-        json_object_set_new(o, "not_yet_valid", json_boolean(at < leaf->not_before_unix));
-        json_object_set_new(o, "days_left",
-                            json_integer((json_int_t)((leaf->not_after_unix - at) / 86400)));
-    }
-    json_object_set_new(o, "self_signed", json_boolean(leaf->self_signed));
-    json_object_set_new(o, "is_ca", json_boolean(leaf->is_ca));
-    json_object_set_new(o, "parse_error", json_boolean(leaf->parse_error));
-    return o;
 }
 
-static void derive_certs(json_t *conn, const ta_conn *c, ta_chain_ctx *chains,
-                         const char *conn_name)
+static int derive_certs(ta_derived *d, const ta_conn *c, ta_chain_ctx *chains, const char *stem)
 {
     size_t first[2] = {SIZE_MAX, SIZE_MAX};   /* by side: the first Certificate message */
     size_t len[2] = {0, 0};
+    int ok = 1;
 
     for (size_t i = 0; i < c->num_certs; i++) {
         int s = c->certs[i].from == TA_FROM_CLIENT ? 0 : 1;
@@ -365,73 +307,65 @@ static void derive_certs(json_t *conn, const ta_conn *c, ta_chain_ctx *chains,
             continue;
         }
         const ta_cert *leaf = &c->certs[first[s]];
-        json_object_set_new(conn, s == 1 ? "server_leaf" : "client_leaf", leaf_json(c, leaf));
+        d->have_leaf[s] = true;
+        leaf_of(&d->leaf[s], c, leaf);
         if (chains == NULL) {
             continue;
         }
         /* The name asked for is the SNI; a client's chain has none. */
-        bool name = s == 1 && c->ch.sni.data != NULL;
+        bool name = s == TA_FROM_SERVER && c->ch.sni.data != NULL;
         ta_chain_in in = {
             .certs = leaf,
             .num = len[s],
-            .from = s == 1 ? TA_FROM_SERVER : TA_FROM_CLIENT,
+            .from = (ta_side)s,
             .host = name ? c->ch.sni.data : NULL,
             .host_len = name ? c->ch.sni.len : 0,
             .at = frame_time(c, leaf->frame),
-            .conn_name = conn_name,
+            .stem = stem,
+            .id = c->id,
         };
-        json_t *chain = ta_chain_json(chains, &in);
-        if (chain != NULL) {
-            json_object_set_new(conn, s == 1 ? "chain" : "client_chain", chain);
-        }
+        d->have_chain[s] = ta_chain_judge(chains, &in, &d->chain[s]) != 0;
+        ok = ok && d->have_chain[s];
     }
     /* The certificate the ending alert most likely answers: the one sent
      * by the side that received the alert (the server's without one). */
-    const char *receiver = json_string_value(json_object_get(json_object_get(conn, "alert"),
-                                                             "receiver"));
-    bool client = receiver != NULL && strcmp(receiver, "client") == 0;
-    json_t *leaf_of = json_object_get(conn, client ? "client_leaf" : "server_leaf");
-    if (leaf_of != NULL) {
-        json_object_set_new(conn, "rejected_leaf", json_deep_copy(leaf_of));
-    }
-    json_t *chain_of = json_object_get(conn, client ? "client_chain" : "chain");
-    if (chain_of != NULL) {
-        json_object_set_new(conn, "rejected_chain", json_deep_copy(chain_of));
-    }
+    d->rejected = d->alert != NULL && d->alert->from == TA_FROM_SERVER ? TA_FROM_CLIENT
+                                                                       : TA_FROM_SERVER;
+    return ok;
 }
 
-static void derive_sni(json_t *conn, const ta_conn *c)
+static void derive_sni(ta_derived *d, const ta_conn *c)
 {
-    json_t *o = json_object();
-    bool present = c->num_client_hellos > 0 && c->ch.sni.data != NULL;
-    bool ip = false;
-    if (present) {
+    d->sni_present = c->num_client_hellos > 0 && c->ch.sni.data != NULL;
+    if (d->sni_present) {
         char name[TA_MAX_NAME + 1];
         unsigned char addr[16];
         size_t n = c->ch.sni.len < TA_MAX_NAME ? c->ch.sni.len : TA_MAX_NAME;
         memcpy(name, c->ch.sni.data, n);
         name[n] = '\0';
-        ip = inet_pton(AF_INET, name, addr) == 1 || inet_pton(AF_INET6, name, addr) == 1;
+        d->sni_is_ip = inet_pton(AF_INET, name, addr) == 1 ||
+                       inet_pton(AF_INET6, name, addr) == 1;
     }
-    json_object_set_new(o, "present", json_boolean(present));
-    json_object_set_new(o, "is_ip_literal", json_boolean(ip));
-    json_object_set_new(conn, "sni", o);
 }
 
-void ta_derive(json_t *conn, const ta_conn *c, ta_chain_ctx *chains, const char *conn_name)
+int ta_derive(ta_derived *d, const ta_conn *c, ta_chain_ctx *chains, const char *stem,
+              ta_arena *arena)
 {
-    json_t *ch = json_object_get(conn, "client_hello");
-    json_t *cc = json_object_get(conn, "client_certificate");
+    memset(d, 0, sizeof(*d));
+    derive_alert(d, c);
+    derive_handshake(d, c);
+    derive_overlap(d, c);
+    derive_sni(d, c);
+    int ok = derive_versions(d, c, arena);
+    return derive_certs(d, c, chains, stem) && ok;
+}
 
-    if (json_is_object(ch)) {
-        json_object_set_new(ch, "retry", json_boolean(c->hrr));
+void ta_derived_cleanup(ta_derived *d)
+{
+    for (int s = 0; s < 2; s++) {
+        if (d->have_chain[s]) {
+            ta_chain_facts_cleanup(&d->chain[s]);
+        }
     }
-    if (json_is_object(cc)) {
-        json_object_set_new(cc, "empty", json_boolean(c->client_cert_count == 0));
-    }
-    derive_alert(conn, c);
-    derive_handshake(conn, c);
-    derive_overlap(conn, c);
-    derive_certs(conn, c, chains, conn_name);
-    derive_sni(conn, c);
+    d->have_chain[0] = d->have_chain[1] = false;
 }

@@ -2,6 +2,7 @@
 #include "ta_escape.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,16 +84,31 @@ void ta_shell_word(char *out, size_t n, const char *s)
     out[o] = '\0';
 }
 
+bool ta_escape_needed(const uint8_t *data, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (data[i] < 0x20 || data[i] > 0x7e || data[i] == '\\') {
+            return true;
+        }
+    }
+    return false;
+}
+
 char *ta_escape(const uint8_t *data, size_t len)
 {
     /* Worst case: every byte becomes "\xNN" (4 bytes). */
-    char *out = malloc(len * 4 + 1);
+    char *out = len < (SIZE_MAX - 1) / 4 ? malloc(len * 4 + 1) : NULL;
+    if (out != NULL) {
+        ta_escape_to(out, data, len);
+    }
+    return out;
+}
+
+size_t ta_escape_to(char *out, const uint8_t *data, size_t len)
+{
     size_t o = 0;
     ta_cur c;
 
-    if (out == NULL) {
-        return NULL;
-    }
     ta_cur_init(&c, data, len);
     while (ta_cur_len(&c) > 0) {
         uint32_t cp;
@@ -117,5 +133,5 @@ char *ta_escape(const uint8_t *data, size_t len)
         }
     }
     out[o] = '\0';
-    return out;
+    return o;
 }

@@ -25,7 +25,8 @@
 #include "ta_chain.h"
 #include "ta_redact.h"
 #include "ta_derive.h"
-#include "ta_report.h"
+#include "ta_jsonw.h"
+#include "ta_schema.h"
 #include "ta_rollup.h"
 #include "ta_rules.h"
 #include "ta_zstream.h"
@@ -94,6 +95,8 @@ typedef struct {
     double shown;
     ta_keylog *secrets;    /* this capture's own key log (pcapng DSB), owned */
     size_t bad_secret_lines;
+    ta_arena arena;        /* per connection: freed when it has been written */
+    ta_jbuf scratch;       /* rule texts are built here, reused */
 } capture_ctx;
 
 static void usage(FILE *f)
@@ -241,7 +244,7 @@ enum {
     OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_LIST_RULES, OPT_EXPLAIN, OPT_MIN_SEVERITY, OPT_PROFILE,
     OPT_SUMMARY, OPT_JOBS, OPT_SINCE, OPT_UNTIL, OPT_SERVER, OPT_QUIET, OPT_MERGE, OPT_SHARD,
     OPT_CA_FILE, OPT_CA_PATH, OPT_SERVER_CA_FILE, OPT_EXTRACT_CERTS,
-    OPT_KEYLOG, OPT_REPORT, OPT_REDACT, OPT_REDACT_KEY
+    OPT_KEYLOG, OPT_REPORT, OPT_REDACT, OPT_REDACT_KEY, OPT_PRINT_SCHEMA, OPT_PRINT_FACTS
 };
 
 typedef struct {
@@ -495,6 +498,9 @@ static const struct option longopts[] = {
     {"redact-key", required_argument, NULL, OPT_REDACT_KEY},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
+    /* For the documentation (docs/tlsanalyze.schema.json, rules/README.md). */
+    {"print-schema", no_argument, NULL, OPT_PRINT_SCHEMA},
+    {"print-facts", no_argument, NULL, OPT_PRINT_FACTS},
     {NULL, 0, NULL, 0},
 };
 
@@ -519,6 +525,14 @@ static int parse_args(int argc, char **argv, options *o)
         if (ch == OPT_VERSION) {
             printf("tlsanalyze %s\n", TA_VERSION);
             exit(EXIT_OK);
+        }
+        if (ch == OPT_PRINT_SCHEMA || ch == OPT_PRINT_FACTS) {
+            if (ch == OPT_PRINT_SCHEMA) {
+                ta_schema_print_json(stdout);
+            } else {
+                ta_schema_print_facts(stdout);
+            }
+            exit(fflush(stdout) == 0 ? EXIT_OK : EXIT_BAD_INPUT);
         }
         if (!set_option(o, ch, optarg)) {
             if (ch == '?' || ch == ':') {
@@ -640,30 +654,34 @@ static int open_chains(options *o)
 static void on_conn(void *arg, ta_conn *c)
 {
     capture_ctx *cx = arg;
-    json_t *j = ta_conn_to_json(c);
-    if (j == NULL) {
-        return;
+    const options *o = cx->o;
+    ta_derived d;
+    ta_view v;
+    json_t *tree = NULL;
+    /* --summary needs rule ids and severities only: no texts. */
+    ta_rules_run run = {o->profile, o->min_severity, !o->summary || o->report != NULL,
+                        &cx->scratch};
+
+    int ok = ta_derive(&d, c, o->chains, cx->stem, &cx->arena);
+    ta_view_init(&v, c, &d, &cx->arena, o->redactor);
+    ok = ok && ta_rules_eval(o->rules, &v, &run);
+    if (ok) {
+        ta_rollup_conn(cx->roll, &v);
+        if (!o->summary) {
+            ok = ta_writer_conn(cx->w, cx->out_file, &v, &tree);
+        }
+        if (o->report != NULL) {
+            ok = ta_writer_conn(o->report, cx->out_file, &v, &tree) && ok;
+        }
     }
-    char name[96];
-    snprintf(name, sizeof(name), "%s-%" PRIu64, cx->stem, c->id);
-    ta_derive(j, c, cx->o->chains, name);
-    /* Before the rules: their texts are then rendered from pseudonyms. */
-    if (!ta_redact_conn(cx->o->redactor, j)) {
-        fprintf(stderr, "tlsanalyze: %s: out of memory while redacting; connection %lld left "
-                "out\n", cx->file, (long long)json_integer_value(json_object_get(j, "id")));
-        json_decref(j);
-        return;
+    if (!ok || v.nomem) {
+        fprintf(stderr, "tlsanalyze: %s: out of memory; connection %llu left out\n", cx->file,
+                (unsigned long long)c->id);
     }
-    json_object_set_new(j, "diagnoses",
-                        ta_rules_apply(cx->o->rules, j, cx->o->profile, cx->o->min_severity));
-    ta_rollup_conn(cx->roll, j);
-    if (!cx->o->summary) {
-        ta_writer_conn(cx->w, cx->out_file, j);
-    }
-    if (cx->o->report != NULL) {
-        ta_writer_conn(cx->o->report, cx->out_file, j);
-    }
-    json_decref(j);
+    json_decref(tree);
+    ta_view_cleanup(&v);
+    ta_derived_cleanup(&d);
+    ta_arena_reset(&cx->arena);
 }
 
 static double now_s(void)
@@ -922,6 +940,7 @@ static int run_capture_list(char *const *paths, int num, const char *name, const
     char *pseudo = o->redactor != NULL ? ta_redact_file(o->redactor, cx.file) : NULL;
     cx.out_file = pseudo != NULL ? pseudo : cx.file;
     cx.secrets = ta_keylog_new();
+    ta_arena_init(&cx.arena, 0);
     ta_limits lim = o->lim;
     lim.tls.capture_keys = cx.secrets;
     cx.an = ta_analyzer_new(&lim, on_conn, &cx);
@@ -984,6 +1003,8 @@ static int run_capture_list(char *const *paths, int num, const char *name, const
     json_decref(s);
     ta_analyzer_free(cx.an);
     ta_keylog_free(cx.secrets);
+    ta_arena_cleanup(&cx.arena);
+    ta_jbuf_free(&cx.scratch);
     if (total != NULL) {
         ta_rollup_merge(total, cx.roll);
     }
@@ -1026,8 +1047,10 @@ static int work_one(void *arg, const char *path, FILE *out, int first, ta_rollup
     wc.first_capture = first != 0;
     wc.buf = NULL;
     wc.buf_size = 0;
+    memset(&wc.conn, 0, sizeof(wc.conn));
     int rc = run_capture(path, b->o, &wc, roll);
     free(wc.buf);
+    ta_jbuf_free(&wc.conn);
     return rc;
 }
 

@@ -477,28 +477,53 @@ static void text_conn(ta_writer *w, json_t *conn)
     }
 }
 
-void ta_writer_conn(ta_writer *w, const char *file, json_t *conn)
+/* The connection as a tree, for the writers that look facts up by name. */
+static json_t *tree_of(ta_writer *w, ta_view *v, json_t **tree)
 {
+    if (*tree == NULL) {
+        ta_jbuf_clear(&w->conn);
+        if (ta_jsonw_conn(&w->conn, v, NULL, NULL)) {
+            *tree = json_loadb(w->conn.p, w->conn.len, 0, NULL);
+        }
+    }
+    return *tree;
+}
+
+int ta_writer_conn(ta_writer *w, const char *file, ta_view *v, json_t **tree)
+{
+    int ok = 1;
     switch (w->fmt) {
     case TA_FMT_MARKDOWN:
     case TA_FMT_HTML:
-        if (w->report != NULL) {
-            ta_casereport_conn(w->report, file, conn);
+        ok = tree_of(w, v, tree) != NULL;
+        if (ok && w->report != NULL) {
+            ta_casereport_conn(w->report, file, *tree);
         }
         break;
     case TA_FMT_JSON:
-        fputs(w->first_conn ? "\n" : ",\n", w->out);
-        dump(w, conn);
-        break;
     case TA_FMT_NDJSON:
-        dump_tagged(w, "connection", file, conn);
+        ta_jbuf_clear(&w->conn);
+        if (w->fmt == TA_FMT_JSON) {
+            ta_jbuf_raw(&w->conn, w->first_conn ? "\n" : ",\n", w->first_conn ? 1 : 2);
+            ok = ta_jsonw_conn(&w->conn, v, NULL, NULL);
+        } else {
+            ok = ta_jsonw_conn(&w->conn, v, "connection", file);
+            ta_jbuf_raw(&w->conn, "\n", 1);
+        }
+        if (ok && !w->conn.nomem) {
+            fwrite(w->conn.p, 1, w->conn.len, w->out);
+        }
         break;
     case TA_FMT_TEXT:
     default:
-        text_conn(w, conn);
+        ok = tree_of(w, v, tree) != NULL;
+        if (ok) {
+            text_conn(w, *tree);
+        }
         break;
     }
     w->first_conn = false;
+    return ok;
 }
 
 /* The roll-up tables: versions, suites, top failing names and servers. */
@@ -622,4 +647,5 @@ void ta_writer_end(ta_writer *w, json_t *total)
     free(w->buf);
     w->buf = NULL;
     w->buf_size = 0;
+    ta_jbuf_free(&w->conn);
 }

@@ -32,11 +32,13 @@ typedef struct {
 } token;
 
 /* The originals of one connection, for the free-text pass. */
-typedef struct {
+struct ta_redact_names {
     token t[MAX_TOKENS];
     size_t n;
     bool nomem;
-} token_list;
+};
+
+typedef ta_redact_names token_list;
 
 ta_redactor *ta_redactor_new(ta_redact_mode mode, const char *key, size_t key_len)
 {
@@ -326,21 +328,6 @@ static void tokens_free(token_list *tl)
     tl->n = 0;
 }
 
-/* Sets |parent|[|key|] (or array slot |idx|) to |s|, taking ownership. */
-static void put(json_t *parent, const char *key, size_t idx, char *s, token_list *tl)
-{
-    if (s == NULL) {
-        tl->nomem = true;
-        return;
-    }
-    if (key != NULL) {
-        json_object_set_new(parent, key, json_string(s));
-    } else {
-        json_array_set_new(parent, idx, json_string(s));
-    }
-    free(s);
-}
-
 static char *name_field(const ta_redactor *r, const char *v, token_list *tl)
 {
     char *ps = pseudo_name(r, v);
@@ -427,72 +414,6 @@ static char *fingerprint_field(const ta_redactor *r, const char *v)
     return asprintf(&out, "redacted-%s", hex) < 0 ? NULL : out;
 }
 
-/* Redacts the fields whose meaning is a name, anywhere in |j|. */
-static void redact_fields(const ta_redactor *r, json_t *j, token_list *tl)
-{
-    const char *key;
-    json_t *v;
-    size_t i;
-
-    if (json_is_array(j)) {
-        json_array_foreach(j, i, v) {
-            redact_fields(r, v, tl);
-        }
-        return;
-    }
-    if (!json_is_object(j)) {
-        return;
-    }
-    json_object_foreach(j, key, v) {
-        const char *s = json_string_value(v);
-        if (s == NULL) {
-            if (strcmp(key, "san") == 0 && json_is_array(v)) {
-                json_t *e;
-                json_array_foreach(v, i, e) {
-                    if (json_is_string(e)) {
-                        put(v, NULL, i, san_field(r, json_string_value(e), tl), tl);
-                    }
-                }
-            } else if ((strcmp(key, "extra") == 0 || strcmp(key, "ca_name_list") == 0) &&
-                       json_is_array(v)) {
-                json_t *e;
-                json_array_foreach(v, i, e) {   /* unrelated subjects, acceptable CAs */
-                    if (json_is_string(e)) {
-                        put(v, NULL, i, dn_field(r, json_string_value(e), tl), tl);
-                    }
-                }
-            } else if (strcmp(key, "weak") == 0 && json_is_array(v)) {
-                json_t *e;
-                json_array_foreach(v, i, e) {   /* "RSA key of 1024 bits (CN=...)" */
-                    if (json_is_string(e)) {
-                        put(v, NULL, i, weak_field(r, json_string_value(e), tl), tl);
-                    }
-                }
-            } else if (strcmp(key, "extracted") == 0 && json_is_object(v)) {
-                /* File names made of the capture's name and fingerprints. */
-                const char *k2;
-                json_t *e;
-                json_object_foreach(v, k2, e) {
-                    json_object_set_new(v, k2, json_string("(redacted)"));
-                }
-            } else {
-                redact_fields(r, v, tl);
-            }
-        } else if (strcmp(key, "sni") == 0 || strcmp(key, "cn") == 0 ||
-                   strcmp(key, "hostname") == 0) {
-            put(j, key, 0, name_field(r, s, tl), tl);
-        } else if (strcmp(key, "subject") == 0 || strcmp(key, "issuer") == 0 ||
-                   strcmp(key, "missing_issuer") == 0 || strcmp(key, "verify_subject") == 0 ||
-                   strcmp(key, "expires_first") == 0 || strcmp(key, "invalid_subject") == 0) {
-            put(j, key, 0, dn_field(r, s, tl), tl);
-        } else if (strcmp(key, "sha256") == 0) {
-            /* A fingerprint finds the certificate, and its names, in
-             * certificate transparency logs. */
-            put(j, key, 0, fingerprint_field(r, s), tl);
-        }
-    }
-}
-
 /* Replaces, in every string of |j|, the tokens and address literals. */
 static void scrub_all(const ta_redactor *r, json_t *j, const token_list *tl, bool *out_nomem)
 {
@@ -527,26 +448,64 @@ static void scrub_all(const ta_redactor *r, json_t *j, const token_list *tl, boo
     }
 }
 
-int ta_redact_conn(ta_redactor *r, json_t *conn)
+ta_redact_names *ta_redact_names_new(void)
 {
-    token_list *tl;
-    bool nomem = false;
+    return calloc(1, sizeof(ta_redact_names));
+}
 
-    if (r == NULL || r->mode == TA_REDACT_NONE) {
-        return 1;
+void ta_redact_names_free(ta_redact_names *names)
+{
+    if (names != NULL) {
+        tokens_free(names);
+        free(names);
     }
-    tl = calloc(1, sizeof(*tl));
-    if (tl == NULL) {
-        return 0;
+}
+
+bool ta_redact_names_nomem(const ta_redact_names *names)
+{
+    return names->nomem;
+}
+
+char *ta_redact_field(const ta_redactor *r, ta_redact_kind kind, const char *s,
+                      ta_redact_names *names)
+{
+    if (r->mode != TA_REDACT_ALL) {
+        return strdup(s);
     }
-    if (r->mode == TA_REDACT_ALL) {
-        redact_fields(r, conn, tl);
+    switch (kind) {
+    case TA_RK_NAME:
+        return name_field(r, s, names);
+    case TA_RK_DN:
+        return dn_field(r, s, names);
+    case TA_RK_SAN:
+        return san_field(r, s, names);
+    case TA_RK_FINDING:
+        return weak_field(r, s, names);
+    case TA_RK_FINGERPRINT:
+        /* A fingerprint finds the certificate, and its names, in
+         * certificate transparency logs. */
+        return fingerprint_field(r, s);
+    case TA_RK_FILE:
+        /* File names made of the capture's name and fingerprints. */
+        return strdup("(redacted)");
+    case TA_RK_TEXT:
+    default:
+        return strdup(s);
     }
-    scrub_all(r, conn, tl, &nomem);
-    nomem |= tl->nomem;
-    tokens_free(tl);
-    free(tl);
-    return !nomem;
+}
+
+char *ta_redact_text(const ta_redactor *r, const char *s, const ta_redact_names *names)
+{
+    bool nomem = false;
+    char *out;
+    if (r->mode == TA_REDACT_NONE) {
+        return strdup(s);
+    }
+    /* Addresses everywhere; with --redact=all also the names the
+     * connection's facts hold (an attribute type kept in a redacted
+     * certificate name may be an OID that reads as an address). */
+    out = scrub(r, s, r->mode == TA_REDACT_ALL ? names : NULL, &nomem);
+    return out != NULL || nomem ? out : strdup(s);
 }
 
 /* The extensions of a file name: ".pcap.gz" of "dir/x.y.pcap.gz" (the

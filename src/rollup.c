@@ -14,9 +14,31 @@ static const char *const count_names[NUM_COUNTS] = {"connections", "tls", "compl
 static const char *const table_names[NUM_TABLES] = {"by_rule", "versions", "ciphers", "sni",
                                                     "servers"};
 
+typedef struct {
+    char *key;
+    json_int_t n;
+} entry;
+
+/* Counts by name, in the order the names were first seen (the order the
+ * JSON shows them), with an open-addressing index. */
+typedef struct {
+    entry *v;
+    size_t num;
+    size_t cap;
+    size_t *slot;              /* index + 1 into v; 0 empty */
+    size_t slots;              /* a power of two, more than twice num */
+} table;
+
+/* The facts a connection is counted by. */
+enum { P_OUTCOME, P_VERSION, P_CIPHER, P_SNI, P_SERVER, NUM_PATHS };
+static const char *const paths[NUM_PATHS] = {"outcome", "server_hello.version",
+                                             "server_hello.cipher_suite", "client_hello.sni",
+                                             "server"};
+
 struct ta_rollup {
     json_int_t count[NUM_COUNTS];
-    json_t *table[NUM_TABLES];
+    table table[NUM_TABLES];
+    ta_fpath path[NUM_PATHS];
 };
 
 ta_rollup *ta_rollup_new(void)
@@ -25,8 +47,11 @@ ta_rollup *ta_rollup_new(void)
     if (r == NULL) {
         return NULL;
     }
-    for (int i = 0; i < NUM_TABLES; i++) {
-        r->table[i] = json_object();
+    for (int i = 0; i < NUM_PATHS; i++) {
+        if (!ta_fpath_parse(&r->path[i], paths[i], strlen(paths[i]))) {
+            free(r);
+            return NULL;
+        }
     }
     return r;
 }
@@ -37,34 +62,115 @@ void ta_rollup_free(ta_rollup *r)
         return;
     }
     for (int i = 0; i < NUM_TABLES; i++) {
-        json_decref(r->table[i]);
+        for (size_t k = 0; k < r->table[i].num; k++) {
+            free(r->table[i].v[k].key);
+        }
+        free(r->table[i].v);
+        free(r->table[i].slot);
     }
     free(r);
 }
 
-/* Adds |n| to |table|[key]; past TA_ROLLUP_KEYS names, to "(other)". */
-static void bump(json_t *table, const char *key, json_int_t n)
+static size_t hash(const char *s)
+{
+    uint64_t h = 1469598103934665603u;
+    for (; *s != '\0'; s++) {
+        h = (h ^ (uint8_t)*s) * 1099511628211u;
+    }
+    return (size_t)h;
+}
+
+/* The slot of |key|: its entry's, or the empty one where it would go. */
+static size_t *find(const table *t, const char *key)
+{
+    size_t mask = t->slots - 1;
+    for (size_t i = hash(key) & mask;; i = (i + 1) & mask) {
+        if (t->slot[i] == 0 || strcmp(t->v[t->slot[i] - 1].key, key) == 0) {
+            return &t->slot[i];
+        }
+    }
+}
+
+/* Room for one more entry; false when memory ran out. */
+static bool grow(table *t)
+{
+    if (t->num == t->cap) {
+        size_t cap = t->cap > 0 ? t->cap * 2 : 16;
+        entry *v = realloc(t->v, cap * sizeof(*v));
+        if (v == NULL) {
+            return false;
+        }
+        t->v = v;
+        t->cap = cap;
+    }
+    if ((t->num + 1) * 2 < t->slots) {
+        return true;
+    }
+    size_t slots = t->slots > 0 ? t->slots * 2 : 64;
+    size_t *slot = calloc(slots, sizeof(*slot));
+    if (slot == NULL) {
+        return false;
+    }
+    free(t->slot);
+    t->slot = slot;
+    t->slots = slots;
+    for (size_t k = 0; k < t->num; k++) {
+        *find(t, t->v[k].key) = k + 1;
+    }
+    return true;
+}
+
+/* Adds |n| to |t|[key]; past TA_ROLLUP_KEYS names, to "(other)". */
+static void bump(table *t, const char *key, json_int_t n)
 {
     if (key == NULL) {
         key = "(none)";
     }
-    if (json_object_get(table, key) == NULL && json_object_size(table) >= TA_ROLLUP_KEYS) {
-        key = "(other)";
+    size_t *s = t->slots > 0 ? find(t, key) : NULL;
+    if (s != NULL && *s != 0) {
+        t->v[*s - 1].n += n;
+        return;
     }
-    json_int_t v = json_integer_value(json_object_get(table, key));
-    json_object_set_new(table, key, json_integer(v + n));
+    if (t->num >= TA_ROLLUP_KEYS && strcmp(key, "(other)") != 0) {
+        bump(t, "(other)", n);
+        return;
+    }
+    char *k = strdup(key);
+    if (k == NULL || !grow(t)) {
+        free(k);
+        return;
+    }
+    t->v[t->num].key = k;
+    t->v[t->num].n = n;
+    *find(t, key) = ++t->num;
 }
 
-static const char *str_at(json_t *o, const char *a, const char *b)
+typedef struct {
+    const char *s;             /* NULL: null or missing */
+} text_of;
+
+static bool take_text(ta_view *v, const ta_fnode *n, const ta_fval *val, void *arg)
 {
-    return json_string_value(json_object_get(json_object_get(o, a), b));
+    text_of *t = arg;
+    size_t len;
+    if (val->kind == TA_FV_STR) {
+        t->s = ta_view_text(v, n, val, &len);
+    }
+    return true;
 }
 
-void ta_rollup_conn(ta_rollup *r, json_t *conn)
+/* The text of a string fact as the output shows it; NULL when null. */
+static const char *text(const ta_rollup *r, ta_view *v, int path)
 {
-    const char *outcome = json_string_value(json_object_get(conn, "outcome"));
-    json_t *first = json_array_get(json_object_get(conn, "diagnoses"), 0);
-    const char *sev = json_string_value(json_object_get(first, "severity"));
+    text_of t = {NULL};
+    (void)ta_fpath_visit(v, &r->path[path], take_text, &t);
+    return t.s;
+}
+
+void ta_rollup_conn(ta_rollup *r, ta_view *v)
+{
+    const char *outcome = text(r, v, P_OUTCOME);
+    const ta_diag *first = v->num_diags > 0 ? &v->diags[0] : NULL;
 
     r->count[C_CONNECTIONS]++;
     if (outcome != NULL && strcmp(outcome, "not_tls") != 0) {
@@ -72,23 +178,14 @@ void ta_rollup_conn(ta_rollup *r, json_t *conn)
     }
     if (outcome != NULL && strcmp(outcome, "completed") == 0) {
         r->count[C_COMPLETED]++;
-        bump(r->table[T_VERSIONS], str_at(conn, "server_hello", "version"), 1);
-        bump(r->table[T_CIPHERS], str_at(conn, "server_hello", "cipher_suite"), 1);
+        bump(&r->table[T_VERSIONS], text(r, v, P_VERSION), 1);
+        bump(&r->table[T_CIPHERS], text(r, v, P_CIPHER), 1);
     }
-    if (sev != NULL && strcmp(sev, "error") == 0) {
+    if (first != NULL && strcmp(first->severity, "error") == 0) {
         r->count[C_ERRORS]++;
-        bump(r->table[T_RULE], json_string_value(json_object_get(first, "rule")), 1);
-        bump(r->table[T_SNI], str_at(conn, "client_hello", "sni"), 1);
-        bump(r->table[T_SERVERS], json_string_value(json_object_get(conn, "server")), 1);
-    }
-}
-
-static void merge_table(json_t *into, json_t *from)
-{
-    const char *k;
-    json_t *v;
-    json_object_foreach(from, k, v) {
-        bump(into, k, json_integer_value(v));
+        bump(&r->table[T_RULE], first->rule, 1);
+        bump(&r->table[T_SNI], text(r, v, P_SNI), 1);
+        bump(&r->table[T_SERVERS], text(r, v, P_SERVER), 1);
     }
 }
 
@@ -98,14 +195,11 @@ void ta_rollup_merge(ta_rollup *into, const ta_rollup *from)
         into->count[i] += from->count[i];
     }
     for (int i = 0; i < NUM_TABLES; i++) {
-        merge_table(into->table[i], from->table[i]);
+        for (size_t k = 0; k < from->table[i].num; k++) {
+            bump(&into->table[i], from->table[i].v[k].key, from->table[i].v[k].n);
+        }
     }
 }
-
-typedef struct {
-    const char *name;
-    json_int_t n;
-} entry;
 
 static int by_count(const void *x, const void *y)
 {
@@ -114,36 +208,37 @@ static int by_count(const void *x, const void *y)
     if (a->n != b->n) {
         return a->n > b->n ? -1 : 1;
     }
-    return strcmp(a->name, b->name);
+    return strcmp(a->key, b->key);
 }
 
-/* The TA_ROLLUP_TOP largest entries of |table| as [{"name","failures"}]. */
-static json_t *top(json_t *table)
+/* The TA_ROLLUP_TOP largest entries of |t| as [{"name","failures"}]. */
+static json_t *top(const table *t)
 {
-    size_t n = json_object_size(table);
-    entry *e = n > 0 ? malloc(n * sizeof(*e)) : NULL;
+    entry *e = t->num > 0 ? malloc(t->num * sizeof(*e)) : NULL;
     json_t *out = json_array();
-    size_t i = 0;
-    const char *k;
-    json_t *v;
 
     if (e == NULL) {
         return out;
     }
-    json_object_foreach(table, k, v) {
-        e[i].name = k;
-        e[i].n = json_integer_value(v);
-        i++;
-    }
-    qsort(e, n, sizeof(*e), by_count);
-    for (i = 0; i < n && i < TA_ROLLUP_TOP; i++) {
+    memcpy(e, t->v, t->num * sizeof(*e));
+    qsort(e, t->num, sizeof(*e), by_count);
+    for (size_t i = 0; i < t->num && i < TA_ROLLUP_TOP; i++) {
         json_t *o = json_object();
-        json_object_set_new(o, "name", json_string(e[i].name));
+        json_object_set_new(o, "name", json_string(e[i].key));
         json_object_set_new(o, "failures", json_integer(e[i].n));
         json_array_append_new(out, o);
     }
     free(e);
     return out;
+}
+
+static json_t *object_of(const table *t)
+{
+    json_t *o = json_object();
+    for (size_t k = 0; k < t->num; k++) {
+        json_object_set_new(o, t->v[k].key, json_integer(t->v[k].n));
+    }
+    return o;
 }
 
 void ta_rollup_set(const ta_rollup *r, json_t *out)
@@ -152,11 +247,11 @@ void ta_rollup_set(const ta_rollup *r, json_t *out)
     json_object_set_new(out, "tls_connections", json_integer(r->count[C_TLS]));
     json_object_set_new(out, "completed", json_integer(r->count[C_COMPLETED]));
     json_object_set_new(out, "diagnosed_errors", json_integer(r->count[C_ERRORS]));
-    json_object_set_new(out, "failed_by_rule", json_deep_copy(r->table[T_RULE]));
-    json_object_set_new(out, "versions", json_deep_copy(r->table[T_VERSIONS]));
-    json_object_set_new(out, "cipher_suites", json_deep_copy(r->table[T_CIPHERS]));
-    json_object_set_new(out, "top_failing_sni", top(r->table[T_SNI]));
-    json_object_set_new(out, "top_failing_servers", top(r->table[T_SERVERS]));
+    json_object_set_new(out, "failed_by_rule", object_of(&r->table[T_RULE]));
+    json_object_set_new(out, "versions", object_of(&r->table[T_VERSIONS]));
+    json_object_set_new(out, "cipher_suites", object_of(&r->table[T_CIPHERS]));
+    json_object_set_new(out, "top_failing_sni", top(&r->table[T_SNI]));
+    json_object_set_new(out, "top_failing_servers", top(&r->table[T_SERVERS]));
 }
 
 json_int_t ta_rollup_errors(const ta_rollup *r)
@@ -171,17 +266,21 @@ json_t *ta_rollup_dump(const ta_rollup *r)
         json_object_set_new(d, count_names[i], json_integer(r->count[i]));
     }
     for (int i = 0; i < NUM_TABLES; i++) {
-        json_object_set_new(d, table_names[i], json_deep_copy(r->table[i]));
+        json_object_set_new(d, table_names[i], object_of(&r->table[i]));
     }
     return d;
 }
 
 void ta_rollup_load(ta_rollup *into, json_t *d)
 {
+    const char *k;
+    json_t *v;
     for (int i = 0; i < NUM_COUNTS; i++) {
         into->count[i] += json_integer_value(json_object_get(d, count_names[i]));
     }
     for (int i = 0; i < NUM_TABLES; i++) {
-        merge_table(into->table[i], json_object_get(d, table_names[i]));
+        json_object_foreach(json_object_get(d, table_names[i]), k, v) {
+            bump(&into->table[i], k, json_integer_value(v));
+        }
     }
 }

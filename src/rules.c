@@ -2,7 +2,9 @@
  * rules.c - loading diagnosis rules from YAML (see ta_rules.h and
  * rules/README.md).  libyaml's document API gives every node its position,
  * so each error names file:line:col.  Strict: unknown fields, facts and
- * operators are errors, with the closest known name suggested.
+ * operators are errors, with the closest known name suggested; a test that
+ * can never hold for its fact's type is an error too.  Paths, operands and
+ * templates are compiled here (rulecompile.c), once.
  */
 #include "rules_int.h"
 
@@ -11,227 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <yaml.h>
-
-/* Every fact a rule may name: the JSON contract of a connection plus the
- * derived facts (README "JSON output", rules/README.md "Facts"). */
-static const char *const facts[] = {
-    "id", "client", "server", "client_from", "first_frame", "last_frame", "start_time",
-    "outcome", "warnings", "warnings[]",
-    "client_hello", "client_hello.frame", "client_hello.count", "client_hello.sslv2",
-    "client_hello.sni", "client_hello.max_version", "client_hello.legacy_version",
-    "client_hello.supported_versions", "client_hello.supported_versions[]",
-    "client_hello.cipher_suites", "client_hello.cipher_suites[]",
-    "client_hello.cipher_suite_codes", "client_hello.cipher_suite_codes[]",
-    "client_hello.alpn", "client_hello.alpn[]", "client_hello.extensions",
-    "client_hello.extensions[]", "client_hello.supported_groups",
-    "client_hello.supported_groups[]", "client_hello.signature_algorithms",
-    "client_hello.signature_algorithms[]", "client_hello.key_share_groups",
-    "client_hello.key_share_groups[]", "client_hello.psk", "client_hello.early_data",
-    "client_hello.session_id_length", "client_hello.retry", "client_hello.truncated_lists",
-    "server_hello", "server_hello.frame", "server_hello.version",
-    "server_hello.legacy_version", "server_hello.cipher_suite",
-    "server_hello.cipher_suite_code", "server_hello.hello_retry_request",
-    "server_hello.hello_retry_request_frame", "server_hello.alpn", "server_hello.extensions",
-    "server_hello.extensions[]", "server_hello.count",
-    "certificate_request", "certificate_request.frame", "certificate_request.ca_names",
-    "certificate_request.ca_name_list", "certificate_request.ca_name_list[]",
-    "client_certificate", "client_certificate.frame", "client_certificate.certificates",
-    "client_certificate.empty",
-    "certificates", "certificates[]", "certificates[].frame", "certificates[].from",
-    "certificates[].subject", "certificates[].issuer", "certificates[].cn",
-    "certificates[].san", "certificates[].san[]", "certificates[].not_before",
-    "certificates[].not_after", "certificates[].sha256", "certificates[].parse_error",
-    "alerts", "alerts[]", "alerts[].frame", "alerts[].from", "alerts[].level",
-    "alerts[].description", "alerts[].code", "alerts[].encrypted", "alerts[].inferred",
-    "alerts[].decrypted", "alerts[].after_handshake", "alerts[].after_peer_close",
-    "alerts[].record_length",
-    "alert.record_length", "tcp_close", "tcp_close.client_fin", "tcp_close.client_rst",
-    "tcp_close.server_fin", "tcp_close.server_rst",
-    "decryption", "decryption.status", "decryption.keys_found", "decryption.records",
-    "decryption.warning", "certificates[].decrypted",
-    "alert", "alert.frame", "alert.from", "alert.receiver", "alert.level",
-    "alert.description", "alert.encrypted", "alert.first_fatal", "alert.first_fatal.frame",
-    "alert.first_fatal.from", "alert.first_fatal.receiver", "alert.first_fatal.level",
-    "alert.first_fatal.description", "alert.first_fatal.encrypted",
-    "handshake", "handshake.stage", "handshake.server_response_ms",
-    "handshake.server_record_version", "handshake.server_sent_tls", "handshake.server_bytes",
-    "handshake.client_bytes", "handshake.tls13", "handshake.client_quit_without_data",
-    "overlap", "overlap.versions", "overlap.versions[]", "overlap.cipher_suites",
-    "overlap.cipher_suites[]",
-    "sni", "sni.present", "sni.is_ip_literal",
-    "server_leaf", "server_leaf.frame", "server_leaf.subject", "server_leaf.issuer",
-    "server_leaf.cn", "server_leaf.not_after", "server_leaf.expired",
-    "server_leaf.not_yet_valid", "server_leaf.days_left", "server_leaf.self_signed",
-    "server_leaf.is_ca", "server_leaf.parse_error",
-    "client_leaf", "client_leaf.frame", "client_leaf.subject", "client_leaf.issuer",
-    "client_leaf.cn", "client_leaf.not_after", "client_leaf.expired",
-    "client_leaf.not_yet_valid", "client_leaf.days_left", "client_leaf.self_signed",
-    "client_leaf.is_ca", "client_leaf.parse_error",
-    "handshake.client_sent_tls", "handshake.closed_by", "handshake.close_frame",
-    "handshake.client_protocol", "handshake.server_protocol",
-    "server_leaf.not_before", "server_leaf.san", "server_leaf.san[]",
-    "client_leaf.not_before", "client_leaf.san", "client_leaf.san[]",
-    "rejected_leaf", "rejected_leaf.frame", "rejected_leaf.subject", "rejected_leaf.issuer",
-    "rejected_leaf.cn", "rejected_leaf.not_before", "rejected_leaf.not_after",
-    "rejected_leaf.san", "rejected_leaf.san[]", "rejected_leaf.expired",
-    "rejected_leaf.not_yet_valid", "rejected_leaf.days_left", "rejected_leaf.self_signed",
-    "rejected_leaf.is_ca", "rejected_leaf.parse_error",
-};
-
-/* The fields of a chain object (src/chain.c), under each chain fact. */
-static const char *const chains[] = {"chain", "client_chain", "rejected_chain"};
-static const char *const chain_fields[] = {
-    "", ".from", ".length", ".leaf_parse_error", ".ordered", ".complete", ".missing_issuer",
-    ".path_length", ".root_sent", ".duplicates", ".extra", ".extra[]", ".self_signed_leaf",
-    ".hostname", ".hostname_match", ".hostname_checked", ".ca_leaf", ".policy", ".policy[]",
-    ".key_type", ".key_bits", ".signature_algorithm", ".weak", ".weak[]", ".trust_store",
-    ".trusted", ".verify_error", ".verify_depth", ".verify_subject", ".capture_time",
-    ".expired", ".not_yet_valid", ".invalid_subject", ".invalid_not_before",
-    ".invalid_not_after", ".days_left", ".expires_first", ".extracted", ".extracted.leaf",
-    ".extracted.chain", ".extracted.verify_command", ".extract_error",
-};
-
-#define NUM_FACTS (sizeof(facts) / sizeof(facts[0]))
-
-/* "alerts[3].frame" -> "alerts[].frame" into |out| (of |n| bytes). */
-static void normalise(const char *path, char *out, size_t n)
-{
-    size_t o = 0;
-    for (const char *p = path; *p != '\0' && o + 1 < n; p++) {
-        out[o++] = *p;
-        if (*p == '[') {
-            while (p[1] >= '0' && p[1] <= '9') {
-                p++;
-            }
-        }
-    }
-    out[o] = '\0';
-}
-
-bool ta_fact_known(const char *path)
-{
-    char norm[256];
-    normalise(path, norm, sizeof(norm));
-    for (size_t i = 0; i < NUM_FACTS; i++) {
-        if (strcmp(facts[i], norm) == 0) {
-            return true;
-        }
-    }
-    for (size_t i = 0; i < sizeof(chains) / sizeof(chains[0]); i++) {
-        size_t l = strlen(chains[i]);
-        if (strncmp(norm, chains[i], l) != 0) {
-            continue;
-        }
-        for (size_t k = 0; k < sizeof(chain_fields) / sizeof(chain_fields[0]); k++) {
-            if (strcmp(norm + l, chain_fields[k]) == 0) {
-                return true;
-            }
-        }
-    }
-    return false;
-}
-
-/* Levenshtein distance, for "did you mean". */
-static size_t distance(const char *a, const char *b)
-{
-    size_t la = strlen(a);
-    size_t lb = strlen(b);
-    size_t row[257];
-    if (la > 256 || lb > 256) {
-        return (size_t)-1;
-    }
-    for (size_t j = 0; j <= lb; j++) {
-        row[j] = j;
-    }
-    for (size_t i = 1; i <= la; i++) {
-        size_t prev = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cur = row[j];
-            size_t best = prev + (a[i - 1] != b[j - 1]);
-            best = row[j] + 1 < best ? row[j] + 1 : best;
-            best = row[j - 1] + 1 < best ? row[j - 1] + 1 : best;
-            row[j] = best;
-            prev = cur;
-        }
-    }
-    return row[lb];
-}
-
-static const char *closest(const char *word, const char *const *names, size_t n)
-{
-    const char *best = NULL;
-    size_t best_d = (size_t)-1;
-    for (size_t i = 0; i < n; i++) {
-        size_t d = distance(word, names[i]);
-        if (d < best_d) {
-            best_d = d;
-            best = names[i];
-        }
-    }
-    return best_d <= 3 || (best != NULL && best_d <= strlen(word) / 3) ? best : NULL;
-}
-
-const char *ta_fact_suggest(const char *path)
-{
-    static char hint[64];   /* a chain fact is prefix + field: built here */
-    char norm[256];
-    normalise(path, norm, sizeof(norm));
-    for (size_t i = 0; i < sizeof(chains) / sizeof(chains[0]); i++) {
-        size_t l = strlen(chains[i]);
-        if (strncmp(norm, chains[i], l) == 0 && norm[l] == '.') {
-            const char *f = closest(norm + l, chain_fields,
-                                    sizeof(chain_fields) / sizeof(chain_fields[0]));
-            if (f == NULL) {
-                return NULL;
-            }
-            snprintf(hint, sizeof(hint), "%s%s", chains[i], f);
-            return hint;
-        }
-    }
-    return closest(norm, facts, NUM_FACTS);
-}
-
-const char *ta_template_check(const char *t, char **bad)
-{
-    size_t depth = 0;    /* {?fact} / {!fact} blocks open */
-    for (const char *p = t; *p != '\0'; p++) {
-        if (p[0] == '{' && p[1] == '{') {
-            p++;
-            continue;
-        }
-        if (*p != '{') {
-            continue;
-        }
-        const char *end = strchr(p, '}');
-        if (end == NULL) {
-            return "a '{' without its '}' (write '{{' for a literal brace)";
-        }
-        if (p[1] == '/' && end == p + 2) {
-            if (depth == 0) {
-                return "a '{/}' without its '{?fact}' or '{!fact}'";
-            }
-            depth--;
-            p = end;
-            continue;
-        }
-        const char *from = p + 1;
-        if (*from == '?' || *from == '!') {
-            depth++;
-            from++;
-        }
-        const char *bar = from == p + 1 ? memchr(from, '|', (size_t)(end - from)) : NULL;
-        char *path = strndup(from, (size_t)((bar != NULL ? bar : end) - from));
-        if (path == NULL || !ta_fact_known(path)) {
-            *bad = path;
-            return "unknown fact";
-        }
-        free(path);
-        p = end;
-    }
-    return depth == 0 ? NULL : "a '{?fact}' or '{!fact}' block without its '{/}'";
-}
 
 /* ---------------------------------------------------------------- loading */
 
@@ -268,33 +51,63 @@ static const char *scalar(const yaml_node_t *n)
     return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
-/* A YAML scalar as JSON: plain true/false/null and numbers keep their
- * type; anything quoted is a string. */
-static json_t *scalar_json(const yaml_node_t *n)
+/* A YAML scalar as a rule value: plain true/false/null and numbers keep
+ * their type; anything quoted is a string.  |shown| gets the value as JSON
+ * text (for --explain). */
+static int scalar_value(const yaml_node_t *n, value *out, char **shown)
 {
     const char *s = scalar(n);
-    if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
-        return json_string(s);
-    }
-    if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0) {
-        return json_boolean(s[0] == 't');
-    }
-    if (strcmp(s, "null") == 0 || strcmp(s, "~") == 0) {
-        return json_null();
-    }
+    json_t *j = NULL;
     char *end;
-    long long v = strtoll(s, &end, 10);
-    if (*s != '\0' && *end == '\0') {
-        return json_integer(v);
-    }
-    /* Decimal reals only: "0x1302", "inf" and "nan" stay text. */
-    if (*s != '\0' && strspn(s, "0123456789.eE+-") == strlen(s)) {
-        double d = strtod(s, &end);
-        if (*end == '\0') {
-            return json_real(d);
+
+    memset(out, 0, sizeof(*out));
+    out->rank = -1;
+    if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
+        j = json_string(s);
+    } else if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0) {
+        j = json_boolean(s[0] == 't');
+    } else if (strcmp(s, "null") == 0 || strcmp(s, "~") == 0) {
+        j = json_null();
+    } else {
+        long long v = strtoll(s, &end, 10);
+        if (*s != '\0' && *end == '\0') {
+            j = json_integer(v);
+        } else if (*s != '\0' && strspn(s, "0123456789.eE+-") == strlen(s)) {
+            /* Decimal reals only: "0x1302", "inf" and "nan" stay text. */
+            double d = strtod(s, &end);
+            j = *end == '\0' ? json_real(d) : json_string(s);
+        } else {
+            j = json_string(s);
         }
     }
-    return json_string(s);
+    switch (json_typeof(j)) {
+    case JSON_STRING:
+        out->kind = V_STR;
+        out->len = json_string_length(j);
+        out->s = strndup(json_string_value(j), out->len);
+        out->rank = ta_rule_version_rank(json_string_value(j), out->len);
+        break;
+    case JSON_INTEGER:
+    case JSON_REAL:
+        out->kind = V_NUM;
+        out->num = json_number_value(j);
+        break;
+    case JSON_TRUE:
+    case JSON_FALSE:
+        out->kind = V_BOOL;
+        out->b = json_is_true(j);
+        break;
+    case JSON_NULL:
+        out->kind = V_NULL;
+        break;
+    default:
+        /* Not valid UTF-8: libyaml refuses that, so only out of memory. */
+        out->kind = V_OTHER;
+        break;
+    }
+    *shown = j != NULL ? json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    json_decref(j);
+    return *shown != NULL && (out->kind != V_STR || out->s != NULL);
 }
 
 static int need_scalar(loader *L, const yaml_node_t *n, const char *what, char **out)
@@ -307,21 +120,34 @@ static int need_scalar(loader *L, const yaml_node_t *n, const char *what, char *
     return *out != NULL;
 }
 
-static int need_template(loader *L, const yaml_node_t *n, const char *what, char **out)
+/* Reports an unknown fact, with the closest one when there is one. */
+static int unknown_fact(loader *L, const yaml_node_t *n, const char *prefix, const char *path)
+{
+    char hint[256];
+    if (ta_fact_suggest(path, hint, sizeof(hint))) {
+        return fail(L, n, "%sunknown fact \"%s\" (did you mean \"%s\"?)", prefix, path, hint);
+    }
+    return fail(L, n, "%sunknown fact \"%s\"%s", prefix, path,
+                prefix[0] == '\0' ? " (rules/README.md lists the facts)" : "");
+}
+
+static int need_template(loader *L, const yaml_node_t *n, const char *what, template *out)
 {
     char *bad = NULL;
-    if (!need_scalar(L, n, what, out)) {
-        return 0;
+    char prefix[64];
+    const char *s = scalar(n);
+    if (s == NULL) {
+        return fail(L, n, "%s must be a text value", what);
     }
-    const char *why = ta_template_check(*out, &bad);
-    if (why != NULL) {
-        const char *hint = bad != NULL ? ta_fact_suggest(bad) : NULL;
-        fail(L, n, "%s: %s%s%s%s%s%s%s", what, why, bad != NULL ? " \"" : "",
-             bad != NULL ? bad : "", bad != NULL ? "\"" : "",
-             hint != NULL ? " (did you mean \"" : "", hint != NULL ? hint : "",
-             hint != NULL ? "\"?)" : "");
+    const char *why = ta_template_compile(out, s, &bad);
+    if (why != NULL && bad != NULL) {
+        snprintf(prefix, sizeof(prefix), "%s: ", what);
+        unknown_fact(L, n, prefix, bad);
         free(bad);
         return 0;
+    }
+    if (why != NULL) {
+        return fail(L, n, "%s: %s", what, why);
     }
     return 1;
 }
@@ -366,6 +192,12 @@ static const struct {
 
 static cond *parse_cond(loader *L, yaml_node_t *n, int depth);
 
+static void value_cleanup(value *v)
+{
+    free(v->s);
+    v->s = NULL;
+}
+
 static void cond_free(cond *c)
 {
     if (c == NULL) {
@@ -375,12 +207,57 @@ static void cond_free(cond *c)
         cond_free(c->kids[i]);
     }
     free(c->kids);
-    free(c->path);
-    json_decref(c->operand);
+    free(c->path_text);
+    value_cleanup(&c->operand);
+    for (size_t i = 0; i < c->num_list; i++) {
+        value_cleanup(&c->list[i]);
+    }
+    free(c->list);
+    free(c->shown);
     if (c->has_re) {
         regfree(&c->re);
     }
     free(c);
+}
+
+/* "in": a list of plain values. */
+static int parse_list(loader *L, cond *c, yaml_node_t *v)
+{
+    size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+    size_t used = 0;
+    size_t cap = 3;
+
+    c->list = calloc(n > 0 ? n : 1, sizeof(*c->list));
+    c->shown = malloc(cap);
+    if (c->list == NULL || c->shown == NULL) {
+        return fail(L, v, "out of memory");
+    }
+    c->shown[used++] = '[';
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *e = node(L, v->data.sequence.items.start[i]);
+        char *shown = NULL;
+        if (e->type != YAML_SCALAR_NODE) {
+            return fail(L, e, "\"in\" takes plain values");
+        }
+        int ok = scalar_value(e, &c->list[c->num_list++], &shown);
+        size_t k = shown != NULL ? strlen(shown) : 0;
+        char *grown = ok ? realloc(c->shown, cap + k + 1) : NULL;
+        if (grown == NULL) {
+            free(shown);
+            return fail(L, e, "out of memory");
+        }
+        c->shown = grown;
+        cap += k + 1;
+        if (i > 0) {
+            c->shown[used++] = ',';
+        }
+        memcpy(c->shown + used, shown, k);
+        used += k;
+        free(shown);
+    }
+    c->shown[used++] = ']';
+    c->shown[used] = '\0';
+    return 1;
 }
 
 static int parse_operand(loader *L, cond *c, yaml_node_t *v)
@@ -389,27 +266,20 @@ static int parse_operand(loader *L, cond *c, yaml_node_t *v)
         if (v->type != YAML_SEQUENCE_NODE) {
             return fail(L, v, "\"in\" needs a list of values");
         }
-        c->operand = json_array();
-        for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top;
-             i++) {
-            yaml_node_t *e = node(L, *i);
-            if (e->type != YAML_SCALAR_NODE) {
-                return fail(L, e, "\"in\" takes plain values");
-            }
-            json_array_append_new(c->operand, scalar_json(e));
-        }
-        return 1;
+        return parse_list(L, c, v);
     }
     if (v->type != YAML_SCALAR_NODE) {
         return fail(L, v, "the value to compare with must be a single value");
     }
-    c->operand = scalar_json(v);
-    if ((c->op == OP_EXISTS || c->op == OP_ABSENT) && !json_is_boolean(c->operand)) {
+    if (!scalar_value(v, &c->operand, &c->shown)) {
+        return fail(L, v, "out of memory");
+    }
+    if ((c->op == OP_EXISTS || c->op == OP_ABSENT) && c->operand.kind != V_BOOL) {
         return fail(L, v, "\"%s\" takes true or false", c->op == OP_EXISTS ? "exists" : "absent");
     }
     if (c->op == OP_MATCHES) {
-        if (!json_is_string(c->operand) ||
-            regcomp(&c->re, json_string_value(c->operand), REG_EXTENDED | REG_NOSUB) != 0) {
+        if (c->operand.kind != V_STR ||
+            regcomp(&c->re, c->operand.s, REG_EXTENDED | REG_NOSUB) != 0) {
             return fail(L, v, "\"matches\" needs a valid extended regular expression");
         }
         c->has_re = true;
@@ -417,17 +287,115 @@ static int parse_operand(loader *L, cond *c, yaml_node_t *v)
     return 1;
 }
 
+/* Whether == (and <=, >=) can hold between a value of |n| and |val|. */
+static bool can_equal(const ta_fnode *n, const value *val)
+{
+    switch (val->kind) {
+    case V_NUM:
+        return n->type == TA_FT_INT || n->type == TA_FT_REAL;
+    case V_STR:
+        return n->type == TA_FT_STRING;
+    case V_BOOL:
+        return n->type == TA_FT_BOOL;
+    case V_NULL:
+        return (n->flags & TA_FN_NULL) != 0;
+    case V_OTHER:
+    default:
+        return false;
+    }
+}
+
+/* Whether the test can ever hold for the fact's type. */
+static bool can_hold(const cond *c, const ta_fnode *n)
+{
+    switch (c->op) {
+    case OP_EQ:
+    case OP_LE:
+    case OP_GE:
+        return can_equal(n, &c->operand);
+    case OP_LT:
+    case OP_GT:
+        return (c->operand.kind == V_NUM && (n->type == TA_FT_INT || n->type == TA_FT_REAL)) ||
+               (c->operand.kind == V_STR && n->type == TA_FT_STRING);
+    case OP_IN:
+        for (size_t i = 0; i < c->num_list; i++) {
+            if (can_equal(n, &c->list[i])) {
+                return true;
+            }
+        }
+        return false;
+    case OP_MATCHES:
+        return n->type == TA_FT_STRING;
+    case OP_NE:
+    case OP_EXISTS:
+    case OP_ABSENT:
+    default:
+        return true;
+    }
+}
+
+static const char *type_name(const ta_fnode *n)
+{
+    static const char *const names[] = {"a boolean", "a number", "a number", "a text",
+                                        "an object", "a list"};
+    return n->type < sizeof(names) / sizeof(names[0]) ? names[n->type] : "?";
+}
+
+/* One operator of a test on |path|; NULL after an error. */
+static cond *parse_op(loader *L, const char *path, const ta_fpath *fp, yaml_node_pair_t *p)
+{
+    yaml_node_t *k = node(L, p->key);
+    const char *name = scalar(k);
+    size_t o = 0;
+    if (k->tag != NULL && strncmp((const char *)k->tag, "tag:yaml.org,2002:", 18) != 0) {
+        fail(L, k, "write the operator in quotes: YAML reads an unquoted ! as a tag "
+             "(use \"!=\")");
+        return NULL;
+    }
+    while (o < NUM_OPS && (name == NULL || strcmp(ops[o].name, name) != 0)) {
+        o++;
+    }
+    if (o == NUM_OPS) {
+        fail(L, k, "unknown operator \"%s\" (use ==, !=, <, >, <=, >=, in, exists, absent "
+             "or matches)", name != NULL ? name : "?");
+        return NULL;
+    }
+    cond *c = calloc(1, sizeof(*c));
+    if (c == NULL || (c->path_text = strdup(path)) == NULL) {
+        free(c);
+        fail(L, k, "out of memory");
+        return NULL;
+    }
+    c->kind = C_PRED;
+    c->op = ops[o].op;
+    c->path = *fp;
+    if (!parse_operand(L, c, node(L, p->value))) {
+        cond_free(c);
+        return NULL;
+    }
+    const ta_fnode *n = ta_fpath_node(fp);
+    if (!can_hold(c, n)) {
+        if (c->operand.kind == V_NULL && n->type != TA_FT_OBJECT && n->type != TA_FT_ARRAY &&
+            c->op != OP_IN) {
+            fail(L, node(L, p->value), "\"%s\" is never null, so {%s: %s} never holds", path,
+                 name, c->shown);
+        } else {
+            fail(L, node(L, p->value), "\"%s\" is %s, so {%s: %s} never holds", path,
+                 type_name(n), name, c->shown);
+        }
+        cond_free(c);
+        return NULL;
+    }
+    return c;
+}
+
 /* fact: {op: value, ...} - several operators must all hold. */
 static cond *parse_pred(loader *L, yaml_node_t *key, yaml_node_t *val)
 {
     const char *path = scalar(key);
-    if (!ta_fact_known(path)) {
-        const char *hint = ta_fact_suggest(path);
-        if (hint != NULL) {
-            fail(L, key, "unknown fact \"%s\" (did you mean \"%s\"?)", path, hint);
-        } else {
-            fail(L, key, "unknown fact \"%s\" (rules/README.md lists the facts)", path);
-        }
+    ta_fpath fp;
+    if (!ta_fact_resolve(&fp, path, strlen(path))) {
+        unknown_fact(L, key, "", path);
         return NULL;
     }
     if (val->type != YAML_MAPPING_NODE ||
@@ -444,36 +412,12 @@ static cond *parse_pred(loader *L, yaml_node_t *key, yaml_node_t *val)
     all->kind = C_ALL;
     for (yaml_node_pair_t *p = val->data.mapping.pairs.start; p < val->data.mapping.pairs.top;
          p++) {
-        yaml_node_t *k = node(L, p->key);
-        const char *name = scalar(k);
-        size_t o = 0;
-        if (k->tag != NULL && strncmp((const char *)k->tag, "tag:yaml.org,2002:", 18) != 0) {
-            fail(L, k, "write the operator in quotes: YAML reads an unquoted ! as a tag "
-                 "(use \"!=\")");
+        cond *c = parse_op(L, path, &fp, p);
+        if (c == NULL) {
             cond_free(all);
             return NULL;
         }
-        while (o < NUM_OPS && (name == NULL || strcmp(ops[o].name, name) != 0)) {
-            o++;
-        }
-        if (o == NUM_OPS) {
-            fail(L, k, "unknown operator \"%s\" (use ==, !=, <, >, <=, >=, in, exists, absent "
-                 "or matches)", name != NULL ? name : "?");
-            cond_free(all);
-            return NULL;
-        }
-        cond *c = calloc(1, sizeof(*c));
         all->kids[all->num_kids++] = c;
-        if (c == NULL || (c->path = strdup(path)) == NULL) {
-            cond_free(all);
-            return NULL;
-        }
-        c->kind = C_PRED;
-        c->op = ops[o].op;
-        if (!parse_operand(L, c, node(L, p->value))) {
-            cond_free(all);
-            return NULL;
-        }
     }
     return all;
 }
@@ -554,15 +498,15 @@ static const char *const rule_keys[] = {
 void ta_rule_cleanup(rule *r)
 {
     free(r->id);
-    free(r->title);
+    ta_template_cleanup(&r->title);
     cond_free(r->when);
-    free(r->summary);
+    ta_template_cleanup(&r->summary);
     for (size_t i = 0; i < r->num_profiles; i++) {
         free(r->profile_names[i]);
-        free(r->remediation[i]);
+        ta_template_cleanup(&r->remediation[i]);
     }
-    free(r->fault);
-    free(r->fixes_by);
+    ta_template_cleanup(&r->fault);
+    ta_template_cleanup(&r->fixes_by);
     for (size_t i = 0; i < r->num_references; i++) {
         free(r->references[i]);
     }
@@ -572,8 +516,8 @@ void ta_rule_cleanup(rule *r)
     }
     free(r->suppresses);
     for (size_t i = 0; i < r->num_evidence; i++) {
-        free(r->evidence[i].frame);
-        free(r->evidence[i].fact);
+        free(r->evidence[i].frame_text);
+        ta_template_cleanup(&r->evidence[i].fact);
     }
     free(r->evidence);
     free(r->file);
@@ -634,14 +578,11 @@ static int parse_evidence(loader *L, rule *r, yaml_node_t *v)
             yaml_node_t *val = node(L, p->value);
             const char *name = scalar(k) != NULL ? scalar(k) : "?";
             if (strcmp(name, "frame") == 0) {
-                if (!need_scalar(L, val, "frame", &ev->frame)) {
+                if (!need_scalar(L, val, "frame", &ev->frame_text)) {
                     return 0;
                 }
-                if (!ta_fact_known(ev->frame)) {
-                    const char *hint = ta_fact_suggest(ev->frame);
-                    return fail(L, val, "unknown fact \"%s\"%s%s%s", ev->frame,
-                                hint != NULL ? " (did you mean \"" : "", hint != NULL ? hint : "",
-                                hint != NULL ? "\"?)" : "");
+                if (!ta_fact_resolve(&ev->frame, ev->frame_text, strlen(ev->frame_text))) {
+                    return unknown_fact(L, val, "", ev->frame_text);
                 }
             } else if (strcmp(name, "fact") == 0) {
                 if (!need_template(L, val, "fact", &ev->fact)) {
@@ -651,7 +592,7 @@ static int parse_evidence(loader *L, rule *r, yaml_node_t *v)
                 return fail(L, k, "unknown field \"%s\" in evidence (frame, fact)", name);
             }
         }
-        if (ev->frame == NULL || ev->fact == NULL) {
+        if (ev->frame_text == NULL || ev->fact.src == NULL) {
             return fail(L, e, "an evidence item needs both frame and fact");
         }
     }
@@ -683,9 +624,9 @@ static int parse_field(loader *L, rule *r, const char *k, yaml_node_t *key, yaml
         if (!need_template(L, v, "fault", &r->fault)) {
             return 0;
         }
-        if (strchr(r->fault, '{') == NULL && strcmp(r->fault, "client") != 0 &&
-            strcmp(r->fault, "server") != 0 && strcmp(r->fault, "middlebox") != 0 &&
-            strcmp(r->fault, "unknown") != 0) {
+        const char *f = r->fault.src;
+        if (strchr(f, '{') == NULL && strcmp(f, "client") != 0 && strcmp(f, "server") != 0 &&
+            strcmp(f, "middlebox") != 0 && strcmp(f, "unknown") != 0) {
             return fail(L, v, "fault must be client, server, middlebox, unknown or a {fact}");
         }
         return 1;
@@ -696,7 +637,7 @@ static int parse_field(loader *L, rule *r, const char *k, yaml_node_t *key, yaml
     } else if (strcmp(k, "suppresses") == 0) {
         return need_list(L, v, "suppresses", &r->suppresses, &r->num_suppresses);
     }
-    const char *hint = closest(k, rule_keys, NUM_RULE_KEYS);
+    const char *hint = ta_rules_closest(k, rule_keys, NUM_RULE_KEYS);
     if (hint != NULL) {
         return fail(L, key, "unknown field \"%s\" (did you mean \"%s\"?)", k, hint);
     }
@@ -730,16 +671,19 @@ static int parse_rule(loader *L, rule *r, yaml_node_t *n)
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
         sev = sev || strcmp(scalar(node(L, p->key)), "severity") == 0;
     }
-    const bool have[] = {r->id != NULL, sev, r->title != NULL, r->when != NULL,
-                         r->summary != NULL};
+    const bool have[] = {r->id != NULL, sev, r->title.src != NULL, r->when != NULL,
+                         r->summary.src != NULL};
     for (size_t i = 0; i < sizeof(have) / sizeof(have[0]); i++) {
         if (!have[i]) {
             return fail(L, n, "the rule%s%s has no \"%s\"", r->id != NULL ? " " : "",
                         r->id != NULL ? r->id : "", required[i]);
         }
     }
-    if (r->fault == NULL) {
-        r->fault = strdup("unknown");
+    if (r->fault.src == NULL) {
+        char *bad = NULL;
+        if (ta_template_compile(&r->fault, "unknown", &bad) != NULL) {
+            return fail(L, n, "out of memory");
+        }
     }
     return 1;
 }

@@ -561,6 +561,13 @@ static void plan_body(ta_conn *c, int dir)
                    (d->type == CT_HANDSHAKE && !hs_encrypted(c, d) && !c->judged);
     d->keep_tail = !d->keep_body && ta_tlskeys_chained(c, dir);
     d->tail_len = 0;
+    if (d->keep_body && d->type != CT_ALERT) {
+        /* The whole body will be kept: one allocation for it. */
+        if (d->rec.max == 0) {
+            ta_buf_init(&d->rec, MAX_RECORD_LEN);
+        }
+        (void)ta_buf_reserve(&d->rec, d->body_len);
+    }
 }
 
 static void read_header(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
@@ -696,11 +703,17 @@ static void add_cert(ta_conn *c, int dir, const ta_cur *der, uint64_t frame,
     if (c->num_certs >= TA_MAX_CERTS) {
         return;
     }
-    if (c->certs == NULL) {
-        c->certs = calloc(TA_MAX_CERTS, sizeof(*c->certs));
-        if (c->certs == NULL) {
+    /* Room for 4, then doubled when full (a chain is 2-4 certificates):
+     * the capacity follows from num_certs. */
+    size_t n = c->num_certs;
+    if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
+        size_t cap = n == 0 ? 4 : 2 * n;
+        ta_cert *grown = realloc(c->certs, cap * sizeof(*grown));
+        if (grown == NULL) {
             return;
         }
+        memset(grown + n, 0, (cap - n) * sizeof(*grown));
+        c->certs = grown;
     }
     ta_cert *crt = &c->certs[c->num_certs];
     if (ta_cert_cached(cache, crt, der) == TA_OK) {
@@ -790,6 +803,25 @@ static void on_message(ta_conn *c, int dir, uint8_t type, ta_cur *body, uint64_t
     }
 }
 
+/* A handshake message that |src| holds whole goes to its parser from where
+ * it is, without a copy (the usual case: a record of whole messages);
+ * false when it does not (it is then buffered). */
+static bool whole_message(ta_conn *c, int dir, ta_cur *src, uint64_t frame,
+                          const ta_tls_limits *lim)
+{
+    ta_cur peek = *src;
+    ta_cur msg;
+    uint8_t type = 0;
+    uint32_t len = 0;
+    if (!ta_cur_get_u8(&peek, &type) || !ta_cur_get_u24(&peek, &len) ||
+        len > lim->max_handshake_bytes || !ta_cur_get_bytes(&peek, &msg, len)) {
+        return false;
+    }
+    *src = peek;
+    on_message(c, dir, type, &msg, frame, lim);
+    return true;
+}
+
 /* Handshake record bytes: RFC 8446 4 "struct { HandshakeType msg_type;
  * uint24 length; ... } Handshake".  Messages may span records; one message
  * at a time is buffered, up to lim->max_handshake_bytes. */
@@ -811,6 +843,9 @@ static void handshake_bytes(ta_conn *c, int dir, ta_cur *src, uint64_t frame,
             }
             (void)ta_cur_skip(src, k);
             d->hs_skip -= (uint32_t)k;
+            continue;
+        }
+        if (d->hs.len == 0 && whole_message(c, dir, src, frame, lim)) {
             continue;
         }
         if (d->hs.len >= 4) {

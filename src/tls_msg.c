@@ -57,23 +57,40 @@ typedef ta_status (*ext_fn)(void *ctx, uint16_t type, ta_cur *data);
 /* Bounded lists and copies                                                  */
 /* ------------------------------------------------------------------------ */
 
-/* list_reserve makes room for element |num| of an array of |elem|-byte
- * elements that holds |num| of them.  Lists carry no capacity: the capacity
- * is LIST_MIN_CAP, then doubles each time |num| reaches a power of two, so it
- * can be recomputed from |num|.  Returns the (possibly moved) array, or NULL
- * on out-of-memory with |v| untouched. */
-static void *list_reserve(void *v, size_t num, size_t elem)
+/* list_reserve makes room for at least |want| elements (more than the
+ * |*cap| allocated: LIST_MIN_CAP, then doubled; never more than
+ * TA_MAX_LIST) in an array of |elem|-byte elements.  Returns the (possibly
+ * moved) array, or NULL on out-of-memory with |v| untouched. */
+static void *list_reserve(void *v, size_t *cap, size_t want, size_t elem)
 {
-    size_t cap;
-
-    if (v != NULL && (num < LIST_MIN_CAP || (num & (num - 1)) != 0)) {
+    size_t n = *cap > 0 ? *cap : LIST_MIN_CAP;
+    if (want <= *cap) {
         return v;
     }
-    cap = v == NULL ? LIST_MIN_CAP : num * 2;
-    if (cap > TA_MAX_LIST) {
-        cap = TA_MAX_LIST;
+    while (n < want) {
+        n *= 2;
     }
-    return realloc(v, cap * elem);
+    if (n > TA_MAX_LIST) {
+        n = TA_MAX_LIST;
+    }
+    void *p = realloc(v, n * elem);
+    if (p != NULL) {
+        *cap = n;
+    }
+    return p;
+}
+
+int ta_u32_list_reserve(ta_u32_list *l, size_t n)
+{
+    if (n <= l->cap) {
+        return 1;   /* also an empty list asked for nothing: v stays NULL */
+    }
+    uint32_t *p = list_reserve(l->v, &l->cap, n, sizeof(*p));
+    if (p == NULL) {
+        return 0;
+    }
+    l->v = p;
+    return 1;
 }
 
 int ta_u32_list_push(ta_u32_list *l, uint32_t v)
@@ -84,7 +101,7 @@ int ta_u32_list_push(ta_u32_list *l, uint32_t v)
         l->truncated = true;
         return 1;
     }
-    p = list_reserve(l->v, l->num, sizeof(*p));
+    p = list_reserve(l->v, &l->cap, l->num + 1, sizeof(*p));
     if (p == NULL) {
         return 0;
     }
@@ -150,7 +167,7 @@ int ta_bytes_list_push(ta_bytes_list *l, const ta_cur *src)
         l->truncated = true;
         return 1;
     }
-    p = list_reserve(l->v, l->num, sizeof(*p));
+    p = list_reserve(l->v, &l->cap, l->num + 1, sizeof(*p));
     if (p == NULL) {
         return 0;
     }
@@ -267,6 +284,10 @@ static ta_status push_ints(ta_u32_list *l, ta_cur *vec, size_t elem_len)
 {
     uint32_t v;
 
+    /* The vector's length says how many: one allocation for them. */
+    if (!ta_u32_list_reserve(l, l->num + ta_cur_len(vec) / elem_len)) {
+        return TA_NOMEM;
+    }
     while (ta_cur_len(vec) >= elem_len) {
         if (!get_uint(vec, elem_len, &v)) {
             return TA_MALFORMED;
@@ -397,6 +418,10 @@ static ta_status walk_extensions(ta_cur *block, bool cut, ta_u32_list *types, ex
     uint16_t type;
     ta_cur data;
 
+    /* At most one extension per 4 bytes: room for all of them at once. */
+    if (types != NULL && !ta_u32_list_reserve(types, types->num + ta_cur_len(block) / 4)) {
+        return TA_NOMEM;
+    }
     while (ta_cur_len(block) > 0) {
         if (!ta_cur_get_u16(block, &type) || !ta_cur_get_u16_prefixed(block, &data)) {
             ret = status_worse(ret, cut ? TA_TRUNCATED : TA_MALFORMED);

@@ -28,6 +28,9 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import schema_check  # noqa: E402  (docs/tlsanalyze.schema.json)
+
 TOOL = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./tlsanalyze")
 PORT0 = 45000
 PROCS = []
@@ -311,23 +314,37 @@ def handshake(pki, port, leaf, sent, sni, client_opts, server_opts=()):
     server_opts = list(server_opts)
     if "-cipher" in client_opts:
         server_opts += ["-cipher", "DEFAULT:@SECLEVEL=0"]
+    # A client that accepts the certificate goes on to send a request, and
+    # then hangs up.  With both stdins at EOF, s_client and s_server race to
+    # close right after the handshake, and a client that hangs up first
+    # without a byte of data is read, rightly, as one that judged the
+    # certificate after the handshake and rejected it: so such a client gets
+    # a request to send, and its server an open stdin until the client is done.
+    accepts = "NOVERIFY" in client_opts
     srv = start("openssl", "s_server", "-accept", "127.0.0.1:%d" % port, "-tls1_2",
                 "-cert", pki.path(leaf + ".pem"), "-key", pki.path(leaf + ".key"), *chain,
                 *server_opts, "-naccept", "1", "-quiet",
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                stdin=subprocess.PIPE if accepts else subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if not wait_port(port):
         raise RuntimeError("s_server did not listen on %d" % port)
-    verify = [] if "NOVERIFY" in client_opts else ["-verify_return_error"]
+    verify = [] if accepts else ["-verify_return_error"]
     opts = [o for o in client_opts if o != "NOVERIFY"]
     if "-verify_ip" not in opts:
         opts += ["-verify_hostname", sni]
     cli = start("openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-tls1_2",
                 "-servername", sni, "-CAfile", pki.path("root/ca.pem"), *verify, *opts,
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                stdin=subprocess.PIPE if accepts else subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if accepts:
+        cli.stdin.write(b"GET / HTTP/1.0\r\n\r\n")
+        cli.stdin.close()
     try:
         cli.wait(timeout=15)
     except subprocess.TimeoutExpired:
         cli.kill()
+    if accepts:
+        srv.stdin.close()
     try:
         srv.wait(timeout=5)
     except subprocess.TimeoutExpired:
@@ -335,12 +352,13 @@ def handshake(pki, port, leaf, sent, sni, client_opts, server_opts=()):
         srv.wait()
 
 
-def analyse(capture, *opts):
+def analyse(capture, *opts, env=None):
     p = subprocess.run([TOOL, "--format=json", "-j", "1", *opts, capture],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, env=env)
     if p.returncode not in (0, 1):
         raise RuntimeError("tlsanalyze exit %d: %s" % (p.returncode, p.stderr))
     doc = json.loads(p.stdout)
+    schema_check.check_document(doc)
     by_port = {}
     for c in doc["captures"][0]["connections"]:
         port = int(c["server"].rsplit(":", 1)[1])
@@ -383,6 +401,50 @@ def check_scenario(name, conn, outcome, rule, facts):
     test_result(name, not problems, "; ".join(problems))
 
 
+def verdicts(by_port):
+    return {p: tuple(c["chain"].get(k) for k in ("trusted", "verify_error", "verify_depth"))
+            for p, c in by_port.items() if c.get("chain")}
+
+
+def system_store_reads_what_it_names(work, cap, with_ca, ca, other_ca):
+    """The system store is read through its hashed directory (SSL_CERT_DIR
+    here), or from the bundle (SSL_CERT_FILE) when the directory has no
+    hashed names, or both when SSL_CERT_FILE names another file than the
+    bundle: every chain gets the verdict it gets with the same CAs given
+    as --ca-file, and trust_store names what was read."""
+    def hashed_dir(name, pem):
+        d = os.path.join(work, name)
+        os.makedirs(d)
+        shutil.copy(pem, os.path.join(d, "ca.pem"))
+        subprocess.run(["openssl", "rehash", d], check=True, capture_output=True)
+        return d
+    root_dir = hashed_dir("hashed-root", ca)
+    other_dir = hashed_dir("hashed-other", other_ca)
+    empty = os.path.join(work, "unhashed")
+    os.makedirs(empty)
+    both = os.path.join(work, "root-and-other.pem")
+    with open(both, "w") as f:
+        f.write(open(ca).read() + open(other_ca).read())
+    base = {k: v for k, v in os.environ.items() if k not in ("SSL_CERT_DIR", "SSL_CERT_FILE")}
+    cases = [
+        ("hashed_dir", dict(base, SSL_CERT_DIR=root_dir), "system (%s)" % root_dir, with_ca),
+        ("bundle_without_hashes", dict(base, SSL_CERT_DIR=empty, SSL_CERT_FILE=ca),
+         "system (%s)" % ca, with_ca),
+        ("hashed_dir_and_another_file", dict(base, SSL_CERT_DIR=other_dir, SSL_CERT_FILE=ca),
+         "system (%s, %s)" % (other_dir, ca), analyse(cap, "--ca-file", both)),
+    ]
+    for name, env, store, reference in cases:
+        want = verdicts(reference)
+        got = analyse(cap, env=env)
+        stores = {c["chain"]["trust_store"] for c in got.values() if c.get("chain")}
+        problems = ["port %d: %r, with --ca-file %r" % (p, v, want.get(p))
+                    for p, v in sorted(verdicts(got).items()) if want.get(p) != v]
+        if stores != {store}:
+            problems.append("trust_store %s, expected %r" % (sorted(stores), store))
+        test_result("system_store_" + name, len(want) > 10 and not problems,
+                    "; ".join(problems))
+
+
 def main():
     if os.geteuid() != 0 or not shutil.which("tcpdump") or not shutil.which("openssl"):
         print("cert: skipped (needs root, tcpdump and openssl)")
@@ -408,7 +470,7 @@ def run(work):
     log = os.path.join(work, "tcpdump.log")
     last = PORT0 + len(table) + 2
     with open(log, "w") as lf:
-        dump = start("tcpdump", "-i", "lo", "-s", "0", "-U", "--immediate-mode", "-w", cap,
+        dump = start("tcpdump", "-i", "lo", "-s", "0", "-B", "65536", "-U", "--immediate-mode", "-w", cap,
                      "tcp portrange %d-%d" % (PORT0, last), stdout=lf, stderr=lf)
     if not wait_for(log, "listening on"):
         raise RuntimeError("tcpdump did not start")
@@ -445,6 +507,7 @@ def run(work):
           and h["chain"]["trust_store"].startswith("system (")
           and with_ca[PORT0]["chain"]["trust_store"] == "--ca-file " + ca)
     test_result("ca_file_changes_the_trust_verdict", ok, json.dumps(h and h["chain"]))
+    system_store_reads_what_it_names(work, cap, with_ca, ca, pki.path("other/ca.pem"))
     names = [t[0] for t in table]
     other = analyse(cap, "--ca-file", pki.path("other/ca.pem"))
     u = other.get(PORT0 + names.index("unknown-ca"))

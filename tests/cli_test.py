@@ -17,6 +17,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 import pcapgen as pg  # noqa: E402
+import schema_check  # noqa: E402
 from harness import test  # noqa: E402
 import harness  # noqa: E402
 
@@ -30,6 +31,9 @@ TMP = tempfile.mkdtemp(prefix="tlsa-cli-")
 
 def run(*args, stdin=None):
     p = subprocess.run([BIN, *args], input=stdin, capture_output=True, timeout=120)
+    if p.returncode in (0, 1):
+        # Every JSON and NDJSON output follows docs/tlsanalyze.schema.json.
+        schema_check.check_output(args, p.stdout)
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
 
 

@@ -28,6 +28,9 @@ import tempfile
 import time
 import traceback
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import schema_check  # noqa: E402  (docs/tlsanalyze.schema.json)
+
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./tlsanalyze")
 TMP = tempfile.mkdtemp(prefix="tlsa-decrypt-")
 PORT_FIRST = 45100
@@ -159,7 +162,7 @@ def capture(name, server_args, client_cmd, version="-tls1_3"):
     """Runs one handshake on a fresh port and returns (pcap, keylog)."""
     port = next_port()
     pcap, keys = path(name + ".pcap"), path(name + ".keys")
-    tcpdump = start(["tcpdump", "-i", "lo", "-s", "0", "-U", "--immediate-mode", "-w", pcap,
+    tcpdump = start(["tcpdump", "-i", "lo", "-s", "0", "-B", "65536", "-U", "--immediate-mode", "-w", pcap,
                      "tcp port %d" % port], path(name + ".tcpdump.log"))
     if not wait_for(path(name + ".tcpdump.log"), b"listening on", tcpdump):
         stop(tcpdump, 0)
@@ -273,7 +276,9 @@ def analyse(*args):
     p = subprocess.run([BIN, "--format=json", *args], capture_output=True, timeout=120)
     if p.returncode not in (0, 1):
         raise AssertionError("exit %d: %s" % (p.returncode, p.stderr.decode(errors="replace")))
-    return json.loads(p.stdout)["captures"][0]["connections"], p.stderr.decode(errors="replace")
+    doc = json.loads(p.stdout)
+    schema_check.check_document(doc)
+    return doc["captures"][0]["connections"], p.stderr.decode(errors="replace")
 
 
 def first_error(conn):
@@ -686,7 +691,7 @@ def capture_mss(name):
     pcap = path(name + ".pcap")
     with open(path("mss_server.py"), "w") as fh:
         fh.write(MSS_SERVER)
-    tcpdump = start(["tcpdump", "-i", "any", "-s", "0", "-U", "--immediate-mode", "-w", pcap,
+    tcpdump = start(["tcpdump", "-i", "any", "-s", "0", "-B", "65536", "-U", "--immediate-mode", "-w", pcap,
                      "tcp port %d" % port], path(name + ".tcpdump.log"))
     if not wait_for(path(name + ".tcpdump.log"), b"listening on", tcpdump):
         stop(tcpdump, 0)

@@ -41,7 +41,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True   # the helpers below leave no __pycache__ in the tree
 sys.path.insert(0, os.path.join(HERE, "matrix"))
 sys.path.insert(0, os.path.join(HERE, "golden"))
+sys.path.insert(0, os.path.join(HERE, "lib"))
 import compare       # noqa: E402  (tests/golden: facts against tshark)
+import schema_check  # noqa: E402  (tests/lib: docs/tlsanalyze.schema.json)
 import pki           # noqa: E402  (tests/matrix)
 import stacks        # noqa: E402
 import tshark_facts  # noqa: E402
@@ -370,7 +372,7 @@ def capture(work, cases, classes):
     procs = stacks.Procs(work)
     pcap = os.path.join(work, "matrix.pcap")
     dump = procs.start(["tcpdump", "-i", "any", "-s", "0", "-U", "--immediate-mode",
-                        "-B", "16384", "-w", pcap,
+                        "-B", "65536", "-w", pcap,
                         "tcp portrange %d-%d" % (PORT_FIRST, PORT_LAST)], "tcpdump.log")
     try:
         wait_for(os.path.join(work, "tcpdump.log"), "listening on", dump)
@@ -423,7 +425,9 @@ def analyse(pcap, keys, trust):
     for marker, _ in compare.SANITIZER_MARKERS:
         if marker in p.stderr:
             raise RuntimeError("tlsanalyze: sanitizer report: " + p.stderr[-3000:])
-    return json.loads(p.stdout)["captures"][0]["connections"]
+    doc = json.loads(p.stdout)
+    schema_check.check_document(doc)
+    return doc["captures"][0]["connections"]
 
 
 def port_of(endpoint):

@@ -25,6 +25,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 import pcapgen as pg  # noqa: E402
+import schema_check  # noqa: E402
 from harness import test  # noqa: E402
 import harness  # noqa: E402
 
@@ -49,7 +50,9 @@ def run(*args, stdin=None, timeout=120):
 def json_doc(*args):
     rc, out, err = run("--format=json", *args)
     assert rc in (0, 1), err
-    return rc, json.loads(out)
+    doc = json.loads(out)
+    schema_check.check_document(doc)
+    return rc, doc
 
 
 def all_conns(doc):

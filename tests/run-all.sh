@@ -3,7 +3,10 @@
 # "N passed, N failed".  Called by `make check` after the builds.
 #   tools:   every program the suites use is installed (else they would skip)
 #   unit:    cmocka tests, built with ASan+UBSan (build/san) and optimised (build/rel)
-#   cli:     exit status and messages of the command line (sanitizer build)
+#   cli:     exit status and messages of the command line (sanitizer build); its JSON
+#            and NDJSON outputs are checked against docs/tlsanalyze.schema.json
+#   schema:  the schema of facts: docs/tlsanalyze.schema.json and the fact tables of
+#            rules/README.md are what the program prints, every sample output follows them
 #   hostile: malformed and oversized inputs, one test per class (sanitizer build)
 #   cert:    certificate chains served by openssl s_server on loopback, captured
 #   golden:  per-connection facts vs tshark: samples/ and ../shared/corpus (if present)
@@ -77,6 +80,7 @@ tools() {
 
 suite tools tools
 suite cli python3 tests/cli_test.py build/san/tlsanalyze
+suite schema python3 tests/schema_test.py build/san/tlsanalyze
 suite hostile python3 tests/hostile_test.py build/san/tlsanalyze
 suite cert python3 tests/cert_test.py build/san/tlsanalyze
 suite regress python3 tests/regress_test.py build/san/tlsanalyze

@@ -1,27 +1,25 @@
 /* fuzz_capture.c - libFuzzer target for the whole pipeline: the input is a
  * capture file (pcap or pcapng bytes) read by libpcap from memory, then
- * decoded, reassembled, parsed and reported as JSON. */
+ * decoded, reassembled, parsed, derived and written as JSON. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <jansson.h>
 
 #include "ta_analyze.h"
 #include "ta_capture.h"
 #include "ta_names.h"
-#include "ta_report.h"
+#include "ta_jsonw.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void emit(void *arg, ta_conn *c)
 {
     (void)arg;
-    json_t *j = ta_conn_to_json(c);
-    char *s = json_dumps(j, JSON_COMPACT);
-    free(s);
-    json_decref(j);
+    ta_jbuf b = {0};
+    (void)ta_jsonw_facts(&b, c, NULL);
+    ta_jbuf_free(&b);
 }
 
 static void record(void *arg, const ta_record *r)

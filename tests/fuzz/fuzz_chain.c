@@ -84,11 +84,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .host = ta_cur_len(&host) > 0 ? ta_cur_data(&host) : NULL,
         .host_len = ta_cur_len(&host),
         .at = 1700000000 + (int64_t)(flags >> 2) * 86400 * 365,
-        .conn_name = "fuzz-0",
+        .stem = "fuzz",
+        .id = 0,
     };
     ta_chain_ctx *c = (flags & 2) ? extract_ctx : ctx;
     for (int i = 0; i < 2 && n > 0; i++) {
-        json_decref(ta_chain_json(c, &ci));
+        ta_chain_facts f;
+        if (ta_chain_judge(c, &ci, &f)) {
+            ta_chain_facts_cleanup(&f);
+        }
     }
     ta_bytes_list names = {0};
     (void)ta_dn_push(&names, &in);

@@ -1,15 +1,14 @@
 /* fuzz_tls.c - libFuzzer target for the TLS record layer and the JSON
- * report: the input is cut into chunks (sizes and directions chosen by the
+ * writer: the input is cut into chunks (sizes and directions chosen by the
  * input's first bytes) and fed to one connection, as reassembly would. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
-#include <jansson.h>
 
 #include "ta_conn.h"
 #include "ta_names.h"
-#include "ta_report.h"
+#include "ta_jsonw.h"
 #include "ta_tls.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -48,10 +47,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     ta_tls_finish(c);
     (void)ta_tls_outcome(c);
-    json_t *j = ta_conn_to_json(c);
-    char *s = json_dumps(j, JSON_COMPACT);
-    free(s);
-    json_decref(j);
+    ta_jbuf b = {0};
+    (void)ta_jsonw_facts(&b, c, NULL);
+    ta_jbuf_free(&b);
     ta_conn_free(c);
     return 0;
 }

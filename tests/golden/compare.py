@@ -27,7 +27,9 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
 import tshark_facts  # noqa: E402  (lives next to this script)
+import schema_check  # noqa: E402  (tests/lib: docs/tlsanalyze.schema.json)
 
 DEFAULT_CORPUS = "../shared/corpus"
 SAMPLES = "samples"
@@ -145,6 +147,8 @@ class Run:
         self.crash = None           # signature when it crashed or timed out
         self.conns = []
         self.bad_lines = []
+        self.lines = 0              # lines checked against the JSON Schema
+        self.schema_error = None    # the first that does not follow it
 
 
 def run_tlsanalyze(binary, name, path, timeout):
@@ -183,6 +187,11 @@ def run_tlsanalyze(binary, name, path, timeout):
         if not isinstance(obj, dict):
             run.bad_lines.append(line[:100])
             continue
+        run.lines += 1
+        try:
+            schema_check.check_line(obj)
+        except AssertionError as e:
+            run.schema_error = run.schema_error or str(e)
         if obj.get("type") == "connection":
             run.conns.append(obj)
     return run
@@ -916,6 +925,16 @@ def main(argv=None):
     # the corpus as a whole must match at PASS_RATE or better (its
     # connection counts are above).
     checks_pass, checks_fail = s_pass, s_fail
+    runs = [r for section in sections for r in section.runs]
+    invalid = [r for r in runs if r.schema_error]
+    lines.append("JSON Schema: %d NDJSON lines of %d runs checked, %d runs with a line that does "
+                 "not follow docs/tlsanalyze.schema.json%s"
+                 % (sum(r.lines for r in runs), len(runs), len(invalid),
+                    " (first: %s: %s)" % (invalid[0].path, invalid[0].schema_error)
+                    if invalid else ""))
+    if invalid:
+        status = 1
+    checks_pass, checks_fail = checks_pass + (not invalid), checks_fail + bool(invalid)
     if corpus.results:
         ok = pct(c_pass, c_pass + c_fail) >= PASS_RATE
         lines.append("corpus: %d of %d connections match tshark (%.1f %%), threshold %.0f %%"

@@ -53,7 +53,13 @@ def answer(conn, mode):
     if mode in CLOSE_NOTIFY:
         conn.sendall(CLOSE_NOTIFY[mode])
     elif mode == "http":
+        # The answer and the FIN leave in one segment (corked until the
+        # shutdown), as from a server that writes and closes at once: sent
+        # apart, a quick client's own FIN could come first under load.
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
         conn.sendall(HTTP_400)
+        conn.shutdown(socket.SHUT_WR)
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)
     elif mode == "reset":
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 

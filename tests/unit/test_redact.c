@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "ta_jsonw.h"
 #include "ta_redact.h"
 
 static char *scrubbed(ta_redactor *r, const char *s)
@@ -87,7 +88,11 @@ static void test_fields_by_meaning(void **state)
         "  \"sha256\":\"ab12\",\"not_after\":\"2030-01-01T00:00:00Z\"}],"
         "\"warnings\":[\"api.example.com answered TLS 1.2 from 10.0.0.9\"]}", 0, &err);
     assert_non_null(conn);
-    assert_int_equal(ta_redact_conn(r, conn), 1);
+    /* Redacted by the schema, as the writers redact: each fact by its class. */
+    json_t *facts = conn;
+    conn = ta_jsonw_redacted(r, facts);
+    json_decref(facts);
+    assert_non_null(conn);
     char *s = json_dumps(conn, JSON_COMPACT);
     assert_non_null(s);
     const char *gone[] = {"10.0.0.1", "2001:db8::2", "xample", "Example CA", "10.0.0.9", "ab12",

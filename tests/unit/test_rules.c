@@ -300,6 +300,57 @@ static void test_malformed_files(void **state)
     }
 }
 
+/* A test that can never hold for its fact's type is refused at load time,
+ * at the value's position; one that can hold loads. */
+static void test_type_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *when;
+        const char *what;
+    } bad[] = {
+        {"{handshake.server_bytes: {==: \"0\"}}",
+         "\"handshake.server_bytes\" is a number, so {==: \"0\"} never holds"},
+        {"{sni.present: {<: true}}", "\"sni.present\" is a boolean, so {<: true} never holds"},
+        {"{outcome: {==: null}}", "\"outcome\" is never null, so {==: null} never holds"},
+        {"{client_hello: {==: x}}", "\"client_hello\" is an object"},
+        {"{\"alerts[].code\": {matches: x}}", "is a number, so {matches: \"x\"} never holds"},
+        {"{alert.frame: {in: [a, b]}}", "is a number, so {in: [\"a\",\"b\"]} never holds"},
+        {"{client_hello.cipher_suites: {==: x}}", "is a list"},
+    };
+    static const char *const good[] = {
+        "{client_hello.sni: {==: null}}", "{alert.description: {in: [null, x]}}",
+        "{server_leaf.days_left: {<: 30}}", "{handshake.server_response_ms: {\">\": 1}}",
+        "{outcome: {\"!=\": 5}}", "{\"client_hello.cipher_suites[]\": {==: x}}",
+        "{sni.present: {<=: true}}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char yaml[512];
+        char err[512] = "";
+        char *path;
+        snprintf(yaml, sizeof(yaml), "id: t\nseverity: error\ntitle: T\nsummary: S\nwhen: %s\n",
+                 bad[i].when);
+        ta_rules *r = load(yaml, err, sizeof(err), &path);
+        if (r != NULL || strncmp(err, path, strlen(path)) != 0 ||
+            strstr(err, bad[i].what) == NULL) {
+            fail_msg("case %zu: got \"%s\", want \"%s\"", i, err, bad[i].what);
+        }
+        unlink(path);
+        free(path);
+    }
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        char yaml[512];
+        char err[512] = "";
+        snprintf(yaml, sizeof(yaml), "id: t\nseverity: error\ntitle: T\nsummary: S\nwhen: %s\n",
+                 good[i]);
+        ta_rules *r = load(yaml, err, sizeof(err), NULL);
+        if (r == NULL) {
+            fail_msg("case %zu: %s", i, err);
+        }
+        ta_rules_free(r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_order_and_suppression),
         cmocka_unit_test(test_override_and_min_severity),
         cmocka_unit_test(test_malformed_files),
+        cmocka_unit_test(test_type_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,271 @@
+/*
+ * rulecompile.c - what rule loading resolves once (see rules_int.h): fact
+ * paths against the schema, with the closest rule fact suggested for a
+ * misspelt one, templates cut into segments, version ranks of operands.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules_int.h"
+
+int ta_fact_resolve(ta_fpath *out, const char *path, size_t len)
+{
+    return ta_fpath_parse(out, path, len) && out->rule;
+}
+
+/* ---------------------------------------------------------------- suggestions */
+
+/* Levenshtein distance, for "did you mean". */
+static size_t distance(const char *a, const char *b)
+{
+    size_t la = strlen(a);
+    size_t lb = strlen(b);
+    size_t row[257];
+    if (la > 256 || lb > 256) {
+        return (size_t)-1;
+    }
+    for (size_t j = 0; j <= lb; j++) {
+        row[j] = j;
+    }
+    for (size_t i = 1; i <= la; i++) {
+        size_t prev = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cur = row[j];
+            size_t best = prev + (a[i - 1] != b[j - 1]);
+            best = row[j] + 1 < best ? row[j] + 1 : best;
+            best = row[j - 1] + 1 < best ? row[j - 1] + 1 : best;
+            row[j] = best;
+            prev = cur;
+        }
+    }
+    return row[lb];
+}
+
+/* Close enough to suggest: at most 3 edits, or a third of the word. */
+static bool close_enough(const char *word, size_t d)
+{
+    return d <= 3 || d <= strlen(word) / 3;
+}
+
+const char *ta_rules_closest(const char *word, const char *const *names, size_t n)
+{
+    const char *best = NULL;
+    size_t best_d = (size_t)-1;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = distance(word, names[i]);
+        if (d < best_d) {
+            best_d = d;
+            best = names[i];
+        }
+    }
+    return best != NULL && close_enough(word, best_d) ? best : NULL;
+}
+
+/* The chain objects share their members: a misspelt member of one is
+ * compared with that object's members only. */
+static const char *const chain_objects[] = {"chain", "client_chain", "rejected_chain"};
+
+typedef struct {
+    const char *word;        /* the path asked for, "[N]" written "[]" */
+    size_t prefix;           /* when it starts with a chain object: its length, else 0 */
+    const char *best;
+    size_t best_d;
+    char buf[256];
+} suggest_state;
+
+static bool under_chain(const char *path, size_t *out_len)
+{
+    for (size_t i = 0; i < sizeof(chain_objects) / sizeof(chain_objects[0]); i++) {
+        size_t l = strlen(chain_objects[i]);
+        if (strncmp(path, chain_objects[i], l) == 0 && (path[l] == '.' || path[l] == '\0')) {
+            *out_len = l;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void consider(void *arg, const char *path, const ta_fnode *node, bool is_rule)
+{
+    suggest_state *s = arg;
+    size_t l = 0;
+    (void)node;
+    if (!is_rule) {
+        return;
+    }
+    bool chain = under_chain(path, &l);
+    if (s->prefix > 0) {
+        /* Only members of the same chain object, compared after its name. */
+        if (!chain || l != s->prefix || strncmp(path, s->word, l) != 0) {
+            return;
+        }
+    } else if (chain) {
+        return;
+    }
+    size_t d = distance(s->word + s->prefix, path + s->prefix);
+    if (d < s->best_d) {
+        s->best_d = d;
+        snprintf(s->buf, sizeof(s->buf), "%s", path);
+        s->best = s->buf;
+    }
+}
+
+int ta_fact_suggest(const char *path, char *hint, size_t n)
+{
+    suggest_state s = {0};
+    char norm[256];
+    size_t o = 0;
+    size_t l = 0;
+
+    for (const char *p = path; *p != '\0' && o + 1 < sizeof(norm); p++) {
+        norm[o++] = *p;
+        if (*p == '[') {
+            while (p[1] >= '0' && p[1] <= '9') {
+                p++;
+            }
+        }
+    }
+    norm[o] = '\0';
+    s.word = norm;
+    s.prefix = under_chain(norm, &l) && norm[l] == '.' ? l : 0;
+    s.best_d = (size_t)-1;
+    ta_schema_walk(&ta_schema_conn, consider, &s);
+    if (s.best == NULL || !close_enough(norm + s.prefix, s.best_d)) {
+        return 0;
+    }
+    snprintf(hint, n, "%s", s.best);
+    return 1;
+}
+
+/* ---------------------------------------------------------------- templates */
+
+void ta_template_cleanup(template *t)
+{
+    free(t->src);
+    free(t->lit);
+    free(t->seg);
+    memset(t, 0, sizeof(*t));
+}
+
+/* Appends a segment (the array has room: one per character at most). */
+static segment *add_seg(template *t, seg_kind kind)
+{
+    segment *s = &t->seg[t->num++];
+    memset(s, 0, sizeof(*s));
+    s->kind = kind;
+    return s;
+}
+
+/* A literal character: it joins the text segment being built. */
+static void add_char(template *t, char **lit, char c)
+{
+    segment *last = t->num > 0 ? &t->seg[t->num - 1] : NULL;
+    if (last == NULL || last->kind != SEG_TEXT) {
+        last = add_seg(t, SEG_TEXT);
+        last->text = *lit;
+    }
+    *(*lit)++ = c;
+    last->len++;
+}
+
+/* "{fact}", "{fact|fallback}", "{?fact}", "{!fact}" from |p| to its
+ * closing brace |end|; NULL or an error (with *bad set). */
+static const char *add_braced(template *t, const char *p, const char *end, char **lit,
+                              char **bad, size_t *depth)
+{
+    seg_kind kind = p[1] == '?' ? SEG_IF : p[1] == '!' ? SEG_UNLESS : SEG_VALUE;
+    const char *from = kind == SEG_VALUE ? p + 1 : p + 2;
+    const char *bar = kind == SEG_VALUE ? memchr(from, '|', (size_t)(end - from)) : NULL;
+    const char *stop = bar != NULL ? bar : end;
+    segment *s = add_seg(t, kind);
+
+    if (!ta_fact_resolve(&s->path, from, (size_t)(stop - from))) {
+        *bad = strndup(from, (size_t)(stop - from));
+        return "unknown fact";
+    }
+    if (kind != SEG_VALUE) {
+        (*depth)++;
+    } else if (bar != NULL) {
+        /* The fallback's text, kept with the literals. */
+        s->text = *lit;
+        s->len = (size_t)(end - bar - 1);
+        memcpy(*lit, bar + 1, s->len);
+        *lit += s->len;
+    }
+    return NULL;
+}
+
+const char *ta_template_compile(template *t, const char *src, char **bad)
+{
+    size_t n = strlen(src);
+    size_t depth = 0;    /* {?fact} / {!fact} blocks open */
+    char *lit;
+
+    memset(t, 0, sizeof(*t));
+    *bad = NULL;
+    t->src = strdup(src);
+    t->lit = malloc(n + 1);
+    t->seg = calloc(n + 1, sizeof(*t->seg));
+    if (t->src == NULL || t->lit == NULL || t->seg == NULL) {
+        return "out of memory";
+    }
+    lit = t->lit;
+    for (const char *p = src; *p != '\0'; p++) {
+        if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
+            add_char(t, &lit, *p);
+            p++;
+            continue;
+        }
+        if (*p != '{') {
+            add_char(t, &lit, *p);
+            continue;
+        }
+        const char *end = strchr(p, '}');
+        if (end == NULL) {
+            return "a '{' without its '}' (write '{{' for a literal brace)";
+        }
+        if (p[1] == '/' && end == p + 2) {
+            if (depth == 0) {
+                return "a '{/}' without its '{?fact}' or '{!fact}'";
+            }
+            depth--;
+            add_seg(t, SEG_END);
+        } else {
+            const char *why = add_braced(t, p, end, &lit, bad, &depth);
+            if (why != NULL) {
+                return why;
+            }
+        }
+        p = end;
+    }
+    return depth == 0 ? NULL : "a '{?fact}' or '{!fact}' block without its '{/}'";
+}
+
+/* ---------------------------------------------------------------- versions */
+
+/* "TLS 1.2" and friends compare by version, other text by bytes. */
+double ta_rule_version_rank(const char *s, size_t len)
+{
+    static const struct {
+        const char *name;
+        double rank;
+    } v[] = {{"SSL 2.0", 2}, {"SSL 3.0", 3}, {"TLS 1.0", 4}, {"TLS 1.1", 5},
+             {"TLS 1.2", 6}, {"TLS 1.3", 7}};
+    if (len < 6 || (s[0] != 'S' && s[0] != 'T' && s[0] != '0')) {
+        return -1;   /* the common case: no version at all */
+    }
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        if (len == 7 && memcmp(s, v[i].name, 7) == 0) {
+            return v[i].rank;
+        }
+    }
+    if (len >= 8 && strncmp(s, "TLS 1.3 ", 8) == 0) {
+        return 6.5;   /* drafts and variants: between 1.2 and 1.3 */
+    }
+    if (len == 6 && strncmp(s, "0x03", 4) == 0) {
+        return 4 + (double)strtol(s + 4, NULL, 16);   /* 0x0305 and later: newer than 1.3 */
+    }
+    return -1;
+}

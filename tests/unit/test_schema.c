@@ -1,0 +1,341 @@
+/* test_schema.c - the one schema of facts: every text fact has the
+ * redaction class it should have (a new fact that carries a name fails
+ * here until it is given one), a fact of each class comes out of the
+ * writer redacted as its class says, fact paths resolve as the rule
+ * language reads them, and the streaming writer's numbers and strings are
+ * jansson's. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ta_jsonw.h"
+#include "ta_schema.h"
+
+/* Every text fact and the class it must have.  A fact missing here fails
+ * test_every_text_fact_has_its_class: decide what --redact does with it
+ * (in src/facts_*.c) and list it. */
+static const struct {
+    const char *path;
+    ta_rclass rclass;
+} classes[] = {
+    {"client", TA_RC_ADDRESS},
+    {"server", TA_RC_ADDRESS},
+    {"client_from", TA_RC_NONE},
+    {"outcome", TA_RC_NONE},
+    {"client_hello.sni", TA_RC_HOST},
+    {"client_hello.max_version", TA_RC_NONE},
+    {"client_hello.legacy_version", TA_RC_NONE},
+    {"client_hello.supported_versions[]", TA_RC_NONE},
+    {"client_hello.cipher_suites[]", TA_RC_NONE},
+    {"client_hello.cipher_suite_codes[]", TA_RC_NONE},
+    {"client_hello.alpn[]", TA_RC_TEXT},
+    {"server_hello.version", TA_RC_NONE},
+    {"server_hello.legacy_version", TA_RC_NONE},
+    {"server_hello.cipher_suite", TA_RC_NONE},
+    {"server_hello.cipher_suite_code", TA_RC_NONE},
+    {"server_hello.alpn", TA_RC_TEXT},
+    {"certificate_request.ca_name_list[]", TA_RC_DN},
+    {"certificates[].from", TA_RC_NONE},
+    {"certificates[].subject", TA_RC_DN},
+    {"certificates[].issuer", TA_RC_DN},
+    {"certificates[].cn", TA_RC_HOST},
+    {"certificates[].san[]", TA_RC_SAN},
+    {"certificates[].not_before", TA_RC_NONE},
+    {"certificates[].not_after", TA_RC_NONE},
+    {"certificates[].sha256", TA_RC_FINGERPRINT},
+    {"alerts[].from", TA_RC_NONE},
+    {"alerts[].level", TA_RC_NONE},
+    {"alerts[].description", TA_RC_NONE},
+    {"messages[].from", TA_RC_NONE},
+    {"messages[].message", TA_RC_NONE},
+    {"decryption.client_random", TA_RC_NONE},
+    {"decryption.status", TA_RC_NONE},
+    {"decryption.warning", TA_RC_TEXT},
+    {"warnings[]", TA_RC_TEXT},
+    {"diagnoses[].rule", TA_RC_NONE},
+    {"diagnoses[].severity", TA_RC_NONE},
+    {"diagnoses[].title", TA_RC_RENDERED},
+    {"diagnoses[].summary", TA_RC_RENDERED},
+    {"diagnoses[].fault", TA_RC_NONE},
+    {"diagnoses[].fixes_by", TA_RC_RENDERED},
+    {"diagnoses[].remediation", TA_RC_RENDERED},
+    {"diagnoses[].evidence[].fact", TA_RC_RENDERED},
+    {"diagnoses[].references[]", TA_RC_RENDERED},
+    {"alert.from", TA_RC_NONE},
+    {"alert.receiver", TA_RC_NONE},
+    {"alert.level", TA_RC_NONE},
+    {"alert.description", TA_RC_NONE},
+    {"alert.first_fatal.from", TA_RC_NONE},
+    {"alert.first_fatal.receiver", TA_RC_NONE},
+    {"alert.first_fatal.level", TA_RC_NONE},
+    {"alert.first_fatal.description", TA_RC_NONE},
+    {"handshake.stage", TA_RC_NONE},
+    {"handshake.server_record_version", TA_RC_NONE},
+    {"handshake.client_protocol", TA_RC_NONE},
+    {"handshake.server_protocol", TA_RC_NONE},
+    {"handshake.closed_by", TA_RC_NONE},
+    {"overlap.versions[]", TA_RC_NONE},
+    {"overlap.cipher_suites[]", TA_RC_NONE},
+    /* The leaf facts, for each of client_leaf, server_leaf, rejected_leaf. */
+    {".subject", TA_RC_DN},
+    {".issuer", TA_RC_DN},
+    {".cn", TA_RC_HOST},
+    {".not_before", TA_RC_NONE},
+    {".not_after", TA_RC_NONE},
+    {".san[]", TA_RC_SAN},
+    /* The chain facts, for each of chain, client_chain, rejected_chain. */
+    {".from", TA_RC_NONE},
+    {".missing_issuer", TA_RC_DN},
+    {".extra[]", TA_RC_DN},
+    {".hostname", TA_RC_HOST},
+    {".hostname_checked", TA_RC_NONE},
+    {".policy[]", TA_RC_NONE},
+    {".key_type", TA_RC_NONE},
+    {".signature_algorithm", TA_RC_NONE},
+    {".weak[]", TA_RC_FINDING},
+    {".trust_store", TA_RC_TEXT},
+    {".verify_error", TA_RC_TEXT},
+    {".verify_subject", TA_RC_DN},
+    {".capture_time", TA_RC_NONE},
+    {".invalid_subject", TA_RC_DN},
+    {".invalid_not_before", TA_RC_NONE},
+    {".invalid_not_after", TA_RC_NONE},
+    {".expires_first", TA_RC_DN},
+    {".extract_error", TA_RC_TEXT},
+    {".extracted.leaf", TA_RC_FILE},
+    {".extracted.chain", TA_RC_FILE},
+    {".extracted.verify_command", TA_RC_FILE},
+};
+
+static const char *const objects[] = {"client_leaf", "server_leaf", "rejected_leaf", "chain",
+                                      "client_chain", "rejected_chain"};
+
+/* The entry for |path|: exact, or a member of one of the shared objects. */
+static int expected(const char *path, ta_rclass *out)
+{
+    for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
+        const char *p = classes[i].path;
+        if (p[0] != '.' && strcmp(p, path) == 0) {
+            *out = classes[i].rclass;
+            return 1;
+        }
+        for (size_t k = 0; p[0] == '.' && k < sizeof(objects) / sizeof(objects[0]); k++) {
+            size_t l = strlen(objects[k]);
+            if (strncmp(path, objects[k], l) == 0 && strcmp(path + l, p) == 0) {
+                *out = classes[i].rclass;
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+static void check_class(void *arg, const char *path, const ta_fnode *node, bool is_rule)
+{
+    size_t *seen = arg;
+    ta_rclass want = TA_RC_NONE;
+    (void)is_rule;
+    if (node->type != TA_FT_STRING) {
+        return;
+    }
+    (*seen)++;
+    if (!expected(path, &want)) {
+        fail_msg("the text fact %s has no redaction class in tests/unit/test_schema.c: "
+                 "decide what --redact does with it", path);
+    }
+    if (node->rclass != want) {
+        fail_msg("%s has redaction class %d, expected %d", path, node->rclass, want);
+    }
+}
+
+static void test_every_text_fact_has_its_class(void **state)
+{
+    size_t seen = 0;
+    (void)state;
+    ta_schema_walk(&ta_schema_conn, check_class, &seen);
+    assert_true(seen > 90);
+}
+
+/* Writes |facts| (JSON) through the schema, redacted by |r|. */
+static char *written(ta_redactor *r, const char *facts)
+{
+    json_error_t err;
+    json_t *in = json_loads(facts, 0, &err);
+    if (in == NULL) {
+        fail_msg("%s", err.text);
+    }
+    json_t *out = ta_jsonw_redacted(r, in);
+    assert_non_null(out);
+    char *s = json_dumps(out, JSON_COMPACT);
+    json_decref(in);
+    json_decref(out);
+    return s;
+}
+
+/* A fact of each class, through the writer with --redact=all: names,
+ * addresses, fingerprints and file names go, with their shape kept; the
+ * fixed vocabulary stays. */
+static void test_each_class_redacted(void **state)
+{
+    (void)state;
+    ta_redactor *r = ta_redactor_new(TA_REDACT_ALL, "k", 1);
+    char *s = written(
+        r, "{\"client\":\"10.1.2.3:5000\",\"outcome\":\"alert\","
+           "\"client_hello\":{\"sni\":\"www.secret-host.test\",\"alpn\":[\"h2\"]},"
+           "\"certificates\":[{\"subject\":\"CN=www.secret-host.test,O=Secret Org\","
+           "\"san\":[\"DNS:alt.secret-host.test\"],\"sha256\":\"00ff00ff\","
+           "\"not_after\":\"2030-01-01T00:00:00Z\"}],"
+           "\"warnings\":[\"alt.secret-host.test said 10.9.9.9\"],"
+           "\"chain\":{\"from\":\"server\",\"weak\":[\"RSA key of 1024 bits (CN=weak.secret-"
+           "host.test)\"],\"extracted\":{\"leaf\":\"/cases/secret/00ff.pem\",\"chain\":\"c\","
+           "\"verify_command\":\"openssl verify /cases/secret/00ff.pem\"},"
+           "\"trust_store\":\"--ca-file /cases/www.secret-host.test.pem\"}}");
+    const char *gone[] = {"10.1.2.3", "secret", "Secret", "00ff00ff", "10.9.9.9"};
+    for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
+        if (strstr(s, gone[i]) != NULL) {
+            fail_msg("%s left in %s", gone[i], s);
+        }
+    }
+    const char *kept[] = {"\"outcome\":\"alert\"", "2030-01-01T00:00:00Z", "\"sni\":\"host-",
+                          "CN=host-", ",O=name-", "DNS:host-", "redacted-",
+                          "RSA key of 1024 bits (CN=host-", "\"leaf\":\"(redacted)\"",
+                          ":5000\"", "\"from\":\"server\"", "said ip4-"};
+    for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+        if (strstr(s, kept[i]) == NULL) {
+            fail_msg("%s missing in %s", kept[i], s);
+        }
+    }
+    free(s);
+    ta_redactor_free(r);
+}
+
+static void test_paths(void **state)
+{
+    (void)state;
+    static const char *const good[] = {"id", "client_hello.sni", "alerts[].description",
+                                       "alerts[12].frame", "certificates[].san[]",
+                                       "chain.extracted.verify_command", "rejected_chain.weak[0]",
+                                       "client_hello.cipher_suites", "alert.first_fatal.from"};
+    static const char *const bad[] = {"", "client_hello.", ".id", "alerts.description",
+                                      "alerts[x].frame", "alerts[1", "client_hello[]", "nope",
+                                      "id.x", "alerts[]x", "certificates[].san[][]"};
+    ta_fpath p;
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        if (!ta_fpath_parse(&p, good[i], strlen(good[i])) || !p.rule) {
+            fail_msg("%s does not resolve", good[i]);
+        }
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (ta_fpath_parse(&p, bad[i], strlen(bad[i]))) {
+            fail_msg("%s resolves", bad[i]);
+        }
+    }
+    assert_true(ta_fpath_parse(&p, "messages[].frame", 16));
+    assert_false(p.rule);    /* messages are no rule fact */
+    assert_true(ta_fpath_parse(&p, "alerts[3].frame", 15));
+    assert_int_equal(p.num, 2);
+    assert_int_equal(p.step[0].index, 3);
+    assert_int_equal(ta_fpath_node(&p)->type, TA_FT_INT);
+}
+
+/* Numbers and strings as jansson writes them: a parsed tree and a streamed
+ * object read the same. */
+static void test_writer_matches_jansson(void **state)
+{
+    static const double reals[] = {0.0, 1.5, 0.1, 1795439136.0123451, 1e21, 1e-7, -3.0,
+                                   123456789012345678.0, 0.144, 1e-4, 0.001, 0.01, 1.0,
+                                   999999999999999.9, 1e15, 0.00009999999999999999};
+    static const char *const strings[] = {"plain", "quote\" back\\slash", "tab\tnew\nline",
+                                          "\x01\x1f ctl", "caf\xc3\xa9 \xe2\x80\xae"};
+    (void)state;
+    for (size_t i = 0; i < sizeof(reals) / sizeof(reals[0]); i++) {
+        ta_jbuf b = {0};
+        json_t *j = json_real(reals[i]);
+        char *want = json_dumps(j, JSON_ENCODE_ANY);
+        ta_jbuf_real(&b, reals[i]);
+        ta_jbuf_raw(&b, "", 1);
+        assert_string_equal(b.p, want);
+        free(want);
+        json_decref(j);
+        ta_jbuf_free(&b);
+    }
+    for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+        ta_jbuf b = {0};
+        json_t *j = json_string(strings[i]);
+        char *want = json_dumps(j, JSON_ENCODE_ANY);
+        ta_jbuf_string(&b, strings[i], strlen(strings[i]));
+        ta_jbuf_raw(&b, "", 1);
+        assert_string_equal(b.p, want);
+        free(want);
+        json_decref(j);
+        ta_jbuf_free(&b);
+    }
+    /* Times of packets and response times, as many as a capture has. */
+    uint64_t x = 88172645463325252u;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        double r = i % 4 == 0   ? (double)(int64_t)(x % 4000000000000000000u) / 1e9
+                   : i % 4 == 1 ? (double)(x % 100000000u) / 1e6
+                   : i % 4 == 2 ? (double)(x % 2000000u) / 1e9
+                                : (double)(x >> 11) / (double)((uint64_t)1 << (x % 60));
+        ta_jbuf c = {0};
+        char want[64];
+        ta_jbuf_real(&c, r);
+        ta_jbuf_raw(&c, "", 1);
+        json_t *j = json_real(r);
+        assert_true(json_dumpb(j, want, sizeof(want), JSON_ENCODE_ANY) < sizeof(want));
+        want[json_dumpb(j, want, sizeof(want), JSON_ENCODE_ANY)] = '\0';
+        if (strcmp(c.p, want) != 0) {
+            fail_msg("%.17g: %s, jansson %s", r, c.p, want);
+        }
+        json_decref(j);
+        ta_jbuf_free(&c);
+    }
+    ta_jbuf b = {0};
+    ta_jbuf_int(&b, INT64_MIN);
+    ta_jbuf_raw(&b, " ", 1);
+    ta_jbuf_int(&b, 0);
+    ta_jbuf_raw(&b, "", 1);
+    assert_string_equal(b.p, "-9223372036854775808 0");
+    ta_jbuf_free(&b);
+}
+
+static void test_arena(void **state)
+{
+    ta_arena a;
+    (void)state;
+    ta_arena_init(&a, 64);
+    char *x = ta_arena_strndup(&a, "hello", 5);
+    assert_string_equal(x, "hello");
+    void *big = ta_arena_alloc(&a, 10000);   /* more than a chunk: a chunk of its own */
+    assert_non_null(big);
+    memset(big, 1, 10000);
+    assert_int_equal(a.num_chunks, 2);
+    ta_arena_reset(&a);
+    assert_int_equal(a.num_chunks, 0);
+    char *y = ta_arena_strndup(&a, "again", 5);
+    assert_string_equal(y, "again");
+    assert_int_equal(a.num_chunks, 0);       /* the first chunk was kept */
+    assert_null(ta_arena_alloc(&a, SIZE_MAX - 8));
+    ta_arena_cleanup(&a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_text_fact_has_its_class),
+        cmocka_unit_test(test_each_class_redacted),
+        cmocka_unit_test(test_paths),
+        cmocka_unit_test(test_writer_matches_jansson),
+        cmocka_unit_test(test_arena),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -36,13 +36,15 @@ typedef void (*ta_emit_fn)(void *arg, ta_conn *c);
 typedef struct {
     uint64_t packets;                /* records analysed (after the filter) */
     uint64_t tcp_packets;
+    uint64_t quic_packets;           /* UDP datagrams of QUIC connections */
     uint64_t skipped[TA_DEC_UNSUPPORTED_LINK + 1];  /* by ta_decode_status */
     uint64_t duplicates;             /* exact copies (tcpdump -i any) */
     uint64_t late_packets;           /* after their connection ended (last ACKs) */
     uint64_t cut_packets;            /* caplen < wire length with payload cut */
     size_t max_caplen;
     uint64_t connections;
-    uint64_t tls_connections;
+    uint64_t tls_connections;        /* TCP and QUIC */
+    uint64_t quic_connections;
     uint64_t failed;                 /* TLS connections whose handshake failed */
     uint64_t evicted;                /* ended early by the connection cap */
     uint64_t idle_ended;             /* ended by the idle timeout */

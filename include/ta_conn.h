@@ -1,6 +1,7 @@
 /*
- * ta_conn.h - one TCP connection: its two reassembled directions, the TLS
- * record state of each, and the facts learned so far.
+ * ta_conn.h - one TCP connection (or QUIC connection, c->quic): its two
+ * reassembled directions, the TLS record state of each, and the facts
+ * learned so far.
  *
  * Directions are numbered by the wire: dir[0] carries bytes from ep[0]
  * (the sender of the first packet seen) to ep[1].  |cdir| says which wire
@@ -103,7 +104,11 @@ typedef enum {
     TA_EV_CCS,
     TA_EV_ALERT,               /* |detail| indexes alerts[] */
     TA_EV_APP_DATA,            /* first application data record of a direction */
-    TA_EV_GAP                  /* bytes lost by the capture; |detail| = bytes */
+    TA_EV_GAP,                 /* bytes lost by the capture; |detail| = bytes */
+    TA_EV_QUIC_CLOSE,          /* QUIC CONNECTION_CLOSE without a TLS alert */
+    TA_EV_QUIC_HANDSHAKE_DONE, /* QUIC HANDSHAKE_DONE */
+    TA_EV_QUIC_RETRY,          /* QUIC Retry */
+    TA_EV_QUIC_VN              /* QUIC Version Negotiation */
 } ta_event_kind;
 
 typedef struct {
@@ -151,6 +156,7 @@ typedef struct {
 } ta_conn_dec;
 
 typedef struct ta_conn ta_conn;
+struct ta_quic_conn;                /* ta_quic_conn.h */
 struct ta_conn {
     uint64_t id;                   /* order of first packet, from 0 (like tcp.stream) */
     uint8_t family;
@@ -204,6 +210,7 @@ struct ta_conn {
     size_t num_warnings;
     size_t num_warnings_dropped;
     ta_conn_dec *dec;              /* NULL without key logs */
+    struct ta_quic_conn *quic;     /* NULL for TCP; a QUIC connection's own state */
 };
 
 /* ta_conn_client_dir returns the wire direction client -> server (0 while

@@ -1,5 +1,5 @@
 /*
- * ta_flow.h - the table of open TCP connections.
+ * ta_flow.h - the table of open connections (TCP, and QUIC by UDP 4-tuple).
  *
  * Open addressing with linear probing and backward-shift deletion; both
  * directions of a connection hash alike.  The table owns no connection:
@@ -29,6 +29,12 @@ uint32_t ta_flow_hash(const ta_packet *p);
 /* ta_flow_find returns the connection of |p| (hash |h|) or NULL, and sets
  * *out_dir to the packet's wire direction within it. */
 ta_conn *ta_flow_find(const ta_flow_table *t, const ta_packet *p, uint32_t h, int *out_dir);
+
+/* ta_flow_find_next returns the connections of |p| one by one (several
+ * QUIC connections may share a 4-tuple): *pos starts at 0; NULL at the
+ * end.  The table must not change between calls. */
+ta_conn *ta_flow_find_next(const ta_flow_table *t, const ta_packet *p, uint32_t h, int *out_dir,
+                           size_t *pos);
 
 /* ta_flow_insert adds |c| (c->hash set); grows the table; 0 on out of memory. */
 int ta_flow_insert(ta_flow_table *t, ta_conn *c);

@@ -34,12 +34,28 @@ void ta_tls_data(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame, const ta_tl
 /* ta_tls_gap tells the record layer that |lost| bytes of |dir| are missing. */
 void ta_tls_gap(ta_conn *c, int dir, uint32_t lost, uint64_t frame);
 
+/* ta_tls_handshake_data feeds handshake-message bytes of wire direction
+ * |dir| that carry no record layer (the CRYPTO stream of QUIC, RFC 9001
+ * 4): the same message parsers as records; |decrypted| marks what they
+ * yield as read with logged keys. */
+void ta_tls_handshake_data(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame, bool decrypted,
+                           const ta_tls_limits *lim);
+
+/* ta_tls_handshake_gap: |lost| bytes of those (0: none lost, the message
+ * being read is given up). */
+void ta_tls_handshake_gap(ta_conn *c, int dir, uint32_t lost, uint64_t frame);
+
+/* ta_tls_alert adds an alert that came outside a record (a TLS alert as
+ * QUIC crypto error). */
+void ta_tls_alert(ta_conn *c, int dir, int level, int desc, uint64_t frame, bool decrypted);
+
 /* ta_tls_finish draws the last conclusions when the connection ends
  * (TLS 1.3 alerts recognised by their size). */
 void ta_tls_finish(ta_conn *c);
 
 /* ta_tls_outcome names how the handshake ended: "completed", "alert",
- * "reset", "closed", "incomplete", "midstream" or "not_tls". */
+ * "reset", "closed", "incomplete", "midstream" or "not_tls"; a QUIC
+ * connection's is ta_quic_outcome's ("no_response" too). */
 const char *ta_tls_outcome(const ta_conn *c);
 
 /* ta_alert_ends_handshake is true for an alert that ends a handshake:

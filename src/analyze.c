@@ -6,6 +6,7 @@
 
 #include "ta_certcache.h"
 #include "ta_flow.h"
+#include "ta_quic_conn.h"
 
 #define NS_PER_S 1000000000LL
 #define DEDUP_WINDOW 8
@@ -211,6 +212,9 @@ static void end_conn(ta_analyzer *a, ta_conn *c)
         ta_conn_free(c);
         return;
     }
+    if (c->quic != NULL) {
+        ta_quic_finish(c, &a->lim.tls);
+    }
     for (int d = 0; d < 2; d++) {
         sink_ctx s = {a, c, d};
         ta_stream_sink sink = {on_data, on_gap, &s};
@@ -233,12 +237,15 @@ static void end_conn(ta_analyzer *a, ta_conn *c)
     if (c->cdir < 0 && c->port[0] != c->port[1]) {
         ta_conn_set_client(c, c->port[0] > c->port[1] ? 0 : 1, TA_CLIENT_BY_PORT);
     }
+    if (c->quic != NULL) {
+        a->stats.quic_connections++;
+    }
     if (c->dir[0].is_tls || c->dir[1].is_tls) {
         a->stats.tls_connections++;
         if (ta_conn_failed(c)) {
             a->stats.failed++;
         }
-    } else {
+    } else if (c->quic == NULL) {
         count_port(&a->stats, c);
     }
     detach(a, c);
@@ -437,6 +444,89 @@ static void tcp_segment(ta_analyzer *a, ta_conn *c, int dir, ta_packet *p, uint6
     c->closed = d->rst || (c->dir[0].fin && c->dir[1].fin);
 }
 
+/* Moves a connection that has ended to the closed list: packets already
+ * in flight may still come; after the linger, late ones meet the tombstone. */
+static void linger(ta_analyzer *a, ta_conn *c, int64_t ns)
+{
+    lru_unlink(&a->open, c);
+    lru_append(&a->closed, c);
+    c->lingering = true;
+    a->num_closed++;
+    expire(a, ns);
+}
+
+/* The QUIC connection of a datagram on its 4-tuple: the one its connection
+ * IDs name, else the latest one nothing contradicts; NULL for none. */
+static ta_conn *find_quic(ta_analyzer *a, const ta_packet *p, uint32_t h, int *out_dir)
+{
+    size_t pos = 0;
+    int dir = 0;
+    ta_conn *loose = NULL;
+    int loose_dir = 0;
+    ta_conn *c;
+    while ((c = ta_flow_find_next(&a->flows, p, h, &dir, &pos)) != NULL) {
+        if (ta_quic_owns(c, dir, &p->payload, true)) {
+            *out_dir = dir;
+            return c;
+        }
+        if ((loose == NULL || c->id > loose->id) && ta_quic_owns(c, dir, &p->payload, false)) {
+            loose = c;
+            loose_dir = dir;
+        }
+    }
+    *out_dir = loose_dir;
+    return loose;
+}
+
+/* A UDP datagram: QUIC, or skipped as before.  Only a client Initial that
+ * opens with the keys of its own DCID starts a connection, whatever the
+ * port; other UDP is left alone. */
+static void udp_datagram(ta_analyzer *a, ta_packet *p, const ta_record *r)
+{
+    /* Apart from a TCP connection's hash on the same ports, and the same
+     * both ways (for --shard). */
+    uint32_t h = ta_flow_hash(p) ^ 0x5bd1e995u;
+    int dir = 0;
+
+    p->seq = 0;     /* TCP's fields take no part in a datagram's duplicate key */
+    p->ack = 0;
+    p->flags = 0;
+    ta_conn *c = a->flows.num > 0 ? find_quic(a, p, h, &dir) : NULL;
+
+    if (c != NULL && ta_quic_new_attempt(c, dir, &p->payload)) {
+        c = NULL;   /* another connection on the same 4-tuple: both stay open */
+    }
+    if (c == NULL) {
+        if (!ta_quic_client_initial(&p->payload)) {
+            a->stats.skipped[TA_DEC_NOT_TCP]++;
+            return;
+        }
+        c = new_conn(a, p, h, r);
+        dir = 0;
+        if (c == NULL) {
+            return;
+        }
+        if (!ta_quic_conn_start(c, &p->payload, &a->lim.tls)) {
+            detach(a, c);
+            ta_conn_free(c);
+            return;
+        }
+    }
+    if (is_duplicate(a, p, h, r->ns)) {
+        a->stats.duplicates++;
+        return;
+    }
+    a->stats.quic_packets++;
+    touch(a, c, r);
+    if (!c->other_shard) {
+        ta_quic_datagram_in(c, dir, &p->payload, r->frame, &a->lim.tls);
+    }
+    c->closed = c->quic->close.seen;
+    if (c->closed && !c->lingering) {
+        linger(a, c, r->ns);
+    }
+}
+
 void ta_analyzer_record(ta_analyzer *a, const ta_record *r)
 {
     ta_packet p;
@@ -444,7 +534,7 @@ void ta_analyzer_record(ta_analyzer *a, const ta_record *r)
 
     note_record(a, r);
     expire(a, r->ns);
-    ta_decode_status st = ta_decode_frame(&p, r->linktype, r->data, r->caplen, r->wirelen);
+    ta_decode_status st = ta_decode_transport(&p, r->linktype, r->data, r->caplen, r->wirelen);
     if (st != TA_DEC_OK) {
         a->stats.skipped[st]++;
         if (st == TA_DEC_TRUNCATED && r->caplen < r->wirelen) {
@@ -454,6 +544,10 @@ void ta_analyzer_record(ta_analyzer *a, const ta_record *r)
     }
     if (p.payload_truncated) {
         a->stats.cut_packets++;
+    }
+    if (p.proto == TA_PROTO_UDP) {
+        udp_datagram(a, &p, r);
+        return;
     }
     a->stats.tcp_packets++;
     uint32_t h = ta_flow_hash(&p);
@@ -480,13 +574,7 @@ void ta_analyzer_record(ta_analyzer *a, const ta_record *r)
     touch(a, c, r);
     tcp_segment(a, c, dir, &p, r->frame);
     if (c->closed && !c->lingering) {
-        /* Both FINs or a RST: segments already in flight may still come;
-         * after the linger, late packets meet the tombstone. */
-        lru_unlink(&a->open, c);
-        lru_append(&a->closed, c);
-        c->lingering = true;
-        a->num_closed++;
-        expire(a, r->ns);
+        linger(a, c, r->ns);   /* both FINs or a RST */
     }
 }
 

@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 
+#include "ta_quic_conn.h"
 #include "ta_tls_msg.h"
 
 int ta_conn_client_dir(const ta_conn *c)
@@ -106,5 +107,6 @@ void ta_conn_free(ta_conn *c)
     for (size_t i = 0; i < c->num_warnings; i++) {
         free(c->warnings[i]);
     }
+    ta_quic_conn_free(c->quic);
     free(c);
 }

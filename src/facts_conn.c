@@ -173,6 +173,18 @@ static TA_GETTER(get_msg_message)
     case TA_EV_GAP:
         fv_str(o, "LostBytes");
         return;
+    case TA_EV_QUIC_CLOSE:
+        fv_str(o, "ConnectionClose");
+        return;
+    case TA_EV_QUIC_HANDSHAKE_DONE:
+        fv_str(o, "HandshakeDone");
+        return;
+    case TA_EV_QUIC_RETRY:
+        fv_str(o, "Retry");
+        return;
+    case TA_EV_QUIC_VN:
+        fv_str(o, "VersionNegotiation");
+        return;
     default:
         fv_str(o, "?");
         return;
@@ -205,7 +217,8 @@ static const ta_fnode message_members[] = {
     TA_LEAF("from", TA_FT_STRING, 0, TA_RC_NONE, "client or server", get_msg_from),
     TA_LEAF("message", TA_FT_STRING, 0, TA_RC_NONE,
             "ClientHello, ..., Finished, EncryptedHandshake, ChangeCipherSpec, Alert, "
-            "ApplicationData, LostBytes",
+            "ApplicationData, LostBytes; QUIC: ConnectionClose, HandshakeDone, Retry, "
+            "VersionNegotiation",
             get_msg_message),
     TA_LEAF("alert", TA_FT_INT, TA_FN_OPT, TA_RC_NONE, "an alert: its index in alerts",
             get_msg_alert),
@@ -321,6 +334,7 @@ const ta_fnode ta_fs_conn[TA_NUM_CONN] = {
             "number of the connection in the capture, in order of first packet", get_id),
     TA_LEAF("client", TA_FT_STRING, F_R, TA_RC_ADDRESS, "ip:port, [ipv6]:port", get_client),
     TA_LEAF("server", TA_FT_STRING, F_R, TA_RC_ADDRESS, "ip:port, [ipv6]:port", get_server),
+    TA_LEAF("transport", TA_FT_STRING, F_R, TA_RC_NONE, "tcp or quic", ta_fg_transport),
     TA_LEAF("client_from", TA_FT_STRING, F_R, TA_RC_NONE,
             "how the client side was decided: syn, client_hello, server_message, port_guess, "
             "unknown",
@@ -333,8 +347,13 @@ const ta_fnode ta_fs_conn[TA_NUM_CONN] = {
             "time of the first packet, seconds since 1970", get_start_time),
     TA_LEAF(
         "outcome", TA_FT_STRING, F_R, TA_RC_NONE,
-        "completed, alert, reset, closed, incomplete, midstream, not_tls (README, \"Outcomes\")",
+        "completed, alert, reset, closed, incomplete, midstream, not_tls; QUIC also "
+        "no_response (README, \"Outcomes\")",
         get_outcome),
+    TA_OBJECT("quic", F_RO,
+              "a QUIC connection's packets: version, connection IDs, Retry, counts, the close; "
+              "absent over TCP",
+              ta_fg_quic, ta_fs_quic),
     TA_OBJECT("client_hello", F_RN,
               "the first ClientHello (after a HelloRetryRequest the second one is counted, not "
               "parsed); null when none was seen",
@@ -397,4 +416,5 @@ const ta_fnode ta_fs_conn[TA_NUM_CONN] = {
     TA_OBJECT("sni", F_R, "derived: the server name asked for", ta_fg_sni, ta_fs_sni),
 };
 
-const ta_fnode ta_schema_conn = TA_OBJECT(NULL, F_R, "a TCP connection", get_conn, ta_fs_conn);
+const ta_fnode ta_schema_conn =
+    TA_OBJECT(NULL, F_R, "a TCP or QUIC connection", get_conn, ta_fs_conn);

@@ -50,7 +50,8 @@ static bool same_addr(uint8_t family, const uint8_t *a, const uint8_t *b)
 
 static int match(const ta_conn *c, const ta_packet *p, int *out_dir)
 {
-    if (c->family != p->family) {
+    /* TCP and QUIC connections on the same addresses and ports are apart. */
+    if (c->family != p->family || (c->quic != NULL) != (p->proto == TA_PROTO_UDP)) {
         return 0;
     }
     if (c->port[0] == p->sport && c->port[1] == p->dport &&
@@ -75,6 +76,23 @@ ta_conn *ta_flow_find(const ta_flow_table *t, const ta_packet *p, uint32_t h, in
             return NULL;
         }
         if (c->hash == h && match(c, p, out_dir)) {
+            return c;
+        }
+    }
+}
+
+ta_conn *ta_flow_find_next(const ta_flow_table *t, const ta_packet *p, uint32_t h, int *out_dir,
+                           size_t *pos)
+{
+    size_t mask = t->cap - 1;
+    size_t i = *pos == 0 ? h & mask : *pos & mask;
+    for (;; i = (i + 1) & mask) {
+        ta_conn *c = t->slots[i];
+        if (c == NULL) {
+            return NULL;
+        }
+        if (c->hash == h && match(c, p, out_dir)) {
+            *pos = ((i + 1) & mask) | (t->cap);   /* never 0: 0 means "from the start" */
             return c;
         }
     }

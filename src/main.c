@@ -766,11 +766,11 @@ static void summary_warnings(json_t *w, const ta_stats *st, const ta_capture_inf
                     "facts in them are lost; capture again with 'tcpdump -s 0'",
                     (unsigned long long)st->cut_packets, info->snaplen);
     }
-    if (st->packets > 0 && st->tcp_packets == 0) {
+    if (st->packets > 0 && st->tcp_packets == 0 && st->quic_packets == 0) {
         add_warning(w, "no TCP packets among %llu%s: check the interface and the capture filter",
                     (unsigned long long)st->packets, o->filter != NULL ? " that pass the filter"
                                                                        : "");
-    } else if (st->connections > 0 && st->tls_connections == 0) {
+    } else if (st->connections > st->quic_connections && st->tls_connections == 0) {
         ports_hint(st, ports, sizeof(ports));
         add_warning(w, "no TLS found in %llu TCP connections (server ports: %s): the capture "
                     "may be of the wrong host, port or interface, or the traffic is not TLS",
@@ -829,6 +829,7 @@ static json_t *summary_json(const ta_stats *st, const ta_capture_info *info,
     json_object_set_new(s, "linktypes", lt);
     json_object_set_new(s, "packets", json_integer((json_int_t)info->frames));
     json_object_set_new(s, "tcp_packets", json_integer((json_int_t)st->tcp_packets));
+    json_object_set_new(s, "quic_packets", json_integer((json_int_t)st->quic_packets));
     json_object_set_new(s, "duplicates", json_integer((json_int_t)st->duplicates));
     json_object_set_new(s, "skipped", skipped);
     json_object_set_new(s, "failed", json_integer((json_int_t)st->failed));

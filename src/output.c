@@ -560,9 +560,12 @@ static void text_summary(ta_writer *w, json_t *s)
     json_t *v;
     size_t i;
 
-    fprintf(w->out, "\n  %lld packets, %lld TCP connections, %lld with TLS: %lld completed, "
-            "%s%lld failed%s",
-            jint(s, "packets"), jint(s, "tcp_connections"), jint(s, "tls_connections"),
+    fprintf(w->out, "\n  %lld packets, %lld TCP connections, ", jint(s, "packets"),
+            jint(s, "tcp_connections"));
+    if (jint(s, "quic_connections") > 0) {
+        fprintf(w->out, "%lld QUIC connections, ", jint(s, "quic_connections"));
+    }
+    fprintf(w->out, "%lld with TLS: %lld completed, %s%lld failed%s", jint(s, "tls_connections"),
             jint(s, "completed"), jint(s, "failed") > 0 ? col(w, C_RED) : "", jint(s, "failed"),
             jint(s, "failed") > 0 ? col(w, C_OFF) : "");
     if (w->hidden > 0) {
@@ -633,7 +636,8 @@ void ta_writer_end(ta_writer *w, json_t *total)
     } else if (total != NULL) {
         fprintf(w->out, "%stotal%s: %lld captures, %lld connections, %lld with TLS: %lld "
                 "completed, %lld with an error diagnosis\n", col(w, C_BOLD), col(w, C_OFF),
-                jint(total, "captures"), jint(total, "tcp_connections"),
+                jint(total, "captures"),
+                jint(total, "tcp_connections") + jint(total, "quic_connections"),
                 jint(total, "tls_connections"), jint(total, "completed"),
                 jint(total, "diagnosed_errors"));
         const char *rule;

@@ -6,11 +6,12 @@
 
 /* The counters and the tables, by index, so that every operation on all of
  * them is one loop. */
-enum { C_CONNECTIONS, C_TLS, C_COMPLETED, C_ERRORS, NUM_COUNTS };
+enum { C_CONNECTIONS, C_TLS, C_COMPLETED, C_ERRORS, C_QUIC, NUM_COUNTS };
 enum { T_RULE, T_VERSIONS, T_CIPHERS, T_SNI, T_SERVERS, NUM_TABLES };
 
 /* Names in ta_rollup_dump; T_SNI and T_SERVERS count failures. */
-static const char *const count_names[NUM_COUNTS] = {"connections", "tls", "completed", "errors"};
+static const char *const count_names[NUM_COUNTS] = {"connections", "tls", "completed", "errors",
+                                                    "quic"};
 static const char *const table_names[NUM_TABLES] = {"by_rule", "versions", "ciphers", "sni",
                                                     "servers"};
 
@@ -30,10 +31,10 @@ typedef struct {
 } table;
 
 /* The facts a connection is counted by. */
-enum { P_OUTCOME, P_VERSION, P_CIPHER, P_SNI, P_SERVER, NUM_PATHS };
-static const char *const paths[NUM_PATHS] = {"outcome", "server_hello.version",
+enum { P_OUTCOME, P_VERSION, P_CIPHER, P_SNI, P_SERVER, P_TRANSPORT, NUM_PATHS };
+static const char *const paths[NUM_PATHS] = {"outcome",          "server_hello.version",
                                              "server_hello.cipher_suite", "client_hello.sni",
-                                             "server"};
+                                             "server",           "transport"};
 
 struct ta_rollup {
     json_int_t count[NUM_COUNTS];
@@ -172,7 +173,12 @@ void ta_rollup_conn(ta_rollup *r, ta_view *v)
     const char *outcome = text(r, v, P_OUTCOME);
     const ta_diag *first = v->num_diags > 0 ? &v->diags[0] : NULL;
 
-    r->count[C_CONNECTIONS]++;
+    const char *transport = text(r, v, P_TRANSPORT);
+    if (transport != NULL && strcmp(transport, "quic") == 0) {
+        r->count[C_QUIC]++;   /* QUIC connections are counted apart from TCP ones */
+    } else {
+        r->count[C_CONNECTIONS]++;
+    }
     if (outcome != NULL && strcmp(outcome, "not_tls") != 0) {
         r->count[C_TLS]++;
     }
@@ -244,6 +250,7 @@ static json_t *object_of(const table *t)
 void ta_rollup_set(const ta_rollup *r, json_t *out)
 {
     json_object_set_new(out, "tcp_connections", json_integer(r->count[C_CONNECTIONS]));
+    json_object_set_new(out, "quic_connections", json_integer(r->count[C_QUIC]));
     json_object_set_new(out, "tls_connections", json_integer(r->count[C_TLS]));
     json_object_set_new(out, "completed", json_integer(r->count[C_COMPLETED]));
     json_object_set_new(out, "diagnosed_errors", json_integer(r->count[C_ERRORS]));

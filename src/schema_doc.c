@@ -48,7 +48,9 @@ static const ta_fnode input_elem[1] = {TA_OBJECT(NULL, 0, "an input file", NULL,
 
 #define ROLLUP_MEMBERS                                                                             \
     TA_LEAF("tcp_connections", TA_FT_INT, 0, TA_RC_NONE, "TCP connections", NULL),                 \
-        TA_LEAF("tls_connections", TA_FT_INT, 0, TA_RC_NONE, "connections with TLS", NULL),        \
+        TA_LEAF("quic_connections", TA_FT_INT, 0, TA_RC_NONE, "QUIC connections", NULL),           \
+        TA_LEAF("tls_connections", TA_FT_INT, 0, TA_RC_NONE,                                       \
+                "connections with TLS, over TCP or QUIC", NULL),                                   \
         TA_LEAF("completed", TA_FT_INT, 0, TA_RC_NONE, "handshakes completed", NULL),              \
         TA_LEAF("diagnosed_errors", TA_FT_INT, 0, TA_RC_NONE,                                      \
                 "connections with an error-severity root cause", NULL),                            \
@@ -80,6 +82,7 @@ static const ta_fnode capture_members[] = {
     TA_ARRAY("linktypes", 0, "link types of its interfaces", NULL, text_elem),
     TA_LEAF("packets", TA_FT_INT, 0, TA_RC_NONE, "frames read", NULL),
     TA_LEAF("tcp_packets", TA_FT_INT, 0, TA_RC_NONE, "frames with TCP", NULL),
+    TA_LEAF("quic_packets", TA_FT_INT, 0, TA_RC_NONE, "UDP datagrams of QUIC connections", NULL),
     TA_LEAF("duplicates", TA_FT_INT, 0, TA_RC_NONE, "duplicate frames removed", NULL),
     TA_OBJECT("skipped", 0, "frames not analysed, by reason", NULL, skipped),
     TA_LEAF("failed", TA_FT_INT, 0, TA_RC_NONE, "handshakes that did not complete", NULL),

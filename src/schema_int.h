@@ -158,8 +158,14 @@ extern const ta_fnode ta_fs_leaf[13];
 extern const ta_fnode ta_fs_chain[35];
 extern const ta_fnode ta_fs_sni[2];
 
+/* facts_quic.c: the transport, and the quic object of QUIC connections. */
+TA_GETTER(ta_fg_transport);
+TA_GETTER(ta_fg_quic);
+#define TA_NUM_QUIC 15
+extern const ta_fnode ta_fs_quic[TA_NUM_QUIC];
+
 /* facts_conn.c: the members of a connection object. */
-#define TA_NUM_CONN 29
+#define TA_NUM_CONN 31
 extern const ta_fnode ta_fs_conn[TA_NUM_CONN];
 
 /* The sides the leaf and chain objects are read for (the node's arg). */

@@ -24,6 +24,7 @@
 #include <openssl/crypto.h>
 
 #include "ta_names.h"
+#include "ta_quic_conn.h"
 #include "ta_tls_keys.h"
 #include "ta_tls_msg.h"
 
@@ -1263,8 +1264,47 @@ void ta_tls_gap(ta_conn *c, int dir, uint32_t lost, uint64_t frame)
     d->state = TA_REC_RESYNC;
 }
 
+void ta_tls_handshake_data(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame, bool decrypted,
+                           const ta_tls_limits *lim)
+{
+    size_t from[3] = {c->num_events, c->num_certs, c->num_alerts};
+    c->dir[dir].is_tls = true;
+    handshake_bytes(c, dir, bytes, frame, lim);
+    if (decrypted) {
+        mark_decrypted(c, from);
+    }
+}
+
+void ta_tls_handshake_gap(ta_conn *c, int dir, uint32_t lost, uint64_t frame)
+{
+    ta_dir *d = &c->dir[dir];
+    if (lost > 0) {
+        ta_conn_event(c, dir, TA_EV_GAP, lost, frame);
+        if (!ta_tls_handshake_done(c)) {
+            ta_conn_warn(c, "frame %llu: %u bytes of handshake from the %s are missing from "
+                         "the capture; facts in them are lost",
+                         (unsigned long long)frame, lost, side_of(c, dir));
+        }
+    }
+    ta_buf_reset(&d->hs);
+    d->hs_skip = 0;
+}
+
+void ta_tls_alert(ta_conn *c, int dir, int level, int desc, uint64_t frame, bool decrypted)
+{
+    size_t from[3] = {c->num_events, c->num_certs, c->num_alerts};
+    add_alert(c, dir, level, desc, false, frame);
+    if (decrypted) {
+        mark_decrypted(c, from);
+    }
+}
+
 int ta_tls_handshake_done(const ta_conn *c)
 {
+    if (c->quic != NULL) {
+        return ta_quic_handshake_done(c);
+    }
+
     const ta_dir *cl = &c->dir[ta_conn_client_dir(c)];
     const ta_dir *sv = &c->dir[1 - ta_conn_client_dir(c)];
 
@@ -1368,6 +1408,9 @@ static uint64_t first_frame(uint64_t a, uint64_t b)
 
 const char *ta_tls_outcome(const ta_conn *c)
 {
+    if (c->quic != NULL) {
+        return ta_quic_outcome(c);
+    }
     if (!c->dir[0].is_tls && !c->dir[1].is_tls) {
         return "not_tls";
     }

@@ -76,7 +76,8 @@ def tla_conns(binary, path, keylog):
     conns = []
     for line in p.stdout.decode("utf-8", "replace").splitlines():
         obj = json.loads(line)
-        if obj.get("type") == "connection" and obj.get("outcome") != "not_tls":
+        if (obj.get("type") == "connection" and obj.get("outcome") != "not_tls" and
+                obj.get("transport") != "quic"):
             conns.append(obj)
     return conns
 

@@ -29,7 +29,10 @@
 #define TA_QUIC_MAX_VN 16            /* versions kept of a Version Negotiation packet */
 #define TA_QUIC_MAX_REASON 128       /* bytes kept of a CONNECTION_CLOSE reason */
 
-enum { TA_QSP_INITIAL = 0, TA_QSP_HANDSHAKE = 1, TA_QSP_NUM = 2 };
+/* Packet number spaces; the first two carry the handshake's CRYPTO stream. */
+enum { TA_QSP_INITIAL = 0, TA_QSP_HANDSHAKE = 1, TA_QSP_APP = 2, TA_QSP_NUM = 3 };
+#define TA_QSP_CRYPTO 2
+#define TA_QUIC_APP_TRIES 16         /* 1-RTT packets per side opened looking for the end */
 
 typedef struct {
     uint8_t b[TA_QUIC_MAX_CID];
@@ -41,7 +44,7 @@ typedef struct {
     ta_quic_keys keys[TA_QSP_NUM];   /* by packet number space */
     bool have_keys[TA_QSP_NUM];
     int64_t largest[TA_QSP_NUM];     /* largest packet number opened, -1 none */
-    ta_quic_crypto crypto[TA_QSP_NUM];
+    ta_quic_crypto crypto[TA_QSP_CRYPTO];
     int hs_space;                    /* space whose CRYPTO bytes the message layer holds */
     ta_quic_cid scid;                /* Source Connection ID of its first long header */
     bool have_scid;
@@ -90,6 +93,7 @@ struct ta_quic_conn {
     uint32_t num_closes;
     uint64_t handshake_done_frame;
     bool hs_keys_tried;
+    bool app_keys_tried;
     uint64_t bytes;                  /* UDP payload bytes, both ways */
     size_t max_crypto;
 };
@@ -129,10 +133,11 @@ void ta_quic_finish(ta_conn *c, const ta_tls_limits *lim);
  * after the server's Handshake flight. */
 bool ta_quic_handshake_done(const ta_conn *c);
 
-/* ta_quic_outcome names how a QUIC handshake ended: "completed", "alert",
- * "closed" (a CONNECTION_CLOSE without TLS alert, or a Version
- * Negotiation the client did not follow), "no_response" (client packets
- * only), "incomplete". */
+/* ta_quic_outcome names how a QUIC handshake ended: "completed", "alert"
+ * (a TLS alert as crypto error), "no_response" (client packets only, its
+ * own CONNECTION_CLOSE included), "closed" (a CONNECTION_CLOSE without
+ * TLS alert, or a Version Negotiation the client did not follow),
+ * "incomplete". */
 const char *ta_quic_outcome(const ta_conn *c);
 
 /* ta_quic_version_mismatch: the server answered with Version Negotiation

@@ -59,6 +59,11 @@ static TA_GETTER(get_offered_elem)
 static const ta_fnode offered_elem[1] = {
     TA_LEAF(NULL, TA_FT_STRING, F_R, TA_RC_NONE, "a version", get_offered_elem)};
 
+static TA_GETTER(get_vn_frame)
+{
+    fv_frame(o, Q->vn_frame);
+}
+
 static TA_GETTER(get_version_mismatch)
 {
     fv_bool(o, ta_quic_version_mismatch(v->c));
@@ -125,9 +130,7 @@ static TA_GETTER(get_handshake_done)
 
 static TA_GETTER(get_close)
 {
-    if (Q->close.seen && ta_quic_error_alert(Q->close.code) < 0) {
-        fv_obj(o, CL);
-    } else if (Q->close.seen && Q->close.app) {
+    if (Q->close.seen && (Q->close.app || ta_quic_error_alert(Q->close.code) < 0)) {
         fv_obj(o, CL);
     } else {
         fv_null(o);
@@ -202,6 +205,8 @@ const ta_fnode ta_fs_quic[TA_NUM_QUIC] = {
     TA_ARRAY("versions_offered", F_R,
              "the versions a Version Negotiation from the server listed; empty without one",
              get_versions_offered, offered_elem),
+    TA_LEAF("version_negotiation_frame", TA_FT_INT, F_RN, TA_RC_NONE,
+            "frame of the server's Version Negotiation; null when none", get_vn_frame),
     TA_LEAF("version_mismatch", TA_FT_BOOL, F_R, TA_RC_NONE,
             "the server answered with Version Negotiation and the client never came back "
             "with a version of its list",

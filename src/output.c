@@ -117,7 +117,7 @@ static long long jint(json_t *o, const char *key)
     return (long long)json_integer_value(json_object_get(o, key));
 }
 
-static void text_client_hello(ta_writer *w, json_t *ch)
+static void text_client_hello(ta_writer *w, json_t *ch, bool quic)
 {
     json_t *sni = json_object_get(ch, "sni");
     json_t *alpn = json_object_get(ch, "alpn");
@@ -126,7 +126,7 @@ static void text_client_hello(ta_writer *w, json_t *ch)
 
     fprintf(w->out, "%s", jstr(ch, "max_version"));
     if (strcmp(jstr(ch, "max_version"), jstr(ch, "legacy_version")) != 0) {
-        fprintf(w->out, " (record %s)", jstr(ch, "legacy_version"));
+        fprintf(w->out, quic ? " (legacy %s)" : " (record %s)", jstr(ch, "legacy_version"));
     }
     if (json_is_string(sni)) {
         fprintf(w->out, ", SNI %s", json_string_value(sni));
@@ -196,7 +196,8 @@ static void text_message(ta_writer *w, json_t *conn, json_t *m)
     fprintf(w->out, "    frame %-6lld %-6s  %-*s", frame, from, details ? 19 : 0, what);
     if (strcmp(what, "ClientHello") == 0 && json_is_object(json_object_get(conn, "client_hello")) &&
         jint(json_object_get(conn, "client_hello"), "frame") == frame) {
-        text_client_hello(w, json_object_get(conn, "client_hello"));
+        text_client_hello(w, json_object_get(conn, "client_hello"),
+                          json_is_object(json_object_get(conn, "quic")));
     } else if (strcmp(what, "ServerHello") == 0 &&
                json_is_object(json_object_get(conn, "server_hello"))) {
         json_t *sh = json_object_get(conn, "server_hello");
@@ -208,6 +209,13 @@ static void text_message(ta_writer *w, json_t *conn, json_t *m)
     } else if (strcmp(what, "Alert") == 0) {
         text_alert(w, json_array_get(json_object_get(conn, "alerts"),
                                      (size_t)jint(m, "alert")));
+    } else if (strcmp(what, "ConnectionClose") == 0) {
+        json_t *cl = json_object_get(json_object_get(conn, "quic"), "close");
+        if (json_is_object(cl) && jint(cl, "frame") == frame) {
+            fprintf(w->out, " %s %s", jstr(cl, "error_code"),
+                    json_is_string(json_object_get(cl, "error")) ? jstr(cl, "error")
+                                                                 : "(application)");
+        }
     }
     if (json_is_true(json_object_get(m, "decrypted"))) {
         fputs(details ? "  (decrypted)" : " (decrypted)", w->out);
@@ -249,7 +257,7 @@ static void text_closed(ta_writer *w, json_t *conn)
 {
     static const char *const tcp[][2] = {{"client_fin", "client FIN"}, {"client_rst", "client RST"},
                                          {"server_fin", "server FIN"}, {"server_rst", "server RST"}};
-    close_item items[MAX_CLOSE_ITEMS + 4];
+    close_item items[MAX_CLOSE_ITEMS + 5];
     size_t n = 0;
     size_t more = 0;
     json_t *ending = json_object_get(conn, "alert");
@@ -268,6 +276,13 @@ static void text_closed(ta_writer *w, json_t *conn)
         }
         items[n].frame = jint(al, "frame");
         close_alert_text(al, items[n].text, sizeof(items[n].text));
+        n++;
+    }
+    json_t *qc = json_object_get(json_object_get(conn, "quic"), "close");
+    if (json_is_object(qc)) {
+        items[n].frame = jint(qc, "frame");
+        snprintf(items[n].text, sizeof(items[n].text), "%s CONNECTION_CLOSE %s", jstr(qc, "from"),
+                 jstr(qc, "error_code"));
         n++;
     }
     json_t *tc = json_object_get(conn, "tcp_close");
@@ -452,6 +467,10 @@ static void text_conn(ta_writer *w, json_t *conn)
     fprintf(w->out, "\n  #%lld  %s -> %s  %s%s%s", jint(conn, "id"), jstr(conn, "client"),
             jstr(conn, "server"), col(w, ok ? C_GREEN : (quiet ? "" : C_RED)),
             ok ? "completed" : outcome, col(w, C_OFF));
+    json_t *quic = json_object_get(conn, "quic");
+    if (json_is_object(quic)) {
+        fprintf(w->out, "  QUIC %s", jstr(quic, "version"));
+    }
     json_t *sh = json_object_get(conn, "server_hello");
     json_t *ch = json_object_get(conn, "client_hello");
     bool clean = ok && json_array_size(json_object_get(conn, "diagnoses")) == 0 &&

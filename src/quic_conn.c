@@ -105,6 +105,8 @@ int ta_quic_conn_start(ta_conn *c, const ta_cur *payload, const ta_tls_limits *l
         q->side[d].hs_space = -1;
         for (int s = 0; s < TA_QSP_NUM; s++) {
             q->side[d].largest[s] = -1;
+        }
+        for (int s = 0; s < TA_QSP_CRYPTO; s++) {
             ta_quic_crypto_init(&q->side[d].crypto[s], q->max_crypto);
         }
     }
@@ -120,7 +122,7 @@ void ta_quic_conn_free(ta_quic_conn *q)
         return;
     }
     for (int d = 0; d < 2; d++) {
-        for (int s = 0; s < TA_QSP_NUM; s++) {
+        for (int s = 0; s < TA_QSP_CRYPTO; s++) {
             ta_quic_crypto_cleanup(&q->side[d].crypto[s]);
         }
     }
@@ -261,7 +263,8 @@ static void read_frames(ta_conn *c, int dir, int space, const ta_quic_header *h,
     crypto_ctx x = {c, dir, space, lim};
     ta_quic_crypto_sink sink = {on_crypto, on_crypto_gap, &x};
     ta_quic_frame f;
-    bool decrypted = space == TA_QSP_HANDSHAKE;
+    bool decrypted = space != TA_QSP_INITIAL;
+    size_t events = c->num_events;
 
     while (ta_cur_len(pl) > 0) {
         ta_status st = h->ver->gquic_frames ? ta_quic_gquic_frame_next(pl, &f)
@@ -274,7 +277,10 @@ static void read_frames(ta_conn *c, int dir, int space, const ta_quic_header *h,
         }
         switch (f.type) {
         case TA_QF_CRYPTO:
-            ta_quic_crypto_frame(&q->side[dir].crypto[space], f.offset, &f.data, frame, &sink);
+            if (space < TA_QSP_CRYPTO) {   /* 1-RTT CRYPTO: NewSessionTicket, not the handshake */
+                ta_quic_crypto_frame(&q->side[dir].crypto[space], f.offset, &f.data, frame,
+                                     &sink);
+            }
             break;
         case TA_QF_CONNECTION_CLOSE:
         case TA_QF_CONNECTION_CLOSE_APP:
@@ -289,6 +295,9 @@ static void read_frames(ta_conn *c, int dir, int space, const ta_quic_header *h,
         default:
             break;
         }
+    }
+    for (size_t i = events; decrypted && i < c->num_events; i++) {
+        c->events[i].decrypted = true;
     }
 }
 
@@ -337,20 +346,24 @@ static bool open_initial(ta_conn *c, int dir, const ta_quic_header *h, uint8_t *
     return true;
 }
 
-/* With key logs: both directions' Handshake keys, once the ServerHello
- * named the suite. */
-static void handshake_keys(ta_conn *c, const ta_tls_limits *lim)
+/* With key logs: both directions' keys of |space| (Handshake, or 1-RTT
+ * from the first application traffic secrets), once the ServerHello named
+ * the suite; tried once. */
+static void logged_keys(ta_conn *c, int space, const ta_tls_limits *lim)
 {
     ta_quic_conn *q = c->quic;
     int cd = client_dir(c);
-    if (q->hs_keys_tried || !c->real_sh || c->dec == NULL || q->ver == NULL) {
+    bool *tried = space == TA_QSP_HANDSHAKE ? &q->hs_keys_tried : &q->app_keys_tried;
+    if (*tried || !c->real_sh || c->dec == NULL || q->ver == NULL) {
         return;
     }
-    q->hs_keys_tried = true;
+    *tried = true;
     for (int d = 0; d < 2; d++) {
-        ta_kl_label label = d == cd ? TA_KL_CLIENT_HS_TRAFFIC : TA_KL_SERVER_HS_TRAFFIC;
-        ta_quic_keys *k = &q->side[d].keys[TA_QSP_HANDSHAKE];
-        q->side[d].have_keys[TA_QSP_HANDSHAKE] =
+        ta_kl_label label = space == TA_QSP_HANDSHAKE
+                                ? (d == cd ? TA_KL_CLIENT_HS_TRAFFIC : TA_KL_SERVER_HS_TRAFFIC)
+                                : (d == cd ? TA_KL_CLIENT_TRAFFIC_0 : TA_KL_SERVER_TRAFFIC_0);
+        ta_quic_keys *k = &q->side[d].keys[space];
+        q->side[d].have_keys[space] =
             ta_quic_keys_from_keylog(k, lim->keylog, c->dec->client_random, label, q->ver,
                                      (uint16_t)c->sh.cipher_suite) ||
             ta_quic_keys_from_keylog(k, lim->capture_keys, c->dec->client_random, label, q->ver,
@@ -409,6 +422,7 @@ static void one_packet(ta_conn *c, int dir, const ta_quic_header *h, uint8_t *pl
     ta_quic_side *s = &q->side[dir];
     ta_quic_opened o;
     int space = TA_QSP_INITIAL;
+    ta_quic_header hh = *h;
 
     switch (h->type) {
     case TA_QUIC_PKT_VERSION_NEG:
@@ -425,7 +439,20 @@ static void one_packet(ta_conn *c, int dir, const ta_quic_header *h, uint8_t *pl
             s->first_short_frame = frame;
             ta_conn_event(c, dir, TA_EV_APP_DATA, 0, frame);
         }
-        return;
+        /* With keys, the first few are opened for HANDSHAKE_DONE and a
+         * CONNECTION_CLOSE; bulk data is never decrypted. */
+        space = TA_QSP_APP;
+        logged_keys(c, TA_QSP_APP, lim);
+        if (s->short_packets > TA_QUIC_APP_TRIES || q->ver == NULL ||
+            !s->have_keys[TA_QSP_APP] || q->handshake_done_frame != 0) {
+            return;
+        }
+        hh.ver = q->ver;   /* a short header names no version: the connection's */
+        if (ta_quic_open(&s->keys[TA_QSP_APP], &hh, s->largest[TA_QSP_APP], plain, MAX_PLAIN,
+                         &o) != TA_DECRYPT_OK) {
+            return;   /* a key update, or packets of another path: not followed */
+        }
+        break;
     case TA_QUIC_PKT_INITIAL:
         s->initial_packets++;
         if (h->ver == NULL || !open_initial(c, dir, h, plain, &o)) {
@@ -440,7 +467,7 @@ static void one_packet(ta_conn *c, int dir, const ta_quic_header *h, uint8_t *pl
             s->first_handshake_frame = frame;
             c->dir[dir].finished_frame = frame;   /* its encrypted flight, as over TCP */
         }
-        handshake_keys(c, lim);
+        logged_keys(c, TA_QSP_HANDSHAKE, lim);
         if (h->ver == NULL || !s->have_keys[TA_QSP_HANDSHAKE] ||
             ta_quic_open(&s->keys[TA_QSP_HANDSHAKE], h, s->largest[TA_QSP_HANDSHAKE], plain,
                          MAX_PLAIN, &o) != TA_DECRYPT_OK) {
@@ -459,7 +486,7 @@ static void one_packet(ta_conn *c, int dir, const ta_quic_header *h, uint8_t *pl
     default:
         return;
     }
-    if (h->type == TA_QUIC_PKT_INITIAL || dir != client_dir(c)) {
+    if (h->type == TA_QUIC_PKT_HANDSHAKE ? dir != client_dir(c) : h->type == TA_QUIC_PKT_INITIAL) {
         note_scid(s, h);
     }
     s->opened[space]++;
@@ -468,7 +495,7 @@ static void one_packet(ta_conn *c, int dir, const ta_quic_header *h, uint8_t *pl
     }
     ta_cur pl;
     ta_cur_init(&pl, plain, o.payload_len);
-    read_frames(c, dir, space, h, &pl, frame, lim);
+    read_frames(c, dir, space, &hh, &pl, frame, lim);
     OPENSSL_cleanse(plain, o.payload_len);
 }
 
@@ -516,7 +543,7 @@ void ta_quic_finish(ta_conn *c, const ta_tls_limits *lim)
     for (int d = 0; d < 2; d++) {
         ta_quic_side *s = &q->side[d];
         const char *who = ta_conn_side(c, d) == TA_FROM_CLIENT ? "client" : "server";
-        for (int sp = 0; sp < TA_QSP_NUM; sp++) {
+        for (int sp = 0; sp < TA_QSP_CRYPTO; sp++) {
             crypto_ctx x = {c, d, sp, lim};
             ta_quic_crypto_sink sink = {on_crypto, on_crypto_gap, &x};
             ta_quic_crypto_flush(&s->crypto[sp], &sink);
@@ -589,11 +616,13 @@ const char *ta_quic_outcome(const ta_conn *c)
             return "alert";
         }
     }
-    if (q->close.seen || ta_quic_version_mismatch(c)) {
-        return "closed";
-    }
+    /* A client that gives up on its own (an idle-timeout CONNECTION_CLOSE)
+     * still got no answer. */
     if (q->side[1 - cd].datagrams == 0) {
         return "no_response";
+    }
+    if (q->close.seen || ta_quic_version_mismatch(c)) {
+        return "closed";
     }
     return "incomplete";
 }

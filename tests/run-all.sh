@@ -15,6 +15,10 @@
 #   regress: every file of tests/regress/ under the sanitizers
 #   quicgen: the QUIC packet writer for crafted captures (tests/lib/quicgen.py)
 #            against the RFC 9001/9369 sample packets and tshark
+#   quic-analysis: crafted QUIC captures through the analysis (split and reordered
+#            ClientHello, two connections per 4-tuple, VN, Retry, crypto and transport
+#            errors, no answer, other UDP), rules, text, --summary, --redact, -f
+#   quic-golden: QUIC connections vs ../shared/corpus/quic/ORACLE.jsonl (if present)
 #   decrypt: TLS 1.3/1.2 captures made now on loopback, with and without key logs
 #   report:  the Markdown/HTML support-case report and --redact (headless Chromium)
 #   matrix:  real clients (s_client, Python, Java, gnutls-cli, curl, Node.js) against
@@ -85,6 +89,8 @@ suite hostile python3 tests/hostile_test.py build/san/tlsanalyze
 suite cert python3 tests/cert_test.py build/san/tlsanalyze
 suite regress python3 tests/regress_test.py build/san/tlsanalyze
 suite quicgen python3 tests/quicgen_test.py
+suite quic-analysis env TLSANALYZE=build/san/tlsanalyze python3 tests/quic_analysis_test.py
+suite quic-golden env TLSANALYZE=build/san/tlsanalyze python3 tests/quic_golden.py -j 2
 suite decrypt python3 tests/decrypt_test.py build/san/tlsanalyze
 suite golden env TLSANALYZE=build/san/tlsanalyze python3 tests/golden/compare.py -j 2
 suite decrypt-golden env TLSANALYZE=build/san/tlsanalyze python3 tests/golden/decrypt_compare.py

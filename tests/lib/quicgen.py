@@ -206,3 +206,11 @@ class Endpoints:
     def send(self, from_client, *packets):
         """One datagram of coalesced |packets|; returns its frame number."""
         return self.p.add(self.frame(from_client, b"".join(packets)))
+
+
+def short(keys, dcid, pn, frames, pn_len=2, key_phase=0):
+    """A 1-RTT packet (RFC 9000 17.3.1) carrying |frames|."""
+    first = 0x40 | (key_phase << 2) | (pn_len - 1)
+    payload = frames + bytes(max(0, 4 - pn_len - len(frames)))
+    header = bytes([first]) + dcid + pn.to_bytes(pn_len, "big")
+    return protect(keys, header, 1 + len(dcid), pn, payload)

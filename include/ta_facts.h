@@ -67,6 +67,8 @@ typedef struct {
     bool has_psk;                    /* pre_shared_key (41) */
     bool has_early_data;             /* early_data (42) */
     bool has_session_ticket;         /* session_ticket (35), non-empty */
+    bool has_quic_tp;                /* quic_transport_parameters (57, drafts 0xffa5) */
+    ta_bytes quic_tp;                /* its data, to be decoded (ta_quic_tp.h) */
 } ta_client_hello;
 
 /* RFC 8446 4.1.3 / RFC 5246 7.4.1.3. */

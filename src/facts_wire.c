@@ -10,6 +10,7 @@
 
 #include "schema_int.h"
 #include "ta_names.h"
+#include "ta_quic_tp.h"
 #include "ta_tls.h"
 #include "ta_tls_msg.h"
 
@@ -176,7 +177,79 @@ static const ta_fnode ch_code_elem[1] = {
 static const ta_fnode alpn_elem[1] = {
     TA_LEAF(NULL, TA_FT_STRING, F_R, TA_RC_TEXT, "a protocol", get_bytes_elem)};
 
-const ta_fnode ta_fs_client_hello[19] = {
+/* quic_transport_parameters, decoded on each read (QUIC connections only;
+ * at most TA_QUIC_MAX_TP parameters). */
+static void quic_tp(const ta_view *v, ta_quic_tp_list *l)
+{
+    ta_cur ext;
+    ta_cur_init(&ext, CH->quic_tp.data, CH->quic_tp.len);
+    (void)ta_quic_tp_parse(l, &ext);
+}
+
+static TA_GETTER(get_ch_quic_tp)
+{
+    ta_quic_tp_list l;
+    if (!CH->has_quic_tp) {
+        fv_absent(o);
+        return;
+    }
+    quic_tp(v, &l);
+    fv_arr(o, CH, l.num);
+}
+
+static TA_GETTER(get_quic_tp_elem)
+{
+    /* The element's index + 1 (never NULL) as its base: members decode again. */
+    fv_obj(o, (const void *)(idx + 1));
+}
+
+/* arg: 0 id, 1 name, 2 value, 3 length. */
+static TA_GETTER(get_quic_tp_member)
+{
+    ta_quic_tp_list l;
+    size_t i = (size_t)base - 1;
+    quic_tp(v, &l);
+    if (i >= l.num) {
+        fv_null(o);
+        return;
+    }
+    const ta_quic_tp *t = &l.v[i];
+    switch (n->arg) {
+    case 0:
+        fv_int(o, (int64_t)(t->id & INT64_MAX));
+        break;
+    case 1:
+        fv_str_or_null(o, t->name);
+        break;
+    case 2:
+        if (t->is_int && !t->bad_value) {
+            fv_int(o, (int64_t)(t->value & INT64_MAX));
+        } else {
+            fv_null(o);
+        }
+        break;
+    default:
+        fv_int(o, (int64_t)t->len);
+        break;
+    }
+}
+
+static const ta_fnode quic_tp_members[] = {
+    TA_LEAF_ARG("id", TA_FT_INT, F_R, TA_RC_NONE, "the parameter's id", get_quic_tp_member, 0),
+    TA_LEAF_ARG("name", TA_FT_STRING, F_RN, TA_RC_NONE,
+                "its name (RFC 9000 18.2 and later: initial_max_data, ...); null when unknown",
+                get_quic_tp_member, 1),
+    TA_LEAF_ARG("value", TA_FT_INT, F_RN, TA_RC_NONE,
+                "its value when it is an integer; null for bytes (connection IDs, addresses)",
+                get_quic_tp_member, 2),
+    TA_LEAF_ARG("length", TA_FT_INT, F_R, TA_RC_NONE, "its length in bytes on the wire",
+                get_quic_tp_member, 3),
+};
+
+static const ta_fnode quic_tp_elem[1] = {
+    TA_OBJECT(NULL, 0, "a transport parameter", get_quic_tp_elem, quic_tp_members)};
+
+const ta_fnode ta_fs_client_hello[20] = {
     TA_LEAF("frame", TA_FT_INT, F_R, TA_RC_NONE, "its frame", get_ch_frame),
     TA_LEAF("count", TA_FT_INT, F_R, TA_RC_NONE,
             "number of ClientHellos (2 after a HelloRetryRequest)", get_ch_count),
@@ -216,6 +289,10 @@ const ta_fnode ta_fs_client_hello[19] = {
             "the suite or extension list was longer than what is kept", get_ch_truncated),
     TA_LEAF("retry", TA_FT_BOOL, F_R, TA_RC_NONE, "derived: the server sent a HelloRetryRequest",
             get_ch_retry),
+    TA_ARRAY("quic_transport_parameters", F_RO,
+             "QUIC: the quic_transport_parameters extension decoded (the first 64); absent "
+             "without it",
+             get_ch_quic_tp, quic_tp_elem),
 };
 
 /* ---- server_hello ----------------------------------------------------- */

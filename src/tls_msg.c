@@ -40,7 +40,9 @@ enum {
     EXT_EARLY_DATA = 42,
     EXT_SUPPORTED_VERSIONS = 43,
     EXT_CERTIFICATE_AUTHORITIES = 47,
-    EXT_KEY_SHARE = 51
+    EXT_KEY_SHARE = 51,
+    EXT_QUIC_TP = 57,
+    EXT_QUIC_TP_DRAFT = 0xffa5
 };
 
 /* RFC 8446 4.1.3: a HelloRetryRequest is a ServerHello whose random is
@@ -618,6 +620,14 @@ static ta_status ch_extension(void *ctx, uint16_t type, ta_cur *data)
         return ext_int_vector(&ch->supported_versions, data, 1, 2, 2);
     case EXT_KEY_SHARE:
         return ch_key_share(ch, data);
+    case EXT_QUIC_TP:
+    case EXT_QUIC_TP_DRAFT:
+        /* RFC 9001 8.2: kept whole, decoded when written (ta_quic_tp.h). */
+        if (ch->has_quic_tp) {
+            return TA_OK;
+        }
+        ch->has_quic_tp = true;
+        return ta_bytes_set(&ch->quic_tp, data) ? TA_OK : TA_NOMEM;
     default:
         return TA_OK;
     }
@@ -1051,6 +1061,7 @@ void ta_client_hello_cleanup(ta_client_hello *ch)
     ta_u32_list_free(&ch->ec_point_formats);
     ta_u32_list_free(&ch->signature_algorithms);
     ta_u32_list_free(&ch->key_share_groups);
+    ta_bytes_free(&ch->quic_tp);
     memset(ch, 0, sizeof(*ch));
 }
 

@@ -13,6 +13,9 @@ key order is reported but allowed to differ), everything else byte for byte
 (the report's generation time aside).  Prints one line per difference and a
 summary "parity: N passed, N failed" with the number of connections compared.
 
+With --tcp-only (OLD predates QUIC support) NEW's QUIC connections and the
+keys that came with them are left out of JSON and NDJSON comparisons.
+
 Build OLD from the commit before a refactoring, e.g.
     git worktree add /tmp/old HEAD~3 && make -C /tmp/old tlsanalyze
 Exit status 0 when everything is equal.
@@ -114,7 +117,21 @@ def first_diff(a, b, where=""):
     return None if a == b else "%s: %r vs %r" % (where or ".", a, b)
 
 
-def compare(old, new, path, args):
+QUIC_KEYS = ("transport", "quic_connections", "quic_packets")
+
+
+def without_quic(doc):
+    """|doc| (parsed JSON or NDJSON lines) without QUIC connections and the
+    keys that came with QUIC support: what a build without it prints."""
+    if isinstance(doc, list):
+        return [without_quic(o) for o in doc
+                if not (isinstance(o, dict) and o.get("transport") == "quic")]
+    if isinstance(doc, dict):
+        return {k: without_quic(v) for k, v in doc.items() if k not in QUIC_KEYS}
+    return doc
+
+
+def compare(old, new, path, args, tcp_only=False):
     """(ok, connections, message) for one capture and one option list."""
     ro, oo, eo = run(old, args, path)
     rn, on, en = run(new, args, path)
@@ -129,6 +146,8 @@ def compare(old, new, path, args):
             a, b = parse(fmt, oo), parse(fmt, on)
         except ValueError as e:
             return False, 0, "%s: not JSON: %s" % (name, e)
+        if tcp_only:
+            b = without_quic(b)
         d = first_diff(a, b)
         if d:
             return False, 0, "%s: %s" % (name, d)
@@ -153,6 +172,10 @@ def main():
     ap.add_argument("--quick", action="store_true", help="JSON, NDJSON and text only")
     ap.add_argument("--only", help="captures whose path contains this")
     ap.add_argument("-v", action="store_true", help="also name the runs with another key order")
+    ap.add_argument("--tcp-only", action="store_true",
+                    help="OLD predates QUIC support: leave NEW's QUIC connections and the keys "
+                         "that came with it (transport, quic_connections, quic_packets) out of "
+                         "JSON comparisons")
     a = ap.parse_args()
     for b in (a.old, a.new):
         # Both builds failing alike would pass: each must find its rules
@@ -169,7 +192,7 @@ def main():
             jobs.append((path, args))
     passed = failed = conns = reordered = 0
     with concurrent.futures.ThreadPoolExecutor(a.j) as ex:
-        for ok, n, msg in ex.map(lambda j: compare(a.old, a.new, *j), jobs):
+        for ok, n, msg in ex.map(lambda j: compare(a.old, a.new, *j, a.tcp_only), jobs):
             conns += n
             if ok:
                 passed += 1

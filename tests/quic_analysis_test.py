@@ -147,6 +147,9 @@ def split_client_hello_out_of_order_completes():
     expect(c["quic"]["client_dcid"], "a1a2a3a4a5a6a7a8", "client_dcid")
     expect(c["quic"]["server_scid"], "5a5b5c", "server_scid")
     expect(c["quic"]["initial_packets"], 4, "initial_packets")
+    expect(c["client_hello"]["quic_transport_parameters"],
+           [{"id": 4, "name": "initial_max_data", "value": 1048576, "length": 4}],
+           "transport parameters")
     expect(rules(c), [], "rules")
 
 

@@ -483,6 +483,8 @@ INTENDED = {
     "no-server-response.pcap": "no-server-response",
     "obsolete-version.pcap": "obsolete-version-negotiated",
     "weak-cipher.pcap": "weak-cipher-negotiated",
+    "quic-no-sni.pcap": "missing-sni",             # crafted: make-quic-samples.py
+    "quic-no-response.pcap": "quic-no-response",
 }
 HEALTHY = ["tls12-ok.pcap", "tls13-ok.pcap", "tls12-ok-any.pcap", "tls12-ok-sll.pcap",
            "tls12-ok.pcapng", "tls13-ok-ns.pcap", "ipv6-tls13.pcap", "midstream.pcap"]

@@ -327,6 +327,7 @@ def transport_error_close():
     expect((cl["frame"], cl["from"], cl["error_code"], cl["error"], cl["reason"]),
            (frame, "server", "0xa", "PROTOCOL_VIOLATION", "bad frame"), "close")
     expect(c["handshake"]["closed_by"], "server", "closed_by")
+    expect(rules(c), ["quic-connection-closed"], "rules (not the TCP reset rule)")
     text = tla("-v", path).stdout.decode()
     if "ConnectionClose 0xa PROTOCOL_VIOLATION" not in text or "server CONNECTION_CLOSE" \
             not in text:

@@ -26,7 +26,20 @@ static const struct {
 } classes[] = {
     {"client", TA_RC_ADDRESS},
     {"server", TA_RC_ADDRESS},
+    {"transport", TA_RC_NONE},
     {"client_from", TA_RC_NONE},
+    /* QUIC: versions, connection IDs (random numbers, not names), error names
+     * are kept; the peer's reason phrase is free text. */
+    {"quic.version", TA_RC_NONE},
+    {"quic.version_code", TA_RC_NONE},
+    {"quic.versions_offered[]", TA_RC_NONE},
+    {"quic.client_dcid", TA_RC_NONE},
+    {"quic.server_scid", TA_RC_NONE},
+    {"quic.close.from", TA_RC_NONE},
+    {"quic.close.error_code", TA_RC_NONE},
+    {"quic.close.error", TA_RC_NONE},
+    {"quic.close.reason", TA_RC_TEXT},
+    {"client_hello.quic_transport_parameters[].name", TA_RC_NONE},
     {"outcome", TA_RC_NONE},
     {"client_hello.sni", TA_RC_HOST},
     {"client_hello.max_version", TA_RC_NONE},

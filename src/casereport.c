@@ -279,9 +279,20 @@ long cr_failing(json_t *conn, bool *out_close, bool *out_close_fails)
     json_t *m;
     size_t i;
 
-    *out_close = json_is_integer(json_object_get(hs, "close_frame")) &&
+    /* QUIC's close is a message of its own (ConnectionClose, or the alert it
+     * carries): no TCP close line. */
+    bool quic = json_is_object(json_object_get(conn, "quic"));
+    *out_close = !quic && json_is_integer(json_object_get(hs, "close_frame")) &&
                  strcmp(outcome, "completed") != 0;
     *out_close_fails = false;
+    if (quic && strcmp(outcome, "closed") == 0) {
+        json_array_foreach(json_object_get(conn, "messages"), i, m) {
+            if (strcmp(cr_str(m, "message"), "ConnectionClose") == 0 ||
+                strcmp(cr_str(m, "message"), "VersionNegotiation") == 0) {
+                return (long)i;
+            }
+        }
+    }
     if (json_is_integer(json_object_get(alert, "frame"))) {
         long long frame = cr_int(alert, "frame");
         json_array_foreach(json_object_get(conn, "messages"), i, m) {
@@ -301,6 +312,15 @@ void cr_message_label(json_t *conn, json_t *m, char *buf, size_t n)
     const char *what = cr_str(m, "message");
     /* Read with a key log (the facts mark such messages "decrypted"). */
     const char *dec = json_is_true(json_object_get(m, "decrypted")) ? " (decrypted)" : "";
+    json_t *qc = json_object_get(json_object_get(conn, "quic"), "close");
+    if (strcmp(what, "ConnectionClose") == 0 && json_is_object(qc) &&
+        cr_int(qc, "frame") == cr_int(m, "frame")) {
+        snprintf(buf, n, "ConnectionClose %s%s",
+                 json_is_string(json_object_get(qc, "error")) ? cr_str(qc, "error")
+                                                               : cr_str(qc, "error_code"),
+                 dec);
+        return;
+    }
     if (strcmp(what, "Alert") != 0) {
         snprintf(buf, n, "%s%s", what, dec);
         return;

@@ -23,7 +23,8 @@ static void cid_set(ta_quic_cid *id, const ta_cur *from)
 
 static bool cid_is(const ta_quic_cid *id, const ta_cur *c)
 {
-    return id->len == ta_cur_len(c) && (id->len == 0 || memcmp(id->b, ta_cur_data(c), id->len) == 0);
+    return id->len == ta_cur_len(c) &&
+           (id->len == 0 || memcmp(id->b, ta_cur_data(c), id->len) == 0);
 }
 
 /* Does the short header |payload| start with connection ID |id|? */
@@ -415,14 +416,65 @@ static void on_retry(ta_conn *c, int dir, const ta_quic_header *h, uint64_t fram
     ta_conn_event(c, dir, TA_EV_QUIC_RETRY, 0, frame);
 }
 
-static void one_packet(ta_conn *c, int dir, const ta_quic_header *h, uint8_t *plain,
-                       uint64_t frame, const ta_tls_limits *lim)
+/* A 1-RTT packet: counted; with keys, the first few are opened for
+ * HANDSHAKE_DONE and a CONNECTION_CLOSE (bulk data is never decrypted).
+ * |h|'s version is set to the connection's: a short header names none. */
+static bool open_short(ta_conn *c, int dir, ta_quic_header *h, uint8_t *plain, uint64_t frame,
+                       const ta_tls_limits *lim, ta_quic_opened *o)
 {
     ta_quic_conn *q = c->quic;
     ta_quic_side *s = &q->side[dir];
+    if (s->short_packets++ == 0) {
+        s->first_short_frame = frame;
+        ta_conn_event(c, dir, TA_EV_APP_DATA, 0, frame);
+    }
+    logged_keys(c, TA_QSP_APP, lim);
+    if (s->short_packets > TA_QUIC_APP_TRIES || q->ver == NULL || !s->have_keys[TA_QSP_APP] ||
+        q->handshake_done_frame != 0) {
+        return false;
+    }
+    h->ver = q->ver;
+    /* Failing here is a key update or another path's packet: not followed. */
+    return ta_quic_open(&s->keys[TA_QSP_APP], h, s->largest[TA_QSP_APP], plain, MAX_PLAIN, o) ==
+           TA_DECRYPT_OK;
+}
+
+/* A Handshake packet: counted, its side's encrypted flight on the timeline;
+ * opened with logged keys when there are some. */
+static bool open_handshake(ta_conn *c, int dir, const ta_quic_header *h, uint8_t *plain,
+                           uint64_t frame, const ta_tls_limits *lim, ta_quic_opened *o)
+{
+    ta_quic_side *s = &c->quic->side[dir];
+    s->handshake_packets++;
+    if (s->first_handshake_frame == 0) {
+        s->first_handshake_frame = frame;
+        c->dir[dir].finished_frame = frame;   /* its encrypted flight, as over TCP */
+    }
+    logged_keys(c, TA_QSP_HANDSHAKE, lim);
+    if (h->ver == NULL || !s->have_keys[TA_QSP_HANDSHAKE] ||
+        ta_quic_open(&s->keys[TA_QSP_HANDSHAKE], h, s->largest[TA_QSP_HANDSHAKE], plain,
+                     MAX_PLAIN, o) != TA_DECRYPT_OK) {
+        s->failed[TA_QSP_HANDSHAKE] += s->have_keys[TA_QSP_HANDSHAKE];
+        if (!s->hs_event) {
+            s->hs_event = true;
+            ta_conn_event(c, dir, TA_EV_ENCRYPTED_HANDSHAKE, 0, frame);
+        }
+        return false;
+    }
+    if (c->dec != NULL) {
+        c->dec->dir[dir].records++;
+    }
+    return true;
+}
+
+static void one_packet(ta_conn *c, int dir, const ta_quic_header *h, uint8_t *plain,
+                       uint64_t frame, const ta_tls_limits *lim)
+{
+    ta_quic_side *s = &c->quic->side[dir];
     ta_quic_opened o;
-    int space = TA_QSP_INITIAL;
     ta_quic_header hh = *h;
+    int space;
+    bool opened;
 
     switch (h->type) {
     case TA_QUIC_PKT_VERSION_NEG:
@@ -435,58 +487,28 @@ static void one_packet(ta_conn *c, int dir, const ta_quic_header *h, uint8_t *pl
         s->zero_rtt_packets++;
         return;
     case TA_QUIC_PKT_SHORT:
-        if (s->short_packets++ == 0) {
-            s->first_short_frame = frame;
-            ta_conn_event(c, dir, TA_EV_APP_DATA, 0, frame);
-        }
-        /* With keys, the first few are opened for HANDSHAKE_DONE and a
-         * CONNECTION_CLOSE; bulk data is never decrypted. */
         space = TA_QSP_APP;
-        logged_keys(c, TA_QSP_APP, lim);
-        if (s->short_packets > TA_QUIC_APP_TRIES || q->ver == NULL ||
-            !s->have_keys[TA_QSP_APP] || q->handshake_done_frame != 0) {
-            return;
-        }
-        hh.ver = q->ver;   /* a short header names no version: the connection's */
-        if (ta_quic_open(&s->keys[TA_QSP_APP], &hh, s->largest[TA_QSP_APP], plain, MAX_PLAIN,
-                         &o) != TA_DECRYPT_OK) {
-            return;   /* a key update, or packets of another path: not followed */
-        }
+        opened = open_short(c, dir, &hh, plain, frame, lim, &o);
         break;
     case TA_QUIC_PKT_INITIAL:
+        space = TA_QSP_INITIAL;
         s->initial_packets++;
-        if (h->ver == NULL || !open_initial(c, dir, h, plain, &o)) {
-            s->failed[TA_QSP_INITIAL]++;
-            return;
-        }
+        opened = h->ver != NULL && open_initial(c, dir, h, plain, &o);
+        s->failed[TA_QSP_INITIAL] += !opened;
         break;
     case TA_QUIC_PKT_HANDSHAKE:
         space = TA_QSP_HANDSHAKE;
-        s->handshake_packets++;
-        if (s->first_handshake_frame == 0) {
-            s->first_handshake_frame = frame;
-            c->dir[dir].finished_frame = frame;   /* its encrypted flight, as over TCP */
-        }
-        logged_keys(c, TA_QSP_HANDSHAKE, lim);
-        if (h->ver == NULL || !s->have_keys[TA_QSP_HANDSHAKE] ||
-            ta_quic_open(&s->keys[TA_QSP_HANDSHAKE], h, s->largest[TA_QSP_HANDSHAKE], plain,
-                         MAX_PLAIN, &o) != TA_DECRYPT_OK) {
-            s->failed[TA_QSP_HANDSHAKE] += s->have_keys[TA_QSP_HANDSHAKE];
-            if (!s->hs_event) {
-                s->hs_event = true;
-                ta_conn_event(c, dir, TA_EV_ENCRYPTED_HANDSHAKE, 0, frame);
-            }
-            return;
-        }
-        if (c->dec != NULL) {
-            c->dec->dir[dir].records++;
-        }
+        opened = open_handshake(c, dir, h, plain, frame, lim, &o);
         break;
     case TA_QUIC_PKT_UNKNOWN_LONG:
     default:
         return;
     }
-    if (h->type == TA_QUIC_PKT_HANDSHAKE ? dir != client_dir(c) : h->type == TA_QUIC_PKT_INITIAL) {
+    if (!opened) {
+        return;
+    }
+    bool server_hs = h->type == TA_QUIC_PKT_HANDSHAKE && dir != client_dir(c);
+    if (h->type == TA_QUIC_PKT_INITIAL || server_hs) {
         note_scid(s, h);
     }
     s->opened[space]++;

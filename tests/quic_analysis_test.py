@@ -47,14 +47,7 @@ def rules(c):
     return [d["rule"] for d in c["diagnoses"]]
 
 
-def tshark(path, fields):
-    cmd = ["tshark", "-n", "-r", path, "-Y", "quic", "-T", "fields", "-E", "separator=|"]
-    for f in fields:
-        cmd += ["-e", f]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-    if p.returncode != 0:
-        raise AssertionError("tshark: " + p.stderr.strip())
-    return [line.split("|") for line in p.stdout.splitlines()]
+tshark = qg.tshark_quic
 
 
 def tshark_frame(path, field, value):

@@ -90,15 +90,7 @@ def rfc_retry_bytes():
         expect(built, V[name + ".retry.packet"], name + " Retry")
 
 
-def tshark(path, fields, extra=()):
-    cmd = ["tshark", "-n", "-r", path, "-o", "tls.keylog_file:", "-Y", "quic",
-           "-T", "fields", "-E", "separator=|"] + list(extra)
-    for f in fields:
-        cmd += ["-e", f]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-    if p.returncode != 0:
-        raise AssertionError("tshark: " + p.stderr.strip())
-    return [line.split("|") for line in p.stdout.splitlines()]
+tshark = qg.tshark_quic
 
 
 def handshake_capture(path):

@@ -14,6 +14,7 @@ the RFC's own protected packets by tests/quicgen_test.py.
 import hmac
 import hashlib
 import struct
+import subprocess
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -206,6 +207,19 @@ class Endpoints:
     def send(self, from_client, *packets):
         """One datagram of coalesced |packets|; returns its frame number."""
         return self.p.add(self.frame(from_client, b"".join(packets)))
+
+
+def tshark_quic(path, fields, extra=()):
+    """tshark's |fields| of every QUIC frame of |path| (no key log), one list
+    per frame, for the tests that hold crafted captures against it."""
+    cmd = ["tshark", "-n", "-r", path, "-o", "tls.keylog_file:", "-Y", "quic",
+           "-T", "fields", "-E", "separator=|"] + list(extra)
+    for f in fields:
+        cmd += ["-e", f]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    if p.returncode != 0:
+        raise AssertionError("tshark: " + p.stderr.strip())
+    return [line.split("|") for line in p.stdout.splitlines()]
 
 
 def short(keys, dcid, pn, frames, pn_len=2, key_phase=0):

@@ -498,7 +498,11 @@ static void udp_datagram(ta_analyzer *a, ta_packet *p, const ta_record *r)
     }
     if (c == NULL) {
         if (!ta_quic_client_initial(&p->payload)) {
-            a->stats.skipped[TA_DEC_NOT_TCP]++;
+            if (is_late(a, p, h, r->ns)) {
+                a->stats.late_packets++;   /* after its connection's CONNECTION_CLOSE */
+            } else {
+                a->stats.skipped[TA_DEC_NOT_TCP]++;
+            }
             return;
         }
         c = new_conn(a, p, h, r);

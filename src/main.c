@@ -234,8 +234,12 @@ static int server_filter(const char *s, char *out, size_t n)
         (port != NULL && (port[0] == '\0' || strspn(port, "0123456789") != strlen(port)))) {
         return 0;
     }
-    snprintf(out, n, port != NULL ? "host %s and tcp port %s" : "host %s", host,
-             port != NULL ? port : "");
+    /* TCP, or UDP for QUIC, on that port. */
+    if (port != NULL) {
+        snprintf(out, n, "host %s and (tcp port %s or udp port %s)", host, port, port);
+    } else {
+        snprintf(out, n, "host %s", host);
+    }
     return 1;
 }
 

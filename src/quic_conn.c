@@ -62,8 +62,10 @@ static bool opens_as_client(const ta_cur *payload, ta_quic_header *h)
     }
     if (h->ver->kind == TA_QUIC_VER_RESERVED) {
         /* A version that exists only to make the server answer with
-         * Version Negotiation (RFC 9000 15): its packets need not open. */
-        return true;
+         * Version Negotiation (RFC 9000 15): its packets need not open.
+         * Still a client's first packet: a DCID of at least 8 bytes (7.2)
+         * in a datagram of at least 1200 (14.1). */
+        return ta_cur_len(&h->dcid) >= 8 && ta_cur_len(payload) >= 1200;
     }
     if (h->type != TA_QUIC_PKT_INITIAL || h->ver->salt == NULL ||
         !ta_quic_initial_keys(&k, NULL, h->ver, &h->dcid)) {

@@ -376,6 +376,7 @@ def redaction_and_filter():
         raise AssertionError("not redacted: %s %s" % (c["client_hello"]["sni"], c["client"]))
     expect(len(conns(path, "-f", "udp port 443")), 1, "-f udp")
     expect(conns(path, "-f", "tcp"), [], "-f tcp")
+    expect(len(conns(path, "--server", "10.0.0.2:443")), 1, "--server: UDP too")
 
 
 sys.exit(run("quic-analysis", TMP))

@@ -368,6 +368,36 @@ def other_udp_is_not_quic():
 
 
 @test
+def quic_connections_leave_the_table_like_tcp_ones():
+    """The connection cap and the idle timeout apply to QUIC: 40 attempts
+    with --max-connections 10 are all reported, the cap named; a
+    connection silent for longer than --idle-timeout ends, and its next
+    Initial starts another."""
+    p = pg.Pcap()
+    for i in range(40):
+        q = Quic(qg.Endpoints(p, cport=40000 + i), bytes([i + 1]) * 8, b"\xc0", b"")
+        q.client(qg.crypto_frame(0, hello(b"many.example")))
+    path = path_of("many.pcap")
+    p.write(path)
+    out = json.loads(tla("--format=json", "--max-connections", "10", path).stdout.decode())
+    cap = out["captures"][0]
+    expect(len(cap["connections"]), 40, "connections reported")
+    if not any("more than 10 were open" in w for w in cap["warnings"]):
+        raise AssertionError("cap not reported: %s" % cap["warnings"])
+    p = pg.Pcap()
+    q = Quic(qg.Endpoints(p), bytes.fromhex("6060606060606060"), b"\xc0", b"")
+    q.client(qg.crypto_frame(0, hello(b"idle.example")))
+    p.t += 700
+    q.client(qg.crypto_frame(0, hello(b"idle.example")))
+    path = path_of("idle.pcap")
+    p.write(path)
+    cs = conns(path, "--idle-timeout", "600")
+    expect(len(cs), 2, "connections after the idle timeout")
+    if not any("without a packet" in w for w in cs[0]["warnings"]):
+        raise AssertionError("idle end not said: %s" % cs[0]["warnings"])
+
+
+@test
 def redaction_and_filter():
     path = path_of("split.pcap")
     [c] = conns(path, "--redact", "--redact-key", "k")

@@ -95,6 +95,8 @@ struct ta_quic_conn {
     bool hs_keys_tried;
     bool app_keys_tried;
     uint64_t bytes;                  /* UDP payload bytes, both ways */
+    uint64_t tcp_after_frame;        /* a TCP connection to the same server began here, after
+                                        this one began (a client's fallback); 0 none seen */
     size_t max_crypto;
 };
 

@@ -33,6 +33,18 @@ typedef struct {
     int64_t ns;
 } tombstone;
 
+/* The latest TCP connection to each server address and port (a small
+ * table, overwritten on collision): a failed QUIC connection is followed
+ * by the client's fallback to TCP. */
+#define RECENT_TCP 4096
+
+typedef struct {
+    uint8_t family;
+    uint8_t addr[16];
+    uint16_t port;
+    uint64_t frame;
+} recent_tcp;
+
 struct ta_analyzer {
     ta_limits lim;
     ta_emit_fn emit;
@@ -42,6 +54,7 @@ struct ta_analyzer {
     lru_list closed;         /* closed, kept briefly for segments still in flight */
     size_t num_closed;
     tombstone *tombs;
+    recent_tcp *recent_tcp;
     ta_cert_cache *cert_cache;
     uint64_t next_id;
     int64_t prev_ns;
@@ -79,9 +92,12 @@ ta_analyzer *ta_analyzer_new(const ta_limits *lim, ta_emit_fn emit, void *arg)
         return NULL;
     }
     a->tombs = calloc(TOMBSTONES, sizeof(*a->tombs));
+    a->recent_tcp = calloc(RECENT_TCP, sizeof(*a->recent_tcp));
     a->cert_cache = ta_cert_cache_new(256);
-    if (a->tombs == NULL || a->cert_cache == NULL || !ta_flow_init(&a->flows)) {
+    if (a->tombs == NULL || a->recent_tcp == NULL || a->cert_cache == NULL ||
+        !ta_flow_init(&a->flows)) {
         ta_cert_cache_free(a->cert_cache);
+        free(a->recent_tcp);
         free(a->tombs);
         free(a);
         return NULL;
@@ -205,6 +221,28 @@ static void detach(ta_analyzer *a, ta_conn *c)
     }
 }
 
+/* The slot of server |addr| (|family|) and |port| in the recent TCP table. */
+static recent_tcp *recent_slot(ta_analyzer *a, uint8_t family, const uint8_t *addr, uint16_t port)
+{
+    uint32_t h = 2166136261u ^ port ^ ((uint32_t)family << 16);
+    for (size_t i = 0; i < (family == 4 ? 4u : 16u); i++) {
+        h = (h ^ addr[i]) * 16777619u;
+    }
+    return &a->recent_tcp[h % RECENT_TCP];
+}
+
+/* A QUIC connection: did a TCP connection to its server begin after it? */
+static void note_fallback(ta_analyzer *a, ta_conn *c)
+{
+    int sd = 1 - ta_conn_client_dir(c);
+    size_t alen = c->family == 4 ? 4 : 16;
+    const recent_tcp *t = recent_slot(a, c->family, c->addr[sd], c->port[sd]);
+    if (t->frame > c->first_frame && t->family == c->family && t->port == c->port[sd] &&
+        memcmp(t->addr, c->addr[sd], alen) == 0) {
+        c->quic->tcp_after_frame = t->frame;
+    }
+}
+
 static void end_conn(ta_analyzer *a, ta_conn *c)
 {
     if (c->other_shard) {
@@ -214,6 +252,7 @@ static void end_conn(ta_analyzer *a, ta_conn *c)
     }
     if (c->quic != NULL) {
         ta_quic_finish(c, &a->lim.tls);
+        note_fallback(a, c);
     }
     for (int d = 0; d < 2; d++) {
         sink_ctx s = {a, c, d};
@@ -288,6 +327,14 @@ static ta_conn *new_conn(ta_analyzer *a, const ta_packet *p, uint32_t h, const t
         return NULL;
     }
     lru_append(&a->open, c);
+    if (p->proto == TA_PROTO_TCP) {
+        /* The first packet's destination: the server of a connection seen from its SYN. */
+        recent_tcp *t = recent_slot(a, p->family, p->dst, p->dport);
+        t->family = p->family;
+        memcpy(t->addr, p->dst, alen);
+        t->port = p->dport;
+        t->frame = r->frame;
+    }
     a->stats.connections += !c->other_shard;
     if (a->flows.num > a->stats.peak_open) {
         a->stats.peak_open = a->flows.num;
@@ -634,6 +681,7 @@ void ta_analyzer_free(ta_analyzer *a)
     }
     ta_flow_cleanup(&a->flows);
     ta_cert_cache_free(a->cert_cache);
+    free(a->recent_tcp);
     free(a->tombs);
     free(a);
 }

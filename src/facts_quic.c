@@ -119,6 +119,11 @@ static TA_GETTER(get_bytes)
     fv_int(o, (int64_t)Q->bytes);
 }
 
+static TA_GETTER(get_tcp_after)
+{
+    fv_frame(o, Q->tcp_after_frame);
+}
+
 static TA_GETTER(get_handshake_done)
 {
     fv_frame(o, Q->handshake_done_frame);
@@ -235,6 +240,10 @@ const ta_fnode ta_fs_quic[TA_NUM_QUIC] = {
             "frame of the HANDSHAKE_DONE (seen only in 1-RTT packets opened with logged "
             "keys); null",
             get_handshake_done),
+    TA_LEAF("tcp_after_frame", TA_FT_INT, F_RN, TA_RC_NONE,
+            "first frame of a TCP connection to the same server address and port that began "
+            "after this one (a client falling back to TCP); null when none was seen",
+            get_tcp_after),
     TA_OBJECT("close", F_RN,
               "the first CONNECTION_CLOSE when it carries no TLS alert (one that does is in "
               "alerts); null when none",

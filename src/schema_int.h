@@ -161,7 +161,7 @@ extern const ta_fnode ta_fs_sni[2];
 /* facts_quic.c: the transport, and the quic object of QUIC connections. */
 TA_GETTER(ta_fg_transport);
 TA_GETTER(ta_fg_quic);
-#define TA_NUM_QUIC 16
+#define TA_NUM_QUIC 17
 extern const ta_fnode ta_fs_quic[TA_NUM_QUIC];
 
 /* facts_conn.c: the members of a connection object. */

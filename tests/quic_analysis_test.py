@@ -340,11 +340,41 @@ def initials_without_answer():
     expect(c["quic"]["initial_packets"], 3, "initial_packets")
     expect(rules(c), ["quic-no-response"], "rules")
     expect(c["handshake"]["server_bytes"], 0, "server_bytes")
+    expect(c["quic"]["tcp_after_frame"], None, "no TCP fallback")
     summary = json.loads(tla("--summary", "--format=json", path).stdout.decode())
     cap = summary["captures"][0]
     expect((cap["quic_connections"], cap["tcp_connections"], cap["quic_packets"]), (1, 0, 3),
            "summary counts")
     expect(cap["failed_by_rule"], {"quic-no-response": 1}, "summary rules")
+
+
+@test
+def initials_without_answer_then_tcp_fallback():
+    """The client gives up on QUIC and opens TCP to the same server: the
+    fallback is named by its frame, in the fact and in the diagnosis."""
+    p = pg.Pcap()
+    ep = qg.Endpoints(p)
+    q = Quic(ep, bytes.fromhex("4141414141414141"), b"", b"")
+    q.client(qg.crypto_frame(0, hello(b"fallback.example")))
+    q.client(qg.crypto_frame(0, hello(b"fallback.example")))
+    ip = (10, 0, 0, 1), (10, 0, 0, 2)
+    syn = p.add(pg.ether(pg.ipv4(ip[0], ip[1], pg.tcp(50001, 443, 1000, 0, 0x02))), dt=0.3)
+    p.add(pg.ether(pg.ipv4(ip[1], ip[0], pg.tcp(443, 50001, 5000, 1001, 0x12))))
+    p.add(pg.ether(pg.ipv4(ip[0], ip[1], pg.tcp(50001, 443, 1001, 5001, 0x10))))
+    p.add(pg.ether(pg.ipv4(ip[0], ip[1], pg.tcp(50001, 443, 1001, 5001, 0x18,
+                                                pg.record(22, hello(b"fallback.example"))))))
+    path = path_of("fallback.pcap")
+    p.write(path)
+    cs = conns(path)
+    quic = [c for c in cs if c["transport"] == "quic"]
+    tcp = [c for c in cs if c["transport"] == "tcp"]
+    expect((len(quic), len(tcp)), (1, 1), "connections")
+    expect(quic[0]["quic"]["tcp_after_frame"], syn, "tcp_after_frame")
+    expect(rules(quic[0]), ["quic-no-response"], "rules")
+    d = quic[0]["diagnoses"][0]
+    if "frame %d" % syn not in d["summary"]:
+        raise AssertionError("fallback not in the summary: " + d["summary"])
+    expect(quic[0]["id"] < tcp[0]["id"], True, "ids in order of first packet")
 
 
 @test

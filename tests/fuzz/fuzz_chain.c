@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "ta_cert.h"
 #include "ta_chain.h"
 #include "ta_certcache.h"
 #include "ta_cursor.h"

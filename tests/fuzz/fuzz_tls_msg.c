@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ta_cert.h"
 #include "ta_tls_msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

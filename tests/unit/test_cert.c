@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "ta_cert.h"
 #include "ta_tls_msg.h"
 
 /* openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes

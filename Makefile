@@ -12,14 +12,18 @@ HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 # modules (decode -> cursor, stream -> record layer), and inlining across
 # them is worth about 40 % of the analysis time on bulk captures.
 LTO     := -flto=auto
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Werror -Iinclude \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Werror $(INCS) \
              -DTA_RULES_DIR='"$(PREFIX)/share/tlsanalyze/rules"' \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
 LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-SRCS    := $(sort $(wildcard src/*.c))
-LIBSRCS := $(filter-out src/main.c,$(SRCS))
+# src/ has one folder per stage of the pipeline (README, "How it works");
+# each stage's headers sit beside its sources.
+SRCS    := $(sort $(wildcard src/*/*.c))
+HDRS    := $(sort $(wildcard src/*/*.h))
+INCS    := $(patsubst %/,-I%,$(sort $(dir $(SRCS))))
+LIBSRCS := $(filter-out src/cli/main.c,$(SRCS))
 UNITS   := $(sort $(wildcard tests/unit/test_*.c))
 
 # Debian packages every target needs; `make deps` installs the missing ones.
@@ -32,11 +36,11 @@ DEB_FUZZ  := clang libclang-rt-14-dev
 .PHONY: all deps deps-test demo check unit fuzz fuzz-run bench install clean
 all: tlsanalyze
 
-build/rel/%.o: %.c $(wildcard include/*.h)
+build/rel/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(HARDEN) $(LTO) -c $< -o $@
 
-build/san/%.o: %.c $(wildcard include/*.h)
+build/san/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -c $< -o $@
 
@@ -72,11 +76,11 @@ check: deps-test
 
 # libFuzzer targets, one per parser (tests/fuzz/fuzz_*.c), built with clang.
 FUZZERS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 $(INCS) -fsanitize=fuzzer,address,undefined \
               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 SECS ?= 60
 
-build/fuzz/%: tests/fuzz/%.c $(LIBSRCS) $(wildcard include/*.h)
+build/fuzz/%: tests/fuzz/%.c $(LIBSRCS) $(HDRS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -o $@ $< $(LIBSRCS) $(LDLIBS)
 

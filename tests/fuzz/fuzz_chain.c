@@ -1,4 +1,4 @@
-/* fuzz_chain.c - libFuzzer target for chain judgement (src/chain.c) and
+/* fuzz_chain.c - libFuzzer target for chain judgement (src/cert/chain.c) and
  * the CertificateRequest name decoding (ta_dn_push).
  *
  * Input: u8-prefixed host name (empty: no SNI), one byte of flags (bit 0:

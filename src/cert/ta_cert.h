@@ -1,6 +1,6 @@
 /*
  * ta_cert.h - one X.509 certificate read through OpenSSL into a ta_cert
- * (src/cert.c), and the distinguished names of a CertificateRequest.
+ * (src/cert/cert.c), and the distinguished names of a CertificateRequest.
  */
 #ifndef TA_CERT_H
 #define TA_CERT_H

@@ -133,7 +133,7 @@ typedef struct {
 
 #define TA_MAX_CA_NAMES 16           /* acceptable CA names kept per CertificateRequest */
 
-/* Helpers for building bounded lists and copies, shared by the parsers (src/lists.c).
+/* Helpers for building bounded lists and copies, shared by the parsers (src/base/lists.c).
  * ta_u32_list_push appends |v| (sets ->truncated past TA_MAX_LIST); 0 on
  * out-of-memory.  ta_bytes_set copies at most TA_MAX_NAME bytes of |src|. */
 int ta_u32_list_push(ta_u32_list *l, uint32_t v);

@@ -539,7 +539,7 @@ static void roff_name(FILE *f, const char *s)
 
 void ta_options_print_man(FILE *f)
 {
-    fputs(".\\\" Made by tlsanalyze --print-man from the option table in src/options.c.\n"
+    fputs(".\\\" Made by tlsanalyze --print-man from the option table in src/cli/options.c.\n"
           ".TH TLSANALYZE 1 \"\" \"tlsanalyze " TA_VERSION "\" \"User Commands\"\n"
           ".SH NAME\ntlsanalyze \\- explain failed TLS handshakes in packet captures\n"
           ".SH SYNOPSIS\n.B tlsanalyze\n[\\fIoptions\\fR] "
@@ -584,7 +584,7 @@ void ta_options_print_man(FILE *f)
 void ta_options_print_completion(FILE *f)
 {
     fputs("# bash completion for tlsanalyze: made by tlsanalyze --print-completion from the\n"
-          "# option table in src/options.c.\n"
+          "# option table in src/cli/options.c.\n"
           "_tlsanalyze()\n{\n"
           "    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} opt= pre=\n"
           "    # \"--format=te\" is three words where = breaks words (the default), one elsewhere.\n"

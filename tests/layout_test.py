@@ -13,7 +13,9 @@ tests:
     file), apart from KNOWN_CYCLES, each with its reason;
   - a header is included only from its own stage or a later one, and a
     private header (*_int.h) only from its own folder;
-  - no source file over 1,000 lines, apart from KNOWN_LONG.
+  - no source file over 1,000 lines, apart from KNOWN_LONG;
+  - no function over 60 lines in the parsing stages (PARSERS), and in the
+    others only those of KNOWN_LONG_FUNCTIONS.
 
 The known lists are the debt still open (issue 15); a new entry needs a
 reason, and an entry that no longer applies fails the test so that the
@@ -49,6 +51,20 @@ KNOWN_LONG = {
 }
 
 MAX_LINES = 1000
+
+# Stages whose every function reads bytes from a capture: short functions.
+PARSERS = ["capture", "decode", "tcp", "cert", "tls"]
+MAX_FUNCTION = 60
+
+# Functions over the limit outside the parsers, and why.
+KNOWN_LONG_FUNCTIONS = {
+    "cli/main.c:main": "the run's steps with their clean-up on each failure",
+    "cli/options.c:ta_options_print_completion": "the completion script's text",
+    "output/output.c:text_chain": "the chain block of the text output; goes with the text writer",
+    "report/report_html.c:cr_html_section": "one of the two parallel report layouts",
+    "report/report_md.c:cr_md_section": "one of the two parallel report layouts",
+    "report/svg.c:cr_svg_sequence": "the sequence diagram's drawing",
+}
 
 
 def files(ext):
@@ -168,6 +184,37 @@ def no_source_file_over_the_limit_but_the_known_ones():
     assert long <= set(KNOWN_LONG), "over %d lines: %s" % (MAX_LINES, sorted(long - set(KNOWN_LONG)))
     assert set(KNOWN_LONG) <= long, "back under the limit, take off KNOWN_LONG: %s" % sorted(
         set(KNOWN_LONG) - long)
+
+
+def functions(rel):
+    """(name, lines) of each function definition of src/|rel| (house style:
+    the name line ends with ")", the body opens with "{" alone on the next
+    line and closes with "}" alone)."""
+    lines = open(os.path.join(SRC, rel), encoding="utf-8").read().split("\n")
+    out, i = [], 0
+    while i < len(lines) - 1:
+        m = re.match(r"^[A-Za-z].*?(\w+)\(.*\)\s*$", lines[i])
+        if m and lines[i + 1] == "{":
+            j = i + 1
+            while j < len(lines) and lines[j] != "}":
+                j += 1
+            out.append((m.group(1), j - i + 1))
+            i = j
+        i += 1
+    return out
+
+
+@test
+def no_long_functions_in_parsers_and_only_known_ones_elsewhere():
+    long = {"%s:%s" % (f, name): n for f in files(".c") for name, n in functions(f)
+            if n > MAX_FUNCTION}
+    assert sum(1 for f in files(".c") for _ in functions(f)) > 500   # the scan sees them
+    in_parsers = sorted(k for k in long if k.split("/")[0] in PARSERS)
+    assert not in_parsers, "parser functions over %d lines: %s" % (MAX_FUNCTION, in_parsers)
+    new = sorted(set(long) - set(KNOWN_LONG_FUNCTIONS))
+    gone = sorted(set(KNOWN_LONG_FUNCTIONS) - set(long))
+    assert not new, "functions over %d lines: %s" % (MAX_FUNCTION, new)
+    assert not gone, "back under the limit, take off KNOWN_LONG_FUNCTIONS: %s" % gone
 
 
 @test

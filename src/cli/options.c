@@ -5,6 +5,7 @@
  * it, and set_option() gives each its effect. */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,50 +187,113 @@ static int set_redact(ta_options *o, const char *arg)
     return 1;
 }
 
-/* One option; 0 on a bad value. */
-static int set_option(ta_options *o, int ch, const char *arg)
+static int set_idle(ta_options *o, const char *arg)
 {
     size_t v;
-    switch (ch) {
-    case 'f':
-        o->filter = arg;
-        return 1;
+    if (!parse_size(arg, &v)) {
+        return 0;
+    }
+    o->lim.idle_ns = (int64_t)v * 1000000000LL;
+    return 1;
+}
+
+static int add_rule_dir(ta_options *o, const char *arg)
+{
+    if (o->num_rule_dirs >= TA_MAX_RULE_DIRS) {
+        fprintf(stderr, "tlsanalyze: at most %d --rules directories\n", TA_MAX_RULE_DIRS);
+        return 0;
+    }
+    o->rule_dirs[o->num_rule_dirs++] = arg;
+    return 1;
+}
+
+static int set_redact_key(ta_options *o, const char *arg)
+{
+    if (arg[0] == '\0') {
+        fprintf(stderr, "tlsanalyze: --redact-key wants a non-empty key\n");
+        return 0;
+    }
+    o->redact_key = arg;
+    if (o->redact == TA_REDACT_NONE) {
+        o->redact = TA_REDACT_ALL;
+    }
+    return 1;
+}
+
+static int set_shard(ta_options *o, const char *arg)
+{
+    unsigned k;
+    unsigned n;
+    char end;
+    if (sscanf(arg, "%u/%u%c", &k, &n, &end) != 2 || n == 0 || k >= n) {
+        fprintf(stderr, "tlsanalyze: --shard wants K/N with 0 <= K < N, not '%s'\n", arg);
+        return 0;
+    }
+    o->lim.shard_k = k;
+    o->lim.shard_n = n;
+    return 1;
+}
+
+/* --server adds its expression to -f's. */
+static int add_server(ta_options *o, const char *arg)
+{
+    char expr[256];
+    if (!server_filter(arg, expr, sizeof(expr))) {
+        fprintf(stderr, "tlsanalyze: --server wants IP or IP:PORT ([IPv6]:PORT), not '%s'\n", arg);
+        return 0;
+    }
+    char *combined = NULL;
+    if (asprintf(&combined, o->filter != NULL ? "(%s) and (%s)" : "%s%s",
+                 o->filter != NULL ? o->filter : "", expr) < 0) {
+        return 0;
+    }
+    free(o->filter_buf);
+    o->filter_buf = combined;
+    o->filter = combined;
+    return 1;
+}
+
+static int set_jobs(ta_options *o, const char *arg)
+{
+    size_t v;
+    if (!parse_size(arg, &v) || v > 256) {
+        fprintf(stderr, "tlsanalyze: -j wants 1 to 256 workers\n");
+        return 0;
+    }
+    o->jobs = (int)v;
+    return 1;
+}
+
+static int set_min_severity(ta_options *o, const char *arg)
+{
+    if (!ta_severity_parse(arg, &o->min_severity)) {
+        fprintf(stderr, "tlsanalyze: severity '%s' is not error, warning or info\n", arg);
+        return 0;
+    }
+    return 1;
+}
+
+static int set_profile(ta_options *o, const char *arg)
+{
+    if (strcmp(arg, "generic") != 0 && strcmp(arg, "apigee") != 0) {
+        fprintf(stderr, "tlsanalyze: unknown profile '%s' (generic or apigee)\n", arg);
+        return 0;
+    }
+    o->profile = arg;
+    return 1;
+}
+
+/* The options that are more than a flag, a string or a size; 0 on a bad
+ * value (said on stderr). */
+static int set_special(ta_options *o, int id, const char *arg)
+{
+    switch (id) {
     case OPT_FORMAT:
         return parse_format(arg, &o->fmt);
-    case OPT_NO_COLOR:
-        o->color = false;
-        return 1;
-    case 'v':
-        o->verbose = true;
-        return 1;
-    case OPT_MAX_HS:
-        return parse_size(arg, &o->lim.tls.max_handshake_bytes);
-    case OPT_MAX_CONNS:
-        return parse_size(arg, &o->lim.max_conns);
-    case OPT_MAX_REASM:
-        return parse_size(arg, &o->lim.tls.max_ooo_bytes);
     case OPT_IDLE:
-        if (!parse_size(arg, &v)) {
-            return 0;
-        }
-        o->lim.idle_ns = (int64_t)v * 1000000000LL;
-        return 1;
+        return set_idle(o, arg);
     case OPT_RULES:
-        if (o->num_rule_dirs >= TA_MAX_RULE_DIRS) {
-            fprintf(stderr, "tlsanalyze: at most %d --rules directories\n", TA_MAX_RULE_DIRS);
-            return 0;
-        }
-        o->rule_dirs[o->num_rule_dirs++] = arg;
-        return 1;
-    case OPT_SUMMARY:
-        o->summary = true;
-        return 1;
-    case OPT_QUIET:
-        o->quiet = true;
-        return 1;
-    case OPT_MERGE:
-        o->merge = true;
-        return 1;
+        return add_rule_dir(o, arg);
     case OPT_KEYLOG:
         return load_keylog(o, arg);
     case OPT_REPORT:
@@ -237,98 +301,34 @@ static int set_option(ta_options *o, int ch, const char *arg)
     case OPT_REDACT:
         return set_redact(o, arg);
     case OPT_REDACT_KEY:
-        if (arg[0] == '\0') {
-            fprintf(stderr, "tlsanalyze: --redact-key wants a non-empty key\n");
-            return 0;
-        }
-        o->redact_key = arg;
-        if (o->redact == TA_REDACT_NONE) {
-            o->redact = TA_REDACT_ALL;
-        }
-        return 1;
-    case OPT_SHARD: {
-        unsigned k;
-        unsigned n;
-        char end;
-        if (sscanf(arg, "%u/%u%c", &k, &n, &end) != 2 || n == 0 || k >= n) {
-            fprintf(stderr, "tlsanalyze: --shard wants K/N with 0 <= K < N, not '%s'\n", arg);
-            return 0;
-        }
-        o->lim.shard_k = k;
-        o->lim.shard_n = n;
-        return 1;
-    }
-    case OPT_CA_FILE:
-        o->chain.ca_file = arg;
-        return 1;
-    case OPT_CA_PATH:
-        o->chain.ca_path = arg;
-        return 1;
-    case OPT_SERVER_CA_FILE:
-        o->chain.server_ca_file = arg;
-        return 1;
-    case OPT_EXTRACT_CERTS:
-        o->chain.extract_dir = arg;
-        return 1;
+        return set_redact_key(o, arg);
+    case OPT_SHARD:
+        return set_shard(o, arg);
     case OPT_SINCE:
         return parse_time(arg, &o->since_ns);
     case OPT_UNTIL:
         return parse_time(arg, &o->until_ns);
-    case OPT_SERVER: {
-        char expr[256];
-        if (!server_filter(arg, expr, sizeof(expr))) {
-            fprintf(stderr, "tlsanalyze: --server wants IP or IP:PORT ([IPv6]:PORT), not '%s'\n",
-                    arg);
-            return 0;
-        }
-        char *combined = NULL;
-        if (asprintf(&combined, o->filter != NULL ? "(%s) and (%s)" : "%s%s",
-                     o->filter != NULL ? o->filter : "", expr) < 0) {
-            return 0;
-        }
-        free(o->filter_buf);
-        o->filter_buf = combined;
-        o->filter = combined;
-        return 1;
-    }
-    case 'j':
+    case OPT_SERVER:
+        return add_server(o, arg);
     case OPT_JOBS:
-        if (!parse_size(arg, &v) || v > 256) {
-            fprintf(stderr, "tlsanalyze: -j wants 1 to 256 workers\n");
-            return 0;
-        }
-        o->jobs = (int)v;
-        return 1;
-    case OPT_NO_DEFAULT_RULES:
-        o->no_default_rules = true;
-        return 1;
-    case OPT_LIST_RULES:
-        o->list_rules = true;
-        return 1;
-    case OPT_EXPLAIN:
-        o->explain = arg;
-        return 1;
+        return set_jobs(o, arg);
     case OPT_MIN_SEVERITY:
-        if (!ta_severity_parse(arg, &o->min_severity)) {
-            fprintf(stderr, "tlsanalyze: severity '%s' is not error, warning or info\n", arg);
-            return 0;
-        }
-        return 1;
+        return set_min_severity(o, arg);
     case OPT_PROFILE:
-        if (strcmp(arg, "generic") != 0 && strcmp(arg, "apigee") != 0) {
-            fprintf(stderr, "tlsanalyze: unknown profile '%s' (generic or apigee)\n", arg);
-            return 0;
-        }
-        o->profile = arg;
-        return 1;
+        return set_profile(o, arg);
     default:
         return 0;
     }
 }
 
-
 /* How the shell completes an option's argument. */
 typedef enum { DONE_NONE, DONE_FILE, DONE_DIR, DONE_WORDS } done_kind;
+
+/* What an option does: sets a bool, a string or a size in ta_options, or
+ * something of its own (set_special); SET_EXIT prints and exits. */
+typedef enum { SET_TRUE, SET_FALSE, SET_STRING, SET_SIZE, SET_SPECIAL, SET_EXIT } set_kind;
+
+#define AT(member) offsetof(ta_options, member)
 
 typedef struct {
     const char *name;      /* long name */
@@ -339,94 +339,106 @@ typedef struct {
     const char *help;      /* one paragraph */
     done_kind done;
     const char *words;     /* DONE_WORDS: the choices, space-separated */
+    set_kind set;          /* what giving it does to ta_options ... */
+    size_t field;          /* ... at this offset (SET_TRUE, SET_FALSE, SET_STRING, SET_SIZE) */
 } optdef;
 
 static const optdef options[] = {
     {"filter", 'f', required_argument, "EXPR", 'f',
-     "only packets matching this BPF filter (as tcpdump)", DONE_NONE, NULL},
+     "only packets matching this BPF filter (as tcpdump)", DONE_NONE, NULL, SET_STRING, AT(filter)},
     {"server", 0, required_argument, "IP[:PORT]", OPT_SERVER,
-     "only traffic of this server ([IPv6]:PORT for IPv6); adds to -f", DONE_NONE, NULL},
+     "only traffic of this server ([IPv6]:PORT for IPv6); adds to -f",
+     DONE_NONE, NULL, SET_SPECIAL, 0},
     {"since", 0, required_argument, "TIME", OPT_SINCE,
-     "only packets from this time on (2026-11-23T10:00:00Z, or epoch seconds)", DONE_NONE, NULL},
+     "only packets from this time on (2026-11-23T10:00:00Z, or epoch seconds)",
+     DONE_NONE, NULL, SET_SPECIAL, 0},
     {"until", 0, required_argument, "TIME", OPT_UNTIL,
-     "only packets up to this time", DONE_NONE, NULL},
+     "only packets up to this time", DONE_NONE, NULL, SET_SPECIAL, 0},
     {"format", 0, required_argument, "FORMAT", OPT_FORMAT,
      "output format: text (default), json, ndjson, markdown or html; markdown and html are "
-     "the support-case report", DONE_WORDS, "text json ndjson markdown html"},
+     "the support-case report", DONE_WORDS, "text json ndjson markdown html", SET_SPECIAL, 0},
     {"report", 0, required_argument, "FILE", OPT_REPORT,
      "also write the support-case report to FILE (.md as Markdown, .html as one "
-     "self-contained page)", DONE_FILE, NULL},
+     "self-contained page)", DONE_FILE, NULL, SET_SPECIAL, 0},
     {"summary", 0, no_argument, NULL, OPT_SUMMARY,
-     "only the roll-up per capture and in total", DONE_NONE, NULL},
+     "only the roll-up per capture and in total", DONE_NONE, NULL, SET_TRUE, AT(summary)},
     {"verbose", 'v', no_argument, NULL, 'v',
      "text: every message of healthy connections too, and connections without TLS",
-     DONE_NONE, NULL},
+     DONE_NONE, NULL, SET_TRUE, AT(verbose)},
     {"no-color", 0, no_argument, NULL, OPT_NO_COLOR,
-     "no ANSI colours in text output (also when NO_COLOR is set)", DONE_NONE, NULL},
+     "no ANSI colours in text output (also when NO_COLOR is set)",
+     DONE_NONE, NULL, SET_FALSE, AT(color)},
     {"quiet", 0, no_argument, NULL, OPT_QUIET,
-     "no progress line on the terminal", DONE_NONE, NULL},
+     "no progress line on the terminal", DONE_NONE, NULL, SET_TRUE, AT(quiet)},
     {"min-severity", 0, required_argument, "LEVEL", OPT_MIN_SEVERITY,
      "only diagnoses of this severity or worse: error, warning or info (default)",
-     DONE_WORDS, "error warning info"},
+     DONE_WORDS, "error warning info", SET_SPECIAL, 0},
     {"profile", 0, required_argument, "PROFILE", OPT_PROFILE,
-     "remediation wording: generic (default) or apigee", DONE_WORDS, "generic apigee"},
+     "remediation wording: generic (default) or apigee",
+     DONE_WORDS, "generic apigee", SET_SPECIAL, 0},
     {"redact", 0, optional_argument, "all|ips", OPT_REDACT,
      "replace addresses, host and certificate names (all, the default) or only addresses "
-     "(ips) with stable pseudonyms", DONE_WORDS, "all ips"},
+     "(ips) with stable pseudonyms", DONE_WORDS, "all ips", SET_SPECIAL, 0},
     {"redact-key", 0, required_argument, "KEY", OPT_REDACT_KEY,
      "key of the pseudonyms (default: random per run), so that several reports share them; "
-     "implies --redact", DONE_NONE, NULL},
+     "implies --redact", DONE_NONE, NULL, SET_SPECIAL, 0},
     {"keylog", 0, required_argument, "FILE", OPT_KEYLOG,
      "TLS secrets (NSS key log: SSLKEYLOGFILE, openssl -keylogfile) to decrypt handshakes "
-     "and alerts; repeatable; pcapng secrets blocks are read anyway", DONE_FILE, NULL},
+     "and alerts; repeatable; pcapng secrets blocks are read anyway",
+     DONE_FILE, NULL, SET_SPECIAL, 0},
     {"ca-file", 0, required_argument, "FILE", OPT_CA_FILE,
      "trust store (PEM) for judging server certificates (default: the system's, "
-     "/etc/ssl/certs)", DONE_FILE, NULL},
+     "/etc/ssl/certs)", DONE_FILE, NULL, SET_STRING, AT(chain.ca_file)},
     {"ca-path", 0, required_argument, "DIR", OPT_CA_PATH,
-     "trust store directory (hashed, as openssl rehash makes it)", DONE_DIR, NULL},
+     "trust store directory (hashed, as openssl rehash makes it)",
+     DONE_DIR, NULL, SET_STRING, AT(chain.ca_path)},
     {"server-ca-file", 0, required_argument, "FILE", OPT_SERVER_CA_FILE,
-     "trust store (PEM) for judging client certificates", DONE_FILE, NULL},
+     "trust store (PEM) for judging client certificates",
+     DONE_FILE, NULL, SET_STRING, AT(chain.server_ca_file)},
     {"extract-certs", 0, required_argument, "DIR", OPT_EXTRACT_CERTS,
      "write each certificate (SHA-256.pem) and each chain (CAPTURE-ID-chain.pem) there, "
-     "for openssl verify", DONE_DIR, NULL},
+     "for openssl verify", DONE_DIR, NULL, SET_STRING, AT(chain.extract_dir)},
     {"rules", 0, required_argument, "DIR|FILE", OPT_RULES,
      "add diagnosis rules (a rule with the same id replaces the shipped one); repeatable",
-     DONE_FILE, NULL},
+     DONE_FILE, NULL, SET_SPECIAL, 0},
     {"no-default-rules", 0, no_argument, NULL, OPT_NO_DEFAULT_RULES,
-     "do not load the rules shipped with tlsanalyze", DONE_NONE, NULL},
+     "do not load the rules shipped with tlsanalyze",
+     DONE_NONE, NULL, SET_TRUE, AT(no_default_rules)},
     {"list-rules", 0, no_argument, NULL, OPT_LIST_RULES,
-     "list the rules and exit", DONE_NONE, NULL},
+     "list the rules and exit", DONE_NONE, NULL, SET_TRUE, AT(list_rules)},
     {"explain", 0, required_argument, "RULE-ID", OPT_EXPLAIN,
-     "show what a rule checks and says, and exit", DONE_NONE, NULL},
+     "show what a rule checks and says, and exit", DONE_NONE, NULL, SET_STRING, AT(explain)},
     {"merge", 0, no_argument, NULL, OPT_MERGE,
      "read all inputs as one capture, in time order (rotated files of one capture, as "
-     "mergecap would)", DONE_NONE, NULL},
+     "mergecap would)", DONE_NONE, NULL, SET_TRUE, AT(merge)},
     {"shard", 0, required_argument, "K/N", OPT_SHARD,
      "only the connections of shard K of N (by flow hash); N runs together report every "
-     "connection once", DONE_NONE, NULL},
+     "connection once", DONE_NONE, NULL, SET_SPECIAL, 0},
     {"jobs", 'j', required_argument, "N", OPT_JOBS,
      "analyse N captures at once (default: the cores); the output is the same as with -j 1",
-     DONE_NONE, NULL},
+     DONE_NONE, NULL, SET_SPECIAL, 0},
     {"max-handshake-bytes", 0, required_argument, "N", OPT_MAX_HS,
-     "largest handshake message kept (default 262144)", DONE_NONE, NULL},
+     "largest handshake message kept (default 262144)",
+     DONE_NONE, NULL, SET_SIZE, AT(lim.tls.max_handshake_bytes)},
     {"max-connections", 0, required_argument, "N", OPT_MAX_CONNS,
-     "connections open at once (default 65536)", DONE_NONE, NULL},
+     "connections open at once (default 65536)", DONE_NONE, NULL, SET_SIZE, AT(lim.max_conns)},
     {"max-reassembly-bytes", 0, required_argument, "N", OPT_MAX_REASM,
-     "out-of-order TCP bytes kept per direction (default 262144)", DONE_NONE, NULL},
+     "out-of-order TCP bytes kept per direction (default 262144)",
+     DONE_NONE, NULL, SET_SIZE, AT(lim.tls.max_ooo_bytes)},
     {"idle-timeout", 0, required_argument, "SECONDS", OPT_IDLE,
-     "end a connection idle this long (default 600)", DONE_NONE, NULL},
+     "end a connection idle this long (default 600)", DONE_NONE, NULL, SET_SPECIAL, 0},
     {"print-schema", 0, no_argument, NULL, OPT_PRINT_SCHEMA,
      "print the JSON Schema of the output (docs/tlsanalyze.schema.json) and exit", DONE_NONE,
-     NULL},
+     NULL, SET_EXIT, 0},
     {"print-facts", 0, no_argument, NULL, OPT_PRINT_FACTS,
-     "print the fact reference of rules/README.md and exit", DONE_NONE, NULL},
+     "print the fact reference of rules/README.md and exit", DONE_NONE, NULL, SET_EXIT, 0},
     {"print-man", 0, no_argument, NULL, OPT_PRINT_MAN,
-     "print this manual page (roff) and exit", DONE_NONE, NULL},
+     "print this manual page (roff) and exit", DONE_NONE, NULL, SET_EXIT, 0},
     {"print-completion", 0, no_argument, NULL, OPT_PRINT_COMPLETION,
-     "print the bash completion script and exit", DONE_NONE, NULL},
-    {"help", 'h', no_argument, NULL, OPT_HELP, "this help", DONE_NONE, NULL},
+     "print the bash completion script and exit", DONE_NONE, NULL, SET_EXIT, 0},
+    {"help", 'h', no_argument, NULL, OPT_HELP, "this help", DONE_NONE, NULL, SET_EXIT, 0},
     {"version", 0, no_argument, NULL, OPT_VERSION, "print the version and exit", DONE_NONE,
-     NULL},
+     NULL, SET_EXIT, 0},
 };
 
 #define NUM_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -482,6 +494,12 @@ static void wrap(FILE *f, const char *text, size_t col, size_t indent, size_t wi
     fputc('\n', f);
 }
 
+/* After a usage error: the synopsis and where the options are. */
+static void short_usage(FILE *f)
+{
+    fprintf(f, "usage: %s\n(tlsanalyze --help lists the options)\n", synopsis);
+}
+
 void ta_options_usage(FILE *f)
 {
     enum { COL = 29, WIDTH = 80 };
@@ -501,8 +519,8 @@ void ta_options_usage(FILE *f)
         }
         wrap(f, options[i].help, (size_t)len, COL, WIDTH);
     }
-    fputs("\nExit status: ", f);
-    wrap(f, exit_status, 13, 0, WIDTH);
+    fputs("\nExit status:", f);
+    wrap(f, exit_status, 12, 0, WIDTH);
 }
 
 /* Text for roff: a backslash as \e, a hyphen that starts an option or
@@ -587,7 +605,7 @@ void ta_options_print_completion(FILE *f)
           "# option table in src/cli/options.c.\n"
           "_tlsanalyze()\n{\n"
           "    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} opt= pre=\n"
-          "    # \"--format=te\" is three words where = breaks words (the default), one elsewhere.\n"
+          "    # \"--format=te\" is three words where = breaks words (the default), else one.\n"
           "    if [[ $cur == = ]]; then\n"
           "        opt=$prev cur=\n"
           "    elif [[ $prev == = && $COMP_CWORD -ge 2 ]]; then\n"
@@ -694,6 +712,42 @@ static void print_and_exit(int id)
     exit(fflush(stdout) == 0 ? TA_EXIT_OK : TA_EXIT_BAD_INPUT);
 }
 
+/* The table's entry for what getopt returned (a short option's letter or
+ * a long option's id); NULL for '?' and ':'. */
+static const optdef *find_option(int ch)
+{
+    for (size_t i = 0; i < NUM_OPTIONS; i++) {
+        if (options[i].id == ch || (options[i].short_name != 0 && options[i].short_name == ch)) {
+            return &options[i];
+        }
+    }
+    return NULL;
+}
+
+/* Gives option |d| its effect; 0 on a bad value (said on stderr).  The
+ * table's set kind matches the type of the member at its offset. */
+static int apply(ta_options *o, const optdef *d, const char *arg)
+{
+    char *at = (char *)o + d->field;
+    switch (d->set) {
+    case SET_TRUE:
+    case SET_FALSE:
+        *(bool *)(void *)at = d->set == SET_TRUE;
+        return 1;
+    case SET_STRING:
+        *(const char **)(void *)at = arg;
+        return 1;
+    case SET_SIZE:
+        return parse_size(arg, (size_t *)(void *)at);
+    case SET_SPECIAL:
+        return set_special(o, d->id, arg);
+    case SET_EXIT:
+        print_and_exit(d->id);
+        break;
+    }
+    return 0;
+}
+
 int ta_options_parse(int argc, char **argv, ta_options *o)
 {
     struct option longopts[NUM_OPTIONS + 1];
@@ -711,17 +765,18 @@ int ta_options_parse(int argc, char **argv, ta_options *o)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     o->jobs = cores > 0 ? (int)(cores < 256 ? cores : 256) : 1;
     while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-        print_and_exit(ch);
-        if (!set_option(o, ch, optarg)) {
-            if (ch == '?' || ch == ':') {
-                ta_options_usage(stderr);
-            }
+        const optdef *d = find_option(ch);
+        if (d == NULL) {            /* getopt said what was wrong */
+            short_usage(stderr);
+            return 0;
+        }
+        if (!apply(o, d, optarg)) {
             return 0;
         }
     }
     if (optind >= argc && !o->list_rules && o->explain == NULL) {
         fputs("tlsanalyze: no capture given\n", stderr);
-        ta_options_usage(stderr);
+        short_usage(stderr);
         return 0;
     }
     return 1;

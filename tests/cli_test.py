@@ -818,6 +818,43 @@ def tls13_encrypted_alert_recognised_by_size():
 
 
 @test
+def tls13_padded_alert_crossing_the_clients_request_before_its_fin():
+    """JSSE as a server refusing an empty client Certificate: its padded
+    alert (35 bytes) lands between the client's Certificate and Finished,
+    then its FIN; the client's request, written before it read the alert,
+    comes after that FIN.  A record sent to a side that has closed answers
+    nothing: the alert stays an alert.  Sent before the FIN, the same
+    request makes it data (a reply to a little message)."""
+    def capture(request_after_fin):
+        p = pg.Pcap()
+        c = pg.Conn(p)
+        c.handshake()
+        c.send(True, pg.record(22, pg.client_hello(sni=b"mtls.example", versions=[0x0304])))
+        c.send(False, pg.record(22, pg.server_hello(0x1302, 0x0303, 0x0304)) +
+               pg.record(20, b"\x01") + pg.record(23, bytes(900)))
+        c.send(True, pg.record(20, b"\x01"))
+        c.send(True, pg.record(23, bytes(41)))        # empty Certificate, padded
+        alert = c.send(False, pg.record(23, bytes(35)))
+        c.send(True, pg.record(23, bytes(85)))        # Finished (SHA-384)
+        if not request_after_fin:
+            c.send(True, pg.record(23, bytes(74)))
+        fin = c.close(from_client=False)
+        if request_after_fin:
+            c.send(True, pg.record(23, bytes(74)))
+        name = tmp("jsse-%d.pcap" % request_after_fin)
+        p.write(name)
+        return alert, fin, name
+    alert, fin, name = capture(True)
+    rc, conn, _ = one_conn(name)
+    assert conn["outcome"] == "alert", conn["outcome"]
+    al = conn["alerts"]
+    assert al and al[0]["frame"] == alert and al[0]["from"] == "server", al
+    alert, fin, name = capture(False)
+    rc, conn, _ = one_conn(name)
+    assert not [a for a in conn["alerts"] if a["frame"] == alert], conn["alerts"]
+
+
+@test
 def tls12_alert_after_change_cipher_spec_is_encrypted():
     p = pg.Pcap()
     c = pg.Conn(p)

@@ -81,6 +81,7 @@ typedef struct {
     uint64_t small_frame;      /* ...and its frame and length */
     uint32_t small_len;
     uint64_t last_data_phase_frame; /* TLS 1.3: last record after the side's flight */
+    uint64_t last_reply_frame; /* ...of those, the last sent before the peer closed */
     bool app_event;            /* the first application data was put on the timeline */
     bool rec_overflow;         /* an alert record too long to be clear */
     uint32_t last_app_len;

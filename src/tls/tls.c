@@ -429,8 +429,10 @@ static void data_seen(ta_conn *c, int dir, uint32_t len, uint64_t frame)
  * After the flight an alert-sized record is data when another record of
  * the same side follows (an alert is the last thing a side sends), and a
  * padded one also when a record of the peer's own data phase (not the
- * rest of its flight, which may cross it on the wire) follows it: a peer
- * answers a little request, not a fatal alert. */
+ * rest of its flight, which may cross it on the wire) follows it before
+ * the side closed: a peer answers a little request, not a fatal alert.  A
+ * record sent after the side's FIN or RST answers nothing (JSSE's client
+ * writes its request while the server's alert and FIN are on the way). */
 static void app_record(ta_conn *c, int dir, uint32_t len, uint64_t frame)
 {
     ta_dir *d = &c->dir[dir];
@@ -454,11 +456,14 @@ static void app_record(ta_conn *c, int dir, uint32_t len, uint64_t frame)
         return;
     }
     ta_dir *peer = &c->dir[1 - dir];
-    if (peer->small_pending && peer->small_len != alert_13_len(c)) {
+    if (peer->small_pending && peer->small_len != alert_13_len(c) && peer->fin_frame == 0) {
         peer->small_pending = false;
         data_seen(c, 1 - dir, peer->small_len, peer->small_frame);
     }
     d->last_data_phase_frame = frame;
+    if (peer->fin_frame == 0) {
+        d->last_reply_frame = frame;
+    }
     if (d->small_pending) {
         data_seen(c, dir, d->small_len, d->small_frame);
     }
@@ -1301,7 +1306,7 @@ static void infer_tls13_alerts(ta_conn *c)
         const ta_dir *peer = &c->dir[1 - dir];
         if (!alert_sized(c, d->last_app_len) || d->last_app_frame == 0 ||
             (d->last_app_len != alert_13_len(c) &&
-             peer->last_data_phase_frame > d->last_app_frame)) {
+             peer->last_reply_frame > d->last_app_frame)) {
             continue;
         }
         size_t before = c->num_alerts;

@@ -189,6 +189,8 @@ struct ta_conn {
     bool tls13;                    /* negotiated TLS 1.3 (or a draft) */
     ta_cert_request cr;
     bool have_cr;
+    ta_server_kx skx;              /* first ServerKeyExchange of a (EC)DHE suite */
+    bool have_skx;
     ta_cert *certs;                /* heap array, at most TA_MAX_CERTS */
     size_t num_certs;
     size_t num_certs_wire;         /* certificates on the wire, kept or not */

@@ -294,6 +294,11 @@ static TA_GETTER(get_sh_alpn)
     }
 }
 
+static TA_GETTER(get_sh_downgrade)
+{
+    version_or_null(o, SH->downgrade_sentinel);
+}
+
 static TA_GETTER(get_sh_extensions)
 {
     fv_arr(o, &SH->extensions, SH->extensions.num);
@@ -304,7 +309,7 @@ static TA_GETTER(get_sh_count)
     fv_int(o, v->c->num_server_hellos);
 }
 
-const ta_fnode ta_fs_server_hello[10] = {
+const ta_fnode ta_fs_server_hello[11] = {
     TA_LEAF("frame", TA_FT_INT, F_R, TA_RC_NONE, "its frame", get_sh_frame),
     TA_LEAF("version", TA_FT_STRING, F_RN | TA_FN_VERSION, TA_RC_NONE,
             "version chosen (supported_versions, else the legacy field); null if the message "
@@ -324,6 +329,55 @@ const ta_fnode ta_fs_server_hello[10] = {
     TA_ARRAY("extensions", F_R, "extension type numbers", get_sh_extensions, u32_elem),
     TA_LEAF("count", TA_FT_INT, F_R, TA_RC_NONE, "number of ServerHello messages (HRR included)",
             get_sh_count),
+    TA_LEAF("downgrade_sentinel", TA_FT_STRING, F_RN | TA_FN_VERSION, TA_RC_NONE,
+            "RFC 8446 downgrade protection: the random ends in DOWNGRD, so the server chose less "
+            "than it supports: TLS 1.3 (01) or TLS 1.2 (00); null otherwise",
+            get_sh_downgrade),
+};
+
+/* ---- server_key_exchange ---------------------------------------------- */
+
+TA_GETTER(ta_fg_server_kx)
+{
+    if (v->c->have_skx) {
+        fv_obj(o, &v->c->skx);
+    } else {
+        fv_null(o);
+    }
+}
+
+static TA_GETTER(get_skx_frame)
+{
+    fv_int(o, (int64_t)v->c->skx.frame);
+}
+
+static TA_GETTER(get_skx_dh_bits)
+{
+    if (v->c->skx.dh_bits != 0) {
+        fv_int(o, v->c->skx.dh_bits);
+    } else {
+        fv_null(o);
+    }
+}
+
+static TA_GETTER(get_skx_group)
+{
+    if (v->c->skx.group != 0) {
+        fv_int(o, v->c->skx.group);
+    } else {
+        fv_null(o);
+    }
+}
+
+const ta_fnode ta_fs_server_kx[3] = {
+    TA_LEAF("frame", TA_FT_INT, F_R, TA_RC_NONE, "its frame", get_skx_frame),
+    TA_LEAF("dh_bits", TA_FT_INT, F_RN, TA_RC_NONE,
+            "DHE suites: size of the server's DH prime in bits (clients at OpenSSL security "
+            "level 2 refuse under 2048); null otherwise",
+            get_skx_dh_bits),
+    TA_LEAF("group", TA_FT_INT, F_RN, TA_RC_NONE,
+            "ECDHE suites: the named curve (23 = secp256r1, 29 = x25519); null otherwise",
+            get_skx_group),
 };
 
 /* ---- certificate_request, client_certificate -------------------------- */

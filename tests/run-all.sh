@@ -17,7 +17,7 @@
 #   report:  the Markdown/HTML support-case report and --redact (headless Chromium)
 #   matrix:  real clients (s_client, Python, Java, gnutls-cli, curl, Node.js) against
 #            real servers (s_server, nginx, Python, Java, gnutls-serv, broken backends)
-#            on loopback ports 45200-45399, one cell per cause and pair, vs tshark
+#            on loopback ports 45200-45399 and 45500-45699, one cell per cause and pair, vs tshark
 cd "$(dirname "$0")/.." || exit 2
 pass=0
 fail=0

@@ -26,7 +26,7 @@ UNITS   := $(sort $(wildcard tests/unit/test_*.c))
 DEB_BUILD := gcc make pkg-config libpcap-dev libssl-dev libyaml-dev libjansson-dev zlib1g-dev libzstd-dev liblzma-dev
 DEB_TEST  := libcmocka-dev tshark tcpdump openssl python3 python3-jsonschema zstd chromium \
              fonts-dejavu-core cmark-gfm \
-             gnutls-bin nginx openjdk-17-jdk-headless nodejs curl
+             gnutls-bin nginx openjdk-17-jdk-headless nodejs curl iproute2
 DEB_FUZZ  := clang libclang-rt-14-dev
 
 .PHONY: all deps deps-test demo check unit fuzz fuzz-run bench install clean

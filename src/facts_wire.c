@@ -152,6 +152,24 @@ static TA_GETTER(get_ch_early_data)
     fv_bool(o, CH->has_early_data);
 }
 
+static TA_GETTER(get_ch_bytes)
+{
+    if (v->c->ch_bytes != 0) {
+        fv_int(o, v->c->ch_bytes);
+    } else {
+        fv_null(o);
+    }
+}
+
+static TA_GETTER(get_ch_segments)
+{
+    if (v->c->ch_segments != 0) {
+        fv_int(o, v->c->ch_segments);
+    } else {
+        fv_null(o);
+    }
+}
+
 static TA_GETTER(get_ch_session_id)
 {
     fv_int(o, CH->session_id_len);
@@ -176,7 +194,7 @@ static const ta_fnode ch_code_elem[1] = {
 static const ta_fnode alpn_elem[1] = {
     TA_LEAF(NULL, TA_FT_STRING, F_R, TA_RC_TEXT, "a protocol", get_bytes_elem)};
 
-const ta_fnode ta_fs_client_hello[19] = {
+const ta_fnode ta_fs_client_hello[21] = {
     TA_LEAF("frame", TA_FT_INT, F_R, TA_RC_NONE, "its frame", get_ch_frame),
     TA_LEAF("count", TA_FT_INT, F_R, TA_RC_NONE,
             "number of ClientHellos (2 after a HelloRetryRequest)", get_ch_count),
@@ -212,6 +230,15 @@ const ta_fnode ta_fs_client_hello[19] = {
             get_ch_early_data),
     TA_LEAF("session_id_length", TA_FT_INT, F_R, TA_RC_NONE, "length of the legacy session id",
             get_ch_session_id),
+    TA_LEAF("bytes", TA_FT_INT, F_RN, TA_RC_NONE,
+            "size of the ClientHello message, its 4-byte header included (over about 1450 it "
+            "cannot travel in one TCP segment of a 1500-byte path); null for SSLv2",
+            get_ch_bytes),
+    TA_LEAF("segments", TA_FT_INT, F_RN, TA_RC_NONE,
+            "TCP segments with client payload up to the one that completed the ClientHello "
+            "(captures taken where segmentation offload or GRO merges segments show fewer); "
+            "null for SSLv2",
+            get_ch_segments),
     TA_LEAF("truncated_lists", TA_FT_BOOL, F_R, TA_RC_NONE,
             "the suite or extension list was longer than what is kept", get_ch_truncated),
     TA_LEAF("retry", TA_FT_BOOL, F_R, TA_RC_NONE, "derived: the server sent a HelloRetryRequest",

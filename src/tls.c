@@ -635,6 +635,8 @@ static void on_client_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame,
         return;    /* the second ClientHello after a HelloRetryRequest */
     }
     ta_tlskeys_client_hello(c, body, lim);
+    c->ch_bytes = (uint32_t)(4 + ta_cur_len(body));
+    c->ch_segments = c->dir[dir].segments;
     ta_status st = ta_tls_parse_client_hello(&c->ch, body);
     c->ch.frame = frame;
     if (c->ch.sni.truncated) {
@@ -1253,6 +1255,7 @@ void ta_tls_data(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame, const ta_tl
         d->num_first_bytes = (uint8_t)(d->num_first_bytes + n);
     }
     d->bytes += ta_cur_len(bytes);
+    d->segments += ta_cur_len(bytes) > 0;
     feed(c, dir, bytes, frame, lim);
 }
 

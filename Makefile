@@ -119,6 +119,8 @@ install: tlsanalyze
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tlsanalyze/rules
 	install -m 755 tlsanalyze $(DESTDIR)$(PREFIX)/bin/tlsanalyze
 	install -m 644 rules/*.yaml rules/README.md $(DESTDIR)$(PREFIX)/share/tlsanalyze/rules/
+	install -d $(DESTDIR)$(PREFIX)/share/tlsanalyze/rules/data
+	install -m 644 rules/data/*.yaml $(DESTDIR)$(PREFIX)/share/tlsanalyze/rules/data/
 
 clean:
 	rm -rf build tlsanalyze

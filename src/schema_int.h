@@ -157,7 +157,7 @@ extern const ta_fnode ta_fs_alert[8];
 extern const ta_fnode ta_fs_handshake[13];
 extern const ta_fnode ta_fs_overlap[2];
 extern const ta_fnode ta_fs_leaf[13];
-extern const ta_fnode ta_fs_chain[35];
+extern const ta_fnode ta_fs_chain[37];
 extern const ta_fnode ta_fs_sni[2];
 
 /* facts_conn.c: the members of a connection object. */

@@ -34,7 +34,7 @@
 
 #include "cert_int.h"
 #include "ta_escape.h"
-#include "ta_tls_msg.h"
+#include "ta_facts.h"
 
 #define DEFAULT_SLOTS 1024
 #define MAX_CHAIN_FILES 10000      /* --extract-certs: chain files per run */

@@ -196,6 +196,9 @@ def check(c, conns, old, oracle):
         c.problems.append("client_hello.segments %s, expected 2 or more" % segs)
     if not c.large and segs != 1:
         c.problems.append("client_hello.segments %s, expected 1" % segs)
+    # s_client's one key share is ffdhe8192's 1024 bytes (x25519: 32).
+    if c.client == "s_client" and ch.get("key_share_bytes") != (1024 if c.large else 32):
+        c.problems.append("client_hello.key_share_bytes %s" % ch.get("key_share_bytes"))
     want = oracle.get(int(conn["client"].rsplit(":", 1)[1]))
     if want != (size, segs):
         c.problems.append("client_hello bytes/segments %s/%s, tshark %s" % (size, segs, want))

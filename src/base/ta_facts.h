@@ -66,6 +66,7 @@ typedef struct {
     ta_u32_list ec_point_formats;    /* RFC 8422 5.1.2 (for JA3) */
     ta_u32_list signature_algorithms;
     ta_u32_list key_share_groups;
+    uint32_t key_share_bytes;        /* key_exchange bytes of all those shares */
     bool has_psk;                    /* pre_shared_key (41) */
     bool has_early_data;             /* early_data (42) */
     bool has_session_ticket;         /* session_ticket (35), non-empty */

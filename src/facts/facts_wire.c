@@ -152,6 +152,11 @@ static TA_GETTER(get_ch_early_data)
     fv_bool(o, CH->has_early_data);
 }
 
+static TA_GETTER(get_ch_key_share_bytes)
+{
+    fv_int(o, CH->key_share_bytes);
+}
+
 static TA_GETTER(get_ch_bytes)
 {
     if (v->c->ch_bytes != 0) {
@@ -194,7 +199,7 @@ static const ta_fnode ch_code_elem[1] = {
 static const ta_fnode alpn_elem[1] = {
     TA_LEAF(NULL, TA_FT_STRING, F_R, TA_RC_TEXT, "a protocol", get_bytes_elem)};
 
-const ta_fnode ta_fs_client_hello[21] = {
+const ta_fnode ta_fs_client_hello[22] = {
     TA_LEAF("frame", TA_FT_INT, F_R, TA_RC_NONE, "its frame", get_ch_frame),
     TA_LEAF("count", TA_FT_INT, F_R, TA_RC_NONE,
             "number of ClientHellos (2 after a HelloRetryRequest)", get_ch_count),
@@ -230,6 +235,10 @@ const ta_fnode ta_fs_client_hello[21] = {
             get_ch_early_data),
     TA_LEAF("session_id_length", TA_FT_INT, F_R, TA_RC_NONE, "length of the legacy session id",
             get_ch_session_id),
+    TA_LEAF("key_share_bytes", TA_FT_INT, F_R, TA_RC_NONE,
+            "bytes of all the key shares together (x25519 32, ffdhe8192 1024, X25519MLKEM768 "
+            "1216); 0 without any",
+            get_ch_key_share_bytes),
     TA_LEAF("bytes", TA_FT_INT, F_RN, TA_RC_NONE,
             "size of the ClientHello message, its 4-byte header included (over about 1450 it "
             "cannot travel in one TCP segment of a 1500-byte path); null for SSLv2",

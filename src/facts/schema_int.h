@@ -134,7 +134,7 @@ TA_GETTER(ta_fg_server_kx);
 TA_GETTER(ta_fg_client_cert);
 TA_GETTER(ta_fg_certs);
 TA_GETTER(ta_fg_alerts);
-extern const ta_fnode ta_fs_client_hello[21];
+extern const ta_fnode ta_fs_client_hello[22];
 extern const ta_fnode ta_fs_server_hello[11];
 extern const ta_fnode ta_fs_cert_request[4];
 extern const ta_fnode ta_fs_server_kx[3];

@@ -417,6 +417,7 @@ static ta_status ch_key_share(ta_client_hello *ch, ta_cur *data)
         if (ta_cur_len(&key) == 0) {
             ret = TA_MALFORMED;
         }
+        ch->key_share_bytes += (uint32_t)ta_cur_len(&key);
         if (!ta_u32_list_push(&ch->key_share_groups, group)) {
             return TA_NOMEM;
         }

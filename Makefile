@@ -30,7 +30,7 @@ UNITS   := $(sort $(wildcard tests/unit/test_*.c))
 DEB_BUILD := gcc make pkg-config libpcap-dev libssl-dev libyaml-dev libjansson-dev zlib1g-dev libzstd-dev liblzma-dev
 DEB_TEST  := libcmocka-dev tshark tcpdump openssl python3 python3-jsonschema zstd chromium \
              fonts-dejavu-core cmark-gfm \
-             gnutls-bin nginx openjdk-17-jdk-headless nodejs curl man-db
+             gnutls-bin nginx openjdk-17-jdk-headless nodejs curl man-db iproute2
 DEB_FUZZ  := clang libclang-rt-14-dev
 
 .PHONY: all deps deps-test demo check unit fuzz fuzz-run bench install clean
@@ -123,6 +123,8 @@ install: tlsanalyze
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tlsanalyze/rules
 	install -m 755 tlsanalyze $(DESTDIR)$(PREFIX)/bin/tlsanalyze
 	install -m 644 rules/*.yaml rules/README.md $(DESTDIR)$(PREFIX)/share/tlsanalyze/rules/
+	install -d $(DESTDIR)$(PREFIX)/share/tlsanalyze/rules/data
+	install -m 644 rules/data/*.yaml $(DESTDIR)$(PREFIX)/share/tlsanalyze/rules/data/
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 644 docs/tlsanalyze.1 $(DESTDIR)$(PREFIX)/share/man/man1/tlsanalyze.1
 	install -m 644 docs/tlsanalyze.bash-completion \

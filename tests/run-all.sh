@@ -18,7 +18,10 @@
 #   report:  the Markdown/HTML support-case report and --redact (headless Chromium)
 #   matrix:  real clients (s_client, Python, Java, gnutls-cli, curl, Node.js) against
 #            real servers (s_server, nginx, Python, Java, gnutls-serv, broken backends)
-#            on loopback ports 45200-45399, one cell per cause and pair, vs tshark
+#            on loopback ports 45200-45399 and 45500-45699, one cell per cause and pair, vs tshark
+#   largehello: a ClientHello too large for one segment of a 1500-byte path, dropped or
+#            reset by a middlebox model, in a network namespace of its own (s_client,
+#            Python, Node.js, Java), vs tshark
 cd "$(dirname "$0")/.." || exit 2
 pass=0
 fail=0
@@ -66,7 +69,7 @@ suite() { # suite NAME COMMAND...
 tools() {
     p=0; f=0
     for t in tshark editcap tcpdump openssl zstd chromium cmark-gfm python3 \
-             java javac keytool node curl gnutls-cli gnutls-serv nginx; do
+             java javac keytool node curl gnutls-cli gnutls-serv nginx ip ss; do
         if command -v "$t" >/dev/null 2>&1; then
             p=$((p + 1))
         else
@@ -90,6 +93,7 @@ suite decrypt-golden env TLSANALYZE=build/san/tlsanalyze python3 tests/golden/de
 suite memory python3 tests/memory_test.py ./tlsanalyze
 suite report python3 tests/report_test.py build/san/tlsanalyze
 suite matrix python3 tests/matrix_test.py build/san/tlsanalyze
+suite largehello python3 tests/largehello_test.py build/san/tlsanalyze
 
 echo
 echo "$pass passed, $fail failed"

@@ -66,6 +66,7 @@ typedef struct {
     ta_u32_list ec_point_formats;    /* RFC 8422 5.1.2 (for JA3) */
     ta_u32_list signature_algorithms;
     ta_u32_list key_share_groups;
+    uint32_t key_share_bytes;        /* key_exchange bytes of all those shares */
     bool has_psk;                    /* pre_shared_key (41) */
     bool has_early_data;             /* early_data (42) */
     bool has_session_ticket;         /* session_ticket (35), non-empty */
@@ -84,7 +85,20 @@ typedef struct {
     ta_u32_list extensions;
     ta_bytes alpn;                   /* selected protocol, len 0 if none */
     uint16_t key_share_group;        /* 0 if absent */
+    uint16_t downgrade_sentinel;     /* RFC 8446 4.1.3: 0x0304 (DOWNGRD 01), 0x0303 (00), 0 */
 } ta_server_hello;
+
+/* RFC 5246 7.4.3 / RFC 4492 5.4: what a TLS 1.2 ServerKeyExchange offers. */
+typedef enum {
+    TA_KX_DHE = 1,                   /* ServerDHParams first (DHE_RSA, DHE_DSS, DH_anon) */
+    TA_KX_ECDHE = 2                  /* ServerECDHParams first (ECDHE_RSA, ECDHE_ECDSA) */
+} ta_kx_kind;
+
+typedef struct {
+    uint64_t frame;
+    uint32_t dh_bits;                /* DHE: bits of the prime p; 0 otherwise or unread */
+    uint16_t group;                  /* ECDHE: the named curve; 0 otherwise or unread */
+} ta_server_kx;
 
 typedef struct {
     uint64_t frame;

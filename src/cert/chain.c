@@ -57,6 +57,7 @@ struct ta_chain_ctx {
     size_t mask;
     EVP_MD_CTX *md;                /* for the cache keys, reused */
     EVP_MD *sha256;                /* fetched once: an implicit fetch allocates each time */
+    const ta_intercept_list *intercept;
 };
 
 static char *dup_or_null(const char *s)
@@ -270,6 +271,7 @@ ta_chain_ctx *ta_chain_ctx_new(const ta_chain_opts *o, char *err, size_t err_len
         return NULL;
     }
     ctx->mask = slots - 1;
+    ctx->intercept = o->intercept;
     ctx->md = EVP_MD_CTX_new();
     ctx->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
     if (ctx->md == NULL || ctx->sha256 == NULL) {
@@ -370,6 +372,7 @@ static void verdict_release(ta_chain_verdict *v)
     free_list(v->weak, v->num_weak);
     free(v->verify_error);
     free(v->verify_subject);
+    free(v->intercept_ca);
     free(v);
 }
 
@@ -658,6 +661,33 @@ static void structure(ta_chain_verdict *v, ta_chain_ctx *ctx, const ta_chain_in 
     v->path_length = v->num_path;
 }
 
+/* interception names the first inspection product whose CA pattern
+ * matches an issuer of a certificate sent, or the subject of one sent
+ * after the leaf (a CA sent along). */
+static void interception(ta_chain_verdict *v, const ta_intercept_list *l, const ta_cert *certs,
+                         size_t n)
+{
+    char name[TA_MAX_NAME + 1];
+    for (size_t k = 0; l != NULL && k < n && v->intercept_product == NULL; k++) {
+        const ta_bytes *names[2] = {&certs[k].issuer, k > 0 ? &certs[k].subject : NULL};
+        for (size_t m = 0; m < 2 && v->intercept_product == NULL; m++) {
+            if (names[m] == NULL || names[m]->data == NULL || certs[k].parse_error) {
+                continue;
+            }
+            size_t len = names[m]->len < TA_MAX_NAME ? names[m]->len : TA_MAX_NAME;
+            memcpy(name, names[m]->data, len);
+            name[len] = '\0';
+            for (size_t i = 0; i < l->num; i++) {
+                if (regexec(&l->v[i].re, name, 0, NULL, 0) == 0) {
+                    v->intercept_product = l->v[i].product;
+                    v->intercept_ca = escaped(names[m]);
+                    break;
+                }
+            }
+        }
+    }
+}
+
 /* compute judges the time-independent facts of |in|; NULL on out of memory. */
 static ta_chain_verdict *compute(ta_chain_ctx *ctx, const ta_chain_in *in)
 {
@@ -692,6 +722,7 @@ static ta_chain_verdict *compute(ta_chain_ctx *ctx, const ta_chain_in *in)
         strength(v, x, in->certs);
     }
     verify(v, ctx, x, n, in->from, in->at);
+    interception(v, ctx->intercept, in->certs, n);
     for (size_t i = 0; i < n; i++) {
         X509_free(x[i]);
     }

@@ -13,11 +13,25 @@
 #ifndef TA_CHAIN_H
 #define TA_CHAIN_H
 
+#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "ta_facts.h"
+
+/* TLS inspection products and the CA names they issue with, from the
+ * rules' data files (rules/data/interception-products.yaml). */
+typedef struct {
+    char *product;
+    char *pattern;                /* POSIX extended, case-insensitive */
+    regex_t re;
+} ta_intercept_ca;
+
+typedef struct {
+    ta_intercept_ca *v;
+    size_t num;
+} ta_intercept_list;
 
 typedef struct {
     const char *ca_file;          /* trust for server chains (PEM); NULL: system */
@@ -25,6 +39,7 @@ typedef struct {
     const char *server_ca_file;   /* trust for client chains (mTLS); NULL: not judged */
     const char *extract_dir;      /* --extract-certs: PEM files written here */
     size_t cache_slots;           /* 0: default */
+    const ta_intercept_list *intercept; /* NULL: none; must outlive the context */
 } ta_chain_opts;
 
 typedef struct ta_chain_ctx ta_chain_ctx;
@@ -90,6 +105,8 @@ typedef struct ta_chain_verdict {
     bool have_depth;
     int verify_depth;
     char *verify_subject;
+    const char *intercept_product; /* an inspection product's CA matched; owned by the list */
+    char *intercept_ca;           /* the name that matched */
     uint8_t path[TA_MAX_CERTS];   /* indices of the issuer path, leaf first */
     size_t num_path;
 } ta_chain_verdict;

@@ -148,6 +148,7 @@ static int open_chains(ta_options *o)
         fprintf(stderr, "tlsanalyze: --extract-certs %s: not a writable directory\n", dir);
         return 0;
     }
+    o->chain.intercept = o->rules != NULL ? ta_rules_intercept(o->rules) : NULL;
     o->chains = ta_chain_ctx_new(&o->chain, err, sizeof(err));
     if (o->chains == NULL) {
         fprintf(stderr, "tlsanalyze: %s\n", err);

@@ -343,6 +343,10 @@ const ta_fnode ta_fs_conn[TA_NUM_CONN] = {
               "the first real ServerHello (the HelloRetryRequest only when no other came); "
               "null when none was seen",
               ta_fg_server_hello, ta_fs_server_hello),
+    TA_OBJECT("server_key_exchange", F_RN,
+              "the server's first ServerKeyExchange of an ECDHE or DHE suite (TLS 1.2 and older); "
+              "null when none was seen",
+              ta_fg_server_kx, ta_fs_server_kx),
     TA_OBJECT("certificate_request", F_RN, "the CertificateRequest; null when none was seen",
               ta_fg_cert_request, ta_fs_cert_request),
     TA_OBJECT("client_certificate", F_RN,

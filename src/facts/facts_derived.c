@@ -591,6 +591,16 @@ static TA_GETTER(get_cv_verify_subject)
     fv_str_or_null(o, CV->verify_subject);
 }
 
+static TA_GETTER(get_cv_intercept_product)
+{
+    fv_str_or_null(o, CV->intercept_product);
+}
+
+static TA_GETTER(get_cv_intercept_ca)
+{
+    fv_str_or_null(o, CV->intercept_ca);
+}
+
 static TA_GETTER(get_cf_capture_time)
 {
     fv_str_or_null(o, CF->have_time ? CF->capture_time : NULL);
@@ -678,7 +688,7 @@ static const ta_fnode extracted[] = {
                 "the openssl verify command that repeats the judgement", get_cf_extracted_text, 2),
 };
 
-const ta_fnode ta_fs_chain[35] = {
+const ta_fnode ta_fs_chain[37] = {
     TA_LEAF("from", TA_FT_STRING, F_R, TA_RC_NONE, "server or client", get_ch_from),
     TA_LEAF_ARG("length", TA_FT_INT, F_R, TA_RC_NONE, "certificates sent", get_cv_count, 0),
     TA_LEAF_ARG("leaf_parse_error", TA_FT_BOOL, F_R, TA_RC_NONE,
@@ -738,6 +748,12 @@ const ta_fnode ta_fs_chain[35] = {
             get_cv_verify_depth),
     TA_LEAF("verify_subject", TA_FT_STRING, F_RN, TA_RC_DN, "that certificate's subject",
             get_cv_verify_subject),
+    TA_LEAF("interception_product", TA_FT_STRING, F_RN, TA_RC_NONE,
+            "the TLS inspection product (rules/data/interception-products.yaml) whose CA name "
+            "matches an issuer on the chain, or a CA sent with it; null when none",
+            get_cv_intercept_product),
+    TA_LEAF("interception_ca", TA_FT_STRING, F_RN, TA_RC_DN, "the name that matched",
+            get_cv_intercept_ca),
     TA_LEAF("capture_time", TA_FT_STRING, F_RN, TA_RC_NONE,
             "ISO 8601 time of the Certificate frame", get_cf_capture_time),
     TA_LEAF("expired", TA_FT_BOOL, F_R, TA_RC_NONE,

@@ -152,6 +152,29 @@ static TA_GETTER(get_ch_early_data)
     fv_bool(o, CH->has_early_data);
 }
 
+static TA_GETTER(get_ch_key_share_bytes)
+{
+    fv_int(o, CH->key_share_bytes);
+}
+
+static TA_GETTER(get_ch_bytes)
+{
+    if (v->c->ch_bytes != 0) {
+        fv_int(o, v->c->ch_bytes);
+    } else {
+        fv_null(o);
+    }
+}
+
+static TA_GETTER(get_ch_segments)
+{
+    if (v->c->ch_segments != 0) {
+        fv_int(o, v->c->ch_segments);
+    } else {
+        fv_null(o);
+    }
+}
+
 static TA_GETTER(get_ch_session_id)
 {
     fv_int(o, CH->session_id_len);
@@ -176,7 +199,7 @@ static const ta_fnode ch_code_elem[1] = {
 static const ta_fnode alpn_elem[1] = {
     TA_LEAF(NULL, TA_FT_STRING, F_R, TA_RC_TEXT, "a protocol", get_bytes_elem)};
 
-const ta_fnode ta_fs_client_hello[19] = {
+const ta_fnode ta_fs_client_hello[22] = {
     TA_LEAF("frame", TA_FT_INT, F_R, TA_RC_NONE, "its frame", get_ch_frame),
     TA_LEAF("count", TA_FT_INT, F_R, TA_RC_NONE,
             "number of ClientHellos (2 after a HelloRetryRequest)", get_ch_count),
@@ -212,6 +235,19 @@ const ta_fnode ta_fs_client_hello[19] = {
             get_ch_early_data),
     TA_LEAF("session_id_length", TA_FT_INT, F_R, TA_RC_NONE, "length of the legacy session id",
             get_ch_session_id),
+    TA_LEAF("key_share_bytes", TA_FT_INT, F_R, TA_RC_NONE,
+            "bytes of all the key shares together (x25519 32, ffdhe8192 1024, X25519MLKEM768 "
+            "1216); 0 without any",
+            get_ch_key_share_bytes),
+    TA_LEAF("bytes", TA_FT_INT, F_RN, TA_RC_NONE,
+            "size of the ClientHello message, its 4-byte header included (over about 1450 it "
+            "cannot travel in one TCP segment of a 1500-byte path); null for SSLv2",
+            get_ch_bytes),
+    TA_LEAF("segments", TA_FT_INT, F_RN, TA_RC_NONE,
+            "TCP segments with client payload up to the one that completed the ClientHello "
+            "(captures taken where segmentation offload or GRO merges segments show fewer); "
+            "null for SSLv2",
+            get_ch_segments),
     TA_LEAF("truncated_lists", TA_FT_BOOL, F_R, TA_RC_NONE,
             "the suite or extension list was longer than what is kept", get_ch_truncated),
     TA_LEAF("retry", TA_FT_BOOL, F_R, TA_RC_NONE, "derived: the server sent a HelloRetryRequest",
@@ -294,6 +330,11 @@ static TA_GETTER(get_sh_alpn)
     }
 }
 
+static TA_GETTER(get_sh_downgrade)
+{
+    version_or_null(o, SH->downgrade_sentinel);
+}
+
 static TA_GETTER(get_sh_extensions)
 {
     fv_arr(o, &SH->extensions, SH->extensions.num);
@@ -304,7 +345,7 @@ static TA_GETTER(get_sh_count)
     fv_int(o, v->c->num_server_hellos);
 }
 
-const ta_fnode ta_fs_server_hello[10] = {
+const ta_fnode ta_fs_server_hello[11] = {
     TA_LEAF("frame", TA_FT_INT, F_R, TA_RC_NONE, "its frame", get_sh_frame),
     TA_LEAF("version", TA_FT_STRING, F_RN | TA_FN_VERSION, TA_RC_NONE,
             "version chosen (supported_versions, else the legacy field); null if the message "
@@ -324,6 +365,55 @@ const ta_fnode ta_fs_server_hello[10] = {
     TA_ARRAY("extensions", F_R, "extension type numbers", get_sh_extensions, u32_elem),
     TA_LEAF("count", TA_FT_INT, F_R, TA_RC_NONE, "number of ServerHello messages (HRR included)",
             get_sh_count),
+    TA_LEAF("downgrade_sentinel", TA_FT_STRING, F_RN | TA_FN_VERSION, TA_RC_NONE,
+            "RFC 8446 downgrade protection: the random ends in DOWNGRD, so the server chose less "
+            "than it supports: TLS 1.3 (01) or TLS 1.2 (00); null otherwise",
+            get_sh_downgrade),
+};
+
+/* ---- server_key_exchange ---------------------------------------------- */
+
+TA_GETTER(ta_fg_server_kx)
+{
+    if (v->c->have_skx) {
+        fv_obj(o, &v->c->skx);
+    } else {
+        fv_null(o);
+    }
+}
+
+static TA_GETTER(get_skx_frame)
+{
+    fv_int(o, (int64_t)v->c->skx.frame);
+}
+
+static TA_GETTER(get_skx_dh_bits)
+{
+    if (v->c->skx.dh_bits != 0) {
+        fv_int(o, v->c->skx.dh_bits);
+    } else {
+        fv_null(o);
+    }
+}
+
+static TA_GETTER(get_skx_group)
+{
+    if (v->c->skx.group != 0) {
+        fv_int(o, v->c->skx.group);
+    } else {
+        fv_null(o);
+    }
+}
+
+const ta_fnode ta_fs_server_kx[3] = {
+    TA_LEAF("frame", TA_FT_INT, F_R, TA_RC_NONE, "its frame", get_skx_frame),
+    TA_LEAF("dh_bits", TA_FT_INT, F_RN, TA_RC_NONE,
+            "DHE suites: size of the server's DH prime in bits (clients at OpenSSL security "
+            "level 2 refuse under 2048); null otherwise",
+            get_skx_dh_bits),
+    TA_LEAF("group", TA_FT_INT, F_RN, TA_RC_NONE,
+            "ECDHE suites: the named curve (23 = secp256r1, 29 = x25519); null otherwise",
+            get_skx_group),
 };
 
 /* ---- certificate_request, client_certificate -------------------------- */

@@ -130,12 +130,14 @@ static inline void fv_frame(ta_fval *o, uint64_t frame)
 TA_GETTER(ta_fg_client_hello);
 TA_GETTER(ta_fg_server_hello);
 TA_GETTER(ta_fg_cert_request);
+TA_GETTER(ta_fg_server_kx);
 TA_GETTER(ta_fg_client_cert);
 TA_GETTER(ta_fg_certs);
 TA_GETTER(ta_fg_alerts);
-extern const ta_fnode ta_fs_client_hello[19];
-extern const ta_fnode ta_fs_server_hello[10];
+extern const ta_fnode ta_fs_client_hello[22];
+extern const ta_fnode ta_fs_server_hello[11];
 extern const ta_fnode ta_fs_cert_request[4];
+extern const ta_fnode ta_fs_server_kx[3];
 extern const ta_fnode ta_fs_client_cert[4];
 extern const ta_fnode ta_fs_certificate[1];
 extern const ta_fnode ta_fs_alert_elem[1];
@@ -155,11 +157,11 @@ extern const ta_fnode ta_fs_alert[8];
 extern const ta_fnode ta_fs_handshake[13];
 extern const ta_fnode ta_fs_overlap[2];
 extern const ta_fnode ta_fs_leaf[13];
-extern const ta_fnode ta_fs_chain[35];
+extern const ta_fnode ta_fs_chain[37];
 extern const ta_fnode ta_fs_sni[2];
 
 /* facts_conn.c: the members of a connection object. */
-#define TA_NUM_CONN 29
+#define TA_NUM_CONN 30
 extern const ta_fnode ta_fs_conn[TA_NUM_CONN];
 
 /* The sides the leaf and chain objects are read for (the node's arg). */

@@ -8,7 +8,11 @@
  */
 #include "rules_int.h"
 
+#include "ta_escape.h"
+
 #include <dirent.h>
+#include <limits.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -763,7 +767,69 @@ static int load_document(loader *L, ta_rules *set)
     return 1;
 }
 
-int ta_rules_load_file(ta_rules *set, const char *path, char *err, size_t err_len)
+/* One entry of data/interception-products.yaml: {product, issuer}. */
+static int parse_intercept(loader *L, ta_intercept_list *l, yaml_node_t *n)
+{
+    const char *product = NULL;
+    const char *pattern = NULL;
+    yaml_node_t *pattern_node = n;
+    if (n == NULL || n->type != YAML_MAPPING_NODE) {
+        return fail(L, n, "an entry is a mapping with product and issuer");
+    }
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        const char *k = scalar(node(L, p->key));
+        const char *v = scalar(node(L, p->value));
+        if (k == NULL || v == NULL || *v == '\0') {
+            return fail(L, node(L, p->key), "product and issuer take a non-empty text");
+        }
+        if (strcmp(k, "product") == 0) {
+            product = v;
+        } else if (strcmp(k, "issuer") == 0) {
+            pattern = v;
+            pattern_node = node(L, p->value);
+        } else {
+            return fail(L, node(L, p->key), "unknown field \"%s\" (product or issuer)", k);
+        }
+    }
+    if (product == NULL || pattern == NULL) {
+        return fail(L, n, "an entry needs both product and issuer");
+    }
+    ta_intercept_ca *grown = realloc(l->v, (l->num + 1) * sizeof(*grown));
+    if (grown == NULL) {
+        return fail(L, n, "out of memory");
+    }
+    l->v = grown;
+    ta_intercept_ca *e = &l->v[l->num];
+    if (regcomp(&e->re, pattern, REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0) {
+        return fail(L, pattern_node, "issuer needs a valid extended regular expression");
+    }
+    e->product = ta_escape((const uint8_t *)product, strlen(product));
+    e->pattern = strdup(pattern);
+    l->num++;
+    if (e->product == NULL || e->pattern == NULL) {
+        return fail(L, n, "out of memory");
+    }
+    return 1;
+}
+
+static int load_intercept(loader *L, ta_rules *set)
+{
+    yaml_node_t *root = yaml_document_get_root_node(&L->doc);
+    if (root == NULL || root->type != YAML_SEQUENCE_NODE) {
+        return fail(L, root, "the file holds a list of {product, issuer} entries");
+    }
+    for (yaml_node_item_t *i = root->data.sequence.items.start; i < root->data.sequence.items.top;
+         i++) {
+        if (!parse_intercept(L, &set->intercept, node(L, *i))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* load_yaml reads the first document of |path| and hands it to |use|. */
+static int load_yaml(ta_rules *set, const char *path, const char *what, char *err,
+                     size_t err_len, int (*use)(loader *, ta_rules *))
 {
     yaml_parser_t parser;
     loader L;
@@ -775,7 +841,7 @@ int ta_rules_load_file(ta_rules *set, const char *path, char *err, size_t err_le
     L.err = err;
     L.err_len = err_len;
     if (f == NULL) {
-        snprintf(err, err_len, "%s: cannot open rule file", path);
+        snprintf(err, err_len, "%s: cannot open %s", path, what);
         return 0;
     }
     if (!yaml_parser_initialize(&parser)) {
@@ -789,12 +855,27 @@ int ta_rules_load_file(ta_rules *set, const char *path, char *err, size_t err_le
                  parser.problem_mark.line + 1, parser.problem_mark.column + 1,
                  parser.problem != NULL ? parser.problem : "unreadable");
     } else {
-        ok = load_document(&L, set);
+        ok = use(&L, set);
         yaml_document_delete(&L.doc);
     }
     yaml_parser_delete(&parser);
     fclose(f);
     return ok;
+}
+
+int ta_rules_load_file(ta_rules *set, const char *path, char *err, size_t err_len)
+{
+    return load_yaml(set, path, "rule file", err, err_len, load_document);
+}
+
+int ta_rules_load_intercept(ta_rules *set, const char *path, char *err, size_t err_len)
+{
+    return load_yaml(set, path, "data file", err, err_len, load_intercept);
+}
+
+const ta_intercept_list *ta_rules_intercept(const ta_rules *set)
+{
+    return &set->intercept;
 }
 
 static int by_name(const void *a, const void *b)
@@ -844,6 +925,12 @@ int ta_rules_load_dir(ta_rules *set, const char *dir, char *err, size_t err_len)
         free(names[i]);
     }
     free(names);
+    char data[PATH_MAX];
+    if (ok && (size_t)snprintf(data, sizeof(data), "%s/data/interception-products.yaml", dir) <
+                  sizeof(data) &&
+        access(data, F_OK) == 0) {
+        ok = ta_rules_load_intercept(set, data, err, err_len);
+    }
     return ok;
 }
 
@@ -861,6 +948,12 @@ void ta_rules_free(ta_rules *set)
         ta_rule_cleanup(&set->v[i]);
     }
     free(set->v);
+    for (size_t i = 0; i < set->intercept.num; i++) {
+        regfree(&set->intercept.v[i].re);
+        free(set->intercept.v[i].product);
+        free(set->intercept.v[i].pattern);
+    }
+    free(set->intercept.v);
     free(set);
 }
 

@@ -98,6 +98,7 @@ typedef struct {
 struct ta_rules {
     rule *v;
     size_t num;
+    ta_intercept_list intercept;   /* data/interception-products.yaml of each directory */
 };
 
 void ta_rule_cleanup(rule *r);

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "ta_chain.h"
 #include "ta_jsonw.h"
 #include "ta_schema.h"
 
@@ -36,8 +37,19 @@ void ta_rules_free(ta_rules *r);
  * "file:line:col: what is wrong" into |err|. */
 int ta_rules_load_file(ta_rules *r, const char *path, char *err, size_t err_len);
 
-/* ta_rules_load_dir loads every *.yaml / *.yml file of |dir| in name order. */
+/* ta_rules_load_dir loads every *.yaml / *.yml file of |dir| in name order,
+ * then the list of TLS inspection products' CA names in
+ * |dir|/data/interception-products.yaml, if there is one (appended to the
+ * lists of directories loaded before). */
 int ta_rules_load_dir(ta_rules *r, const char *dir, char *err, size_t err_len);
+
+/* ta_rules_load_intercept adds the entries of one such file: a YAML list of
+ * {product: NAME, issuer: REGEX} (POSIX extended, case-insensitive, matched
+ * against the issuer names of a chain's certificates). */
+int ta_rules_load_intercept(ta_rules *r, const char *path, char *err, size_t err_len);
+
+/* ta_rules_intercept returns the inspection products loaded (owned by |r|). */
+const ta_intercept_list *ta_rules_intercept(const ta_rules *r);
 
 /* ta_rules_count returns the number of rules loaded. */
 size_t ta_rules_count(const ta_rules *r);

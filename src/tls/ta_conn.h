@@ -87,6 +87,7 @@ typedef struct {
     uint32_t last_app_len;
     uint64_t last_app_frame;
     uint64_t bytes;            /* payload bytes seen */
+    uint32_t segments;         /* in-order pieces of payload fed (TCP segments, mostly) */
     uint8_t first_bytes[8];    /* the stream's first bytes, to name a plaintext protocol */
     uint8_t num_first_bytes;
     bool hs_cap_warned;
@@ -179,6 +180,8 @@ struct ta_conn {
 
     /* Facts. */
     ta_client_hello ch;            /* first ClientHello */
+    uint32_t ch_bytes;             /* its handshake message, header included; 0 for SSLv2 */
+    uint32_t ch_segments;          /* client segments up to the one that completed it */
     uint32_t num_client_hellos;
     ta_server_hello sh;            /* first real ServerHello (or the HRR if only that) */
     bool have_sh;
@@ -190,6 +193,8 @@ struct ta_conn {
     bool tls13;                    /* negotiated TLS 1.3 (or a draft) */
     ta_cert_request cr;
     bool have_cr;
+    ta_server_kx skx;              /* first ServerKeyExchange of a (EC)DHE suite */
+    bool have_skx;
     ta_cert *certs;                /* heap array, at most TA_MAX_CERTS */
     size_t num_certs;
     size_t num_certs_wire;         /* certificates on the wire, kept or not */

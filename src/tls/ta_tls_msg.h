@@ -55,6 +55,12 @@ uint16_t ta_client_hello_max_version(const ta_client_hello *ch);
  * HelloRetryRequest by its special random (RFC 8446 4.1.3). */
 ta_status ta_tls_parse_server_hello(ta_server_hello *out, ta_cur *body);
 
+/* ta_tls_parse_server_key_exchange reads the start of a TLS 1.2
+ * ServerKeyExchange body of the |kind| the chosen suite implies: the size
+ * of the DH prime (RFC 5246 7.4.3 dh_p) or the named curve (RFC 4492 5.4
+ * named_curve).  Only those first fields are read. */
+ta_status ta_tls_parse_server_key_exchange(ta_server_kx *out, ta_cur *body, ta_kx_kind kind);
+
 /* ta_tls_parse_certificate_list walks a Certificate body (RFC 5246 7.4.2;
  * with |tls13|, RFC 8446 4.4.2: context + entries with extensions) and
  * sets out_ders[0..*out_num) to borrowed views of each DER certificate, at

@@ -641,6 +641,8 @@ static void on_client_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame,
         return;    /* the second ClientHello after a HelloRetryRequest */
     }
     ta_tlskeys_client_hello(c, body, lim);
+    c->ch_bytes = (uint32_t)(4 + ta_cur_len(body));
+    c->ch_segments = c->dir[dir].segments;
     ta_status st = ta_tls_parse_client_hello(&c->ch, body);
     c->ch.frame = frame;
     if (c->ch.sni.truncated) {
@@ -700,6 +702,40 @@ static void on_server_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame,
         return;
     }
     ta_server_hello_cleanup(&sh);
+}
+
+/* The kind of ServerKeyExchange the chosen suite implies (by its IANA
+ * name); 0 for the others (PSK and SRP variants, static RSA export). */
+static ta_kx_kind kx_kind(const ta_conn *c)
+{
+    char buf[TA_NAME_BUF];
+    const char *name = ta_cipher_name(c->sh.cipher_suite, false, buf);
+    if (strncmp(name, "TLS_DHE_PSK_", 12) == 0 || strncmp(name, "TLS_ECDHE_PSK_", 14) == 0) {
+        return 0;
+    }
+    if (strncmp(name, "TLS_DHE_", 8) == 0 || strncmp(name, "TLS_DH_anon_", 12) == 0) {
+        return TA_KX_DHE;
+    }
+    if (strncmp(name, "TLS_ECDHE_", 10) == 0 || strncmp(name, "TLS_ECDH_anon_", 14) == 0) {
+        return TA_KX_ECDHE;
+    }
+    return 0;
+}
+
+static void on_server_key_exchange(ta_conn *c, int dir, ta_cur *body, uint64_t frame)
+{
+    if (c->have_skx || !c->real_sh || c->tls13 || c->sh.sslv2 || dir != c->sh_dir) {
+        return;
+    }
+    ta_kx_kind kind = kx_kind(c);
+    if (kind == 0) {
+        return;
+    }
+    c->have_skx = true;
+    c->skx.frame = frame;
+    if (ta_tls_parse_server_key_exchange(&c->skx, body, kind) != TA_OK) {
+        ta_conn_warn(c, "frame %llu: ServerKeyExchange is malformed", (unsigned long long)frame);
+    }
 }
 
 /* Keeps the facts of one DER certificate (at most TA_MAX_CERTS). */
@@ -799,6 +835,8 @@ static void on_message(ta_conn *c, int dir, uint8_t type, ta_cur *body, uint64_t
         on_certificate_request(c, body, frame);
         break;
     case TA_HS_SERVER_KEY_EXCHANGE:
+        on_server_key_exchange(c, dir, body, frame);
+        /* fall through */
     case TA_HS_SERVER_HELLO_DONE:
         if (c->client_how < TA_CLIENT_BY_HELLO) {
             ta_conn_set_client(c, 1 - dir, TA_CLIENT_BY_SERVER_MSG);
@@ -1223,6 +1261,7 @@ void ta_tls_data(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame, const ta_tl
         d->num_first_bytes = (uint8_t)(d->num_first_bytes + n);
     }
     d->bytes += ta_cur_len(bytes);
+    d->segments += ta_cur_len(bytes) > 0;
     feed(c, dir, bytes, frame, lim);
 }
 

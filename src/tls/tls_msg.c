@@ -417,6 +417,7 @@ static ta_status ch_key_share(ta_client_hello *ch, ta_cur *data)
         if (ta_cur_len(&key) == 0) {
             ret = TA_MALFORMED;
         }
+        ch->key_share_bytes += (uint32_t)ta_cur_len(&key);
         if (!ta_u32_list_push(&ch->key_share_groups, group)) {
             return TA_NOMEM;
         }
@@ -678,6 +679,12 @@ ta_status ta_tls_parse_server_hello(ta_server_hello *out, ta_cur *body)
         goto done;
     }
     out->hello_retry_request = memcmp(random, hrr_random, sizeof(random)) == 0;
+    /* RFC 8446 4.1.3: "DOWNGRD" and 01 (the server supports TLS 1.3) or
+     * 00 (TLS 1.2) end the random of a server that chose less. */
+    static const uint8_t downgrd[7] = {0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44};
+    if (memcmp(random + 24, downgrd, sizeof(downgrd)) == 0 && random[31] <= 1) {
+        out->downgrade_sentinel = random[31] == 1 ? 0x0304 : 0x0303;
+    }
     if (is_early_tls13_draft(out->legacy_version)) {
         /* draft-ietf-tls-tls13-21 and before: no session id and no
          * compression method; the version field is the negotiated one. */
@@ -700,6 +707,48 @@ ta_status ta_tls_parse_server_hello(ta_server_hello *out, ta_cur *body)
     ret = status_worse(ret, parse_hello_extensions(body, &out->extensions, sh_extension, out));
 done:
     return ret;
+}
+
+/* ------------------------------------------------------------------------ */
+/* ServerKeyExchange (TLS 1.2 and older)                                     */
+/* ------------------------------------------------------------------------ */
+
+ta_status ta_tls_parse_server_key_exchange(ta_server_kx *out, ta_cur *body, ta_kx_kind kind)
+{
+    if (kind == TA_KX_DHE) {
+        /* struct { opaque dh_p<1..2^16-1>; opaque dh_g<1..2^16-1>; ... } */
+        ta_cur p;
+        uint8_t b = 0;
+        if (!ta_cur_get_u16_prefixed(body, &p)) {
+            return TA_TRUNCATED;
+        }
+        while (ta_cur_len(&p) > 0 && ta_cur_get_u8(&p, &b) && b == 0) {
+        }
+        if (b == 0) {
+            return TA_OK;                /* a zero (or empty) prime: no size */
+        }
+        uint32_t bits = 0;
+        while (b != 0) {
+            bits++;
+            b >>= 1;
+        }
+        out->dh_bits = bits + 8u * (uint32_t)ta_cur_len(&p);
+        return TA_OK;
+    }
+    /* struct { ECCurveType curve_type (3 = named_curve); NamedCurve namedcurve; ... } */
+    uint8_t curve_type = 0;
+    uint16_t group = 0;
+    if (!ta_cur_get_u8(body, &curve_type)) {
+        return TA_TRUNCATED;
+    }
+    if (curve_type != 3) {
+        return TA_OK;
+    }
+    if (!ta_cur_get_u16(body, &group)) {
+        return TA_TRUNCATED;
+    }
+    out->group = group;
+    return TA_OK;
 }
 
 /* ------------------------------------------------------------------------ */

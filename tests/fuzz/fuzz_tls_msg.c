@@ -36,6 +36,7 @@ enum {
     FUZZ_CERT_REQUEST_TLS12,
     FUZZ_CERT_REQUEST_TLS13,
     FUZZ_CERT_DER,
+    FUZZ_SERVER_KEY_EXCHANGE,
     FUZZ_NUM_TARGETS
 };
 
@@ -161,6 +162,21 @@ static void fuzz_cert_request(ta_cur *body, bool tls13, bool has_sigalgs)
     ta_cert_request_cleanup(&cr);
 }
 
+static void fuzz_server_key_exchange(ta_cur *body)
+{
+    ta_server_kx kx;
+    uint8_t kind = 0;
+
+    memset(&kx, 0, sizeof(kx));
+    if (!ta_cur_get_u8(body, &kind)) {
+        return;
+    }
+    check_status(ta_tls_parse_server_key_exchange(&kx, body,
+                                                  kind & 1 ? TA_KX_ECDHE : TA_KX_DHE));
+    check(kx.dh_bits <= 8u * 65535u);
+    check(kx.dh_bits == 0 || kx.group == 0);
+}
+
 static void fuzz_cert_der(ta_cur *body)
 {
     ta_cert cert;
@@ -207,6 +223,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case FUZZ_CERT_DER:
         fuzz_cert_der(&body);
+        break;
+    case FUZZ_SERVER_KEY_EXCHANGE:
+        fuzz_server_key_exchange(&body);
         break;
     default:
         break;

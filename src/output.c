@@ -39,6 +39,21 @@ static const char *col(const ta_writer *w, const char *code)
     return w->color ? code : "";
 }
 
+/* Connections' JSON is collected in w->conn and written in pieces of
+ * about this size: one write(2) per connection (a few KiB) cost a system
+ * call each on handshake-heavy captures. */
+#define FLUSH_AT (256 * 1024)
+
+/* Writes the connections collected so far; everything else the writer
+ * writes calls this first, so the output keeps its order. */
+static void flush_conns(ta_writer *w)
+{
+    if (w->conn.len > 0) {
+        fwrite(w->conn.p, 1, w->conn.len, w->out);
+        ta_jbuf_clear(&w->conn);
+    }
+}
+
 /* Serialises |j| into the writer's reused buffer; returns its length, or
  * 0 when memory ran out. */
 static size_t serialise(ta_writer *w, json_t *j)
@@ -89,6 +104,7 @@ void ta_writer_begin(ta_writer *w)
 
 void ta_writer_capture_begin(ta_writer *w, const char *file)
 {
+    flush_conns(w);
     if (is_report(w)) {
         w->first_capture = false;
         return;
@@ -142,8 +158,8 @@ int ta_writer_conn(ta_writer *w, const char *file, ta_view *v, json_t **tree)
         }
         break;
     case TA_FMT_JSON:
-    case TA_FMT_NDJSON:
-        ta_jbuf_clear(&w->conn);
+    case TA_FMT_NDJSON: {
+        size_t start = w->conn.len;
         if (w->fmt == TA_FMT_JSON) {
             ta_jbuf_raw(&w->conn, w->first_conn ? "\n" : ",\n", w->first_conn ? 1 : 2);
             ok = ta_jsonw_conn(&w->conn, v, NULL, NULL);
@@ -151,10 +167,16 @@ int ta_writer_conn(ta_writer *w, const char *file, ta_view *v, json_t **tree)
             ok = ta_jsonw_conn(&w->conn, v, "connection", file);
             ta_jbuf_raw(&w->conn, "\n", 1);
         }
-        if (ok && !w->conn.nomem) {
-            fwrite(w->conn.p, 1, w->conn.len, w->out);
+        if (!ok || w->conn.nomem) {
+            ok = 0;
+            w->conn.len = start;   /* the connection is left out, the ones before kept */
+            w->conn.nomem = false;
+        }
+        if (w->conn.len >= FLUSH_AT) {
+            flush_conns(w);
         }
         break;
+    }
     case TA_FMT_TEXT:
     default: {
         ta_textw t = {w->out, w->color, w->verbose};
@@ -228,6 +250,7 @@ static void text_summary(ta_writer *w, json_t *s)
 
 void ta_writer_capture_end(ta_writer *w, const char *file, json_t *summary)
 {
+    flush_conns(w);
     switch (w->fmt) {
     case TA_FMT_MARKDOWN:
     case TA_FMT_HTML:
@@ -259,6 +282,7 @@ void ta_writer_capture_end(ta_writer *w, const char *file, json_t *summary)
 
 void ta_writer_end(ta_writer *w, json_t *total)
 {
+    flush_conns(w);
     if (is_report(w)) {
         w->write_error = w->report == NULL || !ta_casereport_finish(w->report, w->out, total);
         ta_casereport_free(w->report);

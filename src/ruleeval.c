@@ -56,6 +56,24 @@ static int compare(ta_view *v, const ta_fnode *n, const ta_fval *a, const value 
     }
 }
 
+/* Whether |s| (|len| bytes) matches c's expression, remembered for the
+ * last text asked (see re_memo). */
+static bool matches(const cond *c, const char *s, size_t len)
+{
+    re_memo *m = c->memo;
+    if (m != NULL && m->valid && m->len == len && memcmp(m->text, s, len) == 0) {
+        return m->result;
+    }
+    bool r = regexec(&c->re, s, 0, NULL, 0) == 0;
+    if (m != NULL && len <= sizeof(m->text)) {
+        memcpy(m->text, s, len);
+        m->len = len;
+        m->valid = true;
+        m->result = r;
+    }
+    return r;
+}
+
 static bool test_value(ta_view *v, const ta_fnode *n, const ta_fval *val, void *arg)
 {
     const cond *c = arg;
@@ -86,9 +104,12 @@ static bool test_value(ta_view *v, const ta_fnode *n, const ta_fval *val, void *
         }
         return false;
     case OP_MATCHES: {
-        size_t len;
-        return val->kind == TA_FV_STR &&
-               regexec(&c->re, ta_view_text(v, n, val, &len), 0, NULL, 0) == 0;
+        if (val->kind != TA_FV_STR) {
+            return false;
+        }
+        size_t len = 0;
+        const char *s = ta_view_text(v, n, val, &len);
+        return matches(c, s, len);
     }
     default:
         return false;

@@ -32,6 +32,17 @@ typedef struct {
     double rank;              /* V_STR: its version rank, -1 when it is no version */
 } value;
 
+/* The last text a "matches" was asked about, and the answer: a capture
+ * repeats its cipher suites and names, and regexec costs far more than a
+ * compare.  Mutable behind a const cond: evaluation is single-threaded
+ * (-j runs processes). */
+typedef struct {
+    char text[64];
+    size_t len;
+    bool valid;
+    bool result;
+} re_memo;
+
 typedef struct cond cond;
 struct cond {
     cond_kind kind;
@@ -46,6 +57,7 @@ struct cond {
     char *shown;              /* the operand as JSON text (--explain) */
     regex_t re;
     bool has_re;
+    re_memo *memo;            /* matches: owned */
 };
 
 /* A template cut into segments: text, {fact}, {fact|fallback}, {?fact},

@@ -42,7 +42,9 @@ typedef struct {
     size_t hidden;         /* text: connections not shown in this capture */
     char *buf;             /* serialisation buffer, reused */
     size_t buf_size;
-    ta_jbuf conn;          /* a connection's JSON, reused */
+    ta_jbuf conn;          /* connections' JSON not written yet, reused */
+    bool collect;          /* JSON/NDJSON: write connections in large pieces (not for a
+                              live capture on stdin, which shows each as it ends) */
     ta_casereport *report; /* markdown/html: the report being built, owned */
     bool write_error;      /* markdown/html: the document could not be written */
 } ta_writer;

@@ -39,9 +39,9 @@ static const char *col(const ta_writer *w, const char *code)
     return w->color ? code : "";
 }
 
-/* Connections' JSON is collected in w->conn and written in pieces of
- * about this size: one write(2) per connection (a few KiB) cost a system
- * call each on handshake-heavy captures. */
+/* With w->collect, connections' JSON is collected in w->conn and written
+ * in pieces of about this size: one write(2) per connection (a few KiB)
+ * cost a system call each on handshake-heavy captures. */
 #define FLUSH_AT (256 * 1024)
 
 /* Writes the connections collected so far; everything else the writer
@@ -172,7 +172,7 @@ int ta_writer_conn(ta_writer *w, const char *file, ta_view *v, json_t **tree)
             w->conn.len = start;   /* the connection is left out, the ones before kept */
             w->conn.nomem = false;
         }
-        if (w->conn.len >= FLUSH_AT) {
+        if (!w->collect || w->conn.len >= FLUSH_AT) {
             flush_conns(w);
         }
         break;

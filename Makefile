@@ -32,11 +32,11 @@ DEB_FUZZ  := clang libclang-rt-14-dev
 .PHONY: all deps deps-test demo check unit fuzz fuzz-run bench install clean
 all: tlsanalyze
 
-build/rel/%.o: %.c $(wildcard include/*.h)
+build/rel/%.o: %.c $(wildcard include/*.h src/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(HARDEN) $(LTO) -c $< -o $@
 
-build/san/%.o: %.c $(wildcard include/*.h)
+build/san/%.o: %.c $(wildcard include/*.h src/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -c $< -o $@
 

@@ -64,19 +64,23 @@ static int compare(ta_view *v, const ta_fnode *n, const ta_fval *a, const value 
 }
 
 /* Whether |s| (|len| bytes) matches c's expression, remembered for the
- * last text asked (see re_memo). */
+ * last texts asked (see re_memo). */
 static bool matches(const cond *c, const char *s, size_t len)
 {
     re_memo *m = c->memo;
-    if (m != NULL && m->valid && m->len == len && memcmp(m->text, s, len) == 0) {
-        return m->result;
+    for (size_t i = 0; m != NULL && i < RE_MEMO_SLOTS; i++) {
+        if (m->slot[i].valid && m->slot[i].len == len && memcmp(m->slot[i].text, s, len) == 0) {
+            return m->slot[i].result;
+        }
     }
     bool r = regexec(&c->re, s, 0, NULL, 0) == 0;
-    if (m != NULL && len <= sizeof(m->text)) {
-        memcpy(m->text, s, len);
-        m->len = len;
-        m->valid = true;
-        m->result = r;
+    if (m != NULL && len <= sizeof(m->slot[0].text)) {
+        size_t k = m->next;
+        memcpy(m->slot[k].text, s, len);
+        m->slot[k].len = len;
+        m->slot[k].valid = true;
+        m->slot[k].result = r;
+        m->next = (k + 1) % RE_MEMO_SLOTS;
     }
     return r;
 }

@@ -32,15 +32,20 @@ typedef struct {
     double rank;              /* V_STR: its version rank, -1 when it is no version */
 } value;
 
-/* The last text a "matches" was asked about, and the answer: a capture
- * repeats its cipher suites and names, and regexec costs far more than a
- * compare.  Mutable behind a const cond: evaluation is single-threaded
- * (-j runs processes). */
+/* The last texts a "matches" was asked about, and the answers: a capture
+ * repeats its few cipher suites and names, and regexec costs far more
+ * than a compare.  Mutable behind a const cond: evaluation is
+ * single-threaded (-j runs processes). */
+#define RE_MEMO_SLOTS 8
+
 typedef struct {
-    char text[64];
-    size_t len;
-    bool valid;
-    bool result;
+    struct {
+        char text[64];
+        size_t len;
+        bool valid;
+        bool result;
+    } slot[RE_MEMO_SLOTS];
+    size_t next;              /* the slot the next new text replaces */
 } re_memo;
 
 typedef struct cond cond;

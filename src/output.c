@@ -48,7 +48,7 @@ static const char *col(const ta_writer *w, const char *code)
  * writes calls this first, so the output keeps its order. */
 static void flush_conns(ta_writer *w)
 {
-    if (w->conn.len > 0) {
+    if (w->conn.len > 0 && (w->fmt == TA_FMT_JSON || w->fmt == TA_FMT_NDJSON)) {
         fwrite(w->conn.p, 1, w->conn.len, w->out);
         ta_jbuf_clear(&w->conn);
     }
@@ -142,6 +142,7 @@ static json_t *tree_of(ta_writer *w, ta_view *v, json_t **tree)
         if (ta_jsonw_conn(&w->conn, v, NULL, NULL)) {
             *tree = json_loadb(w->conn.p, w->conn.len, 0, NULL);
         }
+        ta_jbuf_clear(&w->conn);   /* read, not to be written */
     }
     return *tree;
 }

@@ -60,7 +60,6 @@ MAX_FUNCTION = 60
 KNOWN_LONG_FUNCTIONS = {
     "cli/main.c:main": "the run's steps with their clean-up on each failure",
     "cli/options.c:ta_options_print_completion": "the completion script's text",
-    "output/output.c:text_chain": "the chain block of the text output; goes with the text writer",
     "report/report_html.c:cr_html_section": "one of the two parallel report layouts",
     "report/report_md.c:cr_md_section": "one of the two parallel report layouts",
     "report/svg.c:cr_svg_sequence": "the sequence diagram's drawing",

@@ -90,23 +90,38 @@ bool ta_is_grease(uint16_t v)
     return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
 }
 
+/* "0x" and |digits| lower-case hex digits of |v| (more when it needs
+ * them), as "0x%0*x" writes it, without printf: a ClientHello lists dozens. */
+static const char *hex_name(uint32_t v, int digits, char *buf)
+{
+    static const char hexd[] = "0123456789abcdef";
+    if ((uint64_t)v >> (4 * digits) != 0) {
+        snprintf(buf, TA_NAME_BUF, "0x%0*x", digits, (unsigned)v);
+        return buf;
+    }
+    buf[0] = '0';
+    buf[1] = 'x';
+    for (int i = 0; i < digits; i++) {
+        buf[2 + i] = hexd[(v >> (4 * (digits - 1 - i))) & 0xf];
+    }
+    buf[2 + digits] = '\0';
+    return buf;
+}
+
 const char *ta_cipher_name(uint32_t suite, bool sslv2, char *buf)
 {
     if (sslv2) {
-        snprintf(buf, TA_NAME_BUF, "0x%06x", (unsigned)suite);
-        return buf;
+        return hex_name(suite, 6, buf);
     }
     if (names_ssl != NULL && suite <= 0xffff && !ta_is_grease((uint16_t)suite)) {
         unsigned char wire[2] = {(unsigned char)(suite >> 8), (unsigned char)suite};
         const SSL_CIPHER *c = SSL_CIPHER_find(names_ssl, wire);
         const char *name = c != NULL ? SSL_CIPHER_standard_name(c) : NULL;
         if (name != NULL && name[0] != '(') {
-            snprintf(buf, TA_NAME_BUF, "%s", name);
-            return buf;
+            return name;   /* OpenSSL's constant: no copy */
         }
     }
-    snprintf(buf, TA_NAME_BUF, "0x%04x", (unsigned)suite);
-    return buf;
+    return hex_name(suite, 4, buf);
 }
 
 typedef struct {

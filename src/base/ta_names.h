@@ -5,7 +5,7 @@
  * SSL_CIPHER_standard_name); versions, alerts and extensions from one
  * small table each.  Values without a name are written as hex, never
  * dropped.  Every function writes into a caller buffer of at least
- * TA_NAME_BUF bytes and returns it.
+ * TA_NAME_BUF bytes and returns it, or returns a constant string.
  */
 #ifndef TA_NAMES_H
 #define TA_NAMES_H
@@ -30,7 +30,8 @@ double ta_version_rank(uint16_t v);
 /* True for a GREASE value (RFC 8701): 0x?a?a with equal bytes. */
 bool ta_is_grease(uint16_t v);
 
-/* IANA cipher suite name from OpenSSL, else "0x%04x" (SSLv2: "0x%06x"). */
+/* IANA cipher suite name from OpenSSL (its constant), else "0x%04x"
+ * (SSLv2: "0x%06x") in |buf|. */
 const char *ta_cipher_name(uint32_t suite, bool sslv2, char *buf);
 
 /* "handshake_failure", ... (RFC 8446 6), else the decimal code. */

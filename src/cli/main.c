@@ -459,6 +459,12 @@ static int run_capture_list(char *const *paths, int num, const char *name, const
         free(file);
         return TA_EXIT_BAD_INPUT;
     }
+    /* Connections read from a file are written in large pieces; from
+     * standard input (perhaps a live capture) each as it ends. */
+    w->collect = true;
+    for (int i = 0; i < num; i++) {
+        w->collect = w->collect && strcmp(paths[i], "-") != 0;
+    }
     ta_writer_capture_begin(w, cx.out_file);
     if (o->report != NULL) {
         ta_writer_capture_begin(o->report, cx.out_file);

@@ -174,9 +174,10 @@ static size_t fast_g17(char *out, double r)
         return 0;                                     /* not 17 digits: leave it to printf */
     }
     char d[17];
+    uint64_t q64 = (uint64_t)q;                       /* < 10^17: 64-bit divisions suffice */
     for (int i = 16; i >= 0; i--) {
-        d[i] = (char)('0' + (int)(q % 10));
-        q /= 10;
+        d[i] = (char)('0' + (int)(q64 % 10));
+        q64 /= 10;
     }
     int whole = x >= 0 ? x + 1 : 0;                   /* digits before the point */
     int last = 16;
@@ -239,6 +240,33 @@ void ta_jbuf_real(ta_jbuf *b, double r)
 
 static void write_value(ta_jbuf *b, ta_view *v, const ta_fnode *node, const ta_fval *fv);
 
+/* Room reserved for a key: the schema's keys are short identifiers. */
+#define KEY_ROOM 64
+
+/* "key": -- a schema key needs no escaping; it is copied in one pass,
+ * quotes and colon included (a strlen and a memcpy per fact cost more). */
+static inline void put_key(ta_jbuf *b, const char *key)
+{
+    if (!reserve(b, KEY_ROOM + 3)) {
+        return;
+    }
+    char *o = b->p + b->len;
+    const char *k = key;
+    *o++ = '"';
+    while (*k != '\0' && k - key < KEY_ROOM) {
+        *o++ = *k++;
+    }
+    if (*k != '\0') {
+        put(b, '"');  /* not reached with the schema's keys; kept correct anyway */
+        ta_jbuf_raw(b, key, strlen(key));
+        ta_jbuf_raw(b, "\":", 2);
+        return;
+    }
+    *o++ = '"';
+    *o++ = ':';
+    b->len = (size_t)(o - b->p);
+}
+
 static void write_object(ta_jbuf *b, ta_view *v, const ta_fnode *node, const void *base,
                          bool first)
 {
@@ -253,9 +281,7 @@ static void write_object(ta_jbuf *b, ta_view *v, const ta_fnode *node, const voi
             put(b, ',');
         }
         first = false;
-        put(b, '"');
-        ta_jbuf_raw(b, k->key, strlen(k->key));
-        ta_jbuf_raw(b, "\":", 2);
+        put_key(b, k->key);
         write_value(b, v, k, &fv);
     }
 }

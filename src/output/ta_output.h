@@ -3,11 +3,13 @@
  * support-case report (Markdown or HTML, ta_casereport.h).
  *
  * Writers only render.  A connection's JSON and NDJSON are streamed from
- * its view by the schema (ta_jsonw.h), with no document tree; text and
- * the report read the same JSON back as a tree (the one place a tree is
- * needed: they look facts up by name), so they never disagree with it.
- * A capture's summary is a small tree built once per capture.  Memory
- * does not grow with the capture.
+ * its view by the schema (ta_jsonw.h), and its text is written from the
+ * same view (ta_textw.h), with no document tree.  Only the support-case
+ * report reads the streamed JSON back as a tree: it keeps connections,
+ * groups and capped lists across the whole run and renders failing
+ * connections (diagrams, evidence rows) after the fact.  A capture's
+ * summary is a small tree built once per capture.  Memory does not grow
+ * with the capture.
  */
 #ifndef TA_OUTPUT_H
 #define TA_OUTPUT_H
@@ -40,7 +42,9 @@ typedef struct {
     size_t hidden;         /* text: connections not shown in this capture */
     char *buf;             /* serialisation buffer, reused */
     size_t buf_size;
-    ta_jbuf conn;          /* a connection's JSON, reused */
+    ta_jbuf conn;          /* connections' JSON not written yet, reused */
+    bool collect;          /* JSON/NDJSON: write connections in large pieces (not for a
+                              live capture on stdin, which shows each as it ends) */
     ta_casereport *report; /* markdown/html: the report being built, owned */
     bool write_error;      /* markdown/html: the document could not be written */
 } ta_writer;
@@ -56,9 +60,9 @@ int ta_writer_report_init(ta_writer *w, const ta_cr_opts *opts);
 void ta_writer_begin(ta_writer *w);
 void ta_writer_capture_begin(ta_writer *w, const char *file);
 /* ta_writer_conn renders one connection, its view |v| with diagnoses.
- * Text and the report read it as a JSON tree, built once into *tree
- * (NULL the first time; the caller frees it) and shared by the writers of
- * one connection.  Returns 0 when memory ran out. */
+ * The report reads it as a JSON tree, built once into *tree (NULL the
+ * first time; the caller frees it) and shared by the writers of one
+ * connection.  Returns 0 when memory ran out. */
 int ta_writer_conn(ta_writer *w, const char *file, ta_view *v, json_t **tree);
 /* ta_writer_capture_end renders the capture summary (borrowed). */
 void ta_writer_capture_end(ta_writer *w, const char *file, json_t *summary);

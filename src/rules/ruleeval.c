@@ -15,6 +15,23 @@
 
 #include "ta_jsonw.h"
 
+/* compare (below) for a text of the facts, |len| bytes at |s|, and a
+ * rule's string |b|. */
+static int compare_text(const char *s, size_t len, const value *b)
+{
+    if (b->rank >= 0) {
+        double r = ta_rule_version_rank(s, len);
+        if (r >= 0) {
+            return r < b->rank ? -1 : r > b->rank;
+        }
+    }
+    int c = memcmp(s, b->s, len < b->len ? len : b->len);
+    if (c == 0) {
+        c = len < b->len ? -1 : len > b->len;
+    }
+    return c < 0 ? -1 : c > 0;
+}
+
 /* <0, 0, >0, or 2 when a value of the facts and a rule's value cannot be
  * ordered: numbers by value, version names by version, other text byte
  * by byte, booleans only equal or not, null equal to null. */
@@ -33,19 +50,9 @@ static int compare(ta_view *v, const ta_fnode *n, const ta_fval *a, const value 
         if (b->kind != V_STR) {
             return 2;
         }
-        size_t len;
+        size_t len = 0;
         const char *s = ta_view_text(v, n, a, &len);
-        if (b->rank >= 0) {
-            double r = ta_rule_version_rank(s, len);
-            if (r >= 0) {
-                return r < b->rank ? -1 : r > b->rank;
-            }
-        }
-        int c = memcmp(s, b->s, len < b->len ? len : b->len);
-        if (c == 0) {
-            c = len < b->len ? -1 : len > b->len;
-        }
-        return c < 0 ? -1 : c > 0;
+        return compare_text(s, len, b);
     }
     case TA_FV_BOOL:
         return b->kind != V_BOOL ? 2 : a->b == b->b ? 0 : 2;
@@ -54,6 +61,44 @@ static int compare(ta_view *v, const ta_fnode *n, const ta_fval *a, const value 
     default:
         return 2;
     }
+}
+
+/* Whether |s| (|len| bytes) matches c's expression, remembered for the
+ * last texts asked (see re_memo). */
+static bool matches(const cond *c, const char *s, size_t len)
+{
+    re_memo *m = c->memo;
+    for (size_t i = 0; m != NULL && i < RE_MEMO_SLOTS; i++) {
+        if (m->slot[i].valid && m->slot[i].len == len && memcmp(m->slot[i].text, s, len) == 0) {
+            return m->slot[i].result;
+        }
+    }
+    bool r = regexec(&c->re, s, 0, NULL, 0) == 0;
+    if (m != NULL && len <= sizeof(m->slot[0].text)) {
+        size_t k = m->next;
+        memcpy(m->slot[k].text, s, len);
+        m->slot[k].len = len;
+        m->slot[k].valid = true;
+        m->slot[k].result = r;
+        m->next = (k + 1) % RE_MEMO_SLOTS;
+    }
+    return r;
+}
+
+/* Whether |val| equals an item of c's list; a text is made final once,
+ * not once per item. */
+static bool in_list(ta_view *v, const ta_fnode *n, const ta_fval *val, const cond *c)
+{
+    size_t len = 0;
+    const char *s = val->kind == TA_FV_STR ? ta_view_text(v, n, val, &len) : NULL;
+    for (size_t i = 0; i < c->num_list; i++) {
+        const value *b = &c->list[i];
+        int r = s == NULL ? compare(v, n, val, b) : b->kind == V_STR ? compare_text(s, len, b) : 2;
+        if (r == 0) {
+            return true;
+        }
+    }
+    return false;
 }
 
 static bool test_value(ta_view *v, const ta_fnode *n, const ta_fval *val, void *arg)
@@ -79,16 +124,14 @@ static bool test_value(ta_view *v, const ta_fnode *n, const ta_fval *val, void *
         r = compare(v, n, val, &c->operand);
         return r == 1 || r == 0;
     case OP_IN:
-        for (size_t i = 0; i < c->num_list; i++) {
-            if (compare(v, n, val, &c->list[i]) == 0) {
-                return true;
-            }
-        }
-        return false;
+        return in_list(v, n, val, c);
     case OP_MATCHES: {
-        size_t len;
-        return val->kind == TA_FV_STR &&
-               regexec(&c->re, ta_view_text(v, n, val, &len), 0, NULL, 0) == 0;
+        if (val->kind != TA_FV_STR) {
+            return false;
+        }
+        size_t len = 0;
+        const char *s = ta_view_text(v, n, val, &len);
+        return matches(c, s, len);
     }
     default:
         return false;

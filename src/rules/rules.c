@@ -221,6 +221,7 @@ static void cond_free(cond *c)
     if (c->has_re) {
         regfree(&c->re);
     }
+    free(c->memo);
     free(c);
 }
 
@@ -287,6 +288,7 @@ static int parse_operand(loader *L, cond *c, yaml_node_t *v)
             return fail(L, v, "\"matches\" needs a valid extended regular expression");
         }
         c->has_re = true;
+        c->memo = calloc(1, sizeof(*c->memo));   /* none: every text asks regexec */
     }
     return 1;
 }

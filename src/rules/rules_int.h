@@ -32,6 +32,22 @@ typedef struct {
     double rank;              /* V_STR: its version rank, -1 when it is no version */
 } value;
 
+/* The last texts a "matches" was asked about, and the answers: a capture
+ * repeats its few cipher suites and names, and regexec costs far more
+ * than a compare.  Mutable behind a const cond: evaluation is
+ * single-threaded (-j runs processes). */
+#define RE_MEMO_SLOTS 8
+
+typedef struct {
+    struct {
+        char text[64];
+        size_t len;
+        bool valid;
+        bool result;
+    } slot[RE_MEMO_SLOTS];
+    size_t next;              /* the slot the next new text replaces */
+} re_memo;
+
 typedef struct cond cond;
 struct cond {
     cond_kind kind;
@@ -46,6 +62,7 @@ struct cond {
     char *shown;              /* the operand as JSON text (--explain) */
     regex_t re;
     bool has_re;
+    re_memo *memo;            /* matches: owned */
 };
 
 /* A template cut into segments: text, {fact}, {fact|fallback}, {?fact},

@@ -26,7 +26,22 @@ cd "$(dirname "$0")/.." || exit 2
 pass=0
 fail=0
 log=$(mktemp -d)
-trap 'rm -rf "$log"' EXIT INT TERM
+# The loopback suites listen on ports 45000-45699, inside Linux's range of
+# ephemeral ports: a client connection of an earlier suite that happened to
+# get one of them (still closing) made a later server's bind fail.  While
+# the tests run those ports are reserved (root only), then put back.
+reserved=/proc/sys/net/ipv4/ip_local_reserved_ports
+old_reserved=$(cat "$reserved" 2>/dev/null)
+if [ -w "$reserved" ]; then
+    echo "45000-45699${old_reserved:+,$old_reserved}" >"$reserved" 2>/dev/null ||
+        echo "run-all: could not reserve ports 45000-45699 (tests may meet a busy port)"
+fi
+restore() {
+    rm -rf "$log"
+    if [ -w "$reserved" ]; then echo "$old_reserved" >"$reserved"; fi
+}
+trap restore EXIT
+trap 'restore; exit 130' INT TERM
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 

@@ -1325,6 +1325,17 @@ int ta_tls_handshake_done(const ta_conn *c)
     return cl->num_app_records > 0 && sv->num_app_records > 0 && c->real_sh;
 }
 
+/* The server's last record came before the client's Finished: it never
+ * answered the client's flight (no session ticket, no response), so a
+ * small record there is its refusal (JSSE rejecting an empty client
+ * Certificate), whatever the client sent after it. */
+static bool refused_client_flight(const ta_conn *c, int dir)
+{
+    const ta_dir *cl = &c->dir[ta_conn_client_dir(c)];
+    return dir != ta_conn_client_dir(c) && cl->finished_frame != 0 &&
+           c->dir[dir].last_app_frame < cl->finished_frame;
+}
+
 /* TLS 1.3 without keys: the last record a side sent, of alert size (19
  * bytes unpadded, less than a Finished padded), is almost surely an alert:
  * before the handshake completed, the one that ended it; after, the side's
@@ -1344,7 +1355,7 @@ static void infer_tls13_alerts(ta_conn *c)
         }
         const ta_dir *peer = &c->dir[1 - dir];
         if (!alert_sized(c, d->last_app_len) || d->last_app_frame == 0 ||
-            (d->last_app_len != alert_13_len(c) &&
+            (d->last_app_len != alert_13_len(c) && !refused_client_flight(c, dir) &&
              peer->last_reply_frame > d->last_app_frame)) {
             continue;
         }

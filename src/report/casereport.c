@@ -40,6 +40,12 @@ struct ta_casereport {
 #define B(str) {CR_STRONG, (str), NULL, CR_BOTH}
 #define R(str) {CR_RICH, (str), NULL, CR_BOTH}
 #define NONE {CR_TEXT, NULL, NULL, CR_BOTH}
+/* A span for one format only. */
+#define MD(kind, str) {(kind), (str), NULL, CR_MD_ONLY}
+#define HTML(kind, str) {(kind), (str), NULL, CR_HTML_ONLY}
+/* Columns: text, or numbers (right-aligned). */
+#define COL(title) {(title), false, NULL, CR_BOTH}
+#define NUM(title) {(title), true, NULL, CR_BOTH}
 
 /* ------------------------------------------------- saying the document */
 
@@ -155,7 +161,7 @@ static char *join(json_t *arr, const char *key, const char *sep)
 
 /* -------------------------------------------- a failed connection's section */
 
-/* The article with its anchor, the heading and what the root cause says. */
+/* The heading and what the root cause says: where, what, whose fault. */
 static void say_conn_head(ta_casereport *cr, cr_out *o, const char *file, json_t *conn,
                           json_t *root)
 {
@@ -164,23 +170,20 @@ static void say_conn_head(ta_casereport *cr, cr_out *o, const char *file, json_t
     cr_time(json_number_value(json_object_get(conn, "start_time")), when, sizeof(when));
     snprintf(line, sizeof(line), "Connection #%lld: ", cr_int(conn, "id"));
     cr_span head[] = {T(line), T(cr_str(conn, "client")), T(" → "), T(cr_str(conn, "server")),
-                      {CR_TEXT, " — ", NULL, CR_MD_ONLY}, {CR_CODE, cr_str(root, "rule"), NULL,
-                      CR_MD_ONLY}, {CR_TEXT, " ", NULL, CR_HTML_ONLY},
+                      MD(CR_TEXT, " — "), MD(CR_CODE, cr_str(root, "rule")), HTML(CR_TEXT, " "),
                       {CR_TEXT, cr_str(root, "rule"), "rule", CR_HTML_ONLY}};
     heading(cr, o, 3, head, COUNT(head));
     cr_span strong[] = {B(cr_str(root, "title"))};
     para(cr, o, NULL, CR_MD_ONLY, strong, 1);
     snprintf(line, sizeof(line), ", frames %lld–%lld, started %s, outcome ",
              cr_int(conn, "first_frame"), cr_int(conn, "last_frame"), when);
-    cr_span where[] = {{CR_TEXT, "Capture ", NULL, CR_MD_ONLY}, T(file), T(line),
-                       C(cr_str(conn, "outcome")), {CR_TEXT, ".", NULL, CR_MD_ONLY}};
+    cr_span where[] = {MD(CR_TEXT, "Capture "), T(file), T(line), C(cr_str(conn, "outcome")),
+                       MD(CR_TEXT, ".")};
     para(cr, o, "muted", CR_BOTH, where, COUNT(where));
     snprintf(line, sizeof(line), ", %s): ", cr_str(root, "severity"));
-    cr_span diag[] = {{CR_STRONG, "Diagnosis", NULL, CR_MD_ONLY}, {CR_TEXT, " (", NULL,
-                      CR_MD_ONLY}, {CR_CODE, cr_str(root, "rule"), NULL, CR_MD_ONLY},
-                      {CR_TEXT, line, NULL, CR_MD_ONLY},
-                      {CR_STRONG, cr_str(root, "title"), NULL, CR_HTML_ONLY},
-                      {CR_TEXT, ". ", NULL, CR_HTML_ONLY},
+    cr_span diag[] = {MD(CR_STRONG, "Diagnosis"), MD(CR_TEXT, " ("),
+                      MD(CR_CODE, cr_str(root, "rule")), MD(CR_TEXT, line),
+                      HTML(CR_STRONG, cr_str(root, "title")), HTML(CR_TEXT, ". "),
                       {CR_RICH, cr_str(root, "summary"), "summary", CR_BOTH}};
     para(cr, o, "diag", CR_BOTH, diag, COUNT(diag));
     cr_span fault[] = {B("Fault:"), T(" "), T(cr_str(root, "fault")), T(" (fixed by: "),
@@ -190,10 +193,8 @@ static void say_conn_head(ta_casereport *cr, cr_out *o, const char *file, json_t
 
 static void say_evidence(ta_casereport *cr, cr_out *o, json_t *conn, json_t *d)
 {
-    static const cr_column cols[] = {{"frame", true, NULL, CR_BOTH},
-                                     {"direction", false, "dir", CR_BOTH},
-                                     {"message", false, NULL, CR_BOTH},
-                                     {"key facts", false, NULL, CR_BOTH}};
+    static const cr_column cols[] = {NUM("frame"), {"direction", false, "dir", CR_BOTH},
+                                     COL("message"), COL("key facts")};
     static const cr_table t = {"evidence", cols, COUNT(cols), false, false};
     json_t *rows = cr_evidence_rows(conn, d);
     json_t *r;
@@ -240,8 +241,7 @@ static void say_also(ta_casereport *cr, cr_out *o, json_t *diags)
 
 static void say_key_facts(ta_casereport *cr, cr_out *o, json_t *conn)
 {
-    static const cr_column cols[] = {{"fact", false, NULL, CR_BOTH},
-                                     {"value", false, NULL, CR_BOTH}};
+    static const cr_column cols[] = {COL("fact"), COL("value")};
     static const cr_table t = {"facts", cols, COUNT(cols), true, false};
     json_t *facts = cr_key_facts(conn);
     json_t *f;
@@ -379,8 +379,8 @@ static void say_capture_rows(ta_casereport *cr, cr_out *o, const table *tb, json
             cells[n++] = (cr_span)C(cr_str(in, "sha256"));
         } else {
             /* A file that was not hashed (standard input) says why. */
-            cells[n++] = (cr_span){CR_TEXT, cr_str(in, "note"), NULL, CR_MD_ONLY};
-            cells[n++] = (cr_span){CR_CODE, cr_str(in, "note"), NULL, CR_HTML_ONLY};
+            cells[n++] = (cr_span)MD(CR_TEXT, cr_str(in, "note"));
+            cells[n++] = (cr_span)HTML(CR_CODE, cr_str(in, "note"));
         }
         /* Merged files: one row each, the capture's numbers on the last. */
         const char *nums[] = {packets, first, last, span, linktypes != NULL ? linktypes : ""};
@@ -399,11 +399,9 @@ static void say_capture_rows(ta_casereport *cr, cr_out *o, const table *tb, json
 static void say_captures(ta_casereport *cr, cr_out *o)
 {
     static const cr_container sec = {CR_SECTION, NULL, "captures", NULL, 0, false};
-    static const cr_column cols[] = {
-        {"file", false, NULL, CR_BOTH},         {"SHA-256", false, NULL, CR_BOTH},
-        {"packets", true, NULL, CR_BOTH},       {"first packet", false, NULL, CR_BOTH},
-        {"last packet", false, NULL, CR_BOTH},  {"span", true, NULL, CR_BOTH},
-        {"link types", false, NULL, CR_BOTH}};
+    static const cr_column cols[] = {COL("file"), COL("SHA-256"), NUM("packets"),
+                                     COL("first packet"), COL("last packet"), NUM("span"),
+                                     COL("link types")};
     static const cr_table t = {NULL, cols, COUNT(cols), false, false};
     json_t *c;
     size_t i;
@@ -435,11 +433,9 @@ static void say_captures(ta_casereport *cr, cr_out *o)
 static void say_summary(ta_casereport *cr, cr_out *o, json_t *total)
 {
     static const cr_container sec = {CR_SECTION, NULL, "summary", NULL, 0, false};
-    static const cr_column counts_cols[] = {{NULL, false, NULL, CR_BOTH},
-                                            {"connections", true, NULL, CR_BOTH}};
+    static const cr_column counts_cols[] = {COL(NULL), NUM("connections")};
     static const cr_table counts = {NULL, counts_cols, 2, true, true};
-    static const cr_column rules_cols[] = {{"root cause", false, NULL, CR_BOTH},
-                                           {"connections", true, NULL, CR_BOTH}};
+    static const cr_column rules_cols[] = {COL("root cause"), NUM("connections")};
     static const cr_table rules = {NULL, rules_cols, 2, false, false};
     const char *label[] = {"TCP connections", "with TLS", "completed", "with an error diagnosis"};
     long long value[] = {cr_int(total, "tcp_connections"), cr_int(total, "tls_connections"),
@@ -501,11 +497,9 @@ static void say_failed(ta_casereport *cr, cr_out *o)
 static void say_warned(ta_casereport *cr, cr_out *o)
 {
     static const cr_container sec = {CR_SECTION, NULL, "warnings", NULL, 0, false};
-    static const cr_column cols[] = {
-        {"capture", false, NULL, CR_BOTH}, {"#", true, NULL, CR_BOTH},
-        {"client", false, NULL, CR_HTML_ONLY}, {"server", false, NULL, CR_BOTH},
-        {"SNI", false, NULL, CR_BOTH}, {"rule", false, NULL, CR_BOTH},
-        {"warning", false, NULL, CR_BOTH}};
+    static const cr_column cols[] = {COL("capture"), NUM("#"),
+                                     {"client", false, NULL, CR_HTML_ONLY}, COL("server"),
+                                     COL("SNI"), COL("rule"), COL("warning")};
     static const cr_table t = {NULL, cols, COUNT(cols), false, false};
     char line[64];
     json_t *v;
@@ -522,7 +516,7 @@ static void say_warned(ta_casereport *cr, cr_out *o)
         char id[24];
         snprintf(id, sizeof(id), "%lld", cr_int(v, "id"));
         cr_span cells[] = {T(cr_str(v, "file")), T(id),
-                           {CR_TEXT, cr_str(v, "client"), NULL, CR_HTML_ONLY},
+                           HTML(CR_TEXT, cr_str(v, "client")),
                            T(cr_str(v, "server")), T(cr_str(v, "sni")), C(cr_str(v, "rule")),
                            T(cr_str(v, "title"))};
         row(cr, o, &tb, cells, COUNT(cells));
@@ -539,9 +533,8 @@ static void say_warned(ta_casereport *cr, cr_out *o)
 /* The healthy connections by outcome, version and cipher suite. */
 static void say_groups(ta_casereport *cr, cr_out *o)
 {
-    static const cr_column cols[] = {
-        {"outcome", false, NULL, CR_BOTH}, {"version", false, NULL, CR_BOTH},
-        {"cipher suite", false, NULL, CR_BOTH}, {"connections", true, NULL, CR_BOTH}};
+    static const cr_column cols[] = {COL("outcome"), COL("version"), COL("cipher suite"),
+                                     NUM("connections")};
     static const cr_table t = {NULL, cols, COUNT(cols), false, false};
     char num[24];
     json_t *v;
@@ -568,10 +561,8 @@ static void say_groups(ta_casereport *cr, cr_out *o)
 static void say_healthy(ta_casereport *cr, cr_out *o)
 {
     static const cr_container sec = {CR_SECTION, NULL, "healthy", NULL, 0, true};
-    static const cr_column cols[] = {
-        {"capture", false, NULL, CR_BOTH}, {"#", true, NULL, CR_BOTH},
-        {"client", false, NULL, CR_BOTH}, {"server", false, NULL, CR_BOTH},
-        {"SNI", false, NULL, CR_BOTH}};
+    static const cr_column cols[] = {COL("capture"), NUM("#"), COL("client"), COL("server"),
+                                     COL("SNI")};
     static const cr_table t = {NULL, cols, COUNT(cols), false, false};
     char line[64];
     json_t *v;

@@ -1,8 +1,9 @@
-/* report_html.c - the support-case report as one self-contained HTML page
- * (see ta_casereport.h): inline CSS, inline SVG diagrams, no script, no
- * external font, image or style; a Content-Security-Policy that forbids
- * every fetch, so a name in a capture cannot make the page load anything.
- * Every capture-derived string goes through cr_html_puts. */
+/* report_html.c - the report's HTML back end: renders the document model
+ * (casereport_int.h) as one self-contained page: inline CSS, inline SVG
+ * diagrams (svg.c), no script, no external font, image or style; a
+ * Content-Security-Policy that forbids every fetch, so a name in a capture
+ * cannot make the page load anything.  Every string goes through
+ * cr_html_puts. */
 #include "casereport_int.h"
 
 #include <string.h>
@@ -74,317 +75,226 @@ static void html_rich(FILE *f, const char *s)
     }
 }
 
-static void td(FILE *f, const char *s)
+static void spans(FILE *f, const cr_span *s, size_t n)
 {
-    fputs("<td>", f);
-    cr_html_puts(f, s);
-    fputs("</td>", f);
-}
-
-static void html_evidence(FILE *f, json_t *conn, json_t *d)
-{
-    json_t *rows = cr_evidence_rows(conn, d);
-    json_t *r;
-    size_t i;
-    fputs("<table class=\"evidence\"><tr><th>frame</th><th>direction</th><th>message</th>"
-          "<th>key facts</th></tr>\n", f);
-    json_array_foreach(rows, i, r) {
-        fprintf(f, "<tr><td class=\"n\">%lld</td>", cr_int(r, "frame"));
-        fputs("<td class=\"dir\">", f);
-        cr_html_puts(f, cr_str(r, "direction"));
-        fputs("</td>", f);
-        td(f, cr_str(r, "messages"));
-        td(f, cr_str(r, "fact"));
-        fputs("</tr>\n", f);
-    }
-    fputs("</table>\n", f);
-    json_decref(rows);
-}
-
-static void html_facts(FILE *f, json_t *conn)
-{
-    json_t *facts = cr_key_facts(conn);
-    json_t *row;
-    size_t i;
-    fputs("<table class=\"facts\">\n", f);
-    json_array_foreach(facts, i, row) {
-        fputs("<tr><th>", f);
-        cr_html_puts(f, json_string_value(json_array_get(row, 0)));
-        fputs("</th>", f);
-        td(f, json_string_value(json_array_get(row, 1)));
-        fputs("</tr>\n", f);
-    }
-    fputs("</table>\n", f);
-    json_decref(facts);
-}
-
-static void html_followup(FILE *f, json_t *conn)
-{
-    json_t *fu = cr_followup(conn);
-    json_t *v;
-    size_t i;
-    fputs("<h4>Follow-up</h4>\n<pre class=\"cmd\">", f);
-    json_array_foreach(json_object_get(fu, "commands"), i, v) {
-        cr_html_puts(f, json_string_value(v));
-        fputc('\n', f);
-    }
-    fputs("</pre>\n<p>Wireshark display filters:", f);
-    json_array_foreach(json_object_get(fu, "filters"), i, v) {
-        fputs(i > 0 ? ", <code>" : " <code>", f);
-        cr_html_puts(f, json_string_value(v));
-        fputs("</code>", f);
-    }
-    fputs("</p>\n", f);
-    json_decref(fu);
-}
-
-void cr_html_section(ta_casereport *cr, FILE *f, const char *file, size_t cap_idx, json_t *conn)
-{
-    json_t *diags = json_object_get(conn, "diagnoses");
-    json_t *root = json_array_get(diags, 0);
-    json_t *d;
-    json_t *v;
-    size_t i;
-    char when[40];
-    (void)cr;
-
-    cr_time(json_number_value(json_object_get(conn, "start_time")), when, sizeof(when));
-    fprintf(f, "<article class=\"conn\" id=\"c%zu-%lld\" data-conn=\"%lld\" data-rules=\"",
-            cap_idx, cr_int(conn, "id"), cr_int(conn, "id"));
-    json_array_foreach(diags, i, d) {
-        fputs(i > 0 ? " " : "", f);
-        cr_html_puts(f, cr_str(d, "rule"));
-    }
-    fputs("\" data-file=\"", f);
-    cr_html_puts(f, file);
-    fprintf(f, "\">\n<h3>Connection #%lld: ", cr_int(conn, "id"));
-    cr_html_puts(f, cr_str(conn, "client"));
-    fputs(" → ", f);
-    cr_html_puts(f, cr_str(conn, "server"));
-    fputs(" <span class=\"rule\">", f);
-    cr_html_puts(f, cr_str(root, "rule"));
-    fputs("</span></h3>\n<p class=\"muted\">", f);
-    cr_html_puts(f, file);
-    fprintf(f, ", frames %lld–%lld, started %s, outcome <code>", cr_int(conn, "first_frame"),
-            cr_int(conn, "last_frame"), when);
-    cr_html_puts(f, cr_str(conn, "outcome"));
-    fputs("</code></p>\n<p class=\"diag\"><strong>", f);
-    cr_html_puts(f, cr_str(root, "title"));
-    fputs("</strong>. <span class=\"summary\">", f);
-    html_rich(f, cr_str(root, "summary"));
-    fputs("</span></p>\n<p><strong>Fault:</strong> ", f);
-    cr_html_puts(f, cr_str(root, "fault"));
-    if (json_is_string(json_object_get(root, "fixes_by"))) {
-        fputs(" (fixed by: ", f);
-        cr_html_puts(f, cr_str(root, "fixes_by"));
-        fputc(')', f);
-    }
-    fputs("</p>\n<h4>Evidence</h4>\n", f);
-    html_evidence(f, conn, root);
-    if (json_array_size(diags) > 1) {
-        fputs("<p>Also diagnosed:</p><ul>\n", f);
-        json_array_foreach(diags, i, d) {
-            if (i > 0) {
-                fprintf(f, "<li><span class=\"sev-%s\">%s</span> <code>", cr_str(d, "severity"),
-                        cr_str(d, "severity"));
-                cr_html_puts(f, cr_str(d, "rule"));
-                fputs("</code>: <span class=\"summary\">", f);
-                html_rich(f, cr_str(d, "summary"));
-                fputs("</span></li>\n", f);
-            }
+    for (size_t i = 0; i < n; i++) {
+        if (s[i].s == NULL) {
+            continue;
         }
-        fputs("</ul>\n", f);
-    }
-    fputs("<h4>Handshake</h4>\n", f);
-    cr_svg_sequence(f, conn);
-    fputs("<h4>Key facts</h4>\n", f);
-    html_facts(f, conn);
-    fputs("<h4>Remediation</h4>\n<p class=\"fix\">", f);
-    html_rich(f, json_is_string(json_object_get(root, "remediation"))
-                     ? cr_str(root, "remediation") : "The rule gives no remediation.");
-    fputs("</p>\n", f);
-    if (json_array_size(json_object_get(root, "references")) > 0) {
-        fputs("<p class=\"muted\">References: ", f);
-        json_array_foreach(json_object_get(root, "references"), i, v) {
-            fputs(i > 0 ? "; " : "", f);
-            cr_html_puts(f, json_string_value(v));
+        if (s[i].cls != NULL) {
+            fprintf(f, "<span class=\"%s\">", s[i].cls);
         }
-        fputs("</p>\n", f);
-    }
-    html_followup(f, conn);
-    fputs("</article>\n", f);
-}
-
-static void html_captures(ta_casereport *cr, FILE *out)
-{
-    json_t *c;
-    json_t *in;
-    size_t i;
-    size_t k;
-    fputs("<section id=\"captures\"><h2>Captures</h2>\n<table><tr><th>file</th><th>SHA-256</th>"
-          "<th>packets</th><th>first packet</th><th>last packet</th><th>span</th><th>link types</th>"
-          "</tr>\n",
-          out);
-    json_array_foreach(cr->captures, i, c) {
-        char first[40];
-        char last[40];
-        cr_time(json_number_value(json_object_get(c, "first_time")), first, sizeof(first));
-        cr_time(json_number_value(json_object_get(c, "last_time")), last, sizeof(last));
-        char span[32];
-        cr_span(c, span, sizeof(span));
-        json_t *inputs = json_object_get(c, "inputs");
-        json_array_foreach(inputs, k, in) {
-            fputs("<tr>", out);
-            td(out, cr_str(in, "file"));
-            fputs("<td><code>", out);
-            cr_html_puts(out, json_is_string(json_object_get(in, "sha256")) ? cr_str(in, "sha256")
-                                                                            : cr_str(in, "note"));
-            fputs("</code></td>", out);
-            if (k + 1 < json_array_size(inputs)) {
-                fputs("<td></td><td></td><td></td><td></td><td></td></tr>\n", out);
-                continue;
-            }
-            fprintf(out, "<td class=\"n\">%lld</td><td>%s</td><td>%s</td><td class=\"n\">%s</td>"
-                    "<td>", cr_int(c, "packets"), first, last, span);
-            json_t *lt;
-            size_t j;
-            json_array_foreach(json_object_get(c, "linktypes"), j, lt) {
-                fputs(j > 0 ? ", " : "", out);
-                cr_html_puts(out, json_string_value(lt));
-            }
-            fputs("</td></tr>\n", out);
+        switch (s[i].kind) {
+        case CR_CODE:
+            fputs("<code>", f);
+            cr_html_puts(f, s[i].s);
+            fputs("</code>", f);
+            break;
+        case CR_STRONG:
+            fputs("<strong>", f);
+            cr_html_puts(f, s[i].s);
+            fputs("</strong>", f);
+            break;
+        case CR_RICH:
+            html_rich(f, s[i].s);
+            break;
+        case CR_TEXT:
+        default:
+            cr_html_puts(f, s[i].s);
+            break;
         }
-        if (json_is_string(json_object_get(c, "error"))) {
-            fputs("<tr><td colspan=\"7\" class=\"rule\">could not be read: ", out);
-            cr_html_puts(out, cr_str(c, "error"));
-            fputs("</td></tr>\n", out);
+        if (s[i].cls != NULL) {
+            fputs("</span>", f);
         }
     }
-    fputs("</table>\n", out);
-    if (cr->captures_dropped > 0) {
-        fprintf(out, "<p>%zu more captures are not listed (the report lists %d).</p>\n",
-                cr->captures_dropped, CR_MAX_CAPTURES);
-    }
-    fputs("</section>\n", out);
 }
 
-static void html_summary(ta_casereport *cr, FILE *out, json_t *total)
+/* An element starts on a new line, but right after an opening tag. */
+static FILE *line(cr_out *o)
 {
-    const char *k;
-    json_t *v;
-    fprintf(out, "<section id=\"summary\"><h2>Summary</h2>\n<table>"
-            "<tr><th>TCP connections</th><td class=\"n\">%lld</td></tr>"
-            "<tr><th>with TLS</th><td class=\"n\">%lld</td></tr>"
-            "<tr><th>completed</th><td class=\"n\">%lld</td></tr>"
-            "<tr><th>with an error diagnosis</th><td class=\"n\">%zu</td></tr></table>\n",
-            cr_int(total, "tcp_connections"), cr_int(total, "tls_connections"),
-            cr_int(total, "completed"), cr->num_failed);
-    if (json_object_size(cr->failed_rules) > 0) {
-        fputs("<table><tr><th>root cause</th><th>connections</th></tr>\n", out);
-        json_object_foreach(cr->failed_rules, k, v) {
-            fputs("<tr><td><code>", out);
-            cr_html_puts(out, k);
-            fprintf(out, "</code></td><td class=\"n\">%lld</td></tr>\n",
-                    (long long)json_integer_value(v));
-        }
-        fputs("</table>\n", out);
+    if (o->open) {
+        fputc('\n', o->f);
     }
-    if (cr->num_failed > cr->num_sections) {
-        fprintf(out, "<p class=\"cap\">Only the first %zu failed connections are shown in "
-                "detail (%zu more failed); <code>--format=json</code> lists every one.</p>\n",
-                cr->num_sections, cr->num_failed - cr->num_sections);
-    }
-    fputs("</section>\n", out);
+    o->open = true;
+    return o->f;
 }
 
-static void brief_row(FILE *out, json_t *v, const char *extra_rule, const char *extra)
+static void attr(FILE *f, const char *name, const char *value)
 {
-    fputs("<tr>", out);
-    td(out, cr_str(v, "file"));
-    fprintf(out, "<td class=\"n\">%lld</td>", cr_int(v, "id"));
-    td(out, cr_str(v, "client"));
-    td(out, cr_str(v, "server"));
-    td(out, cr_str(v, "sni"));
-    if (extra_rule != NULL) {
-        fputs("<td><code>", out);
-        cr_html_puts(out, extra_rule);
-        fputs("</code></td>", out);
-        td(out, extra);
+    if (value != NULL) {
+        fprintf(f, " %s=\"", name);
+        cr_html_puts(f, value);
+        fputc('"', f);
     }
-    fputs("</tr>\n", out);
 }
 
-static void html_healthy(ta_casereport *cr, FILE *out)
+static void page_begin(cr_out *o, const char *title, const char *generator)
 {
-    json_t *v;
-    size_t i;
-    if (cr->num_warned > 0) {
-        fprintf(out, "<section id=\"warnings\"><h2>Completed with warnings (%zu)</h2>\n<table><tr>"
-                "<th>capture</th><th>#</th><th>client</th><th>server</th><th>SNI</th><th>rule</th>"
-                "<th>warning</th></tr>\n", cr->num_warned);
-        json_array_foreach(cr->warned, i, v) {
-            brief_row(out, v, cr_str(v, "rule"), cr_str(v, "title"));
-        }
-        fputs("</table>\n", out);
-        if (cr->num_warned > json_array_size(cr->warned)) {
-            fprintf(out, "<p>%zu more not listed.</p>\n",
-                    cr->num_warned - json_array_size(cr->warned));
-        }
-        fputs("</section>\n", out);
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+          "style-src 'unsafe-inline'; img-src data:\">\n"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+          "<meta name=\"color-scheme\" content=\"light dark\">\n"
+          "<meta name=\"generator\" content=\"tlsanalyze ", o->f);
+    cr_html_puts(o->f, generator);
+    fputs("\">\n<title>", o->f);
+    cr_html_puts(o->f, title);
+    fprintf(o->f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", CSS);
+    o->open = false;
+}
+
+static void page_end(cr_out *o)
+{
+    fputs("</body></html>\n", line(o));
+    o->open = false;
+}
+
+static const char *const TAGS[] = {"header", "section", "article"};
+
+/* A header or a section opens on the line of its heading; an article on
+ * its own line. */
+static void begin(cr_out *o, const cr_container *c)
+{
+    FILE *f = line(o);
+    fprintf(f, "<%s", TAGS[c->kind]);
+    attr(f, "class", c->cls);
+    attr(f, "id", c->id);
+    for (size_t i = 0; i < c->num_data; i++) {
+        fprintf(f, " data-%s=\"", c->data[i].name);
+        cr_html_puts(f, c->data[i].value);
+        fputc('"', f);
     }
-    fprintf(out, "<section id=\"healthy\"><h2>Other connections (%zu)</h2>\n", cr->num_healthy);
-    if (cr->num_healthy == 0) {
-        fputs("<p>None.</p></section>\n", out);
+    fputc('>', f);
+    o->open = c->kind == CR_ARTICLE;
+}
+
+static void end(cr_out *o, const cr_container *c)
+{
+    if (!c->tight) {
+        line(o);
+    }
+    fprintf(o->f, "</%s>", TAGS[c->kind]);
+    o->open = true;
+}
+
+static void heading(cr_out *o, int level, const cr_span *s, size_t n)
+{
+    FILE *f = line(o);
+    fprintf(f, "<h%d>", level);
+    spans(f, s, n);
+    fprintf(f, "</h%d>", level);
+}
+
+static void paragraph(cr_out *o, const char *cls, const cr_span *s, size_t n)
+{
+    FILE *f = line(o);
+    fputs("<p", f);
+    attr(f, "class", cls);
+    fputc('>', f);
+    spans(f, s, n);
+    fputs("</p>", f);
+}
+
+static void list_begin(cr_out *o, const cr_span *intro, size_t n)
+{
+    FILE *f = line(o);
+    fputs("<p>", f);
+    spans(f, intro, n);
+    fputs("</p><ul>", f);
+}
+
+static void list_item(cr_out *o, const cr_span *s, size_t n)
+{
+    FILE *f = line(o);
+    fputs("<li>", f);
+    spans(f, s, n);
+    fputs("</li>", f);
+}
+
+static void list_end(cr_out *o)
+{
+    fputs("</ul>", line(o));
+}
+
+/* A table with keys has them in <th> and no header row. */
+static void table_begin(cr_out *o, const cr_table *t)
+{
+    FILE *f = line(o);
+    fputs("<table", f);
+    attr(f, "class", t->cls);
+    fputc('>', f);
+    if (t->keys) {
         return;
     }
-    fputs("<p>Connections without an error diagnosis, by outcome, version and cipher suite:</p>\n"
-          "<table><tr><th>outcome</th><th>version</th><th>cipher suite</th><th>connections</th>"
-          "</tr>\n", out);
-    json_array_foreach(cr->groups, i, v) {
-        fputs("<tr>", out);
-        td(out, cr_str(v, "outcome"));
-        td(out, cr_str(v, "version")[0] != '\0' ? cr_str(v, "version") : "-");
-        td(out, cr_str(v, "suite")[0] != '\0' ? cr_str(v, "suite") : "-");
-        fprintf(out, "<td class=\"n\">%lld</td></tr>\n", cr_int(v, "connections"));
+    fputs("<tr>", f);
+    for (size_t i = 0; i < t->num_cols; i++) {
+        fputs("<th>", f);
+        cr_html_puts(f, t->cols[i].title != NULL ? t->cols[i].title : "");
+        fputs("</th>", f);
     }
-    if (cr->grouped_other > 0) {
-        fprintf(out, "<tr><td>other</td><td></td><td></td><td class=\"n\">%zu</td></tr>\n",
-                cr->grouped_other);
-    }
-    fprintf(out, "</table>\n<p>The first %zu:</p>\n<table><tr><th>capture</th><th>#</th>"
-            "<th>client</th><th>server</th><th>SNI</th></tr>\n", json_array_size(cr->healthy));
-    json_array_foreach(cr->healthy, i, v) {
-        brief_row(out, v, NULL, NULL);
-    }
-    fputs("</table></section>\n", out);
+    fputs("</tr>", f);
 }
 
-void cr_html_document(ta_casereport *cr, FILE *out, json_t *total)
+static void cell(FILE *f, const cr_table *t, size_t i, const cr_span *s)
 {
-    fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-            "style-src 'unsafe-inline'; img-src data:\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            "<meta name=\"color-scheme\" content=\"light dark\">\n"
-            "<meta name=\"generator\" content=\"tlsanalyze %s\">\n"
-            "<title>TLS handshake report</title>\n<style>\n%s</style>\n</head>\n<body>\n"
-            "<header><h1>TLS handshake report</h1>\n<p class=\"muted\">Made by tlsanalyze %s on "
-            "%s, profile <code>", cr->o.version, CSS, cr->o.version, cr->generated);
-    cr_html_puts(out, cr->o.profile);
-    fputs("</code>, redaction: ", out);
-    cr_html_puts(out, cr->o.redaction);
-    fputs(".</p>\n<pre class=\"cmdline\">", out);
-    cr_html_puts(out, cr->o.command_line);
-    fputs("</pre></header>\n", out);
-    html_captures(cr, out);
-    html_summary(cr, out, total);
-    fprintf(out, "<section id=\"failed\"><h2>Failed connections (%zu)</h2>\n", cr->num_failed);
-    if (cr->num_failed == 0) {
-        fputs("<p>None: every handshake completed or ended without an error diagnosis.</p>\n",
-              out);
+    const cr_column *col = &t->cols[i];
+    const char *cls = col->right ? "n" : col->cls;
+    if (s->s == NULL) {
+        fputs("<td></td>", f);
+    } else if (t->keys && i == 0) {
+        fputs("<th>", f);
+        spans(f, s, 1);
+        fputs("</th>", f);
+    } else {
+        fputs("<td", f);
+        attr(f, "class", cls);
+        fputc('>', f);
+        spans(f, s, 1);
+        fputs("</td>", f);
     }
-    cr_copy_sections(cr, out);
-    fputs("</section>\n", out);
-    html_healthy(cr, out);
-    fputs("</body></html>\n", out);
 }
+
+static void table_row(cr_out *o, const cr_table *t, const cr_row *r)
+{
+    FILE *f = o->f;
+    if (!t->compact) {
+        fputc('\n', f);
+    }
+    fputs("<tr>", f);
+    if (r->across) {
+        fprintf(f, "<td colspan=\"%zu\"", t->num_cols);
+        attr(f, "class", r->cls);
+        fputc('>', f);
+        spans(f, r->cells, r->num_cells);
+        fputs("</td>", f);
+    }
+    for (size_t i = 0; !r->across && i < r->num_cells && i < t->num_cols; i++) {
+        cell(f, t, i, &r->cells[i]);
+    }
+    fputs("</tr>", f);
+}
+
+static void table_end(cr_out *o, const cr_table *t)
+{
+    fputs(t->compact ? "</table>" : "\n</table>", o->f);
+}
+
+static void code(cr_out *o, const cr_code *c)
+{
+    FILE *f = line(o);
+    fputs("<pre", f);
+    attr(f, "class", c->cls);
+    fputc('>', f);
+    cr_html_puts(f, c->text);
+    fputs("</pre>", f);
+}
+
+static void diagram(cr_out *o, const cr_diagram *d)
+{
+    cr_svg_diagram(line(o), d);
+}
+
+const cr_backend cr_html_backend = {
+    page_begin, page_end, begin, end, heading, paragraph, list_begin, list_item, list_end,
+    table_begin, table_row, table_end, code, diagram,
+};

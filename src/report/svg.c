@@ -1,6 +1,7 @@
-/* svg.c - a handshake as an inline SVG sequence diagram (see
- * casereport_int.h).  The drawing uses CSS classes only, so the page's
- * stylesheet decides the colours (light, dark, print). */
+/* svg.c - a handshake's steps (casereport_int.h) as an inline SVG
+ * sequence diagram for the HTML back end, and the HTML escaping both use.
+ * The drawing uses CSS classes only, so the page's stylesheet decides the
+ * colours (light, dark, print). */
 #include "casereport_int.h"
 
 #include <string.h>
@@ -80,98 +81,77 @@ static void left_text(FILE *f, int y, long long frame, const char *when)
 }
 
 /* The lifelines' heads: role and address. */
-static void heads(FILE *f, json_t *conn, int bottom)
+static void heads(FILE *f, const cr_diagram *d, int bottom)
 {
     static const char *const who[] = {"client", "server"};
     static const int xs[] = {X_CLIENT, X_SERVER};
+    const char *addr[] = {d->client, d->server};
     for (int i = 0; i < 2; i++) {
         fprintf(f, "<rect class=\"box\" x=\"%d\" y=\"8\" width=\"200\" height=\"44\" rx=\"6\"/>",
                 xs[i] - 100);
         fprintf(f, "<text class=\"who\" x=\"%d\" y=\"26\" text-anchor=\"middle\">%s</text>", xs[i],
                 who[i]);
         fprintf(f, "<text class=\"addr\" x=\"%d\" y=\"44\" text-anchor=\"middle\">", xs[i]);
-        puts_cut(f, cr_str(conn, who[i]), 30);
+        puts_cut(f, addr[i], 30);
         fputs("</text>", f);
         fprintf(f, "<line class=\"life\" x1=\"%d\" y1=\"52\" x2=\"%d\" y2=\"%d\"/>\n", xs[i], xs[i],
                 bottom);
     }
 }
 
-/* The label over an arrow: the message, and for a ClientHello the SNI. */
-static void label(FILE *f, json_t *conn, json_t *m, int y, bool fail)
+/* One step at height |y|: the failing one on a marked background, frame
+ * and time on the left, the arrow, and over it the label (for the
+ * ClientHello with its SNI). */
+static void step(FILE *f, const cr_step *s, int y, const char *when, const char *cls)
 {
-    char text[160];
-    cr_message_label(conn, m, text, sizeof(text));
-    fprintf(f, "<text class=\"label%s\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s", fail ? " fail"
-            : "", (X_CLIENT + X_SERVER) / 2, y - 7, fail ? "✗ " : "");
-    cr_html_puts(f, text);
-    json_t *ch = json_object_get(conn, "client_hello");
-    if (strcmp(cr_str(m, "message"), "ClientHello") == 0 && cr_int(ch, "frame") == cr_int(m,
-                                                                                       "frame")) {
-        fputs(json_is_string(json_object_get(ch, "sni")) ? " · SNI " : " · no SNI", f);
-        puts_cut(f, cr_str(ch, "sni"), 36);
+    char arrow_cls[32];
+    if (s->fail) {
+        fprintf(f, "<rect class=\"failbg\" x=\"2\" y=\"%d\" width=\"%d\" height=\"%d\" "
+                "rx=\"4\"/>", y - 22, W - 4, ROW);
+    }
+    left_text(f, y, s->frame, when);
+    snprintf(arrow_cls, sizeof(arrow_cls), "%s%s%s", s->fail ? "fail" : "",
+             s->fail && cls[0] != '\0' ? " " : "", cls);
+    arrow(f, y, s->from_client, arrow_cls);
+    fprintf(f, "<text class=\"label%s\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s",
+            s->fail ? " fail" : "", (X_CLIENT + X_SERVER) / 2, y - 7, s->fail ? "✗ " : "");
+    cr_html_puts(f, s->label);
+    if (s->client_hello) {
+        fputs(s->sni != NULL ? " · SNI " : " · no SNI", f);
+        puts_cut(f, s->sni != NULL ? s->sni : "", 36);
     }
     fputs("</text>\n", f);
 }
 
-void cr_svg_sequence(FILE *f, json_t *conn)
+void cr_svg_diagram(FILE *f, const cr_diagram *d)
 {
-    json_t *msgs = json_object_get(conn, "messages");
-    json_t *hs = json_object_get(conn, "handshake");
-    bool close_drawn;
-    bool close_fails;
-    long fail = cr_failing(conn, &close_drawn, &close_fails);
-    size_t n = json_array_size(msgs);
-    size_t shown = n < CR_MAX_ARROWS ? n : CR_MAX_ARROWS;
-    size_t rows = shown + (shown < n) + close_drawn + (n == 0);
+    size_t rows = d->num_steps + (d->num_more > 0) + d->has_close + (d->num_steps == 0);
     int height = Y_FIRST + (int)rows * ROW;
-    double t0 = json_number_value(json_object_get(json_array_get(msgs, 0), "time"));
-    json_t *m;
-    size_t i;
+    int y = Y_FIRST;
 
     fprintf(f, "<svg class=\"seq\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
             "width=\"%d\" role=\"img\" aria-label=\"handshake of connection %lld\" "
-            "data-conn=\"%lld\">\n", W, height, W, cr_int(conn, "id"), cr_int(conn, "id"));
-    fprintf(f, "<title>Handshake of connection #%lld</title>\n", cr_int(conn, "id"));
-    heads(f, conn, height - 8);
-    int y = Y_FIRST;
-    json_array_foreach(msgs, i, m) {
+            "data-conn=\"%lld\">\n", W, height, W, d->conn, d->conn);
+    fprintf(f, "<title>Handshake of connection #%lld</title>\n", d->conn);
+    heads(f, d, height - 8);
+    for (size_t i = 0; i < d->num_steps; i++) {
         char when[32];
-        bool is_fail = (long)i == fail;
-        if (i >= shown) {
-            fprintf(f, "<text class=\"frame\" x=\"8\" y=\"%d\">… %zu more messages</text>\n",
-                    y + 4, n - shown);
-            y += ROW;
-            break;
-        }
-        if (is_fail) {
-            fprintf(f, "<rect class=\"failbg\" x=\"2\" y=\"%d\" width=\"%d\" height=\"%d\" "
-                    "rx=\"4\"/>", y - 22, W - 4, ROW);
-        }
-        snprintf(when, sizeof(when), "+%.3f ms",
-                 (json_number_value(json_object_get(m, "time")) - t0) * 1000.0);
-        left_text(f, y, cr_int(m, "frame"), when);
-        arrow(f, y, strcmp(cr_str(m, "from"), "client") == 0, is_fail ? "fail" : "");
-        label(f, conn, m, y, is_fail);
+        snprintf(when, sizeof(when), "+%.3f ms", d->steps[i].ms);
+        step(f, &d->steps[i], y, when, "");
         y += ROW;
     }
-    if (n == 0) {
+    if (d->num_more > 0) {
+        fprintf(f, "<text class=\"frame\" x=\"8\" y=\"%d\">… %zu more messages</text>\n", y + 4,
+                d->num_more);
+        y += ROW;
+    }
+    if (d->num_steps == 0) {
         fprintf(f, "<text class=\"frame\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">no TLS "
                 "message seen</text>\n", (X_CLIENT + X_SERVER) / 2, y - 7);
         y += ROW;
     }
-    if (close_drawn) {
-        const char *what = strcmp(cr_str(conn, "outcome"), "reset") == 0 ? "TCP RST" : "TCP FIN";
-        if (close_fails) {
-            fprintf(f, "<rect class=\"failbg\" x=\"2\" y=\"%d\" width=\"%d\" height=\"%d\" "
-                    "rx=\"4\"/>", y - 22, W - 4, ROW);
-        }
-        left_text(f, y, cr_int(hs, "close_frame"), NULL);
-        arrow(f, y, strcmp(cr_str(hs, "closed_by"), "client") == 0,
-              close_fails ? "fail close" : "close");
-        fprintf(f, "<text class=\"label%s\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s%s</text>\n",
-                close_fails ? " fail" : "", (X_CLIENT + X_SERVER) / 2, y - 7,
-                close_fails ? "✗ " : "", what);
+    if (d->has_close) {
+        step(f, &d->close, y, NULL, "close");
     }
-    fputs("</svg>\n", f);
+    fputs("</svg>", f);
 }

@@ -4,7 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+
+/* The low-level digests, deprecated in OpenSSL 3.0 but not removed: on
+ * 3.0 every EVP digest creates its provider context anew (one malloc per
+ * digest, four per connection; measured with tests/alloc_per_conn.py),
+ * these run on the stack. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/md5.h>
+#include <openssl/sha.h>
 
 #include "ta_names.h"
 
@@ -13,39 +20,6 @@
 #define JA4_HASH_LEN 12
 #define JA4_MAX_COUNT 99
 #define NO_VALUE 0x10000u    /* above every 16-bit value: skips nothing */
-
-struct ta_fp_ctx {
-    EVP_MD_CTX *md;
-    EVP_MD *md5;
-    EVP_MD *sha256;
-};
-
-ta_fp_ctx *ta_fp_ctx_new(void)
-{
-    ta_fp_ctx *fx = calloc(1, sizeof(*fx));
-    if (fx == NULL) {
-        return NULL;
-    }
-    fx->md = EVP_MD_CTX_new();
-    fx->md5 = EVP_MD_fetch(NULL, "MD5", NULL);
-    fx->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-    if (fx->md == NULL || fx->md5 == NULL || fx->sha256 == NULL) {
-        ta_fp_ctx_free(fx);
-        return NULL;
-    }
-    return fx;
-}
-
-void ta_fp_ctx_free(ta_fp_ctx *fx)
-{
-    if (fx == NULL) {
-        return;
-    }
-    EVP_MD_CTX_free(fx->md);
-    EVP_MD_free(fx->md5);
-    EVP_MD_free(fx->sha256);
-    free(fx);
-}
 
 /* The text being written: never past |cap|, NUL-terminated while it fits;
  * |full| once something did not. */
@@ -124,24 +98,23 @@ static void to_hex(const unsigned char *md, size_t len, char *hex)
 }
 
 /* The first |hex_len| hex digits of the MD5 (|sha| false) or SHA-256 of
- * |n| bytes at |s| into |out| (|hex_len| + 1 bytes). */
-static bool digest_hex(ta_fp_ctx *fx, bool sha, const char *s, size_t n, char *out,
-                       size_t hex_len)
+ * |n| bytes at |s| into |out| (|hex_len| + 1 bytes, |hex_len| <= 32). */
+static bool digest_hex(bool sha, const char *s, size_t n, char *out, size_t hex_len)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    char hex[2 * EVP_MAX_MD_SIZE + 1];
-    unsigned int md_len = 0;
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    char hex[2 * SHA256_DIGEST_LENGTH + 1];
     bool ok;
-    if (fx != NULL) {
-        ok = EVP_DigestInit_ex(fx->md, sha ? fx->sha256 : fx->md5, NULL) == 1 &&
-             EVP_DigestUpdate(fx->md, s, n) == 1 && EVP_DigestFinal_ex(fx->md, md, &md_len) == 1;
+    if (sha) {
+        SHA256_CTX c;
+        ok = SHA256_Init(&c) == 1 && SHA256_Update(&c, s, n) == 1 && SHA256_Final(md, &c) == 1;
     } else {
-        ok = EVP_Digest(s, n, md, &md_len, sha ? EVP_sha256() : EVP_md5(), NULL) == 1;
+        MD5_CTX c;
+        ok = MD5_Init(&c) == 1 && MD5_Update(&c, s, n) == 1 && MD5_Final(md, &c) == 1;
     }
-    if (!ok || 2 * (size_t)md_len < hex_len) {
+    if (!ok) {
         return false;
     }
-    to_hex(md, md_len, hex);
+    to_hex(md, sha ? SHA256_DIGEST_LENGTH : MD5_DIGEST_LENGTH, hex);
     memcpy(out, hex, hex_len);
     out[hex_len] = '\0';
     return true;
@@ -173,7 +146,7 @@ static bool whole(const ta_client_hello *ch)
 
 /* JA3 (github.com/salesforce/ja3): SSLVersion,Ciphers,Extensions,
  * EllipticCurves,EllipticCurvePointFormats. */
-bool ta_fp_ja3(ta_fp_ctx *fx, const ta_client_hello *ch, char *out, size_t out_size, char *hash)
+bool ta_fp_ja3(const ta_client_hello *ch, char *out, size_t out_size, char *hash)
 {
     text t = {out, 0, out_size, false};
 
@@ -189,11 +162,11 @@ bool ta_fp_ja3(ta_fp_ctx *fx, const ta_client_hello *ch, char *out, size_t out_s
     add_decimal_list(&t, &ch->supported_groups);
     put(&t, ",", 1);
     add_decimal_list(&t, &ch->ec_point_formats);
-    return !t.full && digest_hex(fx, false, t.p, t.len, hash, TA_JA3_HASH_LEN);
+    return !t.full && digest_hex(false, t.p, t.len, hash, TA_JA3_HASH_LEN);
 }
 
 /* JA3S: SSLVersion,Cipher,Extensions of the ServerHello. */
-bool ta_fp_ja3s(ta_fp_ctx *fx, const ta_server_hello *sh, char *out, size_t out_size, char *hash)
+bool ta_fp_ja3s(const ta_server_hello *sh, char *out, size_t out_size, char *hash)
 {
     text t = {out, 0, out_size, false};
 
@@ -204,7 +177,7 @@ bool ta_fp_ja3s(ta_fp_ctx *fx, const ta_server_hello *sh, char *out, size_t out_
     put_num(&t, sh->cipher_suite, false, ',', false);
     put(&t, ",", 1);
     add_decimal_list(&t, &sh->extensions);
-    return !t.full && digest_hex(fx, false, t.p, t.len, hash, TA_JA3_HASH_LEN);
+    return !t.full && digest_hex(false, t.p, t.len, hash, TA_JA3_HASH_LEN);
 }
 
 /* ---------------------------------------------------------------- JA4 */
@@ -308,10 +281,10 @@ static size_t count_kept(const ta_u32_list *l)
 
 /* JA4_b or JA4_c: the first 12 hex digits of the SHA-256 of the text
  * from |from| on, or twelve zeros when its list was empty. */
-static bool ja4_hash(ta_fp_ctx *fx, const text *t, size_t from, bool empty, char *out)
+static bool ja4_hash(const text *t, size_t from, bool empty, char *out)
 {
     if (!empty) {
-        return digest_hex(fx, true, t->p + from, t->len - from, out, JA4_HASH_LEN);
+        return digest_hex(true, t->p + from, t->len - from, out, JA4_HASH_LEN);
     }
     memset(out, '0', JA4_HASH_LEN);
     out[JA4_HASH_LEN] = '\0';
@@ -323,7 +296,7 @@ static bool ja4_hash(ta_fp_ctx *fx, const text *t, size_t from, bool empty, char
  * ciphers; c hashes the sorted extensions (without SNI and ALPN), then
  * "_" and the signature algorithms in wire order.  JA4_r is a_ and the
  * two texts hashed, joined by "_". */
-bool ta_fp_ja4(ta_fp_ctx *fx, const ta_client_hello *ch, ta_fp_transport transport, char *ja4,
+bool ta_fp_ja4(const ta_client_hello *ch, ta_fp_transport transport, char *ja4,
                char *raw, size_t raw_size)
 {
     char a[16];
@@ -363,8 +336,8 @@ bool ta_fp_ja4(ta_fp_ctx *fx, const ta_client_hello *ch, ta_fp_transport transpo
         return false;
     }
     text ciphers = {raw, cipher_to, raw_size, false};
-    if (!ja4_hash(fx, &ciphers, cipher_from, num_ciphers == 0, b) ||
-        !ja4_hash(fx, &t, ext_from, num_exts == 0, c)) {
+    if (!ja4_hash(&ciphers, cipher_from, num_ciphers == 0, b) ||
+        !ja4_hash(&t, ext_from, num_exts == 0, c)) {
         return false;
     }
     memcpy(ja4, a, 10);

@@ -210,11 +210,11 @@ static void ja4_of(const hello *h, char *out, char *raw)
     parse_hello(h, &ch);
     size_t need = ta_fp_text_size(&ch, NULL);
     assert_true(need <= RAW_SIZE);
-    assert_true(ta_fp_ja4(NULL, &ch, TA_FP_TCP, out, raw != NULL ? raw : scratch, need));
+    assert_true(ta_fp_ja4(&ch, TA_FP_TCP, out, raw != NULL ? raw : scratch, need));
     /* One byte short of the raw form does not fit: false, never an overrun. */
     static char short_raw[RAW_SIZE];
     char small[TA_JA4_LEN + 1];
-    assert_false(ta_fp_ja4(NULL, &ch, TA_FP_TCP, small, short_raw,
+    assert_false(ta_fp_ja4(&ch, TA_FP_TCP, small, short_raw,
                            strlen(raw != NULL ? raw : scratch)));
     ta_client_hello_cleanup(&ch);
 }
@@ -226,7 +226,7 @@ static void ja3_of(const hello *h, char *out, char *hash)
     parse_hello(h, &ch);
     size_t need = ta_fp_text_size(&ch, NULL);
     assert_true(need <= RAW_SIZE);
-    assert_true(ta_fp_ja3(NULL, &ch, out, need, hash));
+    assert_true(ta_fp_ja3(&ch, out, need, hash));
     ta_client_hello_cleanup(&ch);
 }
 
@@ -495,8 +495,8 @@ static void test_maximal_lists(void **state)
     parse_hello(&h, &ch);
     assert_true(ch.cipher_suites.truncated);
     char hash[TA_JA3_HASH_LEN + 1];
-    assert_false(ta_fp_ja3(NULL, &ch, raw, sizeof(raw), hash));
-    assert_false(ta_fp_ja4(NULL, &ch, TA_FP_TCP, ja4, raw, sizeof(raw)));
+    assert_false(ta_fp_ja3(&ch, raw, sizeof(raw), hash));
+    assert_false(ta_fp_ja4(&ch, TA_FP_TCP, ja4, raw, sizeof(raw)));
     ta_client_hello_cleanup(&ch);
 }
 
@@ -524,23 +524,14 @@ static void test_ja3_string_and_md5(void **state)
     /* printf '771,4865-4866-4867-49195,0-11-10-43,29-23,0' | md5sum */
     assert_string_equal(hash, "df89ef54683db038aae04be71b23119e");
 
-    /* The digest context gives the same as the one-off digest. */
-    ta_fp_ctx *fx = ta_fp_ctx_new();
-    assert_non_null(fx);
     ta_client_hello ch;
     parse_hello(&h, &ch);
-    char again[TA_JA3_HASH_LEN + 1];
     char ja4[TA_JA4_LEN + 1];
-    assert_true(ta_fp_ja3(fx, &ch, s, sizeof(s), again));
-    assert_string_equal(again, hash);
-    assert_true(ta_fp_ja4(fx, &ch, TA_FP_TCP, ja4, s, sizeof(s)));
     ch.sslv2 = true;
-    assert_false(ta_fp_ja3(fx, &ch, s, sizeof(s), hash));
-    assert_false(ta_fp_ja4(fx, &ch, TA_FP_TCP, ja4, s, sizeof(s)));
+    assert_false(ta_fp_ja3(&ch, s, sizeof(s), hash));
+    assert_false(ta_fp_ja4(&ch, TA_FP_TCP, ja4, s, sizeof(s)));
     ch.sslv2 = false;
     ta_client_hello_cleanup(&ch);
-    ta_fp_ctx_free(fx);
-    ta_fp_ctx_free(NULL);
 }
 
 static void test_ja3s(void **state)
@@ -556,13 +547,13 @@ static void test_ja3s(void **state)
     char s[64];
     char hash[TA_JA3_HASH_LEN + 1];
     assert_true(ta_fp_text_size(NULL, &sh) <= sizeof(s));
-    assert_true(ta_fp_ja3s(NULL, &sh, s, sizeof(s), hash));
+    assert_true(ta_fp_ja3s(&sh, s, sizeof(s), hash));
     assert_string_equal(s, "771,4865,43-51");
     /* printf '771,4865,43-51' | md5sum */
     assert_string_equal(hash, "f4febc55ea12b31ae17cfb7e614afda8");
-    assert_false(ta_fp_ja3s(NULL, &sh, s, strlen("771,4865,43-51"), hash));
+    assert_false(ta_fp_ja3s(&sh, s, strlen("771,4865,43-51"), hash));
     sh.sslv2 = true;
-    assert_false(ta_fp_ja3s(NULL, &sh, s, sizeof(s), hash));
+    assert_false(ta_fp_ja3s(&sh, s, sizeof(s), hash));
 }
 
 int main(void)

@@ -1,4 +1,5 @@
 /* main.c - command line: options, the loop over captures, exit status. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -44,6 +45,7 @@ enum {
 };
 
 #define MAX_RULE_DIRS 8
+#define MAX_CLIENT_FPS 64
 
 typedef struct {
     ta_format fmt;
@@ -63,6 +65,8 @@ typedef struct {
     int64_t since_ns;      /* time window, capture time */
     int64_t until_ns;
     char *filter_buf;      /* -f combined with --server, owned */
+    char client_fps[MAX_CLIENT_FPS][TA_JA4_LEN + 1];   /* --client-fingerprint, lower case */
+    size_t num_client_fps;
     bool quiet;            /* no progress line */
     bool merge;            /* all inputs as one capture */
     ta_rules *rules;
@@ -96,6 +100,8 @@ typedef struct {
     ta_keylog *secrets;    /* this capture's own key log (pcapng DSB), owned */
     size_t bad_secret_lines;
     ta_arena arena;        /* per connection: freed when it has been written */
+    uint64_t fp_left_out;  /* connections --client-fingerprint left out */
+    uint64_t fp_left_out_failed;   /* ...of them with a failed handshake */
     ta_jbuf scratch;       /* rule texts are built here, reused */
 } capture_ctx;
 
@@ -122,6 +128,9 @@ static void usage(FILE *f)
           "      --since T, --until T   only packets in this time window (2026-11-23T10:00:00Z,\n"
           "                             or epoch seconds)\n"
           "      --server IP[:PORT]     only traffic of this server ([IPv6]:PORT); adds to -f\n"
+          "      --client-fingerprint FP  only connections whose client has this JA4\n"
+          "                             (t13d1516h2_8daaf6152771_e5627efa2ab1) or JA3 hash;\n"
+          "                             repeatable\n"
           "      --quiet                no progress line on the terminal\n"
           "      --merge                read all inputs as one capture, in time order (rotated\n"
           "                             files of one capture, as mergecap would)\n"
@@ -244,7 +253,8 @@ enum {
     OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_LIST_RULES, OPT_EXPLAIN, OPT_MIN_SEVERITY, OPT_PROFILE,
     OPT_SUMMARY, OPT_JOBS, OPT_SINCE, OPT_UNTIL, OPT_SERVER, OPT_QUIET, OPT_MERGE, OPT_SHARD,
     OPT_CA_FILE, OPT_CA_PATH, OPT_SERVER_CA_FILE, OPT_EXTRACT_CERTS,
-    OPT_KEYLOG, OPT_REPORT, OPT_REDACT, OPT_REDACT_KEY, OPT_PRINT_SCHEMA, OPT_PRINT_FACTS
+    OPT_KEYLOG, OPT_REPORT, OPT_REDACT, OPT_REDACT_KEY, OPT_PRINT_SCHEMA, OPT_PRINT_FACTS,
+    OPT_CLIENT_FP
 };
 
 typedef struct {
@@ -321,6 +331,35 @@ static int set_redact(options *o, const char *arg)
     } else {
         fprintf(stderr, "tlsanalyze: --redact wants all or ips, not '%s'\n", arg);
         return 0;
+    }
+    return 1;
+}
+
+/* --client-fingerprint: a JA4 (36 characters, "_" at 10 and 23) or a JA3
+ * hash (32 hex digits), kept in lower case as the facts write them. */
+static int add_client_fp(options *o, const char *arg)
+{
+    size_t n = strlen(arg);
+    bool ja3 = n == TA_JA3_HASH_LEN;
+    bool ja4 = n == TA_JA4_LEN && arg[10] == '_' && arg[23] == '_';
+    for (size_t i = 0; i < n && (ja3 || ja4); i++) {
+        bool hex = isxdigit((unsigned char)arg[i]) != 0;
+        ja3 = ja3 && hex;
+        ja4 = ja4 && (i < 10 ? isalnum((unsigned char)arg[i]) != 0 : hex || i == 10 || i == 23);
+    }
+    if (!ja3 && !ja4) {
+        fprintf(stderr, "tlsanalyze: --client-fingerprint wants a JA4 "
+                "(t13d1516h2_8daaf6152771_e5627efa2ab1) or a JA3 hash (32 hex digits), not "
+                "'%s'\n", arg);
+        return 0;
+    }
+    if (o->num_client_fps >= MAX_CLIENT_FPS) {
+        fprintf(stderr, "tlsanalyze: at most %d --client-fingerprint values\n", MAX_CLIENT_FPS);
+        return 0;
+    }
+    char *fp = o->client_fps[o->num_client_fps++];
+    for (size_t i = 0; i <= n; i++) {
+        fp[i] = (char)tolower((unsigned char)arg[i]);
     }
     return 1;
 }
@@ -413,6 +452,8 @@ static int set_option(options *o, int ch, const char *arg)
         return parse_time(arg, &o->since_ns);
     case OPT_UNTIL:
         return parse_time(arg, &o->until_ns);
+    case OPT_CLIENT_FP:
+        return add_client_fp(o, arg);
     case OPT_SERVER: {
         char expr[256];
         if (!server_filter(arg, expr, sizeof(expr))) {
@@ -485,6 +526,7 @@ static const struct option longopts[] = {
     {"since", required_argument, NULL, OPT_SINCE},
     {"until", required_argument, NULL, OPT_UNTIL},
     {"server", required_argument, NULL, OPT_SERVER},
+    {"client-fingerprint", required_argument, NULL, OPT_CLIENT_FP},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"merge", no_argument, NULL, OPT_MERGE},
     {"shard", required_argument, NULL, OPT_SHARD},
@@ -651,6 +693,21 @@ static int open_chains(options *o)
     return 1;
 }
 
+/* --client-fingerprint: does the client's JA4 or JA3 hash match one? */
+static bool client_fp_wanted(const options *o, const ta_derived *d)
+{
+    if (o->num_client_fps == 0) {
+        return true;
+    }
+    for (size_t i = 0; i < o->num_client_fps; i++) {
+        if ((d->ja4_r != NULL && strcmp(o->client_fps[i], d->ja4) == 0) ||
+            (d->ja3 != NULL && strcmp(o->client_fps[i], d->ja3_hash) == 0)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void on_conn(void *arg, ta_conn *c)
 {
     capture_ctx *cx = arg;
@@ -663,6 +720,13 @@ static void on_conn(void *arg, ta_conn *c)
                         &cx->scratch};
 
     int ok = ta_derive(&d, c, o->chains, cx->stem, &cx->arena);
+    if (!client_fp_wanted(o, &d)) {
+        cx->fp_left_out++;
+        cx->fp_left_out_failed += ta_conn_failed(c);
+        ta_derived_cleanup(&d);
+        ta_arena_reset(&cx->arena);
+        return;
+    }
     ta_view_init(&v, c, &d, &cx->arena, o->redactor);
     ok = ok && ta_rules_eval(o->rules, &v, &run);
     if (ok) {
@@ -831,8 +895,11 @@ static json_t *summary_json(const ta_stats *st, const ta_capture_info *info,
     json_object_set_new(s, "tcp_packets", json_integer((json_int_t)st->tcp_packets));
     json_object_set_new(s, "duplicates", json_integer((json_int_t)st->duplicates));
     json_object_set_new(s, "skipped", skipped);
-    json_object_set_new(s, "failed", json_integer((json_int_t)st->failed));
+    json_object_set_new(s, "failed",
+                        json_integer((json_int_t)(st->failed - cx->fp_left_out_failed)));
     ta_rollup_set(cx->roll, s);   /* tcp/tls connections, completed, failures by rule, ... */
+    json_object_set_new(s, "left_out_by_client_fingerprint",
+                        json_integer((json_int_t)cx->fp_left_out));
     json_object_set_new(s, "late_packets", json_integer((json_int_t)st->late_packets));
     json_object_set_new(s, "peak_open_connections", json_integer((json_int_t)st->peak_open));
     json_object_set_new(s, "first_time", json_real((double)st->first_ns / 1e9));

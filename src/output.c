@@ -140,6 +140,10 @@ static void text_client_hello(ta_writer *w, json_t *ch)
             fprintf(w->out, "%s%s", i > 0 ? "," : "", json_string_value(v));
         }
     }
+    /* -v: which client stack this is. */
+    if (w->verbose && json_is_string(json_object_get(ch, "ja4"))) {
+        fprintf(w->out, ", JA4 %s, JA3 %s", jstr(ch, "ja4"), jstr(ch, "ja3_hash"));
+    }
 }
 
 static void text_certificates(ta_writer *w, json_t *conn, long long frame, const char *from)
@@ -526,6 +530,31 @@ int ta_writer_conn(ta_writer *w, const char *file, ta_view *v, json_t **tree)
     return ok;
 }
 
+/* "failures by client fingerprint (JA4)": the top fingerprints, each with
+ * its count and the rules its connections got. */
+static void text_fingerprints(ta_writer *w, json_t *s)
+{
+    json_t *top = json_object_get(s, "failures_by_client_fingerprint");
+    size_t i;
+    json_t *v;
+    if (json_array_size(top) == 0) {
+        return;
+    }
+    fprintf(w->out, "  failures by client fingerprint (JA4), %lld distinct:\n",
+            jint(s, "failing_client_fingerprints"));
+    json_array_foreach(top, i, v) {
+        const char *rule;
+        json_t *n;
+        fprintf(w->out, "    %-42s %lld ", jstr(v, "name"), jint(v, "failures"));
+        const char *sep = "(";
+        json_object_foreach(json_object_get(v, "rules"), rule, n) {
+            fprintf(w->out, "%s%s %lld", sep, rule, (long long)json_integer_value(n));
+            sep = ", ";
+        }
+        fputs(*sep == ',' ? ")\n" : "\n", w->out);
+    }
+}
+
 /* The roll-up tables: versions, suites, top failing names and servers. */
 static void text_rollup(ta_writer *w, json_t *s)
 {
@@ -553,6 +582,7 @@ static void text_rollup(ta_writer *w, json_t *s)
             fprintf(w->out, "    %-42s %lld\n", jstr(v, "name"), jint(v, "failures"));
         }
     }
+    text_fingerprints(w, s);
 }
 
 static void text_summary(ta_writer *w, json_t *s)

@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""fingerprint_compare.py - JA3 and JA3S of tlsanalyze against tshark's.
+
+For every capture of samples/ and, when it is there, of ../shared/corpus
+(with the corpus's OPTIONS.tsv, so that tshark decodes TLS on the ports the
+corpus names), runs
+
+    tshark -Y tls.handshake -T fields -e tcp.stream ... -e tls.handshake.ja3
+           -e tls.handshake.ja3_full -e tls.handshake.ja3s -e tls.handshake.ja3s_full
+    tlsanalyze --format=ndjson FILE
+
+pairs the connections by their two endpoints (in order when a 4-tuple was
+reused) and compares, per connection:
+  - client_hello.ja3_hash with the ja3 of tshark's first ClientHello;
+  - server_hello.ja3s_hash with the ja3s of tshark's ServerHello that
+    tlsanalyze keeps (the first after a HelloRetryRequest, if there was one).
+A hello counts as compared when both tools give a value.  Every
+disagreement is printed with both full strings; so is every hello only
+one of the tools fingerprinted (tshark not decoding a port, an SSLv2
+hello) under -v.
+
+Prints "fingerprints: N passed, M failed" (hellos agreeing and not); exit 1
+on any disagreement, 2 when tlsanalyze or tshark is missing.  Without the
+corpus that set is skipped with a note."""
+import argparse
+import concurrent.futures
+import glob
+import ipaddress
+import json
+import os
+import shlex
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import tshark_facts  # noqa: E402
+
+FIELDS = ["tcp.stream", "ip.src", "ipv6.src", "tcp.srcport", "ip.dst", "ipv6.dst", "tcp.dstport",
+          "frame.number", "tls.handshake.type", "tls.handshake.ja3", "tls.handshake.ja3_full",
+          "tls.handshake.ja3s", "tls.handshake.ja3s_full"]
+
+
+def norm_ep(addr, port):
+    try:
+        addr = str(ipaddress.ip_address(addr))
+    except ValueError:
+        pass
+    return tshark_facts.endpoint(addr, port)
+
+
+def norm_tla_ep(ep):
+    addr, port = ep.rsplit(":", 1)
+    return norm_ep(addr.strip("[]"), port)
+
+
+def tshark_hellos(path, options):
+    """{stream: {"eps": frozenset, "ja3": [(hash, full)], "ja3s": [(hash, full)]}}."""
+    cmd = tshark_facts.base_command(path, options)
+    cmd += ["-Y", "tls.handshake", "-T", "fields", "-E", "separator=/t", "-E", "aggregator=|"]
+    for f in FIELDS:
+        cmd += ["-e", f]
+    out, err, rc = tshark_facts.run_tshark(cmd, timeout=300)
+    streams = {}
+    for line in out.splitlines():
+        cols = (line.split("\t") + [""] * len(FIELDS))[:len(FIELDS)]
+        row = dict(zip(FIELDS, cols))
+        if row["tcp.stream"] == "":
+            continue
+        src = norm_ep(row["ip.src"] or row["ipv6.src"], row["tcp.srcport"])
+        dst = norm_ep(row["ip.dst"] or row["ipv6.dst"], row["tcp.dstport"])
+        s = streams.setdefault(int(row["tcp.stream"].split("|")[0]),
+                               {"eps": frozenset((src, dst)), "ja3": [], "ja3s": []})
+        for kind in ("ja3", "ja3s"):
+            hashes = [h for h in row["tls.handshake." + kind].split("|") if h]
+            fulls = [f for f in row["tls.handshake." + kind + "_full"].split("|") if f]
+            for i, h in enumerate(hashes):
+                s[kind].append((h, fulls[i] if i < len(fulls) else ""))
+    return streams
+
+
+def tla_conns(tlsa, path):
+    p = subprocess.run([tlsa, "--quiet", "--format=ndjson", path], capture_output=True,
+                       timeout=300)
+    if p.returncode not in (0, 1, 2):
+        raise RuntimeError("%s: tlsanalyze exit %d: %s" % (path, p.returncode, p.stderr[-500:]))
+    conns = []
+    for line in p.stdout.decode("utf-8", "replace").splitlines():
+        d = json.loads(line)
+        if d.get("type") == "connection":
+            conns.append(d)
+    return conns
+
+
+def compare_file(tlsa, path, options):
+    """A list of (kind, verdict, text): verdict "agree", "differ", "tshark-only",
+    "tlsanalyze-only"."""
+    streams = tshark_hellos(path, options)
+    conns = tla_conns(tlsa, path)
+    by_eps = {}
+    for c in sorted(conns, key=lambda c: c.get("first_frame") or 0):
+        eps = frozenset((norm_tla_ep(c["client"]), norm_tla_ep(c["server"])))
+        by_eps.setdefault(eps, []).append(c)
+    out = []
+    used = {}
+    for stream in sorted(streams):
+        s = streams[stream]
+        i = used.get(s["eps"], 0)
+        cands = by_eps.get(s["eps"], [])
+        used[s["eps"]] = i + 1
+        c = cands[i] if i < len(cands) else None
+        ch = (c or {}).get("client_hello") or {}
+        sh = (c or {}).get("server_hello") or {}
+        where = "%s stream %d" % (os.path.relpath(path, ROOT), stream)
+        # The first ClientHello.
+        out.append(judge("ja3", where, s["ja3"][0] if s["ja3"] else None,
+                         ch.get("ja3_hash"), ch.get("ja3")))
+        # The ServerHello tlsanalyze keeps: after a HelloRetryRequest, the next one.
+        k = 1 if sh.get("hello_retry_request") and len(s["ja3s"]) > 1 else 0
+        out.append(judge("ja3s", where, s["ja3s"][k] if len(s["ja3s"]) > k else None,
+                         sh.get("ja3s_hash"), sh.get("ja3s")))
+    return [o for o in out if o is not None]
+
+
+def judge(kind, where, oracle, mine, mine_full):
+    if oracle is None and mine is None:
+        return None
+    if oracle is None:
+        return (kind, "tlsanalyze-only", "%s %s: tlsanalyze %s (%s), tshark none"
+                % (where, kind, mine, mine_full))
+    if mine is None:
+        return (kind, "tshark-only", "%s %s: tshark %s (%s), tlsanalyze none"
+                % (where, kind, oracle[0], oracle[1]))
+    if oracle[0] == mine:
+        return (kind, "agree", "")
+    return (kind, "differ", "%s %s: tshark %s (%s), tlsanalyze %s (%s)"
+            % (where, kind, oracle[0], oracle[1], mine, mine_full))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", default=os.path.join(os.path.dirname(ROOT), "shared", "corpus"))
+    ap.add_argument("--samples", default=os.path.join(ROOT, "samples"))
+    ap.add_argument("--samples-only", action="store_true")
+    ap.add_argument("-j", type=int, default=2)
+    ap.add_argument("-v", "--verbose", action="store_true")
+    args = ap.parse_args()
+    tlsa = os.environ.get("TLSANALYZE", os.path.join(ROOT, "tlsanalyze"))
+    if not os.path.exists(tlsa):
+        print("fingerprints: %s not built" % tlsa)
+        return 2
+    try:
+        subprocess.run([tshark_facts.tshark_binary(), "-v"], capture_output=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        print("fingerprints: tshark missing: skipped")
+        print("fingerprints: 0 passed, 0 failed")
+        return 0
+
+    jobs = []
+    for path in sorted(glob.glob(os.path.join(args.samples, "*.pcap*"))):
+        jobs.append(("samples", path, []))
+    corpus_caps = os.path.join(args.corpus, "captures")
+    if args.samples_only:
+        pass
+    elif not os.path.isdir(corpus_caps):
+        print("fingerprints: skipped: %s not found" % args.corpus)
+    else:
+        opts_tsv = os.path.join(args.corpus, "OPTIONS.tsv")
+        table = tshark_facts.Table(opts_tsv) if os.path.exists(opts_tsv) else None
+        for path in sorted(glob.glob(os.path.join(corpus_caps, "*", "*"))):
+            extra = table.lookup(path) if table is not None else None
+            jobs.append(("corpus", path, shlex.split(extra) if extra else []))
+
+    counts = {}
+    lines = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.j) as ex:
+        futs = {ex.submit(compare_file, tlsa, p, o): (s, p) for s, p, o in jobs}
+        for fut in concurrent.futures.as_completed(futs):
+            group, path = futs[fut]
+            try:
+                results = fut.result()
+            except Exception as e:  # a crash or a timeout is a failure of that file
+                results = [("file", "differ", "%s: %s" % (path, e))]
+            for kind, verdict, text in results:
+                key = (group, kind, verdict)
+                counts[key] = counts.get(key, 0) + 1
+                if verdict == "differ" or (args.verbose and text):
+                    lines.append(text)
+    for text in sorted(lines):
+        print("  " + text)
+    passed = failed = 0
+    for group in ("samples", "corpus"):
+        for kind in ("ja3", "ja3s"):
+            c = {v: counts.get((group, kind, v), 0)
+                 for v in ("agree", "differ", "tshark-only", "tlsanalyze-only")}
+            if sum(c.values()) == 0:
+                continue
+            print("%-7s %-4s: %d compared, %d agree, %d differ; tshark only %d, tlsanalyze only %d"
+                  % (group, kind, c["agree"] + c["differ"], c["agree"], c["differ"],
+                     c["tshark-only"], c["tlsanalyze-only"]))
+            passed += c["agree"]
+            failed += c["differ"]
+        failed += counts.get((group, "file", "differ"), 0)
+    print("fingerprints: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -353,7 +353,9 @@ static void derive_sni(ta_derived *d, const ta_conn *c)
  * the arena: no malloc per connection. */
 static int derive_fingerprints(ta_derived *d, const ta_conn *c, ta_arena *arena)
 {
-    const ta_client_hello *ch = c->num_client_hellos > 0 ? &c->ch : NULL;
+    /* A hello that did not parse to its end would give the fingerprint of
+     * a fragment (or of bytes that are not a hello at all): none then. */
+    const ta_client_hello *ch = c->num_client_hellos > 0 && !c->ch.malformed ? &c->ch : NULL;
     const ta_server_hello *sh = c->have_sh && c->sh.legacy_version != 0 ? &c->sh : NULL;
     if (ch == NULL && sh == NULL) {
         return 1;

@@ -56,7 +56,7 @@ def norm_tla_ep(ep):
 
 
 def tshark_hellos(path, options):
-    """{stream: {"eps": frozenset, "ja3": [(hash, full)], "ja3s": [(hash, full)]}}."""
+    """{stream: {"eps": frozenset, "ja3": [(frame, hash, full)], "ja3s": [...]}}."""
     cmd = tshark_facts.base_command(path, options)
     cmd += ["-Y", "tls.handshake", "-T", "fields", "-E", "separator=/t", "-E", "aggregator=|"]
     for f in FIELDS:
@@ -76,7 +76,7 @@ def tshark_hellos(path, options):
             hashes = [h for h in row["tls.handshake." + kind].split("|") if h]
             fulls = [f for f in row["tls.handshake." + kind + "_full"].split("|") if f]
             for i, h in enumerate(hashes):
-                s[kind].append((h, fulls[i] if i < len(fulls) else ""))
+                s[kind].append((int(row["frame.number"]), h, fulls[i] if i < len(fulls) else ""))
     return streams
 
 
@@ -113,29 +113,34 @@ def compare_file(tlsa, path, options):
         ch = (c or {}).get("client_hello") or {}
         sh = (c or {}).get("server_hello") or {}
         where = "%s stream %d" % (os.path.relpath(path, ROOT), stream)
-        # The first ClientHello.
-        out.append(judge("ja3", where, s["ja3"][0] if s["ja3"] else None,
-                         ch.get("ja3_hash"), ch.get("ja3")))
-        # The ServerHello tlsanalyze keeps: after a HelloRetryRequest, the next one.
-        k = 1 if sh.get("hello_retry_request") and len(s["ja3s"]) > 1 else 0
-        out.append(judge("ja3s", where, s["ja3s"][k] if len(s["ja3s"]) > k else None,
-                         sh.get("ja3s_hash"), sh.get("ja3s")))
+        # The first ClientHello, and the ServerHello tlsanalyze keeps (the
+        # first real one, else the HelloRetryRequest), by their frames.
+        out.append(judge("ja3", where, s["ja3"], ch.get("frame"), ch.get("ja3_hash"),
+                         ch.get("ja3")))
+        out.append(judge("ja3s", where, s["ja3s"], sh.get("frame"), sh.get("ja3s_hash"),
+                         sh.get("ja3s")))
     return [o for o in out if o is not None]
 
 
-def judge(kind, where, oracle, mine, mine_full):
+def judge(kind, where, rows, frame, mine, mine_full):
+    """tshark's value for the message at |frame| (else its first one) against ours."""
+    at = [r for r in rows if r[0] == frame]
+    oracle = at[0] if at else (rows[0] if rows else None)
     if oracle is None and mine is None:
         return None
     if oracle is None:
-        return (kind, "tlsanalyze-only", "%s %s: tlsanalyze %s (%s), tshark none"
-                % (where, kind, mine, mine_full))
+        return (kind, "tlsanalyze-only", "%s %s: tlsanalyze %s (%s) at frame %s, tshark none"
+                % (where, kind, mine, mine_full, frame))
     if mine is None:
-        return (kind, "tshark-only", "%s %s: tshark %s (%s), tlsanalyze none"
-                % (where, kind, oracle[0], oracle[1]))
-    if oracle[0] == mine:
+        return (kind, "tshark-only", "%s %s: tshark %s (%s) at frame %d, tlsanalyze none"
+                % (where, kind, oracle[1], oracle[2], oracle[0]))
+    if not at:
+        return (kind, "tlsanalyze-only", "%s %s: tlsanalyze %s at frame %s, tshark only at "
+                "frame %d" % (where, kind, mine, frame, oracle[0]))
+    if oracle[1] == mine:
         return (kind, "agree", "")
     return (kind, "differ", "%s %s: tshark %s (%s), tlsanalyze %s (%s)"
-            % (where, kind, oracle[0], oracle[1], mine, mine_full))
+            % (where, kind, oracle[1], oracle[2], mine, mine_full))
 
 
 def main():

@@ -9,6 +9,7 @@ in a temporary directory.  Ends with "cli: N passed, N failed".
 import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -1148,6 +1149,96 @@ def client_walks_away_from_a_trusted_chain():
     conn = tls_conns(json.loads(out))[0]
     assert conn["chain"]["trusted"] is True, conn["chain"]
     assert conn["diagnoses"][0]["rule"] == "client-gave-up", conn["diagnoses"]
+
+
+# ------------------------------------------- the option table's documents
+
+def help_options():
+    """The long options --help lists, from its option column."""
+    rc, out, _ = run("--help")
+    assert rc == 0, rc
+    names = set()
+    for line in out.splitlines():
+        m = re.match(r"^  (?:-[a-z], |    )--([a-z][a-z-]*)", line)
+        if m:
+            names.add(m.group(1))
+    assert len(names) > 30, names
+    return names
+
+
+@test
+def man_page_and_completion_list_every_option_of_help():
+    names = help_options()
+    man = open(os.path.join(ROOT, "docs", "tlsanalyze.1"), encoding="utf-8").read()
+    in_man = set(re.findall(r"^(?:\\fB\\-[a-z]\\fR, )?\\fB\\-\\-((?:[a-z]|\\-)+)\\fR",
+                            man, re.M))
+    in_man = {n.replace("\\-", "-") for n in in_man}
+    assert in_man == names, (names - in_man, in_man - names)
+    comp = open(os.path.join(ROOT, "docs", "tlsanalyze.bash-completion"), encoding="utf-8").read()
+    listed = re.search(r"compgen -W '(--[^']*)'", comp).group(1).split()
+    assert {n[2:] for n in listed} == names, set(listed) ^ {"--" + n for n in names}
+    for n in names:   # each is one getopt knows
+        rc, _, err = run("--" + n)
+        assert "unrecognized option" not in err and "unknown option" not in err, (n, err)
+
+
+@test
+def man_page_and_completion_are_current():
+    for opt, name in (("--print-man", "tlsanalyze.1"),
+                      ("--print-completion", "tlsanalyze.bash-completion")):
+        rc, out, _ = run(opt)
+        want = open(os.path.join(ROOT, "docs", name), encoding="utf-8").read()
+        assert rc == 0 and out == want, "docs/%s is stale: ./tlsanalyze %s > docs/%s" % (
+            name, opt, name)
+
+
+@test
+def man_page_renders_without_warnings():
+    p = subprocess.run(["man", "--warnings", "-E", "UTF-8", "-l",
+                        os.path.join(ROOT, "docs", "tlsanalyze.1")],
+                       capture_output=True, text=True, env=dict(os.environ, MANWIDTH="80"),
+                       timeout=60)
+    assert p.returncode == 0 and p.stderr == "", p.stderr
+    assert "OPTIONS" in p.stdout and "--redact-key KEY" in p.stdout, p.stdout[:500]
+
+
+@test
+def bash_completion_completes_options_and_their_values():
+    script = os.path.join(ROOT, "docs", "tlsanalyze.bash-completion")
+    def complete(*words):
+        arr = " ".join("'%s'" % w for w in words)
+        p = subprocess.run(["bash", "-c", 'source "$1"; COMP_WORDS=(%s); '
+                            'COMP_CWORD=$((${#COMP_WORDS[@]}-1)); _tlsanalyze; '
+                            'printf "%%s\\n" "${COMPREPLY[@]}"' % arr, "x", script],
+                           capture_output=True, text=True, cwd=ROOT, timeout=30)
+        assert p.returncode == 0, p.stderr
+        return p.stdout.split()
+    assert complete("tlsanalyze", "--for") == ["--format"]
+    assert complete("tlsanalyze", "--format", "nd") == ["ndjson"]
+    assert complete("tlsanalyze", "--format", "=", "ma") == ["markdown"]
+    assert complete("tlsanalyze", "--profile", "") == ["generic", "apigee"]
+    assert complete("tlsanalyze", "-f", "") == []
+    assert "samples/no-sni.pcap" in complete("tlsanalyze", "samples/no-s")
+    # --redact's value is optional: a word after it is a capture again.
+    assert "samples/no-sni.pcap" in complete("tlsanalyze", "--redact", "samples/no-s")
+
+
+@test
+def make_install_puts_binary_rules_man_page_and_completion_in_place():
+    dest = tmp("destdir")
+    p = subprocess.run(["make", "--no-print-directory", "-C", ROOT, "install", "DESTDIR=" + dest,
+                        "PREFIX=/usr/local"], capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
+    pre = os.path.join(dest, "usr", "local")
+    for rel in ("bin/tlsanalyze", "share/tlsanalyze/rules/missing-sni.yaml",
+                "share/man/man1/tlsanalyze.1", "share/bash-completion/completions/tlsanalyze"):
+        assert os.path.exists(os.path.join(pre, rel)), rel
+    env = dict(os.environ)
+    env.pop("TLSANALYZE_RULES", None)
+    p = subprocess.run([os.path.join(pre, "bin", "tlsanalyze"), "--quiet",
+                        sample("no-sni.pcap")], capture_output=True, text=True, env=env,
+                       timeout=60)
+    assert p.returncode == 1 and "missing-sni" in p.stdout, p.stdout + p.stderr
 
 
 if __name__ == "__main__":

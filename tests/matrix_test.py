@@ -405,6 +405,33 @@ def capture(work, cases, classes):
     return pcap, keys
 
 
+def print_frames(pcap, keys, port, limit=40):
+    """A failing cell's packets as tshark lists them, so that a failure seen
+    only under CI load can be read from the log afterwards."""
+    p = subprocess.run(["tshark", "-n", "-r", pcap, "-o", "tls.keylog_file:" + keys,
+                        "-Y", "tcp.port == %d" % port, "-T", "fields", "-e", "frame.number",
+                        "-e", "tcp.srcport", "-e", "tcp.len", "-e", "tcp.flags.str",
+                        "-e", "tls.record.length", "-e", "_ws.col.Info"],
+                       capture_output=True, text=True, timeout=120)
+    lines = p.stdout.splitlines()
+    for line in lines[:limit]:
+        print("       | " + line.replace("\t", "  "))
+    if len(lines) > limit:
+        print("       | ... %d more" % (len(lines) - limit))
+
+
+def dropped(work):
+    """tcpdump's own count of packets the kernel dropped, when not zero."""
+    try:
+        with open(os.path.join(work, "tcpdump.log"), errors="replace") as f:
+            for line in f:
+                if "dropped by kernel" in line and not line.startswith("0 "):
+                    return line.strip()
+    except OSError:
+        pass
+    return None
+
+
 def wait_for(path, text, proc, timeout=15):
     end = time.monotonic() + timeout
     while time.monotonic() < end and proc.poll() is None:
@@ -595,6 +622,10 @@ def run(work, t0):
             print("     client: %s" % c.client_said)
             for p in c.problems:
                 print("     - " + p)
+            print_frames(pcap, keys, c.port)
+    drops = dropped(work)
+    if drops:
+        print("tcpdump: " + drops)
     print()
     print("\n".join(table(cases)))
     print()

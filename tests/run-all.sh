@@ -3,6 +3,7 @@
 # "N passed, N failed".  Called by `make check` after the builds.
 #   tools:   every program the suites use is installed (else they would skip)
 #   unit:    cmocka tests, built with ASan+UBSan (build/san) and optimised (build/rel)
+#   layout:  src/ in stage folders, calls one way, no new cycles or long files (nm of build/san)
 #   cli:     exit status and messages of the command line (sanitizer build); its JSON
 #            and NDJSON outputs are checked against docs/tlsanalyze.schema.json
 #   schema:  the schema of facts: docs/tlsanalyze.schema.json and the fact tables of
@@ -78,6 +79,7 @@ tools() {
 }
 
 suite tools tools
+suite layout python3 tests/layout_test.py
 suite cli python3 tests/cli_test.py build/san/tlsanalyze
 suite schema python3 tests/schema_test.py build/san/tlsanalyze
 suite hostile python3 tests/hostile_test.py build/san/tlsanalyze

@@ -1,6 +1,6 @@
 /*
  * fuzz_tls_msg.c - libFuzzer target for the handshake message parsers
- * (src/tls_msg.c) and the certificate decoder (src/cert.c).
+ * (src/tls/tls_msg.c) and the certificate decoder (src/cert/cert.c).
  *
  * The first input byte picks the parser (modulo FUZZ_NUM_TARGETS), the rest
  * is the message body.  Besides the sanitizers' checks, each run checks the
@@ -11,7 +11,7 @@
  *
  * Build and run:
  *   clang -g -fsanitize=fuzzer,address,undefined -Iinclude tests/fuzz/fuzz_tls_msg.c \
- *       src/tls_msg.c src/cert.c src/cursor.c src/status.c -lcrypto -o fuzz_tls_msg
+ *       src/tls/tls_msg.c src/cert/cert.c src/base/cursor.c src/base/status.c -lcrypto -o fuzz_tls_msg
  *   ./fuzz_tls_msg -max_len=8192 -max_total_time=60 CORPUS_DIR
  */
 #include <stdbool.h>
@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ta_cert.h"
 #include "ta_tls_msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,5 +1,5 @@
 /*
- * test_fingerprint.c - JA3, JA3S and JA4 (src/fingerprint.c) on hellos
+ * test_fingerprint.c - JA3, JA3S and JA4 (src/tls/fingerprint.c) on hellos
  * built here byte by byte and parsed by the real parser: the worked
  * example of FoxIO's JA4 specification (technical_details/JA4.md) and one
  * test per rule of it; JA3 against an MD5 computed with md5sum.

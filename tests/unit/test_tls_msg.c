@@ -1,6 +1,6 @@
 /*
  * test_tls_msg.c - unit tests for the handshake message parsers
- * (src/tls_msg.c): real messages taken from captures, checked field by
+ * (src/tls/tls_msg.c): real messages taken from captures, checked field by
  * field against tshark's dissection, and built messages for the negative
  * cases (one byte short, a length one too large, leftover bytes, empty
  * vectors, caps).
@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "ta_cert.h"
 #include "ta_tls_msg.h"
 
 /* ------------------------------------------------------------------------ */

@@ -130,18 +130,6 @@ static void explain_read_error(pcap_t *p, ta_capture_info *info)
     info->read_error = true;
 }
 
-int64_t ta_capture_ns(int64_t sec, int64_t nsec)
-{
-    /* Garbage timestamps must not overflow: keep every time within +-2^62 ns
-     * (about 146 years around 1970) so differences of two stay defined. */
-    const int64_t limit = INT64_C(1) << 62;
-    if (sec > limit / 1000000000 || sec < -limit / 1000000000) {
-        return sec > 0 ? limit : -limit;
-    }
-    int64_t ns = sec * 1000000000 + nsec;
-    return ns > limit ? limit : (ns < -limit ? -limit : ns);
-}
-
 /* The user-space BPF filter: one program per link type met, compiled the
  * way tcpdump compiles it (optimised, netmask unknown). */
 #define MAX_PROGRAMS 8

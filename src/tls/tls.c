@@ -26,6 +26,7 @@
 #include "ta_names.h"
 #include "ta_tls_keys.h"
 #include "ta_tls_msg.h"
+#include "ta_cert.h"
 
 enum {
     CT_CHANGE_CIPHER_SPEC = 20,

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ta_cursor.h"
+
 /* Caps on what one message may contribute (a hostile ClientHello could
  * otherwise claim 32k suites); a list that hit its cap sets |truncated|. */
 #define TA_MAX_LIST 4096     /* entries in one list */
@@ -131,5 +133,20 @@ typedef struct {
 } ta_cert_request;
 
 #define TA_MAX_CA_NAMES 16           /* acceptable CA names kept per CertificateRequest */
+
+/* Helpers for building bounded lists and copies, shared by the parsers (src/base/lists.c).
+ * ta_u32_list_push appends |v| (sets ->truncated past TA_MAX_LIST); 0 on
+ * out-of-memory.  ta_bytes_set copies at most TA_MAX_NAME bytes of |src|. */
+int ta_u32_list_push(ta_u32_list *l, uint32_t v);
+
+/* ta_u32_list_reserve makes room for |n| values in all (at most
+ * TA_MAX_LIST), so that a list whose length is known grows once; 0 on out
+ * of memory. */
+int ta_u32_list_reserve(ta_u32_list *l, size_t n);
+void ta_u32_list_free(ta_u32_list *l);
+int ta_bytes_set(ta_bytes *b, const ta_cur *src);
+void ta_bytes_free(ta_bytes *b);
+int ta_bytes_list_push(ta_bytes_list *l, const ta_cur *src);
+void ta_bytes_list_free(ta_bytes_list *l);
 
 #endif

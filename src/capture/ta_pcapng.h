@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "ta_capture.h"
+#include "ta_record.h"
 
 #define TA_PCAPNG_MAX_BLOCK (16u * 1024 * 1024)   /* as libpcap's default limit */
 

@@ -16,6 +16,7 @@
  *     the other facts.
  */
 #include "ta_tls_msg.h"
+#include "ta_cert.h"
 #include "ta_names.h"
 
 #include <stdlib.h>
@@ -24,9 +25,6 @@
 /* Sizes fixed by RFC 8446 4.1.2 / RFC 5246 7.4.1.2. */
 #define TLS_RANDOM_LEN 32
 #define TLS_SESSION_ID_MAX 32
-
-/* Smallest allocation of a list; lists double from here up to TA_MAX_LIST. */
-#define LIST_MIN_CAP 8
 
 /* ExtensionType values we decode (RFC 8446 4.2, RFC 6066, RFC 7301, RFC 5077). */
 enum {
@@ -52,145 +50,6 @@ static const uint8_t hrr_random[TLS_RANDOM_LEN] = {
 
 /* An extension handler: gets the extension's type and its extension_data. */
 typedef ta_status (*ext_fn)(void *ctx, uint16_t type, ta_cur *data);
-
-/* ------------------------------------------------------------------------ */
-/* Bounded lists and copies                                                  */
-/* ------------------------------------------------------------------------ */
-
-/* list_reserve makes room for at least |want| elements (more than the
- * |*cap| allocated: LIST_MIN_CAP, then doubled; never more than
- * TA_MAX_LIST) in an array of |elem|-byte elements.  Returns the (possibly
- * moved) array, or NULL on out-of-memory with |v| untouched. */
-static void *list_reserve(void *v, size_t *cap, size_t want, size_t elem)
-{
-    size_t n = *cap > 0 ? *cap : LIST_MIN_CAP;
-    if (want <= *cap) {
-        return v;
-    }
-    while (n < want) {
-        n *= 2;
-    }
-    if (n > TA_MAX_LIST) {
-        n = TA_MAX_LIST;
-    }
-    void *p = realloc(v, n * elem);
-    if (p != NULL) {
-        *cap = n;
-    }
-    return p;
-}
-
-int ta_u32_list_reserve(ta_u32_list *l, size_t n)
-{
-    if (n <= l->cap) {
-        return 1;   /* also an empty list asked for nothing: v stays NULL */
-    }
-    uint32_t *p = list_reserve(l->v, &l->cap, n, sizeof(*p));
-    if (p == NULL) {
-        return 0;
-    }
-    l->v = p;
-    return 1;
-}
-
-int ta_u32_list_push(ta_u32_list *l, uint32_t v)
-{
-    uint32_t *p;
-
-    if (l->num >= TA_MAX_LIST) {
-        l->truncated = true;
-        return 1;
-    }
-    p = list_reserve(l->v, &l->cap, l->num + 1, sizeof(*p));
-    if (p == NULL) {
-        return 0;
-    }
-    l->v = p;
-    l->v[l->num] = v;
-    l->num++;
-    return 1;
-}
-
-void ta_u32_list_free(ta_u32_list *l)
-{
-    if (l == NULL) {
-        return;
-    }
-    free(l->v);
-    memset(l, 0, sizeof(*l));
-}
-
-/* The copy is NUL-terminated (not counted in |len|) so that it can be
- * handed to printf-like code after escaping; it may hold NULs itself. */
-int ta_bytes_set(ta_bytes *b, const ta_cur *src)
-{
-    ta_cur tmp = *src;
-    size_t n = ta_cur_len(&tmp);
-    bool cut = n > TA_MAX_NAME;
-    uint8_t *p;
-
-    if (cut) {
-        n = TA_MAX_NAME;
-    }
-    p = malloc(n + 1);
-    if (p == NULL) {
-        return 0;
-    }
-    /* n > 0 test: a cursor over (NULL, 0) must not be advanced (NULL + 0). */
-    if (n > 0 && !ta_cur_copy(&tmp, p, n)) {
-        /* Cannot happen: n <= ta_cur_len(&tmp). */
-        free(p);
-        return 0;
-    }
-    p[n] = 0;
-    ta_bytes_free(b);
-    b->data = p;
-    b->len = n;
-    b->truncated = cut;
-    return 1;
-}
-
-void ta_bytes_free(ta_bytes *b)
-{
-    if (b == NULL) {
-        return;
-    }
-    free(b->data);
-    memset(b, 0, sizeof(*b));
-}
-
-int ta_bytes_list_push(ta_bytes_list *l, const ta_cur *src)
-{
-    ta_bytes *p;
-
-    if (l->num >= TA_MAX_LIST) {
-        l->truncated = true;
-        return 1;
-    }
-    p = list_reserve(l->v, &l->cap, l->num + 1, sizeof(*p));
-    if (p == NULL) {
-        return 0;
-    }
-    l->v = p;
-    memset(&l->v[l->num], 0, sizeof(l->v[l->num]));
-    if (!ta_bytes_set(&l->v[l->num], src)) {
-        return 0;
-    }
-    l->num++;
-    return 1;
-}
-
-void ta_bytes_list_free(ta_bytes_list *l)
-{
-    if (l == NULL) {
-        return;
-    }
-    for (size_t i = 0; i < l->num; i++) {
-        ta_bytes_free(&l->v[i]);
-    }
-    free(l->v);
-    memset(l, 0, sizeof(*l));
-}
 
 /* ------------------------------------------------------------------------ */
 /* Shared reading helpers                                                    */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ta_tls_msg.h"
+#include "ta_cert.h"
 
 typedef struct {
     uint64_t hash;

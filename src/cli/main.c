@@ -1,5 +1,4 @@
 /* main.c - command line: options, the loop over captures, exit status. */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -31,61 +30,13 @@
 #include "ta_rollup.h"
 #include "ta_rules.h"
 #include "ta_zstream.h"
-
-#define TA_VERSION "0.2.0"
-
-#ifndef TA_RULES_DIR
-#define TA_RULES_DIR "/usr/local/share/tlsanalyze/rules"
-#endif
-
-enum {
-    EXIT_OK = 0,
-    EXIT_FAILED_HANDSHAKE = 1,
-    EXIT_BAD_INPUT = 2
-};
-
-#define MAX_RULE_DIRS 8
-#define MAX_CLIENT_FPS 64
-
-typedef struct {
-    ta_format fmt;
-    bool color;
-    bool verbose;
-    const char *filter;
-    ta_limits lim;
-    const char *rule_dirs[MAX_RULE_DIRS];
-    size_t num_rule_dirs;
-    bool no_default_rules;
-    bool list_rules;
-    const char *explain;
-    const char *profile;
-    ta_severity min_severity;
-    bool summary;
-    int jobs;
-    int64_t since_ns;      /* time window, capture time */
-    int64_t until_ns;
-    char *filter_buf;      /* -f combined with --server, owned */
-    char client_fps[MAX_CLIENT_FPS][TA_JA4_LEN + 1];   /* --client-fingerprint, lower case */
-    size_t num_client_fps;
-    bool quiet;            /* no progress line */
-    bool merge;            /* all inputs as one capture */
-    ta_rules *rules;
-    ta_chain_opts chain;   /* trust stores, --extract-certs */
-    ta_chain_ctx *chains;
-    ta_keylog *keylog;     /* --keylog files, owned; NULL without any */
-    const char *report_path;       /* --report FILE.md|FILE.html */
-    ta_format report_fmt;
-    ta_redact_mode redact;
-    const char *redact_key;        /* --redact-key, NULL: a random key per run */
-    ta_redactor *redactor;         /* NULL unless --redact */
-    ta_writer *report;             /* the --report writer, NULL without */
-} options;
+#include "ta_options.h"
 
 /* Per-capture context handed to the analyzer's callbacks. */
 typedef struct {
     ta_analyzer *an;
     ta_writer *w;
-    const options *o;
+    const ta_options *o;
     const char *file;      /* escaped name */
     char stem[64];         /* file name without directory and extensions, for file names */
     const char *out_file;  /* the name the output shows (a pseudonym with --redact) */
@@ -104,492 +55,6 @@ typedef struct {
     uint64_t fp_left_out_failed;   /* ...of them with a failed handshake */
     ta_jbuf scratch;       /* rule texts are built here, reused */
 } capture_ctx;
-
-static void usage(FILE *f)
-{
-    fputs("usage: tlsanalyze [options] CAPTURE|DIRECTORY|@LIST...\n"
-          "Reads pcap/pcapng captures (\"-\" = standard input; directories are walked in\n"
-          "name order; @LIST names one input per line) and reports, for every TCP\n"
-          "connection carrying TLS, what each side offered, chose and sent, and how the\n"
-          "handshake ended.\n\n"
-          "  -f, --filter EXPR          only packets matching this BPF filter (as tcpdump)\n"
-          "      --format=text|json|ndjson|markdown|html   output format (default text);\n"
-          "                             markdown and html are the support-case report\n"
-          "      --report FILE          also write the support-case report to FILE (.md as\n"
-          "                             Markdown, .html as one self-contained page)\n"
-          "      --redact[=all|ips]     replace addresses, host and certificate names (all) or\n"
-          "                             only addresses (ips) with stable pseudonyms\n"
-          "      --redact-key KEY       key of the pseudonyms (default: random per run), so\n"
-          "                             that several reports share them; implies --redact\n"
-          "      --no-color             no ANSI colours in text output\n"
-          "  -v, --verbose              text: every message of healthy connections too, and\n"
-          "                             connections without TLS\n"
-          "      --summary              only the roll-up per capture and in total\n"
-          "      --since T, --until T   only packets in this time window (2026-11-23T10:00:00Z,\n"
-          "                             or epoch seconds)\n"
-          "      --server IP[:PORT]     only traffic of this server ([IPv6]:PORT); adds to -f\n"
-          "      --client-fingerprint FP  only connections whose client has this JA4\n"
-          "                             (t13d1516h2_8daaf6152771_e5627efa2ab1) or JA3 hash;\n"
-          "                             repeatable\n"
-          "      --quiet                no progress line on the terminal\n"
-          "      --merge                read all inputs as one capture, in time order (rotated\n"
-          "                             files of one capture, as mergecap would)\n"
-          "      --shard K/N            only the connections of shard K of N (by flow hash);\n"
-          "                             N runs together report every connection once\n"
-          "  -j, --jobs N               analyse N captures at once (default: the cores);\n"
-          "                             output is the same as with -j 1\n"
-          "      --keylog FILE          TLS secrets (NSS key log: SSLKEYLOGFILE, openssl\n"
-          "                             -keylogfile) to decrypt handshakes and alerts;\n"
-          "                             repeatable; pcapng secrets blocks are read anyway\n"
-          "      --max-handshake-bytes N  largest handshake message kept (default 262144)\n"
-          "      --max-connections N    connections open at once (default 65536)\n"
-          "      --max-reassembly-bytes N  out-of-order TCP bytes kept per direction (262144)\n"
-          "      --idle-timeout SECS    end a connection idle this long (default 600)\n"
-          "      --rules DIR|FILE       add diagnosis rules (a rule with the same id replaces)\n"
-          "      --no-default-rules     do not load the rules shipped with tlsanalyze\n"
-          "      --list-rules           list the rules and exit\n"
-          "      --explain RULE-ID      show what a rule checks and says, and exit\n"
-          "      --min-severity S       error, warning or info (default info)\n"
-          "      --profile P            remediation wording: generic (default) or apigee\n"
-          "      --ca-file FILE         trust store (PEM) for judging server certificates\n"
-          "                             (default: the system's, /etc/ssl/certs)\n"
-          "      --ca-path DIR          trust store directory (hashed, as openssl rehash)\n"
-          "      --server-ca-file FILE  trust store (PEM) for judging client certificates\n"
-          "      --extract-certs DIR    write each certificate (SHA-256.pem) and each chain\n"
-          "                             (CAPTURE-ID-chain.pem) for openssl verify\n"
-          "  -h, --help                 this help\n"
-          "      --version              print the version\n\n"
-          "Exit status: 0 no error diagnosed, 1 at least one error-severity diagnosis, 2 usage\n"
-          "error, a bad rule file or an unreadable capture.\n",
-          f);
-}
-
-static int parse_size(const char *s, size_t *out)
-{
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || v == 0) {
-        fprintf(stderr, "tlsanalyze: '%s' is not a positive number\n", s);
-        return 0;
-    }
-    *out = (size_t)v;
-    return 1;
-}
-
-static int parse_format(const char *s, ta_format *out)
-{
-    static const char *const names[] = {"text", "json", "ndjson", "markdown", "html"};
-    for (int i = 0; i < 5; i++) {
-        if (strcmp(s, names[i]) == 0) {
-            *out = (ta_format)i;
-            return 1;
-        }
-    }
-    fprintf(stderr, "tlsanalyze: unknown format '%s' (text, json, ndjson, markdown or html)\n", s);
-    return 0;
-}
-
-/* "2026-11-23T10:00:00Z" (UTC; the Z and the seconds may be left out) or
- * seconds since the epoch ("1700000000.5"); 0 if neither. */
-static int parse_time(const char *s, int64_t *out_ns)
-{
-    struct tm tm;
-    char *end;
-    memset(&tm, 0, sizeof(tm));
-    double secs = strtod(s, &end);
-    if (*s != '\0' && *end == '\0') {
-        *out_ns = (int64_t)(secs * 1e9);
-        return 1;
-    }
-    static const char *const formats[] = {"%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S",
-                                          "%Y-%m-%dT%H:%MZ", "%Y-%m-%dT%H:%M", "%Y-%m-%d"};
-    for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
-        memset(&tm, 0, sizeof(tm));
-        end = strptime(s, formats[i], &tm);
-        if (end != NULL && *end == '\0') {
-            *out_ns = (int64_t)timegm(&tm) * 1000000000LL;
-            return 1;
-        }
-    }
-    fprintf(stderr, "tlsanalyze: '%s' is not a time (2026-11-23T10:00:00Z or epoch seconds)\n", s);
-    return 0;
-}
-
-/* --server IP[:port] (IPv6 as [addr]:port) as a BPF expression. */
-static int server_filter(const char *s, char *out, size_t n)
-{
-    char host[128];
-    const char *port = NULL;
-    if (s[0] == '[') {
-        const char *close = strchr(s, ']');
-        if (close == NULL || (size_t)(close - s - 1) >= sizeof(host)) {
-            return 0;
-        }
-        memcpy(host, s + 1, (size_t)(close - s - 1));
-        host[close - s - 1] = '\0';
-        port = close[1] == ':' ? close + 2 : NULL;
-    } else {
-        const char *colon = strrchr(s, ':');
-        bool v6 = colon != NULL && strchr(s, ':') != colon;
-        size_t len = colon != NULL && !v6 ? (size_t)(colon - s) : strlen(s);
-        if (len >= sizeof(host)) {
-            return 0;
-        }
-        memcpy(host, s, len);
-        host[len] = '\0';
-        port = colon != NULL && !v6 ? colon + 1 : NULL;
-    }
-    if (strspn(host, "0123456789abcdefABCDEF.:") != strlen(host) || host[0] == '\0' ||
-        (port != NULL && (port[0] == '\0' || strspn(port, "0123456789") != strlen(port)))) {
-        return 0;
-    }
-    snprintf(out, n, port != NULL ? "host %s and tcp port %s" : "host %s", host,
-             port != NULL ? port : "");
-    return 1;
-}
-
-enum {
-    OPT_FORMAT = 256, OPT_NO_COLOR, OPT_MAX_HS, OPT_MAX_CONNS, OPT_MAX_REASM, OPT_IDLE, OPT_VERSION,
-    OPT_RULES, OPT_NO_DEFAULT_RULES, OPT_LIST_RULES, OPT_EXPLAIN, OPT_MIN_SEVERITY, OPT_PROFILE,
-    OPT_SUMMARY, OPT_JOBS, OPT_SINCE, OPT_UNTIL, OPT_SERVER, OPT_QUIET, OPT_MERGE, OPT_SHARD,
-    OPT_CA_FILE, OPT_CA_PATH, OPT_SERVER_CA_FILE, OPT_EXTRACT_CERTS,
-    OPT_KEYLOG, OPT_REPORT, OPT_REDACT, OPT_REDACT_KEY, OPT_PRINT_SCHEMA, OPT_PRINT_FACTS,
-    OPT_CLIENT_FP
-};
-
-typedef struct {
-    const char *path;
-    size_t bad;
-} keylog_errs;
-
-/* Bad key log lines: the first few are shown with their line number. */
-static void keylog_err(void *arg, size_t line, const char *what)
-{
-    keylog_errs *e = arg;
-    if (e->bad++ < 10) {
-        char *p = ta_escape((const uint8_t *)e->path, strlen(e->path));
-        fprintf(stderr, "tlsanalyze: %s:%zu: not a key log line (%s); skipped\n",
-                p != NULL ? p : "?", line, what);
-        free(p);
-    }
-}
-
-/* --keylog FILE (repeatable): NSS key log lines added to one store. */
-static int load_keylog(options *o, const char *path)
-{
-    keylog_errs e = {path, 0};
-    if (o->keylog == NULL) {
-        o->keylog = ta_keylog_new();
-        if (o->keylog == NULL) {
-            fputs("tlsanalyze: out of memory\n", stderr);
-            return 0;
-        }
-        o->lim.tls.keylog = o->keylog;
-    }
-    long n = ta_keylog_load(o->keylog, path, keylog_err, &e);
-    char *p = ta_escape((const uint8_t *)path, strlen(path));
-    if (n < 0) {
-        fprintf(stderr, "tlsanalyze: --keylog %s: %s (give a key log written through "
-                "SSLKEYLOGFILE or openssl s_client -keylogfile)\n", p != NULL ? p : "?",
-                strerror(errno));
-    } else if (e.bad > 10) {
-        fprintf(stderr, "tlsanalyze: %s: %zu more bad lines not shown\n", p != NULL ? p : "?",
-                e.bad - 10);
-    }
-    if (n == 0) {
-        fprintf(stderr, "tlsanalyze: %s: no TLS secrets in this key log (lines look like "
-                "\"CLIENT_RANDOM <64 hex> <96 hex>\"); nothing can be decrypted with it\n",
-                p != NULL ? p : "?");
-    }
-    free(p);
-    return n >= 0;
-}
-
-/* --report FILE: the format from the name's extension. */
-static int set_report(options *o, const char *arg)
-{
-    const char *dot = strrchr(arg, '.');
-    if (dot != NULL && (strcmp(dot, ".md") == 0 || strcmp(dot, ".markdown") == 0)) {
-        o->report_fmt = TA_FMT_MARKDOWN;
-    } else if (dot != NULL && (strcmp(dot, ".html") == 0 || strcmp(dot, ".htm") == 0)) {
-        o->report_fmt = TA_FMT_HTML;
-    } else {
-        fprintf(stderr, "tlsanalyze: --report wants a file name ending in .md or .html, not "
-                "'%s'\n", arg);
-        return 0;
-    }
-    o->report_path = arg;
-    return 1;
-}
-
-static int set_redact(options *o, const char *arg)
-{
-    if (arg == NULL || strcmp(arg, "all") == 0) {
-        o->redact = TA_REDACT_ALL;
-    } else if (strcmp(arg, "ips") == 0) {
-        o->redact = TA_REDACT_IPS;
-    } else {
-        fprintf(stderr, "tlsanalyze: --redact wants all or ips, not '%s'\n", arg);
-        return 0;
-    }
-    return 1;
-}
-
-/* --client-fingerprint: a JA4 (36 characters, "_" at 10 and 23) or a JA3
- * hash (32 hex digits), kept in lower case as the facts write them. */
-static int add_client_fp(options *o, const char *arg)
-{
-    size_t n = strlen(arg);
-    bool ja3 = n == TA_JA3_HASH_LEN;
-    bool ja4 = n == TA_JA4_LEN && arg[10] == '_' && arg[23] == '_';
-    for (size_t i = 0; i < n && (ja3 || ja4); i++) {
-        bool hex = isxdigit((unsigned char)arg[i]) != 0;
-        ja3 = ja3 && hex;
-        ja4 = ja4 && (i < 10 ? isalnum((unsigned char)arg[i]) != 0 : hex || i == 10 || i == 23);
-    }
-    if (!ja3 && !ja4) {
-        fprintf(stderr, "tlsanalyze: --client-fingerprint wants a JA4 "
-                "(t13d1516h2_8daaf6152771_e5627efa2ab1) or a JA3 hash (32 hex digits), not "
-                "'%s'\n", arg);
-        return 0;
-    }
-    if (o->num_client_fps >= MAX_CLIENT_FPS) {
-        fprintf(stderr, "tlsanalyze: at most %d --client-fingerprint values\n", MAX_CLIENT_FPS);
-        return 0;
-    }
-    char *fp = o->client_fps[o->num_client_fps++];
-    for (size_t i = 0; i <= n; i++) {
-        fp[i] = (char)tolower((unsigned char)arg[i]);
-    }
-    return 1;
-}
-
-/* One option; 0 on a bad value. */
-static int set_option(options *o, int ch, const char *arg)
-{
-    size_t v;
-    switch (ch) {
-    case 'f':
-        o->filter = arg;
-        return 1;
-    case OPT_FORMAT:
-        return parse_format(arg, &o->fmt);
-    case OPT_NO_COLOR:
-        o->color = false;
-        return 1;
-    case 'v':
-        o->verbose = true;
-        return 1;
-    case OPT_MAX_HS:
-        return parse_size(arg, &o->lim.tls.max_handshake_bytes);
-    case OPT_MAX_CONNS:
-        return parse_size(arg, &o->lim.max_conns);
-    case OPT_MAX_REASM:
-        return parse_size(arg, &o->lim.tls.max_ooo_bytes);
-    case OPT_IDLE:
-        if (!parse_size(arg, &v)) {
-            return 0;
-        }
-        o->lim.idle_ns = (int64_t)v * 1000000000LL;
-        return 1;
-    case OPT_RULES:
-        if (o->num_rule_dirs >= MAX_RULE_DIRS) {
-            fprintf(stderr, "tlsanalyze: at most %d --rules directories\n", MAX_RULE_DIRS);
-            return 0;
-        }
-        o->rule_dirs[o->num_rule_dirs++] = arg;
-        return 1;
-    case OPT_SUMMARY:
-        o->summary = true;
-        return 1;
-    case OPT_QUIET:
-        o->quiet = true;
-        return 1;
-    case OPT_MERGE:
-        o->merge = true;
-        return 1;
-    case OPT_KEYLOG:
-        return load_keylog(o, arg);
-    case OPT_REPORT:
-        return set_report(o, arg);
-    case OPT_REDACT:
-        return set_redact(o, arg);
-    case OPT_REDACT_KEY:
-        if (arg[0] == '\0') {
-            fprintf(stderr, "tlsanalyze: --redact-key wants a non-empty key\n");
-            return 0;
-        }
-        o->redact_key = arg;
-        if (o->redact == TA_REDACT_NONE) {
-            o->redact = TA_REDACT_ALL;
-        }
-        return 1;
-    case OPT_SHARD: {
-        unsigned k;
-        unsigned n;
-        char end;
-        if (sscanf(arg, "%u/%u%c", &k, &n, &end) != 2 || n == 0 || k >= n) {
-            fprintf(stderr, "tlsanalyze: --shard wants K/N with 0 <= K < N, not '%s'\n", arg);
-            return 0;
-        }
-        o->lim.shard_k = k;
-        o->lim.shard_n = n;
-        return 1;
-    }
-    case OPT_CA_FILE:
-        o->chain.ca_file = arg;
-        return 1;
-    case OPT_CA_PATH:
-        o->chain.ca_path = arg;
-        return 1;
-    case OPT_SERVER_CA_FILE:
-        o->chain.server_ca_file = arg;
-        return 1;
-    case OPT_EXTRACT_CERTS:
-        o->chain.extract_dir = arg;
-        return 1;
-    case OPT_SINCE:
-        return parse_time(arg, &o->since_ns);
-    case OPT_UNTIL:
-        return parse_time(arg, &o->until_ns);
-    case OPT_CLIENT_FP:
-        return add_client_fp(o, arg);
-    case OPT_SERVER: {
-        char expr[256];
-        if (!server_filter(arg, expr, sizeof(expr))) {
-            fprintf(stderr, "tlsanalyze: --server wants IP or IP:PORT ([IPv6]:PORT), not '%s'\n",
-                    arg);
-            return 0;
-        }
-        char *combined = NULL;
-        if (asprintf(&combined, o->filter != NULL ? "(%s) and (%s)" : "%s%s",
-                     o->filter != NULL ? o->filter : "", expr) < 0) {
-            return 0;
-        }
-        free(o->filter_buf);
-        o->filter_buf = combined;
-        o->filter = combined;
-        return 1;
-    }
-    case 'j':
-    case OPT_JOBS:
-        if (!parse_size(arg, &v) || v > 256) {
-            fprintf(stderr, "tlsanalyze: -j wants 1 to 256 workers\n");
-            return 0;
-        }
-        o->jobs = (int)v;
-        return 1;
-    case OPT_NO_DEFAULT_RULES:
-        o->no_default_rules = true;
-        return 1;
-    case OPT_LIST_RULES:
-        o->list_rules = true;
-        return 1;
-    case OPT_EXPLAIN:
-        o->explain = arg;
-        return 1;
-    case OPT_MIN_SEVERITY:
-        if (!ta_severity_parse(arg, &o->min_severity)) {
-            fprintf(stderr, "tlsanalyze: severity '%s' is not error, warning or info\n", arg);
-            return 0;
-        }
-        return 1;
-    case OPT_PROFILE:
-        if (strcmp(arg, "generic") != 0 && strcmp(arg, "apigee") != 0) {
-            fprintf(stderr, "tlsanalyze: unknown profile '%s' (generic or apigee)\n", arg);
-            return 0;
-        }
-        o->profile = arg;
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-static const struct option longopts[] = {
-    {"filter", required_argument, NULL, 'f'},
-    {"format", required_argument, NULL, OPT_FORMAT},
-    {"no-color", no_argument, NULL, OPT_NO_COLOR},
-    {"verbose", no_argument, NULL, 'v'},
-    {"max-handshake-bytes", required_argument, NULL, OPT_MAX_HS},
-    {"max-connections", required_argument, NULL, OPT_MAX_CONNS},
-    {"max-reassembly-bytes", required_argument, NULL, OPT_MAX_REASM},
-    {"idle-timeout", required_argument, NULL, OPT_IDLE},
-    {"rules", required_argument, NULL, OPT_RULES},
-    {"no-default-rules", no_argument, NULL, OPT_NO_DEFAULT_RULES},
-    {"list-rules", no_argument, NULL, OPT_LIST_RULES},
-    {"explain", required_argument, NULL, OPT_EXPLAIN},
-    {"min-severity", required_argument, NULL, OPT_MIN_SEVERITY},
-    {"profile", required_argument, NULL, OPT_PROFILE},
-    {"summary", no_argument, NULL, OPT_SUMMARY},
-    {"jobs", required_argument, NULL, OPT_JOBS},
-    {"since", required_argument, NULL, OPT_SINCE},
-    {"until", required_argument, NULL, OPT_UNTIL},
-    {"server", required_argument, NULL, OPT_SERVER},
-    {"client-fingerprint", required_argument, NULL, OPT_CLIENT_FP},
-    {"quiet", no_argument, NULL, OPT_QUIET},
-    {"merge", no_argument, NULL, OPT_MERGE},
-    {"shard", required_argument, NULL, OPT_SHARD},
-    {"ca-file", required_argument, NULL, OPT_CA_FILE},
-    {"ca-path", required_argument, NULL, OPT_CA_PATH},
-    {"server-ca-file", required_argument, NULL, OPT_SERVER_CA_FILE},
-    {"extract-certs", required_argument, NULL, OPT_EXTRACT_CERTS},
-    {"keylog", required_argument, NULL, OPT_KEYLOG},
-    {"report", required_argument, NULL, OPT_REPORT},
-    {"redact", optional_argument, NULL, OPT_REDACT},
-    {"redact-key", required_argument, NULL, OPT_REDACT_KEY},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, OPT_VERSION},
-    /* For the documentation (docs/tlsanalyze.schema.json, rules/README.md). */
-    {"print-schema", no_argument, NULL, OPT_PRINT_SCHEMA},
-    {"print-facts", no_argument, NULL, OPT_PRINT_FACTS},
-    {NULL, 0, NULL, 0},
-};
-
-static int parse_args(int argc, char **argv, options *o)
-{
-    int ch;
-
-    ta_limits_default(&o->lim);
-    o->fmt = TA_FMT_TEXT;
-    o->color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
-    o->profile = "generic";
-    o->min_severity = TA_SEV_INFO;
-    o->since_ns = INT64_MIN;
-    o->until_ns = INT64_MAX;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    o->jobs = cores > 0 ? (int)(cores < 256 ? cores : 256) : 1;
-    while ((ch = getopt_long(argc, argv, "f:vhj:", longopts, NULL)) != -1) {
-        if (ch == 'h') {
-            usage(stdout);
-            exit(EXIT_OK);
-        }
-        if (ch == OPT_VERSION) {
-            printf("tlsanalyze %s\n", TA_VERSION);
-            exit(EXIT_OK);
-        }
-        if (ch == OPT_PRINT_SCHEMA || ch == OPT_PRINT_FACTS) {
-            if (ch == OPT_PRINT_SCHEMA) {
-                ta_schema_print_json(stdout);
-            } else {
-                ta_schema_print_facts(stdout);
-            }
-            exit(fflush(stdout) == 0 ? EXIT_OK : EXIT_BAD_INPUT);
-        }
-        if (!set_option(o, ch, optarg)) {
-            if (ch == '?' || ch == ':') {
-                usage(stderr);
-            }
-            return 0;
-        }
-    }
-    if (optind >= argc && !o->list_rules && o->explain == NULL) {
-        fputs("tlsanalyze: no capture given\n", stderr);
-        usage(stderr);
-        return 0;
-    }
-    return 1;
-}
 
 /* Where the default rules are: $TLSANALYZE_RULES, rules/ beside the
  * program (or two levels up, for the build/ trees), else the installed
@@ -626,7 +91,7 @@ static int default_rules_dir(char *out, size_t n)
 
 /* Loads the default rules and every --rules directory (later ones
  * override rules with the same id).  0 with a message on stderr. */
-static int load_rules(options *o)
+static int load_rules(ta_options *o)
 {
     char err[1024];
     char dir[4096];
@@ -660,7 +125,7 @@ static int load_rules(options *o)
 }
 
 /* options_free frees what the options own (NULL members are fine). */
-static void options_free(options *o)
+static void options_free(ta_options *o)
 {
     ta_chain_ctx_free(o->chains);
     ta_redactor_free(o->redactor);
@@ -671,7 +136,7 @@ static void options_free(options *o)
 }
 
 /* open_chains loads the trust stores and prepares --extract-certs. */
-static int open_chains(options *o)
+static int open_chains(ta_options *o)
 {
     char err[PATH_MAX + 256];
     const char *dir = o->chain.extract_dir;
@@ -694,7 +159,7 @@ static int open_chains(options *o)
 }
 
 /* --client-fingerprint: does the client's JA4 or JA3 hash match one? */
-static bool client_fp_wanted(const options *o, const ta_derived *d)
+static bool client_fp_wanted(const ta_options *o, const ta_derived *d)
 {
     if (o->num_client_fps == 0) {
         return true;
@@ -711,7 +176,7 @@ static bool client_fp_wanted(const options *o, const ta_derived *d)
 static void on_conn(void *arg, ta_conn *c)
 {
     capture_ctx *cx = arg;
-    const options *o = cx->o;
+    const ta_options *o = cx->o;
     ta_derived d;
     ta_view v;
     json_t *tree = NULL;
@@ -818,7 +283,7 @@ static void ports_hint(const ta_stats *st, char *buf, size_t len)
 }
 
 static void summary_warnings(json_t *w, const ta_stats *st, const ta_capture_info *info,
-                             const options *o)
+                             const ta_options *o)
 {
     char ports[256];
 
@@ -870,7 +335,7 @@ static void summary_warnings(json_t *w, const ta_stats *st, const ta_capture_inf
 }
 
 static json_t *summary_json(const ta_stats *st, const ta_capture_info *info,
-                            const options *o, const capture_ctx *cx)
+                            const ta_options *o, const capture_ctx *cx)
 {
     json_t *s = json_object();
     json_t *lt = json_array();
@@ -912,7 +377,7 @@ static json_t *summary_json(const ta_stats *st, const ta_capture_info *info,
 /* The files of a capture with their SHA-256, for the report: a separate
  * streaming pass over each file (as it is on disk, compressed or not);
  * standard input cannot be read twice and is not hashed. */
-static json_t *inputs_json(char *const *paths, int num, const options *o)
+static json_t *inputs_json(char *const *paths, int num, const ta_options *o)
 {
     json_t *a = json_array();
     for (int i = 0; i < num && a != NULL; i++) {
@@ -933,10 +398,10 @@ static json_t *inputs_json(char *const *paths, int num, const options *o)
 }
 
 /* Analyses one capture; returns its exit status contribution. */
-static int run_capture_list(char *const *paths, int num, const char *name, const options *o,
+static int run_capture_list(char *const *paths, int num, const char *name, const ta_options *o,
                             ta_writer *w, ta_rollup *total);
 
-static int run_capture(const char *path, const options *o, ta_writer *w, ta_rollup *total)
+static int run_capture(const char *path, const ta_options *o, ta_writer *w, ta_rollup *total)
 {
     char *const one[1] = {(char *)path};
     return run_capture_list(one, 1, path, o, w, total);
@@ -990,14 +455,14 @@ static void on_secrets(void *arg, const ta_cur *text)
 
 /* Analyses one capture: a file, or (--merge) several read as one, shown
  * under |name|. */
-static int run_capture_list(char *const *paths, int num, const char *name, const options *o,
+static int run_capture_list(char *const *paths, int num, const char *name, const ta_options *o,
                             ta_writer *w, ta_rollup *total)
 {
     const char *path = paths[0];
     capture_ctx cx = {0};
     ta_capture_info info;
     char *file = ta_escape((const uint8_t *)name, strlen(name));
-    int rc = EXIT_OK;
+    int rc = TA_EXIT_OK;
 
     cx.w = w;
     cx.o = o;
@@ -1018,7 +483,7 @@ static int run_capture_list(char *const *paths, int num, const char *name, const
         ta_rollup_free(cx.roll);
         free(pseudo);
         free(file);
-        return EXIT_BAD_INPUT;
+        return TA_EXIT_BAD_INPUT;
     }
     ta_writer_capture_begin(w, cx.out_file);
     if (o->report != NULL) {
@@ -1043,7 +508,7 @@ static int run_capture_list(char *const *paths, int num, const char *name, const
         fprintf(stderr, "tlsanalyze: %s: %s\n", cx.file, err != NULL ? err : info.error);
         json_object_set_new(s, "error", json_string(err != NULL ? err : "unreadable"));
         free(err);
-        rc = EXIT_BAD_INPUT;
+        rc = TA_EXIT_BAD_INPUT;
     } else {
         json_t *warnings = json_object_get(s, "warnings");
         size_t i;
@@ -1053,11 +518,11 @@ static int run_capture_list(char *const *paths, int num, const char *name, const
                 fprintf(stderr, "tlsanalyze: %s: %s\n", cx.file, json_string_value(v));
             }
         }
-        rc = ta_rollup_errors(cx.roll) > 0 ? EXIT_FAILED_HANDSHAKE : EXIT_OK;
+        rc = ta_rollup_errors(cx.roll) > 0 ? TA_EXIT_FAILED_HANDSHAKE : TA_EXIT_OK;
     }
     if (o->redactor != NULL && !ta_redact_scrub_json(o->redactor, s, cx.file)) {
         fprintf(stderr, "tlsanalyze: %s: out of memory while redacting\n", cx.file);
-        rc = EXIT_BAD_INPUT;
+        rc = TA_EXIT_BAD_INPUT;
     }
     bool report_fmt = w->fmt == TA_FMT_MARKDOWN || w->fmt == TA_FMT_HTML;
     if (o->report != NULL || report_fmt) {
@@ -1082,7 +547,7 @@ static int run_capture_list(char *const *paths, int num, const char *name, const
 }
 
 typedef struct {
-    const options *o;
+    const ta_options *o;
     ta_writer *w;
     char **paths;
     int num;
@@ -1094,15 +559,15 @@ static int collect(void *arg, const char *path)
     batch *b = arg;
     char **grown = realloc(b->paths, (size_t)(b->num + 1) * sizeof(*grown));
     if (grown == NULL) {
-        return EXIT_BAD_INPUT;
+        return TA_EXIT_BAD_INPUT;
     }
     b->paths = grown;
     b->paths[b->num] = strdup(path);
     if (b->paths[b->num] == NULL) {
-        return EXIT_BAD_INPUT;
+        return TA_EXIT_BAD_INPUT;
     }
     b->num++;
-    return EXIT_OK;
+    return TA_EXIT_OK;
 }
 
 /* One capture in a worker process, with its own writer to |out|. */
@@ -1137,7 +602,7 @@ static int run_all(batch *b, ta_rollup *total)
     if (b->o->jobs > 1 && b->num > 1) {
         return ta_parallel_run(b->paths, b->num, b->o->jobs, work_one, b, total);
     }
-    int worst = EXIT_OK;
+    int worst = TA_EXIT_OK;
     for (int i = 0; i < b->num; i++) {
         worst = ta_exit_worse(worst, run_capture(b->paths[i], b->o, b->w, total));
     }
@@ -1186,7 +651,7 @@ static void shell_append(char **out, const char *s)
 /* One argument as the report shows it: the --redact-key is never shown;
  * with --redact, capture names become their pseudonyms and the values of
  * -f/--server lose their addresses (all of their text with --redact=all). */
-static char *shown_arg(const options *o, const char *opt, const char *val, bool positional)
+static char *shown_arg(const ta_options *o, const char *opt, const char *val, bool positional)
 {
     if (o->redactor == NULL && strcmp(opt, "redact-key") != 0) {
         return strdup(val);
@@ -1204,37 +669,9 @@ static char *shown_arg(const options *o, const char *opt, const char *val, bool 
     return strdup(val);
 }
 
-/* The option of |a| that takes a value ("filter" for -f, --filter, -fX,
- * --filter=X), or NULL; *out_inline is the value when it is in |a|. */
-static const char *value_option(const char *a, const char **out_inline)
-{
-    *out_inline = NULL;
-    if (a[0] == '-' && a[1] != '-') {
-        if (a[1] == 'f' || a[1] == 'j') {
-            *out_inline = a[2] != '\0' ? a + 2 : NULL;
-            return a[1] == 'f' ? "f" : "j";
-        }
-        return NULL;
-    }
-    if (a[0] != '-' || a[1] != '-') {
-        return NULL;
-    }
-    const char *eq = strchr(a, '=');
-    size_t n = eq != NULL ? (size_t)(eq - a - 2) : strlen(a + 2);
-    for (size_t i = 0; longopts[i].name != NULL; i++) {
-        if (strlen(longopts[i].name) == n && strncmp(a + 2, longopts[i].name, n) == 0 &&
-            longopts[i].has_arg != no_argument) {
-            *out_inline = eq != NULL ? eq + 1 : NULL;
-            return longopts[i].has_arg == required_argument || eq != NULL ? longopts[i].name
-                                                                           : NULL;
-        }
-    }
-    return NULL;
-}
-
 /* The command line as the report shows it (getopt has put the options
  * first: |first_input| is the first capture argument). */
-static char *command_line(int argc, char **argv, int first_input, const options *o)
+static char *command_line(int argc, char **argv, int first_input, const ta_options *o)
 {
     char *out = strdup("tlsanalyze");
     for (int i = 1; i < argc && out != NULL; i++) {
@@ -1248,7 +685,7 @@ static char *command_line(int argc, char **argv, int first_input, const options 
             free(shown);
             continue;
         }
-        const char *opt = value_option(argv[i], &val);
+        const char *opt = ta_options_value_name(argv[i], &val);
         if (opt == NULL) {
             shell_append(&out, argv[i]);
             continue;
@@ -1275,7 +712,7 @@ static char *command_line(int argc, char **argv, int first_input, const options 
 }
 
 /* Starts the support-case report of |w| (markdown or html format). */
-static int start_report(ta_writer *w, const options *o, const char *cmdline)
+static int start_report(ta_writer *w, const ta_options *o, const char *cmdline)
 {
     static const char *const redaction[] = {"none", "ips", "all"};
     ta_cr_opts ro = {TA_CR_MARKDOWN, TA_VERSION, cmdline != NULL ? cmdline : "tlsanalyze",
@@ -1291,7 +728,7 @@ static int start_report(ta_writer *w, const options *o, const char *cmdline)
 /* The support-case reports: to standard output (--format=markdown|html)
  * and/or to --report FILE (|rw|, |*out_file|).  0 with a message when one
  * cannot be started; the caller frees *out_cmdline and w->report. */
-static int open_reports(options *o, int argc, char **argv, ta_writer *w, ta_writer *rw,
+static int open_reports(ta_options *o, int argc, char **argv, ta_writer *w, ta_writer *rw,
                         FILE **out_file, char **out_cmdline)
 {
     bool stdout_report = o->fmt == TA_FMT_MARKDOWN || o->fmt == TA_FMT_HTML;
@@ -1329,8 +766,8 @@ static int open_reports(options *o, int argc, char **argv, ta_writer *w, ta_writ
 }
 
 /* Finishes the --report file (the standard output's writer has ended);
- * EXIT_BAD_INPUT when a report could not be written completely. */
-static int close_reports(options *o, ta_writer *w, FILE *report_file, json_t *total)
+ * TA_EXIT_BAD_INPUT when a report could not be written completely. */
+static int close_reports(ta_options *o, ta_writer *w, FILE *report_file, json_t *total)
 {
     bool failed = w->write_error;
     const char *what = "standard output";
@@ -1344,29 +781,29 @@ static int close_reports(options *o, ta_writer *w, FILE *report_file, json_t *to
     }
     if (failed) {
         fprintf(stderr, "tlsanalyze: %s: the report could not be written completely\n", what);
-        return EXIT_BAD_INPUT;
+        return TA_EXIT_BAD_INPUT;
     }
-    return EXIT_OK;
+    return TA_EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
-    options o;
+    ta_options o;
     ta_writer w;
-    int worst = EXIT_OK;
+    int worst = TA_EXIT_OK;
 
     memset(&o, 0, sizeof(o));
-    if (!parse_args(argc, argv, &o) || !load_rules(&o)) {
+    if (!ta_options_parse(argc, argv, &o) || !load_rules(&o)) {
         options_free(&o);
-        return EXIT_BAD_INPUT;
+        return TA_EXIT_BAD_INPUT;
     }
     if (o.list_rules || o.explain != NULL) {
-        int rc = EXIT_OK;
+        int rc = TA_EXIT_OK;
         if (o.list_rules) {
             ta_rules_list(o.rules, stdout);
         } else if (!ta_rules_explain(o.rules, o.explain, stdout)) {
             fprintf(stderr, "tlsanalyze: no rule '%s' (--list-rules lists them)\n", o.explain);
-            rc = EXIT_BAD_INPUT;
+            rc = TA_EXIT_BAD_INPUT;
         }
         options_free(&o);
         return rc;
@@ -1374,12 +811,12 @@ int main(int argc, char **argv)
     if (!ta_names_init()) {
         fputs("tlsanalyze: OpenSSL could not be initialised\n", stderr);
         options_free(&o);
-        return EXIT_BAD_INPUT;
+        return TA_EXIT_BAD_INPUT;
     }
     if (!open_chains(&o)) {
         ta_names_cleanup();
         options_free(&o);
-        return EXIT_BAD_INPUT;
+        return TA_EXIT_BAD_INPUT;
     }
     ta_writer rw;
     FILE *report_file = NULL;
@@ -1391,14 +828,14 @@ int main(int argc, char **argv)
         free(cmdline);
         ta_names_cleanup();
         options_free(&o);
-        return EXIT_BAD_INPUT;
+        return TA_EXIT_BAD_INPUT;
     }
     ta_writer_begin(&w);
     batch b = {&o, &w, NULL, 0};
     ta_rollup *all = ta_rollup_new();
     /* An unreadable input outranks a failed handshake. */
     worst = ta_inputs_each(argv + optind, argc - optind, collect, &b, stderr);
-    worst = ta_exit_worse(worst, all != NULL ? run_all(&b, all) : EXIT_BAD_INPUT);
+    worst = ta_exit_worse(worst, all != NULL ? run_all(&b, all) : TA_EXIT_BAD_INPUT);
     json_t *total = NULL;
     if (all != NULL && (o.summary || b.num > 1 || cmdline != NULL)) {
         total = json_object();

@@ -34,7 +34,7 @@
 
 #include "cert_int.h"
 #include "ta_escape.h"
-#include "ta_tls_msg.h"
+#include "ta_facts.h"
 
 #define DEFAULT_SLOTS 1024
 #define MAX_CHAIN_FILES 10000      /* --extract-certs: chain files per run */
@@ -221,12 +221,45 @@ static X509_STORE *system_store(char *out_name, size_t name_len)
     return store;
 }
 
+/* The trust stores: the server side's from --ca-file/--ca-path or the
+ * system's, the client side's from --server-ca-file; each with the name
+ * the output gives it.  0 with |err| set. */
+static int open_stores(ta_chain_ctx *ctx, const ta_chain_opts *o, char *err, size_t err_len)
+{
+    char name[PATH_MAX + 64];
+
+    if (o->ca_file != NULL || o->ca_path != NULL) {
+        ctx->store[TA_FROM_SERVER] = load_store(o->ca_file, o->ca_path, err, err_len);
+        snprintf(name, sizeof(name), "%s%s%s%s%s", o->ca_file != NULL ? "--ca-file " : "",
+                 o->ca_file != NULL ? o->ca_file : "",
+                 o->ca_file != NULL && o->ca_path != NULL ? ", " : "",
+                 o->ca_path != NULL ? "--ca-path " : "", o->ca_path != NULL ? o->ca_path : "");
+    } else {
+        ctx->store[TA_FROM_SERVER] = system_store(name, sizeof(name));
+        if (ctx->store[TA_FROM_SERVER] == NULL) {
+            snprintf(err, err_len, "out of memory");
+        }
+    }
+    if (ctx->store[TA_FROM_SERVER] == NULL) {
+        return 0;
+    }
+    ctx->store_name[TA_FROM_SERVER] = ta_escape((const uint8_t *)name, strlen(name));
+    if (o->server_ca_file != NULL) {
+        ctx->store[TA_FROM_CLIENT] = load_store(o->server_ca_file, NULL, err, err_len);
+        if (ctx->store[TA_FROM_CLIENT] == NULL) {
+            return 0;
+        }
+        snprintf(name, sizeof(name), "--server-ca-file %s", o->server_ca_file);
+        ctx->store_name[TA_FROM_CLIENT] = ta_escape((const uint8_t *)name, strlen(name));
+    }
+    return 1;
+}
+
 ta_chain_ctx *ta_chain_ctx_new(const ta_chain_opts *o, char *err, size_t err_len)
 {
     ta_chain_ctx *ctx = calloc(1, sizeof(*ctx));
     size_t n = o->cache_slots != 0 ? o->cache_slots : DEFAULT_SLOTS;
     size_t slots = 1;
-    char name[PATH_MAX + 64];
 
     while (slots < n && slots < ((size_t)1 << 20)) {
         slots <<= 1;
@@ -244,31 +277,9 @@ ta_chain_ctx *ta_chain_ctx_new(const ta_chain_opts *o, char *err, size_t err_len
         ta_chain_ctx_free(ctx);
         return NULL;
     }
-    if (o->ca_file != NULL || o->ca_path != NULL) {
-        ctx->store[TA_FROM_SERVER] = load_store(o->ca_file, o->ca_path, err, err_len);
-        snprintf(name, sizeof(name), "%s%s%s%s%s", o->ca_file != NULL ? "--ca-file " : "",
-                 o->ca_file != NULL ? o->ca_file : "",
-                 o->ca_file != NULL && o->ca_path != NULL ? ", " : "",
-                 o->ca_path != NULL ? "--ca-path " : "", o->ca_path != NULL ? o->ca_path : "");
-    } else {
-        ctx->store[TA_FROM_SERVER] = system_store(name, sizeof(name));
-        if (ctx->store[TA_FROM_SERVER] == NULL) {
-            snprintf(err, err_len, "out of memory");
-        }
-    }
-    if (ctx->store[TA_FROM_SERVER] == NULL) {
+    if (!open_stores(ctx, o, err, err_len)) {
         ta_chain_ctx_free(ctx);
         return NULL;
-    }
-    ctx->store_name[TA_FROM_SERVER] = ta_escape((const uint8_t *)name, strlen(name));
-    if (o->server_ca_file != NULL) {
-        ctx->store[TA_FROM_CLIENT] = load_store(o->server_ca_file, NULL, err, err_len);
-        if (ctx->store[TA_FROM_CLIENT] == NULL) {
-            ta_chain_ctx_free(ctx);
-            return NULL;
-        }
-        snprintf(name, sizeof(name), "--server-ca-file %s", o->server_ca_file);
-        ctx->store_name[TA_FROM_CLIENT] = ta_escape((const uint8_t *)name, strlen(name));
     }
     ctx->ca_file = dup_or_null(o->ca_file);
     ctx->ca_path = dup_or_null(o->ca_path);

@@ -15,33 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "ta_cursor.h"
-
-typedef struct {
-    uint64_t frame;          /* Wireshark's frame number, from 1 */
-    int64_t ns;              /* capture timestamp, ns since the epoch */
-    int linktype;            /* DLT_* */
-    const uint8_t *data;     /* borrowed until the callback returns */
-    size_t caplen;
-    size_t wirelen;
-} ta_record;
-
-typedef void (*ta_record_fn)(void *arg, const ta_record *r);
-
-/* Called with the text of a pcapng Decryption Secrets Block of type TLS
- * (an NSS key log); |text| is borrowed for the call. */
-typedef void (*ta_secrets_fn)(void *arg, const ta_cur *text);
-
-typedef struct {
-    uint64_t frames;         /* records read */
-    uint64_t filtered;       /* records the BPF filter rejected */
-    int linktype;
-    int snaplen;
-    bool read_error;         /* the file ended badly: see |error| */
-    char error[512];         /* an open error, or a warning about the end */
-    ta_secrets_fn secrets_fn;  /* set by ta_capture_read_secrets; NULL otherwise */
-    void *secrets_arg;
-} ta_capture_info;
+#include "ta_record.h"
 
 /* ta_capture_read reads |path| ("-" = stdin), calling |fn| for each record
  * that passes |filter| (NULL = all).  Returns 0 when the file could be
@@ -71,10 +45,6 @@ int ta_capture_read_stream(FILE *f, const char *filter, ta_record_fn fn, void *a
  * names the file. */
 int ta_capture_read_merged(char *const *paths, int num, const char *filter, ta_record_fn fn,
                            void *arg, ta_capture_info *info);
-
-/* ta_capture_ns turns seconds and nanoseconds into nanoseconds since the
- * epoch, clamped to +-2^62 so that differences of two never overflow. */
-int64_t ta_capture_ns(int64_t sec, int64_t nsec);
 
 /* ta_linktype_name returns libpcap's name for a DLT ("EN10MB", ...). */
 const char *ta_linktype_name(int linktype);

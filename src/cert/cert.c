@@ -6,7 +6,7 @@
  * cursor) and OpenSSL only ever sees that owned copy.  Everything OpenSSL
  * gives back is freed before returning, on every path.
  */
-#include "ta_tls_msg.h"
+#include "ta_cert.h"
 #include "cert_int.h"
 
 #include <arpa/inet.h>

@@ -70,37 +70,10 @@ ta_status ta_tls_parse_certificate_list(ta_cur *out_ders, size_t max, size_t *ou
 ta_status ta_tls_parse_certificate_request(ta_cert_request *out, ta_cur *body, bool tls13,
                                            bool has_sigalgs);
 
-/* ta_cert_from_der fills |out| from one DER certificate using OpenSSL
- * (subject, issuer, SANs, validity, SHA-256) and keeps a copy of the DER.
- * A DER that does not parse sets out->parse_error and still TA_OK with
- * the fingerprint; TA_NOMEM on allocation failure. */
-ta_status ta_cert_from_der(ta_cert *out, const ta_cur *der);
-
-/* ta_dn_push appends the RFC 2253 text of the DER DistinguishedName |der|
- * to |l| ("(unparsable name)" when OpenSSL cannot read it); 0 on out of
- * memory. */
-int ta_dn_push(ta_bytes_list *l, const ta_cur *der);
-
 /* Cleanup functions free what the struct owns and zero it; safe on a
  * zeroed struct and on NULL. */
 void ta_client_hello_cleanup(ta_client_hello *ch);
 void ta_server_hello_cleanup(ta_server_hello *sh);
-void ta_cert_cleanup(ta_cert *c);
 void ta_cert_request_cleanup(ta_cert_request *cr);
-
-/* Helpers for building bounded lists and copies, shared by the parsers.
- * ta_u32_list_push appends |v| (sets ->truncated past TA_MAX_LIST); 0 on
- * out-of-memory.  ta_bytes_set copies at most TA_MAX_NAME bytes of |src|. */
-int ta_u32_list_push(ta_u32_list *l, uint32_t v);
-
-/* ta_u32_list_reserve makes room for |n| values in all (at most
- * TA_MAX_LIST), so that a list whose length is known grows once; 0 on out
- * of memory. */
-int ta_u32_list_reserve(ta_u32_list *l, size_t n);
-void ta_u32_list_free(ta_u32_list *l);
-int ta_bytes_set(ta_bytes *b, const ta_cur *src);
-void ta_bytes_free(ta_bytes *b);
-int ta_bytes_list_push(ta_bytes_list *l, const ta_cur *src);
-void ta_bytes_list_free(ta_bytes_list *l);
 
 #endif

@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "ta_tls_msg.h"
+#include "ta_cert.h"
 
 int ta_conn_client_dir(const ta_conn *c)
 {

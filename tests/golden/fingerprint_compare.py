@@ -14,14 +14,15 @@ reused) and compares, per connection:
   - client_hello.ja3_hash with the ja3 of tshark's first ClientHello;
   - server_hello.ja3s_hash with the ja3s of tshark's ServerHello that
     tlsanalyze keeps (the first after a HelloRetryRequest, if there was one).
-A hello counts as compared when both tools give a value.  Every
-disagreement is printed with both full strings; so is every hello only
-one of the tools fingerprinted (tshark not decoding a port, an SSLv2
-hello) under -v.
+A hello counts as compared when both tools give a value at the same
+frame.  Every disagreement is printed with both full strings; those in
+KNOWN with their reason, and not failed.  -v also lists every hello only
+one tool fingerprinted, or that they did at different frames (classes
+explained in tests/golden/README.md).
 
 Prints "fingerprints: N passed, M failed" (hellos agreeing and not); exit 1
-on any disagreement, 2 when tlsanalyze or tshark is missing.  Without the
-corpus that set is skipped with a note."""
+on any unexplained disagreement, 2 when tlsanalyze is missing.  Without the
+corpus that set is skipped with a note; without tshark everything is."""
 import argparse
 import concurrent.futures
 import glob

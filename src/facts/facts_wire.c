@@ -167,8 +167,8 @@ static TA_GETTER(get_ch_retry)
     fv_bool(o, v->c->hrr);
 }
 
-/* Fingerprints (derive.c): null for an SSL 2.0 hello or a list too long
- * to keep whole.  Kept by --redact: they are made of numbers of the hello
+/* Fingerprints (derive.c): null for an SSL 2.0 hello, a hello that did
+ * not parse to its end, or a list too long to keep whole.  Kept by --redact: they are made of numbers of the hello
  * only (suites, extension types, groups), never of a name or an address,
  * and name a client program, shared by everyone who runs it; redacted,
  * they could no longer be looked up. */
@@ -243,7 +243,8 @@ const ta_fnode ta_fs_client_hello[23] = {
             get_ch_retry),
     TA_LEAF("ja3", TA_FT_STRING, F_RN, TA_RC_NONE,
             "JA3 string: version,suites,extensions,groups,point formats (decimal, GREASE "
-            "removed); null for SSLv2 or a list too long to keep",
+            "removed); null for SSLv2, a hello that does not parse to its end or a list too "
+            "long to keep",
             get_ch_ja3),
     TA_LEAF("ja3_hash", TA_FT_STRING, F_RN, TA_RC_NONE,
             "MD5 of ja3, lower-case hex (tshark's tls.handshake.ja3)", get_ch_ja3_hash),

@@ -85,7 +85,7 @@ static const ta_fnode input_elem[1] = {TA_OBJECT(NULL, 0, "an input file", NULL,
         TA_ARRAY("top_failing_sni", 0, "the SNIs with the most failures", NULL, top_elem),         \
         TA_ARRAY("top_failing_servers", 0, "the servers with the most failures", NULL, top_elem),   \
         TA_LEAF("failing_client_fingerprints", TA_FT_INT, 0, TA_RC_NONE,                           \
-                "distinct JA4s among failed connections (counted up to 10000)", NULL),             \
+                "distinct JA4s (and (none)) among failed connections, up to 10000", NULL),        \
         TA_ARRAY("failures_by_client_fingerprint", 0,                                              \
                  "the client fingerprints (JA4) with the most failures, with their rules", NULL,    \
                  fp_elem)

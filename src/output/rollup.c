@@ -147,6 +147,18 @@ static void bump(table *t, const char *key, json_int_t n)
     *find(t, key) = ++t->num;
 }
 
+/* The name |key| is counted under in |t|: "(none)" for NULL, "(other)"
+ * when it is new and the table is full (as bump does), so that a
+ * fingerprint's rules are counted under the same name as the fingerprint. */
+static const char *kept_name(const table *t, const char *key)
+{
+    if (key == NULL) {
+        return "(none)";
+    }
+    size_t *s = t->slots > 0 ? find(t, key) : NULL;
+    return (s == NULL || *s == 0) && t->num >= TA_ROLLUP_KEYS ? "(other)" : key;
+}
+
 typedef struct {
     const char *s;             /* NULL: null or missing */
 } text_of;
@@ -188,9 +200,9 @@ void ta_rollup_conn(ta_rollup *r, ta_view *v)
         bump(&r->table[T_RULE], first->rule, 1);
         bump(&r->table[T_SNI], text(r, v, P_SNI), 1);
         bump(&r->table[T_SERVERS], text(r, v, P_SERVER), 1);
-        const char *ja4 = text(r, v, P_JA4);
+        const char *ja4 = kept_name(&r->table[T_JA4], text(r, v, P_JA4));
         char key[128];
-        snprintf(key, sizeof(key), "%s %s", ja4 != NULL ? ja4 : "(none)", first->rule);
+        snprintf(key, sizeof(key), "%s %s", ja4, first->rule);
         bump(&r->table[T_JA4], ja4, 1);
         bump(&r->table[T_JA4_RULE], key, 1);
     }

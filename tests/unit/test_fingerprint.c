@@ -230,6 +230,21 @@ static void ja3_of(const hello *h, char *out, char *hash)
     ta_client_hello_cleanup(&ch);
 }
 
+/* JA4, JA4_r, the JA3 string and its hash of |h| are the ones given. */
+static void expect_all(const hello *h, const char *want_ja4, const char *want_raw,
+                       const char *want_ja3, const char *want_hash)
+{
+    char ja4[TA_JA4_LEN + 1];
+    char text[RAW_SIZE];
+    char hash[TA_JA3_HASH_LEN + 1];
+    ja4_of(h, ja4, text);
+    assert_string_equal(ja4, want_ja4);
+    assert_string_equal(text, want_raw);
+    ja3_of(h, text, hash);
+    assert_string_equal(text, want_ja3);
+    assert_string_equal(hash, want_hash);
+}
+
 /* ------------------------------------------------------------------------ */
 /* JA4                                                                       */
 /* ------------------------------------------------------------------------ */
@@ -408,17 +423,10 @@ static void test_ssl3_hello_without_extensions(void **state)
     (void)state;
     static const unsigned c[] = {0x000a, 0x0005, 0x0004, 0x002f};
     hello h = {.legacy = 0x0300, .ciphers = c, .num_ciphers = N(c)};
-    char ja4[TA_JA4_LEN + 1];
-    char raw[RAW_SIZE];
-    ja4_of(&h, ja4, raw);
-    /* printf '0004,0005,000a,002f' | sha256sum | cut -c1-12 */
-    assert_string_equal(ja4, "ts3i040000_b50b69922db6_000000000000");
-    assert_string_equal(raw, "ts3i040000_0004,0005,000a,002f_");
-    char hash[TA_JA3_HASH_LEN + 1];
-    ja3_of(&h, raw, hash);
-    assert_string_equal(raw, "768,10-5-4-47,,,");
-    /* printf '768,10-5-4-47,,,' | md5sum */
-    assert_string_equal(hash, "f2ea5b3287e10e3b6c762c30ae1961b4");
+    /* printf '0004,0005,000a,002f' | sha256sum | cut -c1-12, and
+     * printf '768,10-5-4-47,,,' | md5sum */
+    expect_all(&h, "ts3i040000_b50b69922db6_000000000000", "ts3i040000_0004,0005,000a,002f_",
+               "768,10-5-4-47,,,", "f2ea5b3287e10e3b6c762c30ae1961b4");
 }
 
 /* A TLS 1.0 hello with extensions but without signature_algorithms (it
@@ -432,18 +440,13 @@ static void test_tls10_hello_without_sigalgs(void **state)
     hello h = {.legacy = 0x0301, .ciphers = c, .num_ciphers = N(c), .exts = e,
                .num_exts = N(e), .groups = groups, .num_groups = N(groups),
                .sni = "example.com"};
-    char ja4[TA_JA4_LEN + 1];
-    char raw[RAW_SIZE];
-    ja4_of(&h, ja4, raw);
-    /* printf '000a,002f,0035,c013,c014' | sha256sum | cut -c1-12, and
-     * printf '000a,000b,0023,ff01' | sha256sum | cut -c1-12 */
-    assert_string_equal(ja4, "t10d050500_3d5f77c53d45_8640e6c8629f");
-    assert_string_equal(raw, "t10d050500_000a,002f,0035,c013,c014_000a,000b,0023,ff01");
-    char hash[TA_JA3_HASH_LEN + 1];
-    ja3_of(&h, raw, hash);
-    assert_string_equal(raw, "769,49172-49171-53-47-10,0-11-10-35-65281,29-23,0");
-    /* printf '769,49172-49171-53-47-10,0-11-10-35-65281,29-23,0' | md5sum */
-    assert_string_equal(hash, "9cfc3efbc56e505aaf912ebd1ef5ce05");
+    /* printf '000a,002f,0035,c013,c014' | sha256sum | cut -c1-12,
+     * printf '000a,000b,0023,ff01' | sha256sum | cut -c1-12, and
+     * printf '769,49172-49171-53-47-10,0-11-10-35-65281,29-23,0' | md5sum */
+    expect_all(&h, "t10d050500_3d5f77c53d45_8640e6c8629f",
+               "t10d050500_000a,002f,0035,c013,c014_000a,000b,0023,ff01",
+               "769,49172-49171-53-47-10,0-11-10-35-65281,29-23,0",
+               "9cfc3efbc56e505aaf912ebd1ef5ce05");
 }
 
 /* TLS 1.3 offered only in supported_versions, under a TLS 1.0 legacy

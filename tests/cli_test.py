@@ -377,6 +377,72 @@ def summary_prints_only_the_roll_up():
 
 
 @test
+def summary_groups_failures_by_client_fingerprint():
+    """The roll-up's failures by JA4 agree with the connections' own facts."""
+    files = [sample(n) for n in ("multi.pcap", "no-sni.pcap", "cipher-mismatch.pcap")]
+    _, doc, _ = run_json(*files)
+    want = {}
+    for i in range(len(files)):
+        for c in conns(doc, i):
+            if c["diagnoses"] and c["diagnoses"][0]["severity"] == "error":
+                ja4 = (c["client_hello"] or {}).get("ja4") or "(none)"
+                rules = want.setdefault(ja4, {})
+                rule = c["diagnoses"][0]["rule"]
+                rules[rule] = rules.get(rule, 0) + 1
+    assert want, "the samples have failures"
+    t = doc["total"]
+    assert t["failing_client_fingerprints"] == len(want)
+    got = {e["name"]: e["rules"] for e in t["failures_by_client_fingerprint"]}
+    assert got == want, (got, want)
+    for e in t["failures_by_client_fingerprint"]:
+        assert e["failures"] == sum(e["rules"].values())
+    rc, out, _ = run("--summary", "--format=ndjson", *files)
+    total = [json.loads(x) for x in out.splitlines()][-1]
+    assert total["type"] == "total" and total["failures_by_client_fingerprint"] == \
+        t["failures_by_client_fingerprint"]
+    rc, out, _ = run("--summary", "--no-color", *files)
+    assert "failures by client fingerprint (JA4), %d distinct:" % len(want) in out, out
+    first = t["failures_by_client_fingerprint"][0]
+    assert any(line.split()[:2] == [first["name"], str(first["failures"])]
+               for line in out.splitlines()), out
+
+
+@test
+def client_fingerprint_keeps_only_matching_connections():
+    _, doc, _ = run_json(sample("multi.pcap"))
+    tls = tls_conns(doc)
+    ja4s = sorted({c["client_hello"]["ja4"] for c in tls if c["client_hello"]})
+    assert len(ja4s) >= 2, ja4s
+    keep = [c["id"] for c in tls if c["client_hello"] and c["client_hello"]["ja4"] == ja4s[0]]
+    _, doc2, _ = run_json("--client-fingerprint", ja4s[0], sample("multi.pcap"))
+    assert [c["id"] for c in conns(doc2)] == keep
+    assert doc2["captures"][0]["left_out_by_client_fingerprint"] == len(conns(doc)) - len(keep)
+    # The JA3 hash, in upper case, and a second value add to the set.
+    other = next(c for c in tls if c["client_hello"] and c["client_hello"]["ja4"] != ja4s[0])
+    _, doc3, _ = run_json("--client-fingerprint", ja4s[0], "--client-fingerprint",
+                          other["client_hello"]["ja3_hash"].upper(), sample("multi.pcap"))
+    ids = [c["id"] for c in conns(doc3)]
+    assert set(keep) < set(ids) and other["id"] in ids
+    rc, _, err = run("--client-fingerprint", "t13d1516h2", sample("multi.pcap"))
+    assert rc == 2 and "--client-fingerprint wants" in err
+
+
+@test
+def verbose_client_hello_line_and_report_show_ja4_and_ja3():
+    _, doc, _ = run_json(sample("tls13-ok.pcap"))
+    ch = conns(doc)[0]["client_hello"]
+    rc, out, _ = run("-v", "--no-color", sample("tls13-ok.pcap"))
+    line = next(x for x in out.splitlines() if "ClientHello" in x)
+    assert "JA4 %s, JA3 %s" % (ch["ja4"], ch["ja3_hash"]) in line, line
+    rc, out, _ = run("--no-color", sample("cipher-mismatch.pcap"))
+    assert "JA4" not in out
+    _, doc, _ = run_json(sample("cipher-mismatch.pcap"))
+    ch = conns(doc)[0]["client_hello"]
+    rc, out, _ = run("--format=markdown", sample("cipher-mismatch.pcap"))
+    assert "| client fingerprint | JA4 %s; JA3 %s |" % (ch["ja4"], ch["ja3_hash"]) in out
+
+
+@test
 def pcapng_with_mixed_link_types():
     """libpcap refuses interfaces with different link types; tlsanalyze reads on."""
     p = pg.Pcap()

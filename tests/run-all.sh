@@ -12,6 +12,7 @@
 #   cert:    certificate chains served by openssl s_server on loopback, captured
 #   golden:  per-connection facts vs tshark: samples/ and ../shared/corpus (if present)
 #   decrypt-golden: corpus captures with key logs, decrypted, vs tshark with the same keys
+#   fingerprints: JA3/JA3S of every hello vs tshark: samples/ and ../shared/corpus (if present)
 #   memory:  peak RSS of the same traffic 1x vs 50x
 #   regress: every file of tests/regress/ under the sanitizers
 #   decrypt: TLS 1.3/1.2 captures made now on loopback, with and without key logs
@@ -105,6 +106,7 @@ suite regress python3 tests/regress_test.py build/san/tlsanalyze
 suite decrypt python3 tests/decrypt_test.py build/san/tlsanalyze
 suite golden env TLSANALYZE=build/san/tlsanalyze python3 tests/golden/compare.py -j 2
 suite decrypt-golden env TLSANALYZE=build/san/tlsanalyze python3 tests/golden/decrypt_compare.py
+suite fingerprints env TLSANALYZE=./tlsanalyze python3 tests/golden/fingerprint_compare.py -j 2
 suite memory python3 tests/memory_test.py ./tlsanalyze
 suite report python3 tests/report_test.py build/san/tlsanalyze
 suite matrix python3 tests/matrix_test.py build/san/tlsanalyze

@@ -70,6 +70,7 @@ typedef struct {
     bool has_psk;                    /* pre_shared_key (41) */
     bool has_early_data;             /* early_data (42) */
     bool has_session_ticket;         /* session_ticket (35), non-empty */
+    bool malformed;                  /* did not parse to its end: later facts missing */
 } ta_client_hello;
 
 /* RFC 8446 4.1.3 / RFC 5246 7.4.1.3. */

@@ -51,6 +51,8 @@ typedef struct {
     ta_keylog *secrets;    /* this capture's own key log (pcapng DSB), owned */
     size_t bad_secret_lines;
     ta_arena arena;        /* per connection: freed when it has been written */
+    uint64_t fp_left_out;  /* connections --client-fingerprint left out */
+    uint64_t fp_left_out_failed;   /* ...of them with a failed handshake */
     ta_jbuf scratch;       /* rule texts are built here, reused */
 } capture_ctx;
 
@@ -157,6 +159,21 @@ static int open_chains(ta_options *o)
     return 1;
 }
 
+/* --client-fingerprint: does the client's JA4 or JA3 hash match one? */
+static bool client_fp_wanted(const ta_options *o, const ta_derived *d)
+{
+    if (o->num_client_fps == 0) {
+        return true;
+    }
+    for (size_t i = 0; i < o->num_client_fps; i++) {
+        if ((d->ja4_r != NULL && strcmp(o->client_fps[i], d->ja4) == 0) ||
+            (d->ja3 != NULL && strcmp(o->client_fps[i], d->ja3_hash) == 0)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void on_conn(void *arg, ta_conn *c)
 {
     capture_ctx *cx = arg;
@@ -169,6 +186,13 @@ static void on_conn(void *arg, ta_conn *c)
                         &cx->scratch};
 
     int ok = ta_derive(&d, c, o->chains, cx->stem, &cx->arena);
+    if (!client_fp_wanted(o, &d)) {
+        cx->fp_left_out++;
+        cx->fp_left_out_failed += ta_conn_failed(c);
+        ta_derived_cleanup(&d);
+        ta_arena_reset(&cx->arena);
+        return;
+    }
     ta_view_init(&v, c, &d, &cx->arena, o->redactor);
     ok = ok && ta_rules_eval(o->rules, &v, &run);
     if (ok) {
@@ -337,8 +361,11 @@ static json_t *summary_json(const ta_stats *st, const ta_capture_info *info,
     json_object_set_new(s, "tcp_packets", json_integer((json_int_t)st->tcp_packets));
     json_object_set_new(s, "duplicates", json_integer((json_int_t)st->duplicates));
     json_object_set_new(s, "skipped", skipped);
-    json_object_set_new(s, "failed", json_integer((json_int_t)st->failed));
+    json_object_set_new(s, "failed",
+                        json_integer((json_int_t)(st->failed - cx->fp_left_out_failed)));
     ta_rollup_set(cx->roll, s);   /* tcp/tls connections, completed, failures by rule, ... */
+    json_object_set_new(s, "left_out_by_client_fingerprint",
+                        json_integer((json_int_t)cx->fp_left_out));
     json_object_set_new(s, "late_packets", json_integer((json_int_t)st->late_packets));
     json_object_set_new(s, "peak_open_connections", json_integer((json_int_t)st->peak_open));
     json_object_set_new(s, "first_time", json_real((double)st->first_ns / 1e9));

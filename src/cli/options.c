@@ -3,6 +3,7 @@
  * the getopt tables, --help, the man page tlsanalyze(1) (docs/tlsanalyze.1)
  * and the bash completion (docs/tlsanalyze.bash-completion) are made from
  * it, and set_option() gives each its effect. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stddef.h>
@@ -106,7 +107,7 @@ enum {
     OPT_SUMMARY, OPT_JOBS, OPT_SINCE, OPT_UNTIL, OPT_SERVER, OPT_QUIET, OPT_MERGE, OPT_SHARD,
     OPT_CA_FILE, OPT_CA_PATH, OPT_SERVER_CA_FILE, OPT_EXTRACT_CERTS,
     OPT_KEYLOG, OPT_REPORT, OPT_REDACT, OPT_REDACT_KEY, OPT_PRINT_SCHEMA, OPT_PRINT_FACTS,
-    OPT_PRINT_MAN, OPT_PRINT_COMPLETION, OPT_HELP = 'h'
+    OPT_PRINT_MAN, OPT_PRINT_COMPLETION, OPT_CLIENT_FP, OPT_HELP = 'h'
 };
 
 typedef struct {
@@ -253,6 +254,36 @@ static int add_server(ta_options *o, const char *arg)
     return 1;
 }
 
+/* --client-fingerprint: a JA4 (36 characters, "_" at 10 and 23) or a JA3
+ * hash (32 hex digits), kept in lower case as the facts write them. */
+static int add_client_fp(ta_options *o, const char *arg)
+{
+    size_t n = strlen(arg);
+    bool ja3 = n == TA_JA3_HASH_LEN;
+    bool ja4 = n == TA_JA4_LEN && arg[10] == '_' && arg[23] == '_';
+    for (size_t i = 0; i < n && (ja3 || ja4); i++) {
+        bool hex = isxdigit((unsigned char)arg[i]) != 0;
+        ja3 = ja3 && hex;
+        ja4 = ja4 && (i < 10 ? isalnum((unsigned char)arg[i]) != 0 : hex || i == 10 || i == 23);
+    }
+    if (!ja3 && !ja4) {
+        fprintf(stderr, "tlsanalyze: --client-fingerprint wants a JA4 "
+                "(t13d1516h2_8daaf6152771_e5627efa2ab1) or a JA3 hash (32 hex digits), not "
+                "'%s'\n", arg);
+        return 0;
+    }
+    if (o->num_client_fps >= TA_MAX_CLIENT_FPS) {
+        fprintf(stderr, "tlsanalyze: at most %d --client-fingerprint values\n",
+                TA_MAX_CLIENT_FPS);
+        return 0;
+    }
+    char *fp = o->client_fps[o->num_client_fps++];
+    for (size_t i = 0; i <= n; i++) {
+        fp[i] = (char)tolower((unsigned char)arg[i]);
+    }
+    return 1;
+}
+
 static int set_jobs(ta_options *o, const char *arg)
 {
     size_t v;
@@ -310,6 +341,8 @@ static int set_special(ta_options *o, int id, const char *arg)
         return parse_time(arg, &o->until_ns);
     case OPT_SERVER:
         return add_server(o, arg);
+    case OPT_CLIENT_FP:
+        return add_client_fp(o, arg);
     case OPT_JOBS:
         return set_jobs(o, arg);
     case OPT_MIN_SEVERITY:
@@ -349,6 +382,9 @@ static const optdef options[] = {
     {"server", 0, required_argument, "IP[:PORT]", OPT_SERVER,
      "only traffic of this server ([IPv6]:PORT for IPv6); adds to -f",
      DONE_NONE, NULL, SET_SPECIAL, 0},
+    {"client-fingerprint", 0, required_argument, "JA4|JA3HASH", OPT_CLIENT_FP,
+     "only connections whose client has this JA4 (t13d1516h2_8daaf6152771_e5627efa2ab1) or "
+     "JA3 hash; repeatable", DONE_NONE, NULL, SET_SPECIAL, 0},
     {"since", 0, required_argument, "TIME", OPT_SINCE,
      "only packets from this time on (2026-11-23T10:00:00Z, or epoch seconds)",
      DONE_NONE, NULL, SET_SPECIAL, 0},

@@ -10,6 +10,7 @@
 
 #include "ta_analyze.h"
 #include "ta_chain.h"
+#include "ta_fingerprint.h"
 #include "ta_keylog.h"
 #include "ta_output.h"
 #include "ta_redact.h"
@@ -24,6 +25,7 @@ enum {
 };
 
 #define TA_MAX_RULE_DIRS 8
+#define TA_MAX_CLIENT_FPS 64
 
 /* What the command line asked for, and what main() sets up from it (rules,
  * trust stores, key logs, redactor, report writer), owned here. */
@@ -45,6 +47,8 @@ typedef struct {
     int64_t since_ns;      /* time window, capture time */
     int64_t until_ns;
     char *filter_buf;      /* -f combined with --server, owned */
+    char client_fps[TA_MAX_CLIENT_FPS][TA_JA4_LEN + 1];   /* --client-fingerprint, lower case */
+    size_t num_client_fps;
     bool quiet;            /* no progress line */
     bool merge;            /* all inputs as one capture */
     ta_rules *rules;

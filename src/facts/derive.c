@@ -348,6 +348,37 @@ static void derive_sni(ta_derived *d, const ta_conn *c)
     }
 }
 
+/* JA3, JA4 and JA3S, once per connection, of the first ClientHello and
+ * the ServerHello kept (a HelloRetryRequest when there is no other), into
+ * the arena: no malloc per connection. */
+static int derive_fingerprints(ta_derived *d, const ta_conn *c, ta_arena *arena)
+{
+    /* A hello that did not parse to its end would give the fingerprint of
+     * a fragment (or of bytes that are not a hello at all): none then. */
+    const ta_client_hello *ch = c->num_client_hellos > 0 && !c->ch.malformed ? &c->ch : NULL;
+    const ta_server_hello *sh = c->have_sh && c->sh.legacy_version != 0 ? &c->sh : NULL;
+    if (ch == NULL && sh == NULL) {
+        return 1;
+    }
+    size_t n = ta_fp_text_size(ch, sh);
+    char *text = ta_arena_alloc(arena, 3 * n);
+    if (text == NULL) {
+        return 0;
+    }
+    if (ch != NULL && ta_fp_ja3(ch, text, n, d->ja3_hash)) {
+        d->ja3 = text;
+    }
+    if (ch != NULL && !ta_fp_ja4(ch, TA_FP_TCP, d->ja4, text + n, n)) {
+        d->ja4[0] = '\0';
+    } else if (ch != NULL) {
+        d->ja4_r = text + n;
+    }
+    if (sh != NULL && ta_fp_ja3s(sh, text + 2 * n, n, d->ja3s_hash)) {
+        d->ja3s = text + 2 * n;
+    }
+    return 1;
+}
+
 int ta_derive(ta_derived *d, const ta_conn *c, ta_chain_ctx *chains, const char *stem,
               ta_arena *arena)
 {
@@ -357,6 +388,7 @@ int ta_derive(ta_derived *d, const ta_conn *c, ta_chain_ctx *chains, const char 
     derive_overlap(d, c);
     derive_sni(d, c);
     int ok = derive_versions(d, c, arena);
+    ok = derive_fingerprints(d, c, arena) && ok;
     return derive_certs(d, c, chains, stem) && ok;
 }
 

@@ -190,6 +190,31 @@ static TA_GETTER(get_ch_retry)
     fv_bool(o, v->c->hrr);
 }
 
+/* Fingerprints (derive.c): null for an SSL 2.0 hello, a hello that did
+ * not parse to its end, or a list too long to keep whole.  Kept by --redact: they are made of numbers of the hello
+ * only (suites, extension types, groups), never of a name or an address,
+ * and name a client program, shared by everyone who runs it; redacted,
+ * they could no longer be looked up. */
+static TA_GETTER(get_ch_ja3)
+{
+    fv_str_or_null(o, v->d->ja3);
+}
+
+static TA_GETTER(get_ch_ja3_hash)
+{
+    fv_str_or_null(o, v->d->ja3 != NULL ? v->d->ja3_hash : NULL);
+}
+
+static TA_GETTER(get_ch_ja4)
+{
+    fv_str_or_null(o, v->d->ja4_r != NULL ? v->d->ja4 : NULL);
+}
+
+static TA_GETTER(get_ch_ja4_r)
+{
+    fv_str_or_null(o, v->d->ja4_r);
+}
+
 static const ta_fnode ch_version_elem[1] = {
     TA_LEAF(NULL, TA_FT_STRING, F_R | TA_FN_VERSION, TA_RC_NONE, "a version", get_ch_version_elem)};
 static const ta_fnode ch_suite_elem[1] = {
@@ -199,7 +224,7 @@ static const ta_fnode ch_code_elem[1] = {
 static const ta_fnode alpn_elem[1] = {
     TA_LEAF(NULL, TA_FT_STRING, F_R, TA_RC_TEXT, "a protocol", get_bytes_elem)};
 
-const ta_fnode ta_fs_client_hello[22] = {
+const ta_fnode ta_fs_client_hello[26] = {
     TA_LEAF("frame", TA_FT_INT, F_R, TA_RC_NONE, "its frame", get_ch_frame),
     TA_LEAF("count", TA_FT_INT, F_R, TA_RC_NONE,
             "number of ClientHellos (2 after a HelloRetryRequest)", get_ch_count),
@@ -252,6 +277,20 @@ const ta_fnode ta_fs_client_hello[22] = {
             "the suite or extension list was longer than what is kept", get_ch_truncated),
     TA_LEAF("retry", TA_FT_BOOL, F_R, TA_RC_NONE, "derived: the server sent a HelloRetryRequest",
             get_ch_retry),
+    TA_LEAF("ja3", TA_FT_STRING, F_RN, TA_RC_NONE,
+            "JA3 string: version,suites,extensions,groups,point formats (decimal, GREASE "
+            "removed); null for SSLv2, a hello that does not parse to its end or a list too "
+            "long to keep",
+            get_ch_ja3),
+    TA_LEAF("ja3_hash", TA_FT_STRING, F_RN, TA_RC_NONE,
+            "MD5 of ja3, lower-case hex (tshark's tls.handshake.ja3)", get_ch_ja3_hash),
+    TA_LEAF("ja4", TA_FT_STRING, F_RN, TA_RC_NONE,
+            "JA4 client fingerprint (FoxIO JA4.md), \"t13d1516h2_8daaf6152771_e5627efa2ab1\"",
+            get_ch_ja4),
+    TA_LEAF("ja4_r", TA_FT_STRING, F_RN, TA_RC_NONE,
+            "JA4's raw form: its first part, the sorted suites, the sorted extensions and the "
+            "signature algorithms, in hex",
+            get_ch_ja4_r),
 };
 
 /* ---- server_hello ----------------------------------------------------- */
@@ -345,7 +384,17 @@ static TA_GETTER(get_sh_count)
     fv_int(o, v->c->num_server_hellos);
 }
 
-const ta_fnode ta_fs_server_hello[11] = {
+static TA_GETTER(get_sh_ja3s)
+{
+    fv_str_or_null(o, v->d->ja3s);
+}
+
+static TA_GETTER(get_sh_ja3s_hash)
+{
+    fv_str_or_null(o, v->d->ja3s != NULL ? v->d->ja3s_hash : NULL);
+}
+
+const ta_fnode ta_fs_server_hello[13] = {
     TA_LEAF("frame", TA_FT_INT, F_R, TA_RC_NONE, "its frame", get_sh_frame),
     TA_LEAF("version", TA_FT_STRING, F_RN | TA_FN_VERSION, TA_RC_NONE,
             "version chosen (supported_versions, else the legacy field); null if the message "
@@ -369,6 +418,11 @@ const ta_fnode ta_fs_server_hello[11] = {
             "RFC 8446 downgrade protection: the random ends in DOWNGRD, so the server chose less "
             "than it supports: TLS 1.3 (01) or TLS 1.2 (00); null otherwise",
             get_sh_downgrade),
+    TA_LEAF("ja3s", TA_FT_STRING, F_RN, TA_RC_NONE,
+            "JA3S string: version,suite,extensions (decimal); null for SSLv2 or an empty message",
+            get_sh_ja3s),
+    TA_LEAF("ja3s_hash", TA_FT_STRING, F_RN, TA_RC_NONE,
+            "MD5 of ja3s, lower-case hex (tshark's tls.handshake.ja3s)", get_sh_ja3s_hash),
 };
 
 /* ---- server_key_exchange ---------------------------------------------- */

@@ -37,6 +37,16 @@ static const ta_fnode top_members[] = {
     TA_LEAF("failures", TA_FT_INT, 0, TA_RC_NONE, "connections with an error root cause", NULL),
 };
 static const ta_fnode top_elem[1] = {TA_OBJECT(NULL, 0, "a name", NULL, top_members)};
+static const ta_fnode fp_members[] = {
+    TA_LEAF("name", TA_FT_STRING, 0, TA_RC_NONE,
+            "the client's JA4 (client_hello.ja4); \"(none)\" without one, \"(other)\" past the "
+            "table's cap",
+            NULL),
+    TA_LEAF("failures", TA_FT_INT, 0, TA_RC_NONE, "connections with an error root cause", NULL),
+    {"rules", TA_FT_OBJECT, F_MAP, TA_RC_NONE, "their root causes: rule id to connections", NULL,
+     0, count_elem, 1},
+};
+static const ta_fnode fp_elem[1] = {TA_OBJECT(NULL, 0, "a client fingerprint", NULL, fp_members)};
 
 static const ta_fnode input_members[] = {
     TA_LEAF("file", TA_FT_STRING, 0, TA_RC_FILE, "the file", NULL),
@@ -73,7 +83,12 @@ static const ta_fnode input_elem[1] = {TA_OBJECT(NULL, 0, "an input file", NULL,
          count_elem,                                                                               \
          1},                                                                                       \
         TA_ARRAY("top_failing_sni", 0, "the SNIs with the most failures", NULL, top_elem),         \
-        TA_ARRAY("top_failing_servers", 0, "the servers with the most failures", NULL, top_elem)
+        TA_ARRAY("top_failing_servers", 0, "the servers with the most failures", NULL, top_elem),   \
+        TA_LEAF("failing_client_fingerprints", TA_FT_INT, 0, TA_RC_NONE,                           \
+                "distinct JA4s (and (none)) among failed connections, up to 10000", NULL),        \
+        TA_ARRAY("failures_by_client_fingerprint", 0,                                              \
+                 "the client fingerprints (JA4) with the most failures, with their rules", NULL,    \
+                 fp_elem)
 
 static const ta_fnode capture_members[] = {
     TA_LEAF("file", TA_FT_STRING, 0, TA_RC_FILE, "the capture (a pseudonym with --redact)", NULL),
@@ -84,6 +99,9 @@ static const ta_fnode capture_members[] = {
     TA_OBJECT("skipped", 0, "frames not analysed, by reason", NULL, skipped),
     TA_LEAF("failed", TA_FT_INT, 0, TA_RC_NONE, "handshakes that did not complete", NULL),
     ROLLUP_MEMBERS,
+    TA_LEAF("left_out_by_client_fingerprint", TA_FT_INT, 0, TA_RC_NONE,
+            "connections --client-fingerprint left out (not in the counts above but packets)",
+            NULL),
     TA_LEAF("late_packets", TA_FT_INT, 0, TA_RC_NONE, "packets of connections already written",
             NULL),
     TA_LEAF("peak_open_connections", TA_FT_INT, 0, TA_RC_NONE, "connections open at once, at most",

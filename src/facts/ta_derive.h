@@ -19,6 +19,7 @@
 #include "ta_arena.h"
 #include "ta_chain.h"
 #include "ta_conn.h"
+#include "ta_fingerprint.h"
 
 /* The first certificate a side sent, judged at the time it was sent. */
 typedef struct {
@@ -65,12 +66,20 @@ typedef struct {
     bool have_chain[2];
     ta_chain_facts chain[2];       /* references into the chain cache */
     ta_side rejected;              /* the side whose leaf and chain the ending alert answers */
+    /* Fingerprints of the first ClientHello and of the ServerHello, texts
+     * in the arena; NULL (or "") where there is none (ta_fingerprint.h). */
+    const char *ja3;
+    char ja3_hash[TA_JA3_HASH_LEN + 1];
+    char ja4[TA_JA4_LEN + 1];
+    const char *ja4_r;
+    const char *ja3s;
+    char ja3s_hash[TA_JA3_HASH_LEN + 1];
 } ta_derived;
 
 /* ta_derive computes the derived facts of |c| into |d|.  |chains| judges
  * certificate chains (NULL: no chain facts); |stem| and the connection id
- * name extracted chain files.  Lists are taken from |arena|.  Returns 0
- * when memory ran out (|d| is then still safe to clean up). */
+ * name extracted chain files.  Lists and texts are taken from |arena|.
+ * Returns 0 when memory ran out (|d| is then still safe to clean up). */
 int ta_derive(ta_derived *d, const ta_conn *c, ta_chain_ctx *chains, const char *stem,
               ta_arena *arena);
 

@@ -191,6 +191,31 @@ int ta_writer_conn(ta_writer *w, const char *file, ta_view *v, json_t **tree)
     return ok;
 }
 
+/* "failures by client fingerprint (JA4)": the top fingerprints, each with
+ * its count and the rules its connections got. */
+static void text_fingerprints(ta_writer *w, json_t *s)
+{
+    json_t *top = json_object_get(s, "failures_by_client_fingerprint");
+    size_t i;
+    json_t *v;
+    if (json_array_size(top) == 0) {
+        return;
+    }
+    fprintf(w->out, "  failures by client fingerprint (JA4), %lld distinct:\n",
+            jint(s, "failing_client_fingerprints"));
+    json_array_foreach(top, i, v) {
+        const char *rule;
+        json_t *n;
+        fprintf(w->out, "    %-42s %lld ", jstr(v, "name"), jint(v, "failures"));
+        const char *sep = "(";
+        json_object_foreach(json_object_get(v, "rules"), rule, n) {
+            fprintf(w->out, "%s%s %lld", sep, rule, (long long)json_integer_value(n));
+            sep = ", ";
+        }
+        fputs(*sep == ',' ? ")\n" : "\n", w->out);
+    }
+}
+
 /* The roll-up tables: versions, suites, top failing names and servers. */
 static void text_rollup(ta_writer *w, json_t *s)
 {
@@ -218,6 +243,7 @@ static void text_rollup(ta_writer *w, json_t *s)
             fprintf(w->out, "    %-42s %lld\n", jstr(v, "name"), jint(v, "failures"));
         }
     }
+    text_fingerprints(w, s);
 }
 
 static void text_summary(ta_writer *w, json_t *s)

@@ -1,18 +1,20 @@
 /* rollup.c - counting connections for summaries (see ta_rollup.h). */
 #include "ta_rollup.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* The counters and the tables, by index, so that every operation on all of
  * them is one loop. */
 enum { C_CONNECTIONS, C_TLS, C_COMPLETED, C_ERRORS, NUM_COUNTS };
-enum { T_RULE, T_VERSIONS, T_CIPHERS, T_SNI, T_SERVERS, NUM_TABLES };
+enum { T_RULE, T_VERSIONS, T_CIPHERS, T_SNI, T_SERVERS, T_JA4, T_JA4_RULE, NUM_TABLES };
 
-/* Names in ta_rollup_dump; T_SNI and T_SERVERS count failures. */
+/* Names in ta_rollup_dump; T_SNI, T_SERVERS and T_JA4 count failures,
+ * T_JA4_RULE the root causes of each fingerprint as "JA4 rule-id". */
 static const char *const count_names[NUM_COUNTS] = {"connections", "tls", "completed", "errors"};
 static const char *const table_names[NUM_TABLES] = {"by_rule", "versions", "ciphers", "sni",
-                                                    "servers"};
+                                                    "servers", "ja4",     "ja4_rule"};
 
 typedef struct {
     char *key;
@@ -30,10 +32,10 @@ typedef struct {
 } table;
 
 /* The facts a connection is counted by. */
-enum { P_OUTCOME, P_VERSION, P_CIPHER, P_SNI, P_SERVER, NUM_PATHS };
-static const char *const paths[NUM_PATHS] = {"outcome", "server_hello.version",
+enum { P_OUTCOME, P_VERSION, P_CIPHER, P_SNI, P_SERVER, P_JA4, NUM_PATHS };
+static const char *const paths[NUM_PATHS] = {"outcome",          "server_hello.version",
                                              "server_hello.cipher_suite", "client_hello.sni",
-                                             "server"};
+                                             "server",           "client_hello.ja4"};
 
 struct ta_rollup {
     json_int_t count[NUM_COUNTS];
@@ -145,6 +147,18 @@ static void bump(table *t, const char *key, json_int_t n)
     *find(t, key) = ++t->num;
 }
 
+/* The name |key| is counted under in |t|: "(none)" for NULL, "(other)"
+ * when it is new and the table is full (as bump does), so that a
+ * fingerprint's rules are counted under the same name as the fingerprint. */
+static const char *kept_name(const table *t, const char *key)
+{
+    if (key == NULL) {
+        return "(none)";
+    }
+    size_t *s = t->slots > 0 ? find(t, key) : NULL;
+    return (s == NULL || *s == 0) && t->num >= TA_ROLLUP_KEYS ? "(other)" : key;
+}
+
 typedef struct {
     const char *s;             /* NULL: null or missing */
 } text_of;
@@ -186,6 +200,11 @@ void ta_rollup_conn(ta_rollup *r, ta_view *v)
         bump(&r->table[T_RULE], first->rule, 1);
         bump(&r->table[T_SNI], text(r, v, P_SNI), 1);
         bump(&r->table[T_SERVERS], text(r, v, P_SERVER), 1);
+        const char *ja4 = kept_name(&r->table[T_JA4], text(r, v, P_JA4));
+        char key[128];
+        snprintf(key, sizeof(key), "%s %s", ja4, first->rule);
+        bump(&r->table[T_JA4], ja4, 1);
+        bump(&r->table[T_JA4_RULE], key, 1);
     }
 }
 
@@ -232,6 +251,34 @@ static json_t *top(const table *t)
     return out;
 }
 
+/* The root causes counted for fingerprint |ja4|: "JA4 rule" keys of
+ * T_JA4_RULE; "(other)" holds those past its cap. */
+static json_t *rules_of(const table *t, const char *ja4)
+{
+    json_t *o = json_object();
+    size_t n = strlen(ja4);
+    for (size_t k = 0; k < t->num; k++) {
+        if (strncmp(t->v[k].key, ja4, n) == 0 && t->v[k].key[n] == ' ') {
+            json_object_set_new(o, t->v[k].key + n + 1, json_integer(t->v[k].n));
+        }
+    }
+    return o;
+}
+
+/* "failures by client fingerprint": the TA_ROLLUP_TOP fingerprints (JA4)
+ * with the most failures, each with its root causes. */
+static json_t *top_fingerprints(const ta_rollup *r)
+{
+    json_t *out = top(&r->table[T_JA4]);
+    size_t i;
+    json_t *e;
+    json_array_foreach(out, i, e) {
+        const char *ja4 = json_string_value(json_object_get(e, "name"));
+        json_object_set_new(e, "rules", rules_of(&r->table[T_JA4_RULE], ja4 != NULL ? ja4 : ""));
+    }
+    return out;
+}
+
 static json_t *object_of(const table *t)
 {
     json_t *o = json_object();
@@ -252,6 +299,11 @@ void ta_rollup_set(const ta_rollup *r, json_t *out)
     json_object_set_new(out, "cipher_suites", object_of(&r->table[T_CIPHERS]));
     json_object_set_new(out, "top_failing_sni", top(&r->table[T_SNI]));
     json_object_set_new(out, "top_failing_servers", top(&r->table[T_SERVERS]));
+    /* How many distinct fingerprints failed (at most TA_ROLLUP_KEYS, the
+     * rest counted under "(other)"), and the top ones. */
+    json_object_set_new(out, "failing_client_fingerprints",
+                        json_integer((json_int_t)r->table[T_JA4].num));
+    json_object_set_new(out, "failures_by_client_fingerprint", top_fingerprints(r));
 }
 
 json_int_t ta_rollup_errors(const ta_rollup *r)

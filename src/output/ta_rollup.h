@@ -1,9 +1,10 @@
 /*
  * ta_rollup.h - the roll-up of many connections (--summary, and the end of
  * every capture's summary): counts by outcome and by root-cause rule, the
- * versions and cipher suites negotiated, and the SNIs and servers with the
- * most failures.  Each table keeps at most TA_ROLLUP_KEYS names; the rest
- * is counted under "(other)", so memory does not grow with the archive.
+ * versions and cipher suites negotiated, and the SNIs, servers and client
+ * fingerprints (JA4) with the most failures.  Each table keeps at most
+ * TA_ROLLUP_KEYS names; the rest is counted under "(other)", so memory
+ * does not grow with the archive.
  * Connections are counted from their view (ta_schema.h), so names are
  * read as the output shows them (escaped, redacted).
  */
@@ -32,7 +33,8 @@ void ta_rollup_merge(ta_rollup *into, const ta_rollup *from);
 /* ta_rollup_set adds the roll-up's members to the object |out|:
  * tcp_connections, tls_connections, completed, diagnosed_errors,
  * failed_by_rule, versions, cipher_suites, top_failing_sni,
- * top_failing_servers. */
+ * top_failing_servers, failing_client_fingerprints and
+ * failures_by_client_fingerprint (the top JA4s, each with its rules). */
 void ta_rollup_set(const ta_rollup *r, json_t *out);
 
 /* ta_rollup_dump returns the whole roll-up (all tables) as a new JSON

@@ -150,6 +150,10 @@ static void text_client_hello(const ta_textw *t, const tval *ch)
             fprintf(t->out, "%s%s", i > 0 ? "," : "", text(&a));
         }
     }
+    /* -v: which client stack this is. */
+    if (t->verbose && is_kind(ch, "ja4", TA_FV_STR)) {
+        fprintf(t->out, ", JA4 %s, JA3 %s", str(ch, "ja4"), str(ch, "ja3_hash"));
+    }
 }
 
 static void text_certificates(const ta_textw *t, const tval *conn, long long frame,

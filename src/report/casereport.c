@@ -761,6 +761,7 @@ void ta_casereport_capture(ta_casereport *cr, const char *file, json_t *summary)
     json_object_del(c, "cipher_suites");
     json_object_del(c, "top_failing_sni");
     json_object_del(c, "top_failing_servers");
+    json_object_del(c, "failures_by_client_fingerprint");
     json_array_append_new(cr->captures, c);
 }
 

@@ -241,6 +241,11 @@ json_t *cr_key_facts(json_t *conn)
                                                                      : "(none sent)");
         fact_list(facts, "ALPN offered", json_object_get(ch, "alpn"), 8);
         fact_list(facts, "cipher suites offered", json_object_get(ch, "cipher_suites"), 12);
+        if (json_is_string(json_object_get(ch, "ja4"))) {
+            snprintf(buf, sizeof(buf), "JA4 %s; JA3 %s", cr_str(ch, "ja4"),
+                     cr_str(ch, "ja3_hash"));
+            fact(facts, "client fingerprint", buf);
+        }
     }
     if (json_is_object(sh)) {
         snprintf(buf, sizeof(buf), "frame %lld, %s, %s%s", cr_int(sh, "frame"),

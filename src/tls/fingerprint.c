@@ -1,11 +1,17 @@
 /* fingerprint.c - JA3, JA3S and JA4 of parsed hellos (see ta_fingerprint.h). */
 #include "ta_fingerprint.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+
+/* The low-level digests, deprecated in OpenSSL 3.0 but not removed: on
+ * 3.0 every EVP digest creates its provider context anew (one malloc per
+ * digest, four per connection; measured with tests/alloc_per_conn.py),
+ * these run on the stack. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/md5.h>
+#include <openssl/sha.h>
 
 #include "ta_names.h"
 
@@ -13,6 +19,55 @@
 #define EXT_ALPN 0x0010
 #define JA4_HASH_LEN 12
 #define JA4_MAX_COUNT 99
+#define NO_VALUE 0x10000u    /* above every 16-bit value: skips nothing */
+
+/* The text being written: never past |cap|, NUL-terminated while it fits;
+ * |full| once something did not. */
+typedef struct {
+    char *p;
+    size_t len;
+    size_t cap;
+    bool full;
+} text;
+
+static void put(text *t, const char *s, size_t n)
+{
+    if (t->full || t->cap == 0 || n >= t->cap - t->len) {
+        t->full = true;
+        return;
+    }
+    memcpy(t->p + t->len, s, n);
+    t->len += n;
+    t->p[t->len] = '\0';
+}
+
+/* |v| in decimal (JA3) or as four lower-case hex digits (JA4), after |sep|
+ * unless it is the first of its list; without printf: a hundred of these
+ * per hello. */
+static void put_num(text *t, uint32_t v, bool hex, char sep, bool first)
+{
+    char num[16];
+    size_t n = 0;
+    if (!first) {
+        num[n++] = sep;
+    }
+    if (hex) {
+        for (int shift = 12; shift >= 0; shift -= 4) {
+            num[n++] = "0123456789abcdef"[(v >> shift) & 0xf];
+        }
+    } else {
+        char rev[10];
+        size_t r = 0;
+        do {
+            rev[r++] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v != 0);
+        while (r > 0) {
+            num[n++] = rev[--r];
+        }
+    }
+    put(t, num, n);
+}
 
 static bool grease(uint32_t v)
 {
@@ -20,17 +75,14 @@ static bool grease(uint32_t v)
 }
 
 /* Appends the non-GREASE values of |l| in decimal, joined by '-'. */
-static void add_decimal_list(ta_strbuf *out, const ta_u32_list *l)
+static void add_decimal_list(text *t, const ta_u32_list *l)
 {
     bool first = true;
-    char num[16];
     for (size_t i = 0; i < l->num; i++) {
-        if (grease(l->v[i])) {
-            continue;
+        if (!grease(l->v[i])) {
+            put_num(t, l->v[i], false, '-', first);
+            first = false;
         }
-        snprintf(num, sizeof(num), "%s%u", first ? "" : "-", l->v[i]);
-        ta_strbuf_str(out, num);
-        first = false;
     }
 }
 
@@ -45,66 +97,87 @@ static void to_hex(const unsigned char *md, size_t len, char *hex)
     hex[2 * len] = '\0';
 }
 
-/* The digest of the text appended to |b| since |from|, as hex. */
-static bool digest_hex(const EVP_MD *md, const ta_strbuf *b, size_t from, char *hex)
+/* The first |hex_len| hex digits of the MD5 (|sha| false) or SHA-256 of
+ * |n| bytes at |s| into |out| (|hex_len| + 1 bytes, |hex_len| <= 32). */
+static bool digest_hex(bool sha, const char *s, size_t n, char *out, size_t hex_len)
 {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    const char *s = b->s != NULL ? b->s + from : "";
-    if (b->nomem || md == NULL || EVP_Digest(s, b->len - from, out, &n, md, NULL) != 1) {
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    char hex[2 * SHA256_DIGEST_LENGTH + 1];
+    bool ok;
+    if (sha) {
+        SHA256_CTX c;
+        ok = SHA256_Init(&c) == 1 && SHA256_Update(&c, s, n) == 1 && SHA256_Final(md, &c) == 1;
+    } else {
+        MD5_CTX c;
+        ok = MD5_Init(&c) == 1 && MD5_Update(&c, s, n) == 1 && MD5_Final(md, &c) == 1;
+    }
+    if (!ok) {
         return false;
     }
-    to_hex(out, n, hex);
+    to_hex(md, sha ? SHA256_DIGEST_LENGTH : MD5_DIGEST_LENGTH, hex);
+    memcpy(out, hex, hex_len);
+    out[hex_len] = '\0';
     return true;
 }
 
-/* The JA3 text ends in the MD5 of what was appended; both written or neither. */
-static bool finish_md5(ta_strbuf *out, size_t from, char *hash)
+size_t ta_fp_text_size(const ta_client_hello *ch, const ta_server_hello *sh)
 {
-    char hex[2 * EVP_MAX_MD_SIZE + 1];
-    if (!digest_hex(EVP_md5(), out, from, hex)) {
-        return false;
+    /* Six characters a value at most ("65535-", "0a0a,"), the version,
+     * JA4_a and the separators in the rest. */
+    size_t n = 0;
+    if (ch != NULL) {
+        n = ch->cipher_suites.num + ch->extensions.num + ch->supported_groups.num +
+            ch->ec_point_formats.num + ch->signature_algorithms.num;
     }
-    memcpy(hash, hex, TA_JA3_HASH_LEN);
-    hash[TA_JA3_HASH_LEN] = '\0';
-    return true;
+    if (sh != NULL && sh->extensions.num > n) {
+        n = sh->extensions.num + 1;
+    }
+    return 32 + 6 * n;
+}
+
+/* A list cut at TA_MAX_LIST would give a wrong fingerprint: none then. */
+static bool whole(const ta_client_hello *ch)
+{
+    return !ch->sslv2 && !ch->cipher_suites.truncated && !ch->extensions.truncated &&
+           !ch->supported_groups.truncated && !ch->ec_point_formats.truncated &&
+           !ch->signature_algorithms.truncated && ch->cipher_suites.num <= TA_MAX_LIST &&
+           ch->extensions.num <= TA_MAX_LIST;
 }
 
 /* JA3 (github.com/salesforce/ja3): SSLVersion,Ciphers,Extensions,
  * EllipticCurves,EllipticCurvePointFormats. */
-bool ta_fp_ja3(const ta_client_hello *ch, ta_strbuf *out, char *hash)
+bool ta_fp_ja3(const ta_client_hello *ch, char *out, size_t out_size, char *hash)
 {
-    char num[16];
-    size_t from = out->len;
+    text t = {out, 0, out_size, false};
 
-    if (ch->sslv2) {
+    if (!whole(ch)) {
         return false;
     }
-    snprintf(num, sizeof(num), "%u,", ch->legacy_version);
-    ta_strbuf_str(out, num);
-    add_decimal_list(out, &ch->cipher_suites);
-    ta_strbuf_str(out, ",");
-    add_decimal_list(out, &ch->extensions);
-    ta_strbuf_str(out, ",");
-    add_decimal_list(out, &ch->supported_groups);
-    ta_strbuf_str(out, ",");
-    add_decimal_list(out, &ch->ec_point_formats);
-    return finish_md5(out, from, hash);
+    put_num(&t, ch->legacy_version, false, ',', true);
+    put(&t, ",", 1);
+    add_decimal_list(&t, &ch->cipher_suites);
+    put(&t, ",", 1);
+    add_decimal_list(&t, &ch->extensions);
+    put(&t, ",", 1);
+    add_decimal_list(&t, &ch->supported_groups);
+    put(&t, ",", 1);
+    add_decimal_list(&t, &ch->ec_point_formats);
+    return !t.full && digest_hex(false, t.p, t.len, hash, TA_JA3_HASH_LEN);
 }
 
 /* JA3S: SSLVersion,Cipher,Extensions of the ServerHello. */
-bool ta_fp_ja3s(const ta_server_hello *sh, ta_strbuf *out, char *hash)
+bool ta_fp_ja3s(const ta_server_hello *sh, char *out, size_t out_size, char *hash)
 {
-    char num[32];
-    size_t from = out->len;
+    text t = {out, 0, out_size, false};
 
-    if (sh->sslv2) {
+    if (sh->sslv2 || sh->extensions.truncated) {
         return false;
     }
-    snprintf(num, sizeof(num), "%u,%u,", sh->legacy_version, sh->cipher_suite);
-    ta_strbuf_str(out, num);
-    add_decimal_list(out, &sh->extensions);
-    return finish_md5(out, from, hash);
+    put_num(&t, sh->legacy_version, false, ',', true);
+    put_num(&t, sh->cipher_suite, false, ',', false);
+    put(&t, ",", 1);
+    add_decimal_list(&t, &sh->extensions);
+    return !t.full && digest_hex(false, t.p, t.len, hash, TA_JA3_HASH_LEN);
 }
 
 /* ---------------------------------------------------------------- JA4 */
@@ -145,8 +218,9 @@ static bool alnum(uint8_t b)
     return (b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z');
 }
 
-/* The first and last character of the first ALPN value; their hex digits
- * when either byte is not alphanumeric; "00" without one. */
+/* The first and last character of the first ALPN value; when either byte
+ * is not alphanumeric, the first and last hex digit of the value instead;
+ * "00" without one. */
 static void ja4_alpn(const ta_client_hello *ch, char out[3])
 {
     static const char digits[] = "0123456789abcdef";
@@ -175,36 +249,25 @@ static int by_value(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The non-GREASE values of |l| without |skip_a| and |skip_b| (pass a
- * value above 0xffff to skip nothing), sorted when |sort|; a heap array
- * of *n values (NULL when none). */
-static uint32_t *kept_values(const ta_u32_list *l, uint32_t skip_a, uint32_t skip_b, bool sort,
-                             size_t *n)
+/* Appends the non-GREASE values of |l| other than |skip_a| and |skip_b|
+ * as 4-digit hex, comma-separated, sorted when |sort| (in |scratch|, room
+ * for TA_MAX_LIST values); returns how many. */
+static size_t add_hex_list(text *t, const ta_u32_list *l, uint32_t skip_a, uint32_t skip_b,
+                           bool sort, uint32_t *scratch)
 {
-    uint32_t *v = l->num > 0 ? malloc(l->num * sizeof(*v)) : NULL;
-    *n = 0;
-    if (v == NULL) {
-        return NULL;
-    }
-    for (size_t i = 0; i < l->num; i++) {
+    size_t n = 0;
+    for (size_t i = 0; i < l->num && n < TA_MAX_LIST; i++) {
         if (!grease(l->v[i]) && l->v[i] != skip_a && l->v[i] != skip_b) {
-            v[(*n)++] = l->v[i];
+            scratch[n++] = l->v[i];
         }
     }
-    if (sort && *n > 1) {
-        qsort(v, *n, sizeof(*v), by_value);
+    if (sort && n > 1) {
+        qsort(scratch, n, sizeof(*scratch), by_value);
     }
-    return v;
-}
-
-/* Appends values as 4-digit lower-case hex, comma-separated. */
-static void add_hex_list(ta_strbuf *out, const uint32_t *v, size_t n)
-{
-    char num[16];
     for (size_t i = 0; i < n; i++) {
-        snprintf(num, sizeof(num), "%s%04x", i > 0 ? "," : "", v[i] & 0xffff);
-        ta_strbuf_str(out, num);
+        put_num(t, scratch[i] & 0xffff, true, ',', i == 0);
     }
+    return n;
 }
 
 static size_t count_kept(const ta_u32_list *l)
@@ -217,17 +280,13 @@ static size_t count_kept(const ta_u32_list *l)
 }
 
 /* JA4_b or JA4_c: the first 12 hex digits of the SHA-256 of the text
- * appended to |b| since |from|, or twelve zeros when the list was empty. */
-static bool ja4_hash(const ta_strbuf *b, size_t from, bool empty, char out[JA4_HASH_LEN + 1])
+ * from |from| on, or twelve zeros when its list was empty. */
+static bool ja4_hash(const text *t, size_t from, bool empty, char *out)
 {
-    char hex[2 * EVP_MAX_MD_SIZE + 1];
-    if (empty) {
-        memset(out, '0', JA4_HASH_LEN);
-    } else if (digest_hex(EVP_sha256(), b, from, hex)) {
-        memcpy(out, hex, JA4_HASH_LEN);
-    } else {
-        return false;
+    if (!empty) {
+        return digest_hex(true, t->p + from, t->len - from, out, JA4_HASH_LEN);
     }
+    memset(out, '0', JA4_HASH_LEN);
     out[JA4_HASH_LEN] = '\0';
     return true;
 }
@@ -235,64 +294,56 @@ static bool ja4_hash(const ta_strbuf *b, size_t from, bool empty, char out[JA4_H
 /* JA4 (FoxIO technical_details/JA4.md): a_b_c where a is transport,
  * version, SNI, cipher and extension counts and ALPN; b hashes the sorted
  * ciphers; c hashes the sorted extensions (without SNI and ALPN), then
- * "_" and the signature algorithms in wire order. */
+ * "_" and the signature algorithms in wire order.  JA4_r is a_ and the
+ * two texts hashed, joined by "_". */
 bool ta_fp_ja4(const ta_client_hello *ch, ta_fp_transport transport, char *ja4,
-               ta_strbuf *raw)
+               char *raw, size_t raw_size)
 {
     char a[16];
     char alpn[3];
     char b[JA4_HASH_LEN + 1];
     char c[JA4_HASH_LEN + 1];
-    size_t num_ciphers;
-    size_t num_exts;
-    size_t num_sigs;
-    ta_strbuf text = {NULL, 0, 0, false};
-    bool ok = false;
+    uint32_t scratch[TA_MAX_LIST];
+    text t = {raw, 0, raw_size, false};
 
-    if (ch->sslv2) {
+    if (!whole(ch)) {
         return false;
     }
     ja4_alpn(ch, alpn);
-    snprintf(a, sizeof(a), "%c%s%c%02zu%02zu%s", (char)transport, ja4_version(ch),
-             ch->has_sni ? 'd' : 'i', count_kept(&ch->cipher_suites),
-             count_kept(&ch->extensions), alpn);
-    uint32_t *ciphers = kept_values(&ch->cipher_suites, 0x10000, 0x10000, true, &num_ciphers);
-    uint32_t *exts = kept_values(&ch->extensions, EXT_SERVER_NAME, EXT_ALPN, true, &num_exts);
-    uint32_t *sigs = kept_values(&ch->signature_algorithms, 0x10000, 0x10000, false, &num_sigs);
-    if ((ciphers == NULL && ch->cipher_suites.num > 0) || (exts == NULL && ch->extensions.num > 0) ||
-        (sigs == NULL && ch->signature_algorithms.num > 0)) {
-        goto done;
+    size_t nc = count_kept(&ch->cipher_suites);
+    size_t ne = count_kept(&ch->extensions);
+    a[0] = (char)transport;
+    memcpy(a + 1, ja4_version(ch), 2);
+    a[3] = ch->has_sni ? 'd' : 'i';
+    a[4] = (char)('0' + nc / 10);
+    a[5] = (char)('0' + nc % 10);
+    a[6] = (char)('0' + ne / 10);
+    a[7] = (char)('0' + ne % 10);
+    memcpy(a + 8, alpn, 3);
+    put(&t, a, 10);
+    put(&t, "_", 1);
+    size_t cipher_from = t.len;
+    size_t num_ciphers = add_hex_list(&t, &ch->cipher_suites, NO_VALUE, NO_VALUE, true, scratch);
+    size_t cipher_to = t.len;
+    put(&t, "_", 1);
+    size_t ext_from = t.len;
+    size_t num_exts = add_hex_list(&t, &ch->extensions, EXT_SERVER_NAME, EXT_ALPN, true, scratch);
+    if (count_kept(&ch->signature_algorithms) > 0) {
+        put(&t, "_", 1);
+        add_hex_list(&t, &ch->signature_algorithms, NO_VALUE, NO_VALUE, false, scratch);
     }
-    add_hex_list(&text, ciphers, num_ciphers);
-    size_t ext_from = text.len;
-    if (!ja4_hash(&text, 0, num_ciphers == 0, b)) {
-        goto done;
+    if (t.full) {
+        return false;
     }
-    add_hex_list(&text, exts, num_exts);
-    if (num_sigs > 0) {
-        ta_strbuf_str(&text, "_");
-        add_hex_list(&text, sigs, num_sigs);
+    text ciphers = {raw, cipher_to, raw_size, false};
+    if (!ja4_hash(&ciphers, cipher_from, num_ciphers == 0, b) ||
+        !ja4_hash(&t, ext_from, num_exts == 0, c)) {
+        return false;
     }
-    if (!ja4_hash(&text, ext_from, num_exts == 0, c)) {
-        goto done;
-    }
-    char whole[64];
-    if (snprintf(whole, sizeof(whole), "%s_%s_%s", a, b, c) != TA_JA4_LEN) {
-        goto done;
-    }
-    memcpy(ja4, whole, TA_JA4_LEN + 1);
-    if (raw != NULL) {
-        ta_strbuf_str(raw, a);
-        ta_strbuf_str(raw, "_");
-        ta_strbuf_add(raw, text.s != NULL ? text.s : "", ext_from);
-        ta_strbuf_str(raw, "_");
-        ta_strbuf_add(raw, text.s != NULL ? text.s + ext_from : "", text.len - ext_from);
-    }
-    ok = true;
-done:
-    free(ciphers);
-    free(exts);
-    free(sigs);
-    free(text.s);
-    return ok && !text.nomem;
+    memcpy(ja4, a, 10);
+    ja4[10] = '_';
+    memcpy(ja4 + 11, b, JA4_HASH_LEN);
+    ja4[23] = '_';
+    memcpy(ja4 + 24, c, JA4_HASH_LEN + 1);
+    return true;
 }

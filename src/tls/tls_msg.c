@@ -523,6 +523,7 @@ ta_status ta_tls_parse_client_hello(ta_client_hello *out, ta_cur *body)
     }
     ret = status_worse(ret, parse_hello_extensions(body, &out->extensions, ch_extension, out));
 done:
+    out->malformed = ret != TA_OK;
     return ret;
 }
 

@@ -12,31 +12,35 @@ HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 # modules (decode -> cursor, stream -> record layer), and inlining across
 # them is worth about 40 % of the analysis time on bulk captures.
 LTO     := -flto=auto
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Werror -Iinclude \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Werror $(INCS) \
              -DTA_RULES_DIR='"$(PREFIX)/share/tlsanalyze/rules"' \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
 LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-SRCS    := $(sort $(wildcard src/*.c))
-LIBSRCS := $(filter-out src/main.c,$(SRCS))
+# src/ has one folder per stage of the pipeline (README, "How it works");
+# each stage's headers sit beside its sources.
+SRCS    := $(sort $(wildcard src/*/*.c))
+HDRS    := $(sort $(wildcard src/*/*.h))
+INCS    := $(patsubst %/,-I%,$(sort $(dir $(SRCS))))
+LIBSRCS := $(filter-out src/cli/main.c,$(SRCS))
 UNITS   := $(sort $(wildcard tests/unit/test_*.c))
 
 # Debian packages every target needs; `make deps` installs the missing ones.
 DEB_BUILD := gcc make pkg-config libpcap-dev libssl-dev libyaml-dev libjansson-dev zlib1g-dev libzstd-dev liblzma-dev
 DEB_TEST  := libcmocka-dev tshark tcpdump openssl python3 python3-jsonschema python3-cryptography zstd chromium \
              fonts-dejavu-core cmark-gfm \
-             gnutls-bin nginx openjdk-17-jdk-headless nodejs curl
+             gnutls-bin nginx openjdk-17-jdk-headless nodejs curl man-db iproute2
 DEB_FUZZ  := clang libclang-rt-14-dev
 
 .PHONY: all deps deps-test demo check unit fuzz fuzz-run bench install clean
 all: tlsanalyze
 
-build/rel/%.o: %.c $(wildcard include/*.h)
+build/rel/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(HARDEN) $(LTO) -c $< -o $@
 
-build/san/%.o: %.c $(wildcard include/*.h)
+build/san/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -c $< -o $@
 
@@ -72,11 +76,11 @@ check: deps-test
 
 # libFuzzer targets, one per parser (tests/fuzz/fuzz_*.c), built with clang.
 FUZZERS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 $(INCS) -fsanitize=fuzzer,address,undefined \
               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 SECS ?= 60
 
-build/fuzz/%: tests/fuzz/%.c $(LIBSRCS) $(wildcard include/*.h)
+build/fuzz/%: tests/fuzz/%.c $(LIBSRCS) $(HDRS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -o $@ $< $(LIBSRCS) $(LDLIBS)
 
@@ -119,6 +123,12 @@ install: tlsanalyze
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tlsanalyze/rules
 	install -m 755 tlsanalyze $(DESTDIR)$(PREFIX)/bin/tlsanalyze
 	install -m 644 rules/*.yaml rules/README.md $(DESTDIR)$(PREFIX)/share/tlsanalyze/rules/
+	install -d $(DESTDIR)$(PREFIX)/share/tlsanalyze/rules/data
+	install -m 644 rules/data/*.yaml $(DESTDIR)$(PREFIX)/share/tlsanalyze/rules/data/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 644 docs/tlsanalyze.1 $(DESTDIR)$(PREFIX)/share/man/man1/tlsanalyze.1
+	install -m 644 docs/tlsanalyze.bash-completion \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/tlsanalyze
 
 clean:
 	rm -rf build tlsanalyze

@@ -9,6 +9,7 @@ in a temporary directory.  Ends with "cli: N passed, N failed".
 import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -373,6 +374,72 @@ def summary_prints_only_the_roll_up():
     rc, out, _ = run("--summary", "--no-color", sample("multi.pcap"), sample("no-sni.pcap"))
     assert "total: 2 captures, 5 connections" in out and "ClientHello" not in out, out
     assert "most failures by SNI:" in out and "negotiated cipher suites:" in out
+
+
+@test
+def summary_groups_failures_by_client_fingerprint():
+    """The roll-up's failures by JA4 agree with the connections' own facts."""
+    files = [sample(n) for n in ("multi.pcap", "no-sni.pcap", "cipher-mismatch.pcap")]
+    _, doc, _ = run_json(*files)
+    want = {}
+    for i in range(len(files)):
+        for c in conns(doc, i):
+            if c["diagnoses"] and c["diagnoses"][0]["severity"] == "error":
+                ja4 = (c["client_hello"] or {}).get("ja4") or "(none)"
+                rules = want.setdefault(ja4, {})
+                rule = c["diagnoses"][0]["rule"]
+                rules[rule] = rules.get(rule, 0) + 1
+    assert want, "the samples have failures"
+    t = doc["total"]
+    assert t["failing_client_fingerprints"] == len(want)
+    got = {e["name"]: e["rules"] for e in t["failures_by_client_fingerprint"]}
+    assert got == want, (got, want)
+    for e in t["failures_by_client_fingerprint"]:
+        assert e["failures"] == sum(e["rules"].values())
+    rc, out, _ = run("--summary", "--format=ndjson", *files)
+    total = [json.loads(x) for x in out.splitlines()][-1]
+    assert total["type"] == "total" and total["failures_by_client_fingerprint"] == \
+        t["failures_by_client_fingerprint"]
+    rc, out, _ = run("--summary", "--no-color", *files)
+    assert "failures by client fingerprint (JA4), %d distinct:" % len(want) in out, out
+    first = t["failures_by_client_fingerprint"][0]
+    assert any(line.split()[:2] == [first["name"], str(first["failures"])]
+               for line in out.splitlines()), out
+
+
+@test
+def client_fingerprint_keeps_only_matching_connections():
+    _, doc, _ = run_json(sample("multi.pcap"))
+    tls = tls_conns(doc)
+    ja4s = sorted({c["client_hello"]["ja4"] for c in tls if c["client_hello"]})
+    assert len(ja4s) >= 2, ja4s
+    keep = [c["id"] for c in tls if c["client_hello"] and c["client_hello"]["ja4"] == ja4s[0]]
+    _, doc2, _ = run_json("--client-fingerprint", ja4s[0], sample("multi.pcap"))
+    assert [c["id"] for c in conns(doc2)] == keep
+    assert doc2["captures"][0]["left_out_by_client_fingerprint"] == len(conns(doc)) - len(keep)
+    # The JA3 hash, in upper case, and a second value add to the set.
+    other = next(c for c in tls if c["client_hello"] and c["client_hello"]["ja4"] != ja4s[0])
+    _, doc3, _ = run_json("--client-fingerprint", ja4s[0], "--client-fingerprint",
+                          other["client_hello"]["ja3_hash"].upper(), sample("multi.pcap"))
+    ids = [c["id"] for c in conns(doc3)]
+    assert set(keep) < set(ids) and other["id"] in ids
+    rc, _, err = run("--client-fingerprint", "t13d1516h2", sample("multi.pcap"))
+    assert rc == 2 and "--client-fingerprint wants" in err
+
+
+@test
+def verbose_client_hello_line_and_report_show_ja4_and_ja3():
+    _, doc, _ = run_json(sample("tls13-ok.pcap"))
+    ch = conns(doc)[0]["client_hello"]
+    rc, out, _ = run("-v", "--no-color", sample("tls13-ok.pcap"))
+    line = next(x for x in out.splitlines() if "ClientHello" in x)
+    assert "JA4 %s, JA3 %s" % (ch["ja4"], ch["ja3_hash"]) in line, line
+    rc, out, _ = run("--no-color", sample("cipher-mismatch.pcap"))
+    assert "JA4" not in out
+    _, doc, _ = run_json(sample("cipher-mismatch.pcap"))
+    ch = conns(doc)[0]["client_hello"]
+    rc, out, _ = run("--format=markdown", sample("cipher-mismatch.pcap"))
+    assert "| client fingerprint | JA4 %s; JA3 %s |" % (ch["ja4"], ch["ja3_hash"]) in out
 
 
 @test
@@ -819,6 +886,48 @@ def tls13_encrypted_alert_recognised_by_size():
 
 
 @test
+def tls13_padded_alert_crossing_the_clients_request_before_its_fin():
+    """JSSE as a server refusing an empty client Certificate: its padded
+    alert (35 bytes) lands between the client's Certificate and Finished,
+    then its FIN; the client's request, written before it read the alert,
+    comes after that FIN or before it.  Either way the server's record came
+    before the client's Finished and nothing of the server followed the
+    client's flight: it is the server's alert, not data the request
+    answered."""
+    def capture(request_after_fin):
+        p = pg.Pcap()
+        c = pg.Conn(p)
+        c.handshake()
+        c.send(True, pg.record(22, pg.client_hello(sni=b"mtls.example", versions=[0x0304])))
+        c.send(False, pg.record(22, pg.server_hello(0x1302, 0x0303, 0x0304)) +
+               pg.record(20, b"\x01") + pg.record(23, bytes(900)))
+        c.send(True, pg.record(20, b"\x01"))
+        c.send(True, pg.record(23, bytes(41)))        # empty Certificate, padded
+        alert = c.send(False, pg.record(23, bytes(35)))
+        c.send(True, pg.record(23, bytes(85)))        # Finished (SHA-384)
+        if not request_after_fin:
+            c.send(True, pg.record(23, bytes(74)))
+        fin = c.close(from_client=False)
+        if request_after_fin:
+            c.send(True, pg.record(23, bytes(74)))
+        name = tmp("jsse-%d.pcap" % request_after_fin)
+        p.write(name)
+        return alert, fin, name
+    alert, fin, name = capture(True)
+    rc, conn, _ = one_conn(name)
+    assert conn["outcome"] == "alert", conn["outcome"]
+    al = conn["alerts"]
+    assert al and al[0]["frame"] == alert and al[0]["from"] == "server", al
+    # The request before the server's FIN, and the client hanging up: the
+    # server's record still came before the client's Finished, so it
+    # answered nothing of the client's flight: an alert too.
+    alert, fin, name = capture(False)
+    rc, conn, _ = one_conn(name)
+    al = conn["alerts"]
+    assert al and al[0]["frame"] == alert and al[0]["from"] == "server", al
+
+
+@test
 def tls12_alert_after_change_cipher_spec_is_encrypted():
     p = pg.Pcap()
     c = pg.Conn(p)
@@ -1084,6 +1193,96 @@ def client_walks_away_from_a_trusted_chain():
     conn = tls_conns(json.loads(out))[0]
     assert conn["chain"]["trusted"] is True, conn["chain"]
     assert conn["diagnoses"][0]["rule"] == "client-gave-up", conn["diagnoses"]
+
+
+# ------------------------------------------- the option table's documents
+
+def help_options():
+    """The long options --help lists, from its option column."""
+    rc, out, _ = run("--help")
+    assert rc == 0, rc
+    names = set()
+    for line in out.splitlines():
+        m = re.match(r"^  (?:-[a-z], |    )--([a-z][a-z-]*)", line)
+        if m:
+            names.add(m.group(1))
+    assert len(names) > 30, names
+    return names
+
+
+@test
+def man_page_and_completion_list_every_option_of_help():
+    names = help_options()
+    man = open(os.path.join(ROOT, "docs", "tlsanalyze.1"), encoding="utf-8").read()
+    in_man = set(re.findall(r"^(?:\\fB\\-[a-z]\\fR, )?\\fB\\-\\-((?:[a-z]|\\-)+)\\fR",
+                            man, re.M))
+    in_man = {n.replace("\\-", "-") for n in in_man}
+    assert in_man == names, (names - in_man, in_man - names)
+    comp = open(os.path.join(ROOT, "docs", "tlsanalyze.bash-completion"), encoding="utf-8").read()
+    listed = re.search(r"compgen -W '(--[^']*)'", comp).group(1).split()
+    assert {n[2:] for n in listed} == names, set(listed) ^ {"--" + n for n in names}
+    for n in names:   # each is one getopt knows
+        rc, _, err = run("--" + n)
+        assert "unrecognized option" not in err and "unknown option" not in err, (n, err)
+
+
+@test
+def man_page_and_completion_are_current():
+    for opt, name in (("--print-man", "tlsanalyze.1"),
+                      ("--print-completion", "tlsanalyze.bash-completion")):
+        rc, out, _ = run(opt)
+        want = open(os.path.join(ROOT, "docs", name), encoding="utf-8").read()
+        assert rc == 0 and out == want, "docs/%s is stale: ./tlsanalyze %s > docs/%s" % (
+            name, opt, name)
+
+
+@test
+def man_page_renders_without_warnings():
+    p = subprocess.run(["man", "--warnings", "-E", "UTF-8", "-l",
+                        os.path.join(ROOT, "docs", "tlsanalyze.1")],
+                       capture_output=True, text=True, env=dict(os.environ, MANWIDTH="80"),
+                       timeout=60)
+    assert p.returncode == 0 and p.stderr == "", p.stderr
+    assert "OPTIONS" in p.stdout and "--redact-key KEY" in p.stdout, p.stdout[:500]
+
+
+@test
+def bash_completion_completes_options_and_their_values():
+    script = os.path.join(ROOT, "docs", "tlsanalyze.bash-completion")
+    def complete(*words):
+        arr = " ".join("'%s'" % w for w in words)
+        p = subprocess.run(["bash", "-c", 'source "$1"; COMP_WORDS=(%s); '
+                            'COMP_CWORD=$((${#COMP_WORDS[@]}-1)); _tlsanalyze; '
+                            'printf "%%s\\n" "${COMPREPLY[@]}"' % arr, "x", script],
+                           capture_output=True, text=True, cwd=ROOT, timeout=30)
+        assert p.returncode == 0, p.stderr
+        return p.stdout.split()
+    assert complete("tlsanalyze", "--for") == ["--format"]
+    assert complete("tlsanalyze", "--format", "nd") == ["ndjson"]
+    assert complete("tlsanalyze", "--format", "=", "ma") == ["markdown"]
+    assert complete("tlsanalyze", "--profile", "") == ["generic", "apigee"]
+    assert complete("tlsanalyze", "-f", "") == []
+    assert "samples/no-sni.pcap" in complete("tlsanalyze", "samples/no-s")
+    # --redact's value is optional: a word after it is a capture again.
+    assert "samples/no-sni.pcap" in complete("tlsanalyze", "--redact", "samples/no-s")
+
+
+@test
+def make_install_puts_binary_rules_man_page_and_completion_in_place():
+    dest = tmp("destdir")
+    p = subprocess.run(["make", "--no-print-directory", "-C", ROOT, "install", "DESTDIR=" + dest,
+                        "PREFIX=/usr/local"], capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
+    pre = os.path.join(dest, "usr", "local")
+    for rel in ("bin/tlsanalyze", "share/tlsanalyze/rules/missing-sni.yaml",
+                "share/man/man1/tlsanalyze.1", "share/bash-completion/completions/tlsanalyze"):
+        assert os.path.exists(os.path.join(pre, rel)), rel
+    env = dict(os.environ)
+    env.pop("TLSANALYZE_RULES", None)
+    p = subprocess.run([os.path.join(pre, "bin", "tlsanalyze"), "--quiet",
+                        sample("no-sni.pcap")], capture_output=True, text=True, env=env,
+                       timeout=60)
+    assert p.returncode == 1 and "missing-sni" in p.stdout, p.stdout + p.stderr
 
 
 if __name__ == "__main__":

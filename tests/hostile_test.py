@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 import pcapgen as pg  # noqa: E402
 from harness import test  # noqa: E402
 import harness  # noqa: E402
+import schema_check  # noqa: E402
 from pcapgen import u8, u16, u24, vec8, vec16, vec24, ext  # noqa: E402
 
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./tlsanalyze")
@@ -39,6 +40,7 @@ TMP = tempfile.mkdtemp(prefix="tlsa-hostile-")
 
 def run(*args, stdin=None, timeout=120):
     p = subprocess.run([BIN, *args], input=stdin, capture_output=True, timeout=timeout)
+    schema_check.check_output(args, p.stdout)   # hostile input, still the contract
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
 
 
@@ -627,7 +629,9 @@ def _slow_stdin(data, *args):
         rc = p.wait()
     finally:
         timer.cancel()
-    return rc, json.loads(out), err[0].decode("utf-8", "replace")
+    doc = json.loads(out)
+    schema_check.check_document(doc)
+    return rc, doc, err[0].decode("utf-8", "replace")
 
 
 def _two_failed_conns():
@@ -706,8 +710,9 @@ def _syn_flood(n, *args):
     for t in threads:
         t.join()
     gen.wait()
-    last = tail[0].rstrip(b"\n").rsplit(b"\n", 1)[-1]
-    return p.returncode, ru.ru_maxrss, json.loads(last), err[0].decode("utf-8", "replace")
+    last = json.loads(tail[0].rstrip(b"\n").rsplit(b"\n", 1)[-1])
+    schema_check.check_line(last)
+    return p.returncode, ru.ru_maxrss, last, err[0].decode("utf-8", "replace")
 
 
 @test
@@ -780,6 +785,7 @@ def hostile_bytes_in_certificate_names():
     r = subprocess.run([BIN, "--format=json", tmp("hostile-names.pcap")], capture_output=True,
                        timeout=60)
     doc = json.loads(r.stdout.decode("utf-8", "strict"))     # strictly valid UTF-8
+    schema_check.check_document(doc)
     _no_raw_controls(r.stdout.decode("utf-8"))
     t = subprocess.run([BIN, "--no-color", tmp("hostile-names.pcap")], capture_output=True,
                        timeout=60)
@@ -928,6 +934,7 @@ def _peak_rss(path):
         assert os.waitstatus_to_exitcode(status) in (0, 1)
         out.seek(0)
         conn = json.loads(out.readline())
+    schema_check.check_line(conn)
     return usage.ru_maxrss, conn
 
 

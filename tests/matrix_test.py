@@ -12,7 +12,7 @@ for every client/server pair, made now on loopback by:
 
 with certificates made as operators make them (tests/matrix/pki.py).  One
 tcpdump -i any (SLL2, as support engineers capture) records the whole run on
-ports 45200-45399; every case has its own server port, which is how its
+ports 45200-45399 and 45500-45699; every case has its own server port, which is how its
 connection is found again.  Clients that can log TLS secrets do
 (SSLKEYLOGFILE, -keylogfile, keylog_filename, Node's 'keylog' event) and the
 capture is read with `tlsanalyze --keylog`; Java cannot, so its TLS 1.3
@@ -25,7 +25,8 @@ connection's facts equal tshark's (tests/golden/compare.py, same key log).
 A stack whose program is missing fails its cells (`make check` installs
 them).  Prints each failure, the matrix as a Markdown table, and last
 "matrix: N passed, N failed".  Needs root (tcpdump).  Every process started
-is killed by PID at the end; KEEP_WORK=1 keeps the temporary folder.
+is killed by PID at the end; KEEP_WORK=1 keeps the temporary folder;
+ONLY=a,b runs the cells whose "cause | case | server | client" holds a or b.
 """
 import concurrent.futures
 import json
@@ -49,7 +50,9 @@ import stacks        # noqa: E402
 import tshark_facts  # noqa: E402
 
 TOOL = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./tlsanalyze")
-PORT_FIRST, PORT_LAST = 45200, 45399
+# Two ranges: 45400-45449 belongs to tests/decrypt_test.py.
+PORT_RANGES = [(45200, 45399), (45500, 45699)]
+PORTS = [p for first, last in PORT_RANGES for p in range(first, last + 1)]
 ALL = stacks.CLIENTS
 NO_PY13 = [c for c in ALL if c != "python"]     # Python cannot choose TLS 1.3 suites
 HIDDEN = "tls13-alert-encrypted"                # Java logs no keys
@@ -317,15 +320,146 @@ def broken_cases(cases):
         dict(sni="api.matrix.test"))
 
 
+# ------------------------------------------------ beyond the seeds (issue 18)
+
+def alpn_cases(cases):
+    def refused(offered):
+        return fixed("alpn-mismatch", "alert", [alert("server", "no_application_protocol"),
+                                                 ("client_hello.alpn", offered),
+                                                 ("server_hello", None)])
+    for server in ("s_server", "java", "gnutls-serv"):
+        row(cases, "ALPN mismatch", "HTTP/2-only server, HTTP/1.1-only client", server,
+            dict(ident="ca", alpn="h2"), ALL, refused(["http/1.1"]),
+            dict(sni="api.matrix.test", alpn="http/1.1"))
+    # nginx without http2 serves http/1.1 (and 1.0, 0.9) and refuses the rest.
+    row(cases, "ALPN mismatch", "HTTP/1.1 server, h2-only client (gRPC)", "nginx",
+        dict(ident="ca"), [c for c in ALL if c != "curl"], refused(["h2"]),
+        dict(sni="api.matrix.test", alpn="h2"))
+    # TLS 1.2, where the choice is in the ServerHello (1.3 encrypts it).
+    row(cases, "ALPN mismatch", "healthy: client offers h2 and http/1.1", "s_server",
+        dict(ident="ca", alpn="h2", version="1.2"), [c for c in ALL if c != "curl"],
+        healthy("1.2", [("server_hello.alpn", "h2")]),
+        dict(sni="api.matrix.test", alpn="h2,http/1.1"))
+
+
+def unrecognized_name_cases(cases):
+    facts = [alert("server", "unrecognized_name"), ("client_hello.sni", "other.matrix.test")]
+    for server, spec in (("s_server", dict(sniname="api.matrix.test", snifatal=True)),
+                         ("gnutls-serv", dict(sniname="api.matrix.test", snifatal=True)),
+                         ("java", dict(sniname="api.matrix.test")),
+                         ("python", dict(sniname="api.matrix.test")),
+                         ("nginx", dict(needsni=True))):
+        row(cases, "unrecognized name", "server knows api.matrix.test, asked other.matrix.test",
+            server, dict(ident="ca", **spec), ALL, fixed("unrecognized-name", "alert", facts),
+            dict(sni="other.matrix.test"))
+    # A warning: the handshake goes on with the default certificate, which
+    # covers the name here (*.matrix.test): no error, the warning rule.
+    # Java (JSSE), which set the name itself, answers the warning with a
+    # fatal handshake_failure: the error.
+    def warned(client):
+        if client == "java":
+            return ("unrecognized-name", "alert",
+                    [alert("server", "unrecognized_name"), alert("client", "handshake_failure")])
+        return healthy("1.2", [alert("server", "unrecognized_name"),
+                               ("rules~", "unrecognized-name-warning")])(client)
+    for server in ("s_server", "gnutls-serv"):
+        row(cases, "unrecognized name", "warning alert, default certificate covers the name",
+            server, dict(ident="wild", version="1.2", sniname="api.matrix.test"), ALL, warned,
+            dict(sni="www.matrix.test"))
+
+
+def fallback_cases(cases):
+    # Only openssl s_client can send TLS_FALLBACK_SCSV.  JSSE ignores it, but
+    # marks its TLS 1.2 ServerHello random with RFC 8446's downgrade
+    # sentinel, which s_client answers with illegal_parameter.
+    for server in ("s_server", "nginx", "python", "java", "gnutls-serv"):
+        facts = [alert("server", "inappropriate_fallback"), ("server_hello", None)]
+        if server == "java":
+            facts = [alert("client", "illegal_parameter"),
+                     ("server_hello.downgrade_sentinel", "TLS 1.3")]
+        row(cases, "inappropriate fallback", "client retries TLS 1.2 with FALLBACK_SCSV",
+            server, dict(ident="ca"), ["s_client"],
+            fixed("inappropriate-fallback", "alert",
+                  facts + [("client_hello.max_version", "TLS 1.2")]),
+            dict(sni="api.matrix.test", version="1.2", fallback=True))
+    row(cases, "inappropriate fallback", "healthy: FALLBACK_SCSV at the highest version",
+        "s_server", dict(ident="ca"), ["s_client"], healthy(None),
+        dict(sni="api.matrix.test", fallback=True))
+
+
+def weak_cert_cases(cases):
+    """What each client does by default on Debian 12: OpenSSL at security
+    level 2 (s_client, Python, curl) refuses both with bad_certificate;
+    GnuTLS refuses SHA-1 only; Node.js (its own defaults) refuses SHA-1
+    only, by hanging up; Java 17 accepts both (its disabledAlgorithms stop
+    at RSA 1024 and SHA-1 from its own root CAs).  Accepted: no error, the
+    weak-certificate warning where the chain is visible."""
+    def rule_for(weakness, refusers, version):
+        def f(client):
+            if client not in refusers:
+                extra = [] if version == "1.3" and not keys_logged(client) else \
+                    [("rules~", "weak-certificate")]
+                return None, "completed", extra
+            outcome = "alert"
+            if client == "node":
+                outcome = "completed" if version == "1.2" else "closed"
+            return ("weak-certificate-rejected", outcome,
+                    [("chain.trusted", True), ("summary~", weakness)])
+        return f
+    openssl = ["s_client", "python", "curl"]
+    for server, version in (("s_server", "1.2"), ("nginx", "1.3")):
+        row(cases, "weak certificate rejected", "RSA 1024-bit leaf, old backend", server,
+            dict(ident="weak1024", version=version, legacy=True), ALL,
+            rule_for("1024 bits", openssl, version), dict(sni="api.matrix.test"))
+    for server, version in (("s_server", "1.2"), ("python", "1.3")):
+        row(cases, "weak certificate rejected", "SHA-1-signed leaf, old backend", server,
+            dict(ident="sha1", version=version, legacy=True), ALL,
+            rule_for("sha1WithRSAEncryption signature", openssl + ["gnutls-cli", "node"], version),
+            dict(sni="api.matrix.test"))
+
+
+def weak_dh_cases(cases):
+    """OpenSSL at security level 2 (s_client, Python, curl) refuses a
+    1024-bit group with handshake_failure; Java 17, GnuTLS and Node.js
+    accept it (no error: the group size is still a fact)."""
+    def rule_for(client):
+        if client in ("s_client", "python", "curl"):
+            return ("weak-dh-rejected", "alert",
+                    [("server_key_exchange.dh_bits", 1024), alert("client", "handshake_failure")])
+        return None, "completed", [("server_key_exchange.dh_bits", 1024)]
+    for server in ("s_server", "nginx"):
+        row(cases, "weak DH rejected", "DHE-only backend with 1024-bit DH parameters", server,
+            dict(ident="ca", version="1.2", dhparam="dh1024.pem"), ALL, rule_for,
+            dict(sni="api.matrix.test"))
+    row(cases, "weak DH rejected", "healthy: DHE with ffdhe2048", "s_server",
+        dict(ident="ca", version="1.2", dhparam="dh2048.pem"), ALL,
+        healthy("1.2", [("server_key_exchange.dh_bits", 2048)]), dict(sni="api.matrix.test"))
+
+
+def interception_cases(cases):
+    for server, version in (("s_server", "1.2"), ("nginx", "1.3")):
+        row(cases, "TLS interception", "chain re-signed by a Zscaler-named CA, not trusted",
+            server, dict(ident="intercepted", version=version), ALL,
+            cert_failure("tls-interception", version,
+                         [("chain.trusted", False), ("summary~", "Zscaler")]),
+            dict(sni="api.matrix.test"))
+    row(cases, "TLS interception", "FortiGate-named CA the clients trust", "s_server",
+        dict(ident="intercepted-trusted", version="1.2"), ALL,
+        healthy("1.2", [("rules~", "tls-interception-trusted"), ("chain.trusted", True)]),
+        dict(sni="api.matrix.test"))
+
+
 def all_cases():
     cases = []
     for make in (healthy_cases, protocol_cases, cipher_cases, sni_cases, hostname_cases,
-                 chain_cases, expired_cases, unknown_cases, client_cert_cases, broken_cases):
+                 chain_cases, expired_cases, unknown_cases, client_cert_cases, broken_cases,
+                 alpn_cases, unrecognized_name_cases, fallback_cases, weak_cert_cases,
+                 weak_dh_cases, interception_cases):
         make(cases)
-    if len(cases) > PORT_LAST - PORT_FIRST + 1:
-        raise RuntimeError("%d cases, more than the ports 45200-45399" % len(cases))
+    if len(cases) > len(PORTS):
+        raise RuntimeError("%d cases, more than the %d ports" % (len(cases), len(PORTS)))
     for i, c in enumerate(cases):
-        c.port = PORT_FIRST + i
+        c.port = PORTS[i]
         c.spec.update(port=c.port, host=c.spec.get("host", "127.0.0.1"))
         c.job.update(id=str(c.port), port=c.port, host=c.job.get("host", "127.0.0.1"))
         c.spec.setdefault("ident", None)
@@ -373,7 +507,8 @@ def capture(work, cases, classes):
     pcap = os.path.join(work, "matrix.pcap")
     dump = procs.start(["tcpdump", "-i", "any", "-s", "0", "-U", "--immediate-mode",
                         "-B", "65536", "-w", pcap,
-                        "tcp portrange %d-%d" % (PORT_FIRST, PORT_LAST)], "tcpdump.log")
+                        " or ".join("tcp portrange %d-%d" % r for r in PORT_RANGES)],
+                       "tcpdump.log")
     try:
         wait_for(os.path.join(work, "tcpdump.log"), "listening on", dump)
         servers = [(c.server, c.spec) for c in cases if not stacks.missing_programs(c.server)]
@@ -403,6 +538,33 @@ def capture(work, cases, classes):
                 with open(k) as f:
                     out.write(f.read())
     return pcap, keys
+
+
+def print_frames(pcap, keys, port, limit=40):
+    """A failing cell's packets as tshark lists them, so that a failure seen
+    only under CI load can be read from the log afterwards."""
+    p = subprocess.run(["tshark", "-n", "-r", pcap, "-o", "tls.keylog_file:" + keys,
+                        "-Y", "tcp.port == %d" % port, "-T", "fields", "-e", "frame.number",
+                        "-e", "tcp.srcport", "-e", "tcp.len", "-e", "tcp.flags.str",
+                        "-e", "tls.record.length", "-e", "_ws.col.Info"],
+                       capture_output=True, text=True, timeout=120)
+    lines = p.stdout.splitlines()
+    for line in lines[:limit]:
+        print("       | " + line.replace("\t", "  "))
+    if len(lines) > limit:
+        print("       | ... %d more" % (len(lines) - limit))
+
+
+def dropped(work):
+    """tcpdump's own count of packets the kernel dropped, when not zero."""
+    try:
+        with open(os.path.join(work, "tcpdump.log"), errors="replace") as f:
+            for line in f:
+                if "dropped by kernel" in line and not line.startswith("0 "):
+                    return line.strip()
+    except OSError:
+        pass
+    return None
 
 
 def wait_for(path, text, proc, timeout=15):
@@ -444,8 +606,7 @@ def tshark_differences(pcap, keys, conns):
         print("tshark: %s" % problem)
     pairs, extras = compare.pair_file(oracle, conns)
     for o, t in pairs:
-        port = port_of(o["server"]) if PORT_FIRST <= port_of(o["server"]) <= PORT_LAST \
-            else port_of(o["client"])
+        port = port_of(o["server"]) if port_of(o["server"]) in PORTS else port_of(o["client"])
         if t is None:
             diffs.setdefault(port, []).append("tshark sees a connection tlsanalyze does not")
             continue
@@ -473,6 +634,10 @@ def check_facts(conn, facts):
             first = (conn.get("diagnoses") or [{}])[0].get("summary") or ""
             if want not in first:
                 problems.append("first summary lacks %r: %r" % (want, first))
+        elif path == "rules~":
+            got = [d["rule"] for d in conn.get("diagnoses") or []]
+            if want not in got:
+                problems.append("no diagnosis %s in %s" % (want, got))
         elif path == "alerts~":
             got = [(a.get("from"), a.get("description")) for a in conn.get("alerts") or []]
             if want not in got:
@@ -568,6 +733,11 @@ def main():
 
 def run(work, t0):
     cases = all_cases()
+    only = os.environ.get("ONLY")
+    if only:
+        # ONLY=a,b: just the cells whose "cause | case | server | client" holds one of them.
+        cases = [c for c in cases if any(o in "%s | %s | %s | %s" % (
+            c.cause, c.variant, c.server, c.client) for o in only.split(","))]
     pki.make(work)
     os.makedirs(os.path.join(work, "keys"))
     for c in cases:
@@ -595,6 +765,10 @@ def run(work, t0):
             print("     client: %s" % c.client_said)
             for p in c.problems:
                 print("     - " + p)
+            print_frames(pcap, keys, c.port)
+    drops = dropped(work)
+    if drops:
+        print("tcpdump: " + drops)
     print()
     print("\n".join(table(cases)))
     print()

@@ -2,16 +2,19 @@
 """parity.py - two builds of tlsanalyze, the same output (a refactoring check).
 
 Usage:
-    python3 tests/parity.py OLD_BINARY NEW_BINARY [-j N] [--quick] [--keep DIR]
+    python3 tests/parity.py OLD_BINARY NEW_BINARY [-j N] [--quick] [--only PATH]
+                            [--formats markdown,html]
 
 Runs both binaries on every capture of samples/, tests/regress/capture/ and
 ../shared/corpus/captures/ (when present) with a set of option combinations
 (JSON, NDJSON, text, text -v, --summary, --redact, --profile apigee, the key
-logs of samples/*.keys and ../shared/corpus/KEYLOGS.tsv, the Markdown report)
-and compares what they print: JSON and NDJSON parsed (values must be equal,
-key order is reported but allowed to differ), everything else byte for byte
-(the report's generation time aside).  Prints one line per difference and a
-summary "parity: N passed, N failed" with the number of connections compared.
+logs of samples/*.keys and ../shared/corpus/KEYLOGS.tsv, the Markdown and
+the HTML report, each also redacted) and compares what they print: JSON and
+NDJSON parsed (values must be equal, key order is reported but allowed to
+differ), everything else byte for byte (the report's generation time aside).
+Prints one line per difference and a summary "parity: N passed, N failed"
+with the number of connections compared (in JSON and NDJSON, and the failed
+connections' sections of the reports).
 
 With --tcp-only (OLD predates QUIC support) NEW's QUIC connections and the
 keys that came with them are left out of JSON and NDJSON comparisons.
@@ -67,6 +70,7 @@ def variants(keys, quick):
           ["--redact"] + KEY + kl, ["--format=json", "--profile", "apigee"] + kl,
           ["--summary"] + kl, ["--summary", "--format=json"] + kl,
           ["--format=markdown"] + kl, ["--format=markdown", "--redact"] + KEY + kl,
+          ["--format=html"] + kl, ["--format=html", "--redact"] + KEY + kl,
           ["--format=json", "--min-severity", "error"] + kl]
     return v
 
@@ -131,11 +135,21 @@ def without_quic(doc):
     return doc
 
 
+# A failed connection's section in each report format.
+SECTION = {"markdown": re.compile(rb"^### Connection #", re.M),
+           "html": re.compile(rb'^<article class="conn"', re.M)}
+
+
+def format_of(args):
+    return next((a.split("=")[1] for a in args if a.startswith("--format=")), "text")
+
+
 def compare(old, new, path, args, tcp_only=False):
-    """(ok, connections, message) for one capture and one option list."""
+    """(ok, connections or report sections, message) for one capture and one
+    option list."""
     ro, oo, eo = run(old, args, path)
     rn, on, en = run(new, args, path)
-    fmt = next((a.split("=")[1] for a in args if a.startswith("--format=")), "text")
+    fmt = format_of(args)
     name = "%s %s" % (os.path.relpath(path, REPO), " ".join(args))
     if ro != rn:
         return False, 0, "%s: exit %d vs %d" % (name, ro, rn)
@@ -152,7 +166,7 @@ def compare(old, new, path, args, tcp_only=False):
         if d:
             return False, 0, "%s: %s" % (name, d)
         return True, count_conns(a, fmt), "%s: same values, other key order" % name
-    if fmt == "markdown":
+    if fmt in ("markdown", "html"):
         oo, on = GENERATED.sub(b"", oo), GENERATED.sub(b"", on)
     if oo != on:
         ol, nl = oo.decode(errors="replace").splitlines(), on.decode(errors="replace").splitlines()
@@ -160,6 +174,8 @@ def compare(old, new, path, args, tcp_only=False):
             if x != y:
                 return False, 0, "%s: line %d:\n  %s\n  %s" % (name, i + 1, x, y)
         return False, 0, "%s: %d vs %d lines" % (name, len(ol), len(nl))
+    if fmt in SECTION:
+        return True, len(SECTION[fmt].findall(oo)), None
     n = count_conns(parse(fmt, oo), fmt) if fmt in ("json", "ndjson") and oo else 0
     return True, n, None
 
@@ -171,6 +187,8 @@ def main():
     ap.add_argument("-j", type=int, default=2)
     ap.add_argument("--quick", action="store_true", help="JSON, NDJSON and text only")
     ap.add_argument("--only", help="captures whose path contains this")
+    ap.add_argument("--formats", help="only the runs of these --format values (text, json, "
+                    "ndjson, markdown, html), comma-separated")
     ap.add_argument("-v", action="store_true", help="also name the runs with another key order")
     ap.add_argument("--tcp-only", action="store_true",
                     help="OLD predates QUIC support: leave NEW's QUIC connections and the keys "
@@ -189,11 +207,17 @@ def main():
         if a.only and a.only not in path:
             continue
         for args in variants(keys, a.quick):
+            if a.formats and format_of(args) not in a.formats.split(","):
+                continue
             jobs.append((path, args))
-    passed = failed = conns = reordered = 0
+    passed = failed = conns = sections = reordered = 0
     with concurrent.futures.ThreadPoolExecutor(a.j) as ex:
-        for ok, n, msg in ex.map(lambda j: compare(a.old, a.new, *j, a.tcp_only), jobs):
-            conns += n
+        for (_, args), (ok, n, msg) in zip(jobs, ex.map(
+                lambda j: compare(a.old, a.new, *j, a.tcp_only), jobs)):
+            if format_of(args) in SECTION:
+                sections += n
+            else:
+                conns += n
             if ok:
                 passed += 1
                 reordered += msg is not None
@@ -204,7 +228,8 @@ def main():
                 print(msg)
     files = len({p for p, _ in jobs})
     print("parity: %d files, %d runs, %d connections in JSON/NDJSON compared, %d with another "
-          "key order" % (files, passed + failed, conns, reordered))
+          "key order, %d failed connections' report sections" % (files, passed + failed, conns,
+                                                                 reordered, sections))
     print("parity: %d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
 

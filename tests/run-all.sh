@@ -3,6 +3,7 @@
 # "N passed, N failed".  Called by `make check` after the builds.
 #   tools:   every program the suites use is installed (else they would skip)
 #   unit:    cmocka tests, built with ASan+UBSan (build/san) and optimised (build/rel)
+#   layout:  src/ in stage folders, calls one way, no new cycles or long files (nm of build/san)
 #   cli:     exit status and messages of the command line (sanitizer build); its JSON
 #            and NDJSON outputs are checked against docs/tlsanalyze.schema.json
 #   schema:  the schema of facts: docs/tlsanalyze.schema.json and the fact tables of
@@ -11,6 +12,7 @@
 #   cert:    certificate chains served by openssl s_server on loopback, captured
 #   golden:  per-connection facts vs tshark: samples/ and ../shared/corpus (if present)
 #   decrypt-golden: corpus captures with key logs, decrypted, vs tshark with the same keys
+#   fingerprints: JA3/JA3S of every hello vs tshark: samples/ and ../shared/corpus (if present)
 #   memory:  peak RSS of the same traffic 1x vs 50x
 #   regress: every file of tests/regress/ under the sanitizers
 #   quicgen: the QUIC packet writer for crafted captures (tests/lib/quicgen.py)
@@ -23,12 +25,30 @@
 #   report:  the Markdown/HTML support-case report and --redact (headless Chromium)
 #   matrix:  real clients (s_client, Python, Java, gnutls-cli, curl, Node.js) against
 #            real servers (s_server, nginx, Python, Java, gnutls-serv, broken backends)
-#            on loopback ports 45200-45399, one cell per cause and pair, vs tshark
+#            on loopback ports 45200-45399 and 45500-45699, one cell per cause and pair, vs tshark
+#   largehello: a ClientHello too large for one segment of a 1500-byte path, dropped or
+#            reset by a middlebox model, in a network namespace of its own (s_client,
+#            Python, Node.js, Java), vs tshark
 cd "$(dirname "$0")/.." || exit 2
 pass=0
 fail=0
 log=$(mktemp -d)
-trap 'rm -rf "$log"' EXIT INT TERM
+# The loopback suites listen on ports 45000-45699, inside Linux's range of
+# ephemeral ports: a client connection of an earlier suite that happened to
+# get one of them (still closing) made a later server's bind fail.  While
+# the tests run those ports are reserved (root only), then put back.
+reserved=/proc/sys/net/ipv4/ip_local_reserved_ports
+old_reserved=$(cat "$reserved" 2>/dev/null)
+if [ -w "$reserved" ]; then
+    echo "45000-45699${old_reserved:+,$old_reserved}" >"$reserved" 2>/dev/null ||
+        echo "run-all: could not reserve ports 45000-45699 (tests may meet a busy port)"
+fi
+restore() {
+    rm -rf "$log"
+    if [ -w "$reserved" ]; then echo "$old_reserved" >"$reserved"; fi
+}
+trap restore EXIT
+trap 'restore; exit 130' INT TERM
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
@@ -71,7 +91,7 @@ suite() { # suite NAME COMMAND...
 tools() {
     p=0; f=0
     for t in tshark editcap tcpdump openssl zstd chromium cmark-gfm python3 \
-             java javac keytool node curl gnutls-cli gnutls-serv nginx; do
+             java javac keytool node curl gnutls-cli gnutls-serv nginx ip ss; do
         if command -v "$t" >/dev/null 2>&1; then
             p=$((p + 1))
         else
@@ -83,6 +103,7 @@ tools() {
 }
 
 suite tools tools
+suite layout python3 tests/layout_test.py
 suite cli python3 tests/cli_test.py build/san/tlsanalyze
 suite schema python3 tests/schema_test.py build/san/tlsanalyze
 suite hostile python3 tests/hostile_test.py build/san/tlsanalyze
@@ -94,9 +115,11 @@ suite quic-golden env TLSANALYZE=build/san/tlsanalyze python3 tests/quic_golden.
 suite decrypt python3 tests/decrypt_test.py build/san/tlsanalyze
 suite golden env TLSANALYZE=build/san/tlsanalyze python3 tests/golden/compare.py -j 2
 suite decrypt-golden env TLSANALYZE=build/san/tlsanalyze python3 tests/golden/decrypt_compare.py
+suite fingerprints env TLSANALYZE=./tlsanalyze python3 tests/golden/fingerprint_compare.py -j 2
 suite memory python3 tests/memory_test.py ./tlsanalyze
 suite report python3 tests/report_test.py build/san/tlsanalyze
 suite matrix python3 tests/matrix_test.py build/san/tlsanalyze
+suite largehello python3 tests/largehello_test.py build/san/tlsanalyze
 
 echo
 echo "$pass passed, $fail failed"

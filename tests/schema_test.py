@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """schema_test.py BINARY - the one schema of facts and what is made of it.
 
-tlsanalyze declares every fact once (src/facts_wire.c, src/facts_derived.c);
+tlsanalyze declares every fact once (src/facts/facts_wire.c, src/facts/facts_derived.c);
 the JSON writer, the rules, redaction and these documents read that
 declaration.  This suite checks that the documents made from it are the
 checked-in ones, that the JSON Schema is a real constraint, and that every

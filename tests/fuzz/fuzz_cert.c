@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "ta_cert.h"
 #include "ta_certcache.h"
 #include "ta_cursor.h"
 #include "ta_tls_msg.h"

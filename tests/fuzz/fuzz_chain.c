@@ -1,4 +1,4 @@
-/* fuzz_chain.c - libFuzzer target for chain judgement (src/chain.c) and
+/* fuzz_chain.c - libFuzzer target for chain judgement (src/cert/chain.c) and
  * the CertificateRequest name decoding (ta_dn_push).
  *
  * Input: u8-prefixed host name (empty: no SNI), one byte of flags (bit 0:
@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "ta_cert.h"
 #include "ta_chain.h"
 #include "ta_certcache.h"
 #include "ta_cursor.h"

@@ -1,4 +1,4 @@
-/* fuzz_stream.c - libFuzzer target for TCP reassembly (src/stream.c): the
+/* fuzz_stream.c - libFuzzer target for TCP reassembly (src/tcp/stream.c): the
  * input is a sequence of segments (sequence offset, length, flags) cut from
  * the input itself, with peer ACKs and a final flush.  The sink checks that
  * delivered bytes never exceed what was sent and that gaps are counted;

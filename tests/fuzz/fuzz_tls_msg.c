@@ -1,6 +1,6 @@
 /*
  * fuzz_tls_msg.c - libFuzzer target for the handshake message parsers
- * (src/tls_msg.c) and the certificate decoder (src/cert.c).
+ * (src/tls/tls_msg.c) and the certificate decoder (src/cert/cert.c).
  *
  * The first input byte picks the parser (modulo FUZZ_NUM_TARGETS), the rest
  * is the message body.  Besides the sanitizers' checks, each run checks the
@@ -11,7 +11,7 @@
  *
  * Build and run:
  *   clang -g -fsanitize=fuzzer,address,undefined -Iinclude tests/fuzz/fuzz_tls_msg.c \
- *       src/tls_msg.c src/cert.c src/cursor.c src/status.c -lcrypto -o fuzz_tls_msg
+ *       src/tls/tls_msg.c src/cert/cert.c src/base/cursor.c src/base/status.c -lcrypto -o fuzz_tls_msg
  *   ./fuzz_tls_msg -max_len=8192 -max_total_time=60 CORPUS_DIR
  */
 #include <stdbool.h>
@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ta_cert.h"
 #include "ta_tls_msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -35,6 +36,7 @@ enum {
     FUZZ_CERT_REQUEST_TLS12,
     FUZZ_CERT_REQUEST_TLS13,
     FUZZ_CERT_DER,
+    FUZZ_SERVER_KEY_EXCHANGE,
     FUZZ_NUM_TARGETS
 };
 
@@ -160,6 +162,21 @@ static void fuzz_cert_request(ta_cur *body, bool tls13, bool has_sigalgs)
     ta_cert_request_cleanup(&cr);
 }
 
+static void fuzz_server_key_exchange(ta_cur *body)
+{
+    ta_server_kx kx;
+    uint8_t kind = 0;
+
+    memset(&kx, 0, sizeof(kx));
+    if (!ta_cur_get_u8(body, &kind)) {
+        return;
+    }
+    check_status(ta_tls_parse_server_key_exchange(&kx, body,
+                                                  kind & 1 ? TA_KX_ECDHE : TA_KX_DHE));
+    check(kx.dh_bits <= 8u * 65535u);
+    check(kx.dh_bits == 0 || kx.group == 0);
+}
+
 static void fuzz_cert_der(ta_cur *body)
 {
     ta_cert cert;
@@ -206,6 +223,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case FUZZ_CERT_DER:
         fuzz_cert_der(&body);
+        break;
+    case FUZZ_SERVER_KEY_EXCHANGE:
+        fuzz_server_key_exchange(&body);
         break;
     default:
         break;

@@ -59,6 +59,14 @@ public class Matrix {
             p.setCipherSuites(list(s, "suites"));
         }
         p.setNeedClientAuth("need".equals(s.get("clientauth")));
+        if (list(s, "alpn") != null) {
+            p.setApplicationProtocols(list(s, "alpn"));
+        }
+        // Only this name is known: JSSE answers others with unrecognized_name.
+        if (!s.getOrDefault("sniname", "").isEmpty()) {
+            p.setSNIMatchers(List.of(SNIHostName.createSNIMatcher(
+                java.util.regex.Pattern.quote(s.get("sniname")))));
+        }
         ss.setSSLParameters(p);
         return ss;
     }
@@ -153,6 +161,9 @@ public class Matrix {
             }
             if (list(j, "suites") != null) {
                 p.setCipherSuites(list(j, "suites"));
+            }
+            if (list(j, "alpn") != null) {
+                p.setApplicationProtocols(list(j, "alpn"));
             }
             s.setSSLParameters(p);
             s.startHandshake();

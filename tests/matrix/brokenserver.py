@@ -11,7 +11,13 @@ A line of SPECS is tab-separated key=value pairs: host, port, mode:
   reset          a whole ClientHello read, then RST (SO_LINGER 0), as
                  firewalls and SNI-routing proxies do
   silent         accepts and reads, never answers; closes when the client does
+  first-segment-reset, first-segment-drop
+                 a middlebox that inspects the ClientHello in the first TCP segment
+                 only (tests/largehello_test.py): a hello whole in that segment is
+                 relayed to backend=HOST:PORT; one that is not gets RST, or
+                 silence until the client gives up
 Prints LISTENING when every port is bound; killed by the test by PID."""
+import select
 import socket
 import struct
 import sys
@@ -44,7 +50,44 @@ def read_client_hello(conn):
     return hs
 
 
-def answer(conn, mode):
+def relay(conn, first, backend):
+    host, port = backend.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as up:
+        up.sendall(first)
+        ends = {conn: up, up: conn}
+        while True:
+            ready, _, _ = select.select(list(ends), [], [], 10)
+            if not ready:
+                return
+            for s in ready:
+                data = s.recv(65536)
+                if not data:
+                    return
+                ends[s].sendall(data)
+
+
+def first_segment(conn, mode, spec):
+    """The first segment holds the first MSS bytes of a hello sent at once:
+    recv(MSS) returns exactly them, whatever else has arrived."""
+    mss = conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG)
+    first = conn.recv(mss)
+    whole = len(first) >= 5 and first[0] == 22 and 5 + int.from_bytes(first[3:5], "big") \
+        <= len(first)
+    print("port %s: first segment %d bytes (MSS %d), hello %s" % (
+        spec["port"], len(first), mss, "whole" if whole else "not whole"), flush=True)
+    if whole:
+        relay(conn, first, spec["backend"])
+    elif mode == "first-segment-reset":
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    else:
+        while conn.recv(65536):
+            pass
+
+
+def answer(conn, mode, spec):
+    if mode.startswith("first-segment"):
+        first_segment(conn, mode, spec)
+        return
     if mode == "silent":
         while conn.recv(65536):
             pass
@@ -64,19 +107,19 @@ def answer(conn, mode):
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
-def serve(listener, mode):
+def serve(listener, spec):
     while True:
         conn, _ = listener.accept()
         conn.settimeout(10)
         try:
-            answer(conn, mode)
+            answer(conn, spec["mode"], spec)
         except (OSError, EOFError) as e:
             print("port %d: %s" % (listener.getsockname()[1], e), flush=True)
         conn.close()
 
 
 def main():
-    listeners.serve_specs(sys.argv[1], lambda spec: spec["mode"], serve)
+    listeners.serve_specs(sys.argv[1], lambda spec: spec, serve)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@
 //
 // A line is tab-separated key=value pairs: id, host, port, sni (empty: none,
 // as when connecting by IP address), ca, min/max (TLSv1.2, TLSv1.3), ciphers,
-// keylog (NSS key log file, written from the 'keylog' event), timeout (ms).
+// keylog (NSS key log file, written from the 'keylog' event), timeout (ms),
+// alpn (comma-separated protocols offered).
 // Prints "JOB id ok|error: message" per job.
 'use strict';
 const fs = require('fs');
@@ -33,6 +34,7 @@ function handshake(job) {
     if (job.min) opts.minVersion = job.min;
     if (job.max) opts.maxVersion = job.max;
     if (job.ciphers) opts.ciphers = job.ciphers;
+    if (job.alpn) opts.ALPNProtocols = job.alpn.split(',');
     let done = false;
     const finish = (msg) => {
       if (!done) {

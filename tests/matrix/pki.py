@@ -47,14 +47,14 @@ class Pki:
                 "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out",
                 name + ".pem", "-days", "3650", "-subj", subj)
 
-    def csr(self, name, subj):
-        self.sh("openssl", "req", "-new", "-config", CNF, "-newkey", "rsa:2048", "-nodes",
+    def csr(self, name, subj, key="rsa:2048"):
+        self.sh("openssl", "req", "-new", "-config", CNF, "-newkey", key, "-nodes",
                 "-keyout", name + ".key", "-out", name + ".csr", "-subj", subj)
 
-    def sign(self, name, ca, ext, san=None, days="825"):
+    def sign(self, name, ca, ext, san=None, days="825", md="-sha256"):
         """`openssl x509 -req` with an extension section, as most how-tos do."""
         self.sh("openssl", "x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem",
-                "-CAkey", ca + ".key", "-CAcreateserial", "-days", days, "-sha256",
+                "-CAkey", ca + ".key", "-CAcreateserial", "-days", days, md,
                 "-extfile", CNF, "-extensions", ext, "-out", name + ".pem", san=san)
 
     def ca_folder(self, ca):
@@ -139,6 +139,13 @@ def make(work):
     javaks              keytool, CN java.matrix.test (exported cert trusted)
     javanobody          keytool, CN jself.matrix.test (trusted by no one)
     *.p12               PKCS12 for the Java server
+    weak1024            RSA 1024-bit leaf from the trusted issuing CA (old backend)
+    sha1                leaf signed with SHA-1 by the trusted issuing CA
+    zscaler/intercepted a TLS-inspection CA named like Zscaler's (trusted by no
+                        client) and api.matrix.test re-signed by it
+    forti/fortileaf     one named like FortiGate's SSL inspection CA, trusted
+                        by every client (a company that deployed its proxy CA)
+    dh1024.pem          `openssl dhparam 1024`; dh2048.pem: ffdhe2048
     trust.pem           what every client trusts (also --ca-file)"""
     p = Pki(work)
     p.root("root", "/O=Matrix Ops/CN=Matrix Ops Root CA")
@@ -153,6 +160,24 @@ def make(work):
     p.root("otherroot", "/O=Elsewhere/CN=Elsewhere Root CA")
     p.csr("otherleaf", "/O=Elsewhere/CN=" + NAME)
     p.sign("otherleaf", "otherroot", "server_leaf", san=SAN)
+    p.csr("weak1024", "/O=Matrix Ops/CN=" + NAME, key="rsa:1024")
+    p.sign("weak1024", "issuing", "server_leaf", san=SAN)
+    p.csr("sha1", "/O=Matrix Ops/CN=" + NAME)
+    p.sign("sha1", "issuing", "server_leaf", san=SAN, md="-sha1")
+    # TLS inspection: the proxy makes a leaf for the name the client asked
+    # for, signed by its own CA (here straight from the root, as a
+    # self-generated inspection CA does).
+    p.root("zscaler", "/O=Zscaler Inc./OU=Zscaler Inc./CN=Zscaler Intermediate Root CA")
+    p.csr("intercepted", "/CN=" + NAME)
+    p.sign("intercepted", "zscaler", "server_leaf", san=SAN)
+    p.root("forti", "/C=US/O=Fortinet/OU=Certificate Authority/CN=FortiGate CA")
+    p.csr("fortileaf", "/CN=" + NAME)
+    p.sign("fortileaf", "forti", "server_leaf", san=SAN)
+    # DH parameters: 1024 bits as old how-tos made them, and RFC 7919's
+    # ffdhe2048 for the healthy control.
+    p.sh("openssl", "dhparam", "-out", "dh1024.pem", "1024")
+    p.sh("openssl", "genpkey", "-genparam", "-algorithm", "DH", "-pkeyopt", "group:ffdhe2048",
+         "-out", "dh2048.pem")
     p.self_profile("selfprof", NAME, SAN)
     p.self_profile("selfprofnobody", "selfp.matrix.test", "DNS:selfp.matrix.test")
     p.self_plain("selfplain", "plain.matrix.test")
@@ -164,12 +189,16 @@ def make(work):
     p.cat("wildchain.pem", "wild.pem", "issuing.pem")
     p.cat("expiredchain.pem", "expired.pem", "issuing.pem")
     p.cat("otherchain.pem", "otherleaf.pem", "otherroot.pem")
-    p.cat("trust.pem", "root.pem", "selfprof.pem", "selfplain.pem", "javaks.pem")
+    p.cat("trust.pem", "root.pem", "selfprof.pem", "selfplain.pem", "javaks.pem", "forti.pem")
     p.p12("leaf-chain", "leaf", ["issuing.pem"])
     p.p12("leaf-alone", "leaf")
     p.p12("expired-chain", "expired", ["issuing.pem"])
     p.p12("wild-chain", "wild", ["issuing.pem"])
     p.p12("other-chain", "otherleaf", ["otherroot.pem"])
+    p.p12("weak1024-chain", "weak1024", ["issuing.pem"])
+    p.p12("sha1-chain", "sha1", ["issuing.pem"])
+    p.p12("intercepted-chain", "intercepted", ["zscaler.pem"])
+    p.p12("forti-chain", "fortileaf", ["forti.pem"])
     for name in ("selfprof", "selfprofnobody", "selfplain", "selfnobody"):
         p.p12(name, name)
     return p

@@ -6,7 +6,7 @@ process runs every Python connection of a run, a few at once (threads):
 A line of JOBS is tab-separated key=value pairs: id, host, port, sni (empty:
 no SNI, as ssl does for an IP address), ca, min/max (1.2, 1.3), ciphers
 (OpenSSL names, TLS 1.2 only: Python cannot set TLS 1.3 suites), keylog,
-timeout (s).  Prints "JOB id ok|error: message" per job."""
+timeout (s), alpn (comma-separated protocols offered).  Prints "JOB id ok|error: message" per job."""
 import concurrent.futures
 import socket
 import ssl
@@ -29,6 +29,8 @@ def context(job):
         ctx.maximum_version = VERSIONS[job["max"]]
     if job.get("ciphers"):
         ctx.set_ciphers(job["ciphers"])
+    if job.get("alpn"):
+        ctx.set_alpn_protocols(job["alpn"].split(","))
     if job.get("keylog"):
         ctx.keylog_filename = job["keylog"]
     return ctx

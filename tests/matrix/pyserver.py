@@ -7,7 +7,9 @@ A line of SPECS is tab-separated key=value pairs: host, port, cert (chain
 PEM, leaf first), key, min/max (1.2, 1.3), ciphers (OpenSSL names, TLS 1.2),
 clientauth=need with ca (client certificates required), needsni=1 (a hello
 without server_name is refused with unrecognized_name, as name-based
-front ends do).  Prints LISTENING when every port is bound, then answers
+front ends do), sniname (a hello naming another server is refused with
+unrecognized_name), legacy (an OpenSSL cipher string that lets old keys
+load, e.g. DEFAULT:@SECLEVEL=0).  Prints LISTENING when every port is bound, then answers
 each connection with a small HTTP response; killed by the test by PID."""
 import ssl
 import sys
@@ -23,8 +25,18 @@ def refuse_without_name(_sslobj, server_name, _ctx):
     return None
 
 
+def refuse_other_names(known):
+    def callback(_sslobj, server_name, _ctx):
+        if server_name is not None and server_name != known:
+            return ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME
+        return None
+    return callback
+
+
 def context(spec):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    if spec.get("legacy"):
+        ctx.set_ciphers(spec["legacy"])
     ctx.load_cert_chain(spec["cert"], spec["key"])
     if spec.get("min"):
         ctx.minimum_version = VERSIONS[spec["min"]]
@@ -37,6 +49,8 @@ def context(spec):
         ctx.load_verify_locations(spec["ca"])
     if spec.get("needsni"):
         ctx.sni_callback = refuse_without_name
+    if spec.get("sniname"):
+        ctx.sni_callback = refuse_other_names(spec["sniname"])
     return ctx
 
 

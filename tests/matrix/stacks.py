@@ -4,9 +4,14 @@ client stack, from one neutral description of a server and of a client job.
 server spec: port, host, ident (a key of IDENTITIES), version (None, "1.2" or
   "1.3": that version only), cipher (None or a key of CIPHERS: that suite
   only), clientauth (a client certificate is required), needsni (a hello
-  without server_name is refused), mode (broken servers only).
+  without server_name is refused), mode (broken servers only), alpn (the
+  only ALPN protocol served; a hello offering others is refused), sniname
+  (the only server name known; others get unrecognized_name, fatal with
+  snifatal), legacy (the server loads old keys: OpenSSL @SECLEVEL=0),
+  dhparam (a DH parameter file; the server then offers DHE suites only).
 client job: id, host, port, sni (None: none sent, as when connecting by IP
-  address), version, cipher, keylog (file, or None).
+  address), version, cipher, keylog (file, or None), alpn (comma-separated
+  protocols offered), fallback (TLS_FALLBACK_SCSV, openssl s_client only).
 
 Servers that can serve many ports from one process do (nginx, Python, Java,
 the broken ones); openssl s_server and gnutls-serv run one process per port.
@@ -46,6 +51,14 @@ IDENTITIES = {
                     p12="expired-chain.p12", name="api.matrix.test"),
     "other-ca": dict(leaf="otherleaf.pem", key="otherleaf.key", extra=["otherroot.pem"],
                      p12="other-chain.p12", name="api.matrix.test"),
+    "weak1024": dict(leaf="weak1024.pem", key="weak1024.key", extra=["issuing.pem"],
+                     p12="weak1024-chain.p12", name="api.matrix.test"),
+    "sha1": dict(leaf="sha1.pem", key="sha1.key", extra=["issuing.pem"], p12="sha1-chain.p12",
+                 name="api.matrix.test"),
+    "intercepted": dict(leaf="intercepted.pem", key="intercepted.key", extra=["zscaler.pem"],
+                        p12="intercepted-chain.p12", name="api.matrix.test"),
+    "intercepted-trusted": dict(leaf="fortileaf.pem", key="fortileaf.key", extra=["forti.pem"],
+                                p12="forti-chain.p12", name="api.matrix.test"),
     "self-profile": dict(leaf="selfprof.pem", key="selfprof.key", extra=[], p12="selfprof.p12",
                          name="api.matrix.test"),
     "self-plain": dict(leaf="selfplain.pem", key="selfplain.key", extra=[],
@@ -70,6 +83,8 @@ CIPHERS = {
                   "1.3": ("TLS_AES_256_GCM_SHA384", "TLS_AES_256_GCM_SHA384", "AES-256-GCM")},
 }
 OPENSSL, IANA, GNUTLS = 0, 1, 2
+LEGACY = "DEFAULT:@SECLEVEL=0"      # what an old backend needs for a 1024-bit or SHA-1 leaf
+DHE_ONLY = "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:@SECLEVEL=0"
 
 
 def cipher(spec, spelling):
@@ -161,6 +176,17 @@ def s_server(procs, spec):
     if spec.get("cipher"):
         cmd += ["-cipher" if spec["version"] == "1.2" else "-ciphersuites",
                 cipher(spec, OPENSSL)]
+    if spec.get("legacy"):
+        cmd += ["-cipher", LEGACY]
+    if spec.get("dhparam"):
+        cmd += ["-cipher", DHE_ONLY, "-dhparam", spec["dhparam"]]
+    if spec.get("alpn"):
+        cmd += ["-alpn", spec["alpn"]]
+    if spec.get("sniname"):
+        # s_server checks the name only with a second certificate (the same here).
+        cmd += ["-servername", spec["sniname"], "-cert2", ident["leaf"], "-key2", ident["key"]]
+        if spec.get("snifatal"):
+            cmd.append("-servername_fatal")
     if spec.get("clientauth"):
         cmd += ["-Verify", "1", "-verify_return_error", "-CAfile", CLIENT_CA]
     else:
@@ -174,6 +200,12 @@ def gnutls_serv(procs, spec):
     concat(procs.work, full, [ident["leaf"]] + ident["extra"])
     cmd = ["gnutls-serv", "--http", "-p", str(spec["port"]), "--x509certfile", full,
            "--x509keyfile", ident["key"], "--priority", gnutls_priority(spec)]
+    if spec.get("alpn"):
+        cmd += ["--alpn", spec["alpn"], "--alpn-fatal"]
+    if spec.get("sniname"):
+        cmd += ["--sni-hostname", spec["sniname"]]
+        if spec.get("snifatal"):
+            cmd.append("--sni-hostname-fatal")
     if spec.get("clientauth"):
         cmd += ["--require-client-cert", "--x509cafile", CLIENT_CA]
     else:
@@ -203,6 +235,11 @@ def nginx_blocks(work, spec):
     concat(work, full, [ident["leaf"]] + ident["extra"])
     host = "[%s]" % spec["host"] if ":" in spec["host"] else spec["host"]
     extra = ""
+    if spec.get("legacy"):
+        extra = "        ssl_ciphers %s;\n" % LEGACY
+    if spec.get("dhparam"):
+        extra = "        ssl_ciphers %s;\n        ssl_dhparam %s/%s;\n" % (
+            DHE_ONLY, work, spec["dhparam"])
     if spec.get("cipher") and spec["version"] == "1.2":
         extra = "        ssl_ciphers %s;\n" % cipher(spec, OPENSSL)
     elif spec.get("cipher"):
@@ -246,7 +283,8 @@ def python_server(procs, specs):
                          min=s.get("version"), max=s.get("version"),
                          ciphers=cipher(s, OPENSSL) if s.get("cipher") else None,
                          clientauth="need" if s.get("clientauth") else None, ca=CLIENT_CA,
-                         needsni=1 if s.get("needsni") else None))
+                         needsni=1 if s.get("needsni") else None, sniname=s.get("sniname"),
+                         legacy=LEGACY if s.get("legacy") else None))
     procs.start(["python3", "-B", os.path.join(HERE, "pyserver.py"), "pyserver.specs"],
                 "pyserver.log")
 
@@ -259,7 +297,8 @@ def java_server(procs, specs, classes):
                          storetype="JKS" if ident["p12"].endswith(".jks") else "PKCS12",
                          protocols=java_protocols(s),
                          suites=cipher(s, IANA) if s.get("cipher") else None,
-                         clientauth="need" if s.get("clientauth") else None))
+                         clientauth="need" if s.get("clientauth") else None,
+                         alpn=s.get("alpn"), sniname=s.get("sniname")))
     procs.start(["java", "-cp", classes, "Matrix", "server", "javaserver.specs"],
                 "javaserver.log")
 
@@ -334,6 +373,10 @@ def s_client_cmd(job):
     if job.get("cipher"):
         cmd += ["-cipher" if job["version"] == "1.2" else "-ciphersuites",
                 cipher(job, OPENSSL)]
+    if job.get("alpn"):
+        cmd += ["-alpn", job["alpn"]]
+    if job.get("fallback"):
+        cmd.append("-fallback_scsv")
     if job.get("keylog"):
         cmd += ["-keylogfile", job["keylog"]]
     return cmd, None
@@ -346,6 +389,9 @@ def gnutls_cli_cmd(job):
         cmd += ["--sni-hostname", job["sni"], "--verify-hostname", job["sni"]]
     else:
         cmd.append("--disable-sni")
+    for proto in (job.get("alpn") or "").split(","):
+        if proto:
+            cmd += ["--alpn", proto]
     cmd.append(job["host"])
     return cmd, keylog_env(job)
 
@@ -365,6 +411,11 @@ def curl_cmd(job):
     if job.get("cipher"):
         cmd += ["--ciphers" if job["version"] == "1.2" else "--tls13-ciphers",
                 cipher(job, OPENSSL)]
+    if job.get("alpn"):
+        # curl offers h2 and http/1.1, or http/1.1 alone: nothing else.
+        if job["alpn"] != "http/1.1":
+            raise ValueError("curl cannot offer ALPN %s alone" % job["alpn"])
+        cmd.append("--http1.1")
     return cmd, keylog_env(job)
 
 
@@ -382,7 +433,7 @@ PROCESS_CLIENTS = {"s_client": s_client_cmd, "gnutls-cli": gnutls_cli_cmd, "curl
 def batch_line(stack, job):
     """A job line for the Python, Java or Node.js batch client."""
     common = dict(id=job["id"], host=job["host"], port=job["port"], sni=job.get("sni") or "",
-                  ca=TRUST)
+                  ca=TRUST, alpn=job.get("alpn"))
     if stack == "python":
         return line(**common, min=job.get("version"), max=job.get("version"),
                     ciphers=cipher(job, OPENSSL) if job.get("cipher") else None,

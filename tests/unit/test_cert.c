@@ -1,5 +1,5 @@
 /*
- * test_cert.c - unit tests for ta_cert_from_der (src/cert.c): certificates
+ * test_cert.c - unit tests for ta_cert_from_der (src/cert/cert.c): certificates
  * made with openssl req and one taken from a capture, embedded as DER;
  * expected values from `openssl x509 -inform DER -noout -subject -issuer
  * -nameopt RFC2253 -dates -dateopt iso_8601 -fingerprint -sha256 -ext
@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "ta_cert.h"
 #include "ta_tls_msg.h"
 
 /* openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes

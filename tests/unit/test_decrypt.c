@@ -1,6 +1,6 @@
 /*
- * test_decrypt.c - unit tests for the key log parser (src/keylog.c) and
- * record decryption (src/decrypt.c).
+ * test_decrypt.c - unit tests for the key log parser (src/tls/keylog.c) and
+ * record decryption (src/tls/decrypt.c).
  *
  * Known answers: RFC 8448 section 3 (simple 1-RTT handshake) gives the
  * server handshake traffic secret and the key and IV derived from it.

@@ -1,5 +1,5 @@
 /*
- * test_fingerprint.c - JA3, JA3S and JA4 (src/fingerprint.c) on hellos
+ * test_fingerprint.c - JA3, JA3S and JA4 (src/tls/fingerprint.c) on hellos
  * built here byte by byte and parsed by the real parser: the worked
  * example of FoxIO's JA4 specification (technical_details/JA4.md) and one
  * test per rule of it; JA3 against an MD5 computed with md5sum.
@@ -21,7 +21,7 @@
 /* ------------------------------------------------------------------------ */
 
 typedef struct {
-    uint8_t b[8192];
+    uint8_t b[70000];        /* room for a maximal cipher list (32767 suites) */
     size_t n;
 } bytes;
 
@@ -142,7 +142,8 @@ static void ext_body(bytes *o, const hello *h, unsigned t)
 /* Builds |h| as a ClientHello body and parses it into |ch|. */
 static void parse_hello(const hello *h, ta_client_hello *ch)
 {
-    bytes o = {.n = 0};
+    static bytes o;
+    o.n = 0;
     put16(&o, h->legacy);
     for (int i = 0; i < 32; i++) {
         put8(&o, (unsigned)i);
@@ -155,14 +156,16 @@ static void parse_hello(const hello *h, ta_client_hello *ch)
     end_vec(&o, cs, 2);
     put8(&o, 1);
     put8(&o, 0);                                  /* compression: null */
-    size_t ex = begin_vec(&o, 2);
-    for (size_t i = 0; i < h->num_exts; i++) {
-        put16(&o, h->exts[i]);
-        size_t body = begin_vec(&o, 2);
-        ext_body(&o, h, h->exts[i]);
-        end_vec(&o, body, 2);
+    if (h->num_exts > 0) {                        /* none at all before TLS 1.0 */
+        size_t ex = begin_vec(&o, 2);
+        for (size_t i = 0; i < h->num_exts; i++) {
+            put16(&o, h->exts[i]);
+            size_t body = begin_vec(&o, 2);
+            ext_body(&o, h, h->exts[i]);
+            end_vec(&o, body, 2);
+        }
+        end_vec(&o, ex, 2);
     }
-    end_vec(&o, ex, 2);
     ta_cur cur;
     ta_cur_init(&cur, o.b, o.n);
     memset(ch, 0, sizeof(*ch));
@@ -196,12 +199,50 @@ static hello spec_hello(void)
     return h;
 }
 
-static void ja4_of(const hello *h, char *out, ta_strbuf *raw)
+/* The JA4 of |h| into |out|, its JA4_r into |raw| (RAW_SIZE bytes) when
+ * not NULL; the text size bound is checked on the way. */
+#define RAW_SIZE 65536
+
+static void ja4_of(const hello *h, char *out, char *raw)
+{
+    static char scratch[RAW_SIZE];
+    ta_client_hello ch;
+    parse_hello(h, &ch);
+    size_t need = ta_fp_text_size(&ch, NULL);
+    assert_true(need <= RAW_SIZE);
+    assert_true(ta_fp_ja4(&ch, TA_FP_TCP, out, raw != NULL ? raw : scratch, need));
+    /* One byte short of the raw form does not fit: false, never an overrun. */
+    static char short_raw[RAW_SIZE];
+    char small[TA_JA4_LEN + 1];
+    assert_false(ta_fp_ja4(&ch, TA_FP_TCP, small, short_raw,
+                           strlen(raw != NULL ? raw : scratch)));
+    ta_client_hello_cleanup(&ch);
+}
+
+/* The JA3 string and hash of |h|. */
+static void ja3_of(const hello *h, char *out, char *hash)
 {
     ta_client_hello ch;
     parse_hello(h, &ch);
-    assert_true(ta_fp_ja4(&ch, TA_FP_TCP, out, raw));
+    size_t need = ta_fp_text_size(&ch, NULL);
+    assert_true(need <= RAW_SIZE);
+    assert_true(ta_fp_ja3(&ch, out, need, hash));
     ta_client_hello_cleanup(&ch);
+}
+
+/* JA4, JA4_r, the JA3 string and its hash of |h| are the ones given. */
+static void expect_all(const hello *h, const char *want_ja4, const char *want_raw,
+                       const char *want_ja3, const char *want_hash)
+{
+    char ja4[TA_JA4_LEN + 1];
+    char text[RAW_SIZE];
+    char hash[TA_JA3_HASH_LEN + 1];
+    ja4_of(h, ja4, text);
+    assert_string_equal(ja4, want_ja4);
+    assert_string_equal(text, want_raw);
+    ja3_of(h, text, hash);
+    assert_string_equal(text, want_ja3);
+    assert_string_equal(hash, want_hash);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -213,14 +254,13 @@ static void test_ja4_spec_example(void **state)
     (void)state;
     hello h = spec_hello();
     char ja4[TA_JA4_LEN + 1];
-    ta_strbuf raw = {NULL, 0, 0, false};
-    ja4_of(&h, ja4, &raw);
+    char raw[RAW_SIZE];
+    ja4_of(&h, ja4, raw);
     assert_string_equal(ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
-    assert_string_equal(raw.s,
+    assert_string_equal(raw,
                         "t13d1516h2_002f,0035,009c,009d,1301,1302,1303,c013,c014,c02b,c02c,"
                         "c02f,c030,cca8,cca9_0005,000a,000b,000d,0012,0015,0017,001b,0023,"
                         "002b,002d,0033,4469,ff01_0403,0804,0401,0503,0805,0501,0806,0601");
-    free(raw.s);
 }
 
 /* GREASE in every list changes nothing. */
@@ -361,11 +401,10 @@ static void test_ja4_without_sigalgs_and_empty_lists(void **state)
     h.num_sigalgs = 0;
     h.malformed_ok = true;
     char ja4[TA_JA4_LEN + 1];
-    ta_strbuf raw = {NULL, 0, 0, false};
-    ja4_of(&h, ja4, &raw);
+    char raw[RAW_SIZE];
+    ja4_of(&h, ja4, raw);
     assert_string_equal(ja4 + 24, "6d807ffa2a79");
-    assert_string_equal(raw.s + strlen(raw.s) - 5, ",ff01");
-    free(raw.s);
+    assert_string_equal(raw + strlen(raw) - 5, ",ff01");
 
     static const unsigned only_sni_alpn[] = {0x0000, 0x0010};
     h = spec_hello();
@@ -375,6 +414,93 @@ static void test_ja4_without_sigalgs_and_empty_lists(void **state)
     h.num_exts = N(only_sni_alpn);
     ja4_of(&h, ja4, NULL);
     assert_string_equal(ja4, "t12d0002h2_000000000000_000000000000");
+}
+
+/* An SSL 3.0 hello has no extensions at all: 'i', no ALPN, JA4_c and the
+ * three JA3 lists after the ciphers empty. */
+static void test_ssl3_hello_without_extensions(void **state)
+{
+    (void)state;
+    static const unsigned c[] = {0x000a, 0x0005, 0x0004, 0x002f};
+    hello h = {.legacy = 0x0300, .ciphers = c, .num_ciphers = N(c)};
+    /* printf '0004,0005,000a,002f' | sha256sum | cut -c1-12, and
+     * printf '768,10-5-4-47,,,' | md5sum */
+    expect_all(&h, "ts3i040000_b50b69922db6_000000000000", "ts3i040000_0004,0005,000a,002f_",
+               "768,10-5-4-47,,,", "f2ea5b3287e10e3b6c762c30ae1961b4");
+}
+
+/* A TLS 1.0 hello with extensions but without signature_algorithms (it
+ * came with TLS 1.2): the extension text is hashed without a trailing
+ * "_" and JA4_r ends with the extension list. */
+static void test_tls10_hello_without_sigalgs(void **state)
+{
+    (void)state;
+    static const unsigned c[] = {0xc014, 0xc013, 0x0035, 0x002f, 0x000a};
+    static const unsigned e[] = {0x0000, 0x000b, 0x000a, 0x0023, 0xff01};
+    hello h = {.legacy = 0x0301, .ciphers = c, .num_ciphers = N(c), .exts = e,
+               .num_exts = N(e), .groups = groups, .num_groups = N(groups),
+               .sni = "example.com"};
+    /* printf '000a,002f,0035,c013,c014' | sha256sum | cut -c1-12,
+     * printf '000a,000b,0023,ff01' | sha256sum | cut -c1-12, and
+     * printf '769,49172-49171-53-47-10,0-11-10-35-65281,29-23,0' | md5sum */
+    expect_all(&h, "t10d050500_3d5f77c53d45_8640e6c8629f",
+               "t10d050500_000a,002f,0035,c013,c014_000a,000b,0023,ff01",
+               "769,49172-49171-53-47-10,0-11-10-35-65281,29-23,0",
+               "9cfc3efbc56e505aaf912ebd1ef5ce05");
+}
+
+/* TLS 1.3 offered only in supported_versions, under a TLS 1.0 legacy
+ * version (and GREASE first): "13". */
+static void test_tls13_only_in_supported_versions(void **state)
+{
+    (void)state;
+    static const unsigned v[] = {0x7a7a, 0x0304};
+    hello h = spec_hello();
+    h.legacy = 0x0301;
+    h.versions = v;
+    h.num_versions = N(v);
+    char ja4[TA_JA4_LEN + 1];
+    ja4_of(&h, ja4, NULL);
+    assert_string_equal(ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
+    char s[RAW_SIZE];
+    char hash[TA_JA3_HASH_LEN + 1];
+    ja3_of(&h, s, hash);
+    assert_memory_equal(s, "769,", 4);    /* JA3 keeps the legacy field */
+}
+
+/* The longest list kept (TA_MAX_LIST suites): counts say 99, the hash
+ * covers all 4096, and the text fits the size ta_fp_text_size gives.  A
+ * longer list (the wire allows 32767 suites) is cut by the parser: no
+ * fingerprint then rather than a wrong one. */
+static void test_maximal_lists(void **state)
+{
+    (void)state;
+    static unsigned c[32767];
+    for (unsigned i = 0; i < N(c); i++) {
+        c[i] = 0x0100 + i;
+    }
+    hello h = spec_hello();
+    h.ciphers = c;
+    h.num_ciphers = TA_MAX_LIST;
+    char ja4[TA_JA4_LEN + 1];
+    char raw[RAW_SIZE];
+    ja4_of(&h, ja4, raw);
+    /* The suites 0x0100..0x10ff but the GREASE 0x0a0a as "%04x" joined
+     * by ",", sha256sum, 12 digits. */
+    assert_string_equal(ja4, "t13d9916h2_3e21ffcf3362_e5627efa2ab1");
+    assert_int_equal(strlen(raw), 11 + 5 * (TA_MAX_LIST - 1) + strlen("_0005,000a,000b,000d,0012,0015,"
+                                                                "0017,001b,0023,002b,002d,0033,"
+                                                                "4469,ff01_0403,0804,0401,0503,"
+                                                                "0805,0501,0806,0601") - 1);
+
+    h.num_ciphers = N(c);
+    ta_client_hello ch;
+    parse_hello(&h, &ch);
+    assert_true(ch.cipher_suites.truncated);
+    char hash[TA_JA3_HASH_LEN + 1];
+    assert_false(ta_fp_ja3(&ch, raw, sizeof(raw), hash));
+    assert_false(ta_fp_ja4(&ch, TA_FP_TCP, ja4, raw, sizeof(raw)));
+    ta_client_hello_cleanup(&ch);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -394,21 +520,19 @@ static void test_ja3_string_and_md5(void **state)
     h.num_exts = N(e);
     h.groups = g;
     h.num_groups = N(g);
-    ta_client_hello ch;
-    parse_hello(&h, &ch);
-    ta_strbuf s = {NULL, 0, 0, false};
+    char s[RAW_SIZE];
     char hash[TA_JA3_HASH_LEN + 1];
-    assert_true(ta_fp_ja3(&ch, &s, hash));
-    assert_string_equal(s.s, "771,4865-4866-4867-49195,0-11-10-43,29-23,0");
+    ja3_of(&h, s, hash);
+    assert_string_equal(s, "771,4865-4866-4867-49195,0-11-10-43,29-23,0");
     /* printf '771,4865-4866-4867-49195,0-11-10-43,29-23,0' | md5sum */
     assert_string_equal(hash, "df89ef54683db038aae04be71b23119e");
-    free(s.s);
+
+    ta_client_hello ch;
+    parse_hello(&h, &ch);
+    char ja4[TA_JA4_LEN + 1];
     ch.sslv2 = true;
-    s.s = NULL;
-    s.len = s.cap = 0;
-    assert_false(ta_fp_ja3(&ch, &s, hash));
-    assert_false(ta_fp_ja4(&ch, TA_FP_TCP, hash, NULL));
-    assert_null(s.s);
+    assert_false(ta_fp_ja3(&ch, s, sizeof(s), hash));
+    assert_false(ta_fp_ja4(&ch, TA_FP_TCP, ja4, s, sizeof(s)));
     ch.sslv2 = false;
     ta_client_hello_cleanup(&ch);
 }
@@ -423,12 +547,16 @@ static void test_ja3s(void **state)
     sh.cipher_suite = 0x1301;
     sh.extensions.v = exts;
     sh.extensions.num = 2;
-    ta_strbuf s = {NULL, 0, 0, false};
+    char s[64];
     char hash[TA_JA3_HASH_LEN + 1];
-    assert_true(ta_fp_ja3s(&sh, &s, hash));
-    assert_string_equal(s.s, "771,4865,43-51");
-    assert_int_equal(strlen(hash), TA_JA3_HASH_LEN);
-    free(s.s);
+    assert_true(ta_fp_text_size(NULL, &sh) <= sizeof(s));
+    assert_true(ta_fp_ja3s(&sh, s, sizeof(s), hash));
+    assert_string_equal(s, "771,4865,43-51");
+    /* printf '771,4865,43-51' | md5sum */
+    assert_string_equal(hash, "f4febc55ea12b31ae17cfb7e614afda8");
+    assert_false(ta_fp_ja3s(&sh, s, strlen("771,4865,43-51"), hash));
+    sh.sslv2 = true;
+    assert_false(ta_fp_ja3s(&sh, s, sizeof(s), hash));
 }
 
 int main(void)
@@ -441,6 +569,10 @@ int main(void)
         cmocka_unit_test(test_ja4_counts_cap_at_99),
         cmocka_unit_test(test_ja4_versions),
         cmocka_unit_test(test_ja4_without_sigalgs_and_empty_lists),
+        cmocka_unit_test(test_ssl3_hello_without_extensions),
+        cmocka_unit_test(test_tls10_hello_without_sigalgs),
+        cmocka_unit_test(test_tls13_only_in_supported_versions),
+        cmocka_unit_test(test_maximal_lists),
         cmocka_unit_test(test_ja3_string_and_md5),
         cmocka_unit_test(test_ja3s),
     };

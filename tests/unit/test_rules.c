@@ -351,9 +351,52 @@ static void test_type_errors(void **state)
     }
 }
 
+/* data/interception-products.yaml: entries kept in order, product names
+ * escaped, patterns case-insensitive; every mistake names file:line:col. */
+static void test_intercept_data(void **state)
+{
+    static const struct {
+        const char *yaml;
+        const char *msg;
+    } bad[] = {
+        {"product: A\nissuer: B\n", "a list of {product, issuer}"},
+        {"- product: A\n", "needs both product and issuer"},
+        {"- product: A\n  issuer: \"(x\"\n", ":2:11: issuer needs a valid extended"},
+        {"- product: A\n  isuer: x\n", "unknown field \"isuer\""},
+        {"- product: \"\"\n  issuer: x\n", "non-empty text"},
+        {"- [a, b]\n", "a mapping with product and issuer"},
+    };
+    char err[512];
+    (void)state;
+    char *path = write_tmp("- product: \"Zscaler\\u0007\"\n  issuer: zscaler\n"
+                           "- product: Other\n  issuer: \"^CN=x$\"\n");
+    ta_rules *r = ta_rules_new();
+    assert_true(ta_rules_load_intercept(r, path, err, sizeof(err)));
+    const ta_intercept_list *l = ta_rules_intercept(r);
+    assert_int_equal(l->num, 2);
+    assert_string_equal(l->v[0].product, "Zscaler\\x07");
+    assert_int_equal(regexec(&l->v[0].re, "CN=ZSCALER Root", 0, NULL, 0), 0);
+    assert_int_not_equal(regexec(&l->v[1].re, "CN=xy", 0, NULL, 0), 0);
+    ta_rules_free(r);
+    unlink(path);
+    free(path);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        path = write_tmp(bad[i].yaml);
+        r = ta_rules_new();
+        assert_false(ta_rules_load_intercept(r, path, err, sizeof(err)));
+        if (strstr(err, bad[i].msg) == NULL) {
+            fail_msg("%s: %s", bad[i].yaml, err);
+        }
+        ta_rules_free(r);
+        unlink(path);
+        free(path);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_intercept_data),
         cmocka_unit_test(test_operators),
         cmocka_unit_test(test_paths_and_groups),
         cmocka_unit_test(test_templates),

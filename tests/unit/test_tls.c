@@ -1,4 +1,4 @@
-/* test_tls.c - the TLS record layer (src/tls.c) fed byte streams directly:
+/* test_tls.c - the TLS record layer (src/tls/tls.c) fed byte streams directly:
  * records split anywhere, several per chunk, messages across records,
  * detection by content, resynchronisation, caps, and outcomes. */
 #include <setjmp.h>

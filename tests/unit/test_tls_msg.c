@@ -1,6 +1,6 @@
 /*
  * test_tls_msg.c - unit tests for the handshake message parsers
- * (src/tls_msg.c): real messages taken from captures, checked field by
+ * (src/tls/tls_msg.c): real messages taken from captures, checked field by
  * field against tshark's dissection, and built messages for the negative
  * cases (one byte short, a length one too large, leftover bytes, empty
  * vectors, caps).
@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "ta_cert.h"
 #include "ta_tls_msg.h"
 
 /* ------------------------------------------------------------------------ */
@@ -1335,6 +1336,77 @@ static void test_sh_hrr_random(void **state)
     ta_server_hello_cleanup(&sh);
 }
 
+/* RFC 8446 4.1.3: "DOWNGRD" then 01 (TLS 1.3) or 00 (TLS 1.2) ends the
+ * random of a server that chose less; any other last byte is no sentinel. */
+static void test_sh_downgrade_sentinel(void **state)
+{
+    static const uint8_t downgrd[7] = {'D', 'O', 'W', 'N', 'G', 'R', 'D'};
+    static const struct {
+        uint8_t last;
+        uint16_t want;
+    } cases[] = {{0x01, 0x0304}, {0x00, 0x0303}, {0x02, 0}};
+    ta_server_hello sh;
+    bld b;
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        b_init(&b);
+        b_sh_start(&b, false);
+        memcpy(b.buf + 2 + 24, downgrd, sizeof(downgrd));
+        b.buf[2 + 31] = cases[i].last;
+        assert_int_equal(parse_sh(&sh, b.buf, b.len), TA_OK);
+        assert_int_equal(sh.downgrade_sentinel, cases[i].want);
+        ta_server_hello_cleanup(&sh);
+        b_free(&b);
+    }
+    /* One letter off: no sentinel. */
+    b_init(&b);
+    b_sh_start(&b, false);
+    memcpy(b.buf + 2 + 24, downgrd, sizeof(downgrd));
+    b.buf[2 + 24] = 'd';
+    b.buf[2 + 31] = 0x01;
+    assert_int_equal(parse_sh(&sh, b.buf, b.len), TA_OK);
+    assert_int_equal(sh.downgrade_sentinel, 0);
+    ta_server_hello_cleanup(&sh);
+    b_free(&b);
+}
+
+static ta_status parse_skx(ta_server_kx *kx, const uint8_t *p, size_t n, ta_kx_kind kind)
+{
+    ta_cur c;
+    memset(kx, 0, sizeof(*kx));
+    ta_cur_init(&c, p, n);
+    return ta_tls_parse_server_key_exchange(kx, &c, kind);
+}
+
+/* The DH prime's size in bits (leading zero bytes and bits not counted),
+ * the named curve of an ECDHE exchange, and every cut-short input. */
+static void test_server_key_exchange(void **state)
+{
+    static const uint8_t dh_1024_lead0[3 + 128] = {0x00, 0x81, 0x00, 0xff};
+    static const uint8_t dh_17bits[] = {0x00, 0x03, 0x01, 0x00, 0x00, 0x00, 0x01, 0x02};
+    static const uint8_t dh_zero[] = {0x00, 0x02, 0x00, 0x00};
+    static const uint8_t dh_cut[] = {0x00, 0x81, 0x00, 0xff};
+    static const uint8_t ec_x25519[] = {0x03, 0x00, 0x1d, 0x20};
+    static const uint8_t ec_explicit[] = {0x01, 0x00};
+    static const uint8_t ec_cut[] = {0x03, 0x00};
+    ta_server_kx kx;
+    (void)state;
+    assert_int_equal(parse_skx(&kx, dh_1024_lead0, sizeof(dh_1024_lead0), TA_KX_DHE), TA_OK);
+    assert_int_equal(kx.dh_bits, 1024);
+    assert_int_equal(parse_skx(&kx, dh_17bits, sizeof(dh_17bits), TA_KX_DHE), TA_OK);
+    assert_int_equal(kx.dh_bits, 17);
+    assert_int_equal(parse_skx(&kx, dh_zero, sizeof(dh_zero), TA_KX_DHE), TA_OK);
+    assert_int_equal(kx.dh_bits, 0);
+    assert_int_equal(parse_skx(&kx, dh_cut, sizeof(dh_cut), TA_KX_DHE), TA_TRUNCATED);
+    assert_int_equal(kx.dh_bits, 0);
+    assert_int_equal(parse_skx(&kx, ec_x25519, sizeof(ec_x25519), TA_KX_ECDHE), TA_OK);
+    assert_int_equal(kx.group, 29);
+    assert_int_equal(parse_skx(&kx, ec_explicit, sizeof(ec_explicit), TA_KX_ECDHE), TA_OK);
+    assert_int_equal(kx.group, 0);
+    assert_int_equal(parse_skx(&kx, ec_cut, sizeof(ec_cut), TA_KX_ECDHE), TA_TRUNCATED);
+    assert_int_equal(parse_skx(&kx, ec_cut, 0, TA_KX_ECDHE), TA_TRUNCATED);
+}
+
 /* Extension lengths one too large: the block (cut) and one extension. */
 static void test_sh_lengths(void **state)
 {
@@ -1773,6 +1845,8 @@ static void test_cr_tls13_extensions(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sh_downgrade_sentinel),
+        cmocka_unit_test(test_server_key_exchange),
         cmocka_unit_test(test_u32_list_cap),
         cmocka_unit_test(test_bytes_set_cap),
         cmocka_unit_test(test_bytes_list_cap),

@@ -1,0 +1,148 @@
+/*
+ * lists.c - the bounded lists and byte strings facts are kept in (see
+ * ta_facts.h): lists grow by doubling up to TA_MAX_LIST and say when they
+ * were cut; copies are capped at TA_MAX_NAME and NUL-terminated.
+ */
+#include "ta_facts.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Smallest allocation of a list; lists double from here up to TA_MAX_LIST. */
+#define LIST_MIN_CAP 8
+
+
+/* list_reserve makes room for at least |want| elements (more than the
+ * |*cap| allocated: LIST_MIN_CAP, then doubled; never more than
+ * TA_MAX_LIST) in an array of |elem|-byte elements.  Returns the (possibly
+ * moved) array, or NULL on out-of-memory with |v| untouched. */
+static void *list_reserve(void *v, size_t *cap, size_t want, size_t elem)
+{
+    size_t n = *cap > 0 ? *cap : LIST_MIN_CAP;
+    if (want <= *cap) {
+        return v;
+    }
+    while (n < want) {
+        n *= 2;
+    }
+    if (n > TA_MAX_LIST) {
+        n = TA_MAX_LIST;
+    }
+    void *p = realloc(v, n * elem);
+    if (p != NULL) {
+        *cap = n;
+    }
+    return p;
+}
+
+int ta_u32_list_reserve(ta_u32_list *l, size_t n)
+{
+    if (n <= l->cap) {
+        return 1;   /* also an empty list asked for nothing: v stays NULL */
+    }
+    uint32_t *p = list_reserve(l->v, &l->cap, n, sizeof(*p));
+    if (p == NULL) {
+        return 0;
+    }
+    l->v = p;
+    return 1;
+}
+
+int ta_u32_list_push(ta_u32_list *l, uint32_t v)
+{
+    uint32_t *p;
+
+    if (l->num >= TA_MAX_LIST) {
+        l->truncated = true;
+        return 1;
+    }
+    p = list_reserve(l->v, &l->cap, l->num + 1, sizeof(*p));
+    if (p == NULL) {
+        return 0;
+    }
+    l->v = p;
+    l->v[l->num] = v;
+    l->num++;
+    return 1;
+}
+
+void ta_u32_list_free(ta_u32_list *l)
+{
+    if (l == NULL) {
+        return;
+    }
+    free(l->v);
+    memset(l, 0, sizeof(*l));
+}
+
+/* The copy is NUL-terminated (not counted in |len|) so that it can be
+ * handed to printf-like code after escaping; it may hold NULs itself. */
+int ta_bytes_set(ta_bytes *b, const ta_cur *src)
+{
+    ta_cur tmp = *src;
+    size_t n = ta_cur_len(&tmp);
+    bool cut = n > TA_MAX_NAME;
+    uint8_t *p;
+
+    if (cut) {
+        n = TA_MAX_NAME;
+    }
+    p = malloc(n + 1);
+    if (p == NULL) {
+        return 0;
+    }
+    /* n > 0 test: a cursor over (NULL, 0) must not be advanced (NULL + 0). */
+    if (n > 0 && !ta_cur_copy(&tmp, p, n)) {
+        /* Cannot happen: n <= ta_cur_len(&tmp). */
+        free(p);
+        return 0;
+    }
+    p[n] = 0;
+    ta_bytes_free(b);
+    b->data = p;
+    b->len = n;
+    b->truncated = cut;
+    return 1;
+}
+
+void ta_bytes_free(ta_bytes *b)
+{
+    if (b == NULL) {
+        return;
+    }
+    free(b->data);
+    memset(b, 0, sizeof(*b));
+}
+
+int ta_bytes_list_push(ta_bytes_list *l, const ta_cur *src)
+{
+    ta_bytes *p;
+
+    if (l->num >= TA_MAX_LIST) {
+        l->truncated = true;
+        return 1;
+    }
+    p = list_reserve(l->v, &l->cap, l->num + 1, sizeof(*p));
+    if (p == NULL) {
+        return 0;
+    }
+    l->v = p;
+    memset(&l->v[l->num], 0, sizeof(l->v[l->num]));
+    if (!ta_bytes_set(&l->v[l->num], src)) {
+        return 0;
+    }
+    l->num++;
+    return 1;
+}
+
+void ta_bytes_list_free(ta_bytes_list *l)
+{
+    if (l == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < l->num; i++) {
+        ta_bytes_free(&l->v[i]);
+    }
+    free(l->v);
+    memset(l, 0, sizeof(*l));
+}

@@ -1,0 +1,386 @@
+/* jsonw.c - streaming JSON writer (see ta_jsonw.h). */
+#include "ta_jsonw.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema_int.h"
+
+void ta_jbuf_free(ta_jbuf *b)
+{
+    free(b->p);
+    memset(b, 0, sizeof(*b));
+}
+
+void ta_jbuf_clear(ta_jbuf *b)
+{
+    b->len = 0;
+    b->nomem = false;
+}
+
+/* Grows the buffer for |n| more bytes; false (and nomem) when it cannot. */
+static bool grow(ta_jbuf *b, size_t n)
+{
+    if (b->nomem) {
+        return false;
+    }
+    size_t cap = b->cap > 0 ? b->cap : 4096;
+    while (cap - b->len < n) {
+        if (cap > SIZE_MAX / 2) {
+            b->nomem = true;
+            return false;
+        }
+        cap *= 2;
+    }
+    char *p = realloc(b->p, cap);
+    if (p == NULL) {
+        b->nomem = true;
+        return false;
+    }
+    b->p = p;
+    b->cap = cap;
+    return true;
+}
+
+/* Room for |n| more bytes; false (and nomem) when there is none. */
+static inline bool reserve(ta_jbuf *b, size_t n)
+{
+    return (b->cap - b->len >= n && !b->nomem) || grow(b, n);
+}
+
+void ta_jbuf_raw(ta_jbuf *b, const char *s, size_t n)
+{
+    if (reserve(b, n)) {
+        memcpy(b->p + b->len, s, n);
+        b->len += n;
+    }
+}
+
+static inline void put(ta_jbuf *b, char c)
+{
+    if (reserve(b, 1)) {
+        b->p[b->len++] = c;
+    }
+}
+
+void ta_jbuf_string(ta_jbuf *b, const char *s, size_t n)
+{
+    /* Worst case: every byte a six-character \u00XX. */
+    if (n > (SIZE_MAX - 2) / 6 || !reserve(b, n * 6 + 2)) {
+        b->nomem = true;
+        return;
+    }
+    char *o = b->p + b->len;
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *o++ = (char)c;
+            continue;
+        }
+        *o++ = '\\';
+        switch (c) {
+        case '"':
+        case '\\':
+            *o++ = (char)c;
+            break;
+        case '\b':
+            *o++ = 'b';
+            break;
+        case '\f':
+            *o++ = 'f';
+            break;
+        case '\n':
+            *o++ = 'n';
+            break;
+        case '\r':
+            *o++ = 'r';
+            break;
+        case '\t':
+            *o++ = 't';
+            break;
+        default:
+            o += sprintf(o, "u%04X", (unsigned)c);
+            break;
+        }
+    }
+    *o++ = '"';
+    b->len = (size_t)(o - b->p);
+}
+
+void ta_jbuf_int(ta_jbuf *b, int64_t i)
+{
+    char tmp[24];
+    char *e = tmp + sizeof(tmp);
+    char *p = e;
+    uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (i < 0) {
+        *--p = '-';
+    }
+    ta_jbuf_raw(b, p, (size_t)(e - p));
+}
+
+/* "%.17g" of |r| for 1e-4 <= r < 1e15 (times of packets, response times),
+ * without printf's multi-precision path: r is m / 2^shift exactly, so its
+ * 17 significant digits are m * 10^f / 2^shift, computed exactly in 128
+ * bits and rounded to nearest, ties to even, as printf rounds.  Returns the
+ * length, or 0 for any other value (printf writes those). */
+__extension__ typedef unsigned __int128 u128;
+
+/* The decimal exponent of |r| (1e-4 <= r < 1e15); may be one off for a
+ * value next to a power of ten, which the caller's range check catches. */
+static int exponent10(double r)
+{
+    int x = 0;
+    if (r >= 1) {
+        for (double p = 10; p <= r; p *= 10) {
+            x++;
+        }
+        return x;
+    }
+    for (double p = 1; r < p; p /= 10) {
+        x--;
+    }
+    return x;
+}
+
+static size_t fast_g17(char *out, double r)
+{
+    if (!(r >= 1e-4 && r < 1e15)) {
+        return 0;
+    }
+    uint64_t bits;
+    memcpy(&bits, &r, sizeof(bits));
+    uint64_t m = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
+    int shift = 1075 - (int)((bits >> 52) & 0x7ff);  /* r = m / 2^shift, 3 <= shift < 120 */
+    int x = exponent10(r);
+    u128 p10 = 1;
+    for (int i = 0; i < 16 - x; i++) {
+        p10 *= 10;                                    /* at most 10^20: m * p10 < 2^120 */
+    }
+    u128 prod = (u128)m * p10;
+    u128 q = prod >> shift;
+    u128 rem = prod - (q << shift);
+    u128 half = (u128)1 << (shift - 1);
+    if (rem > half || (rem == half && (q & 1) != 0)) {
+        q++;
+    }
+    if (q < (u128)10000000000000000ULL || q >= (u128)100000000000000000ULL) {
+        return 0;                                     /* not 17 digits: leave it to printf */
+    }
+    char d[17];
+    uint64_t q64 = (uint64_t)q;                       /* < 10^17: 64-bit divisions suffice */
+    for (int i = 16; i >= 0; i--) {
+        d[i] = (char)('0' + (int)(q64 % 10));
+        q64 /= 10;
+    }
+    int whole = x >= 0 ? x + 1 : 0;                   /* digits before the point */
+    int last = 16;
+    while (last >= whole && d[last] == '0') {
+        last--;                                       /* %g drops trailing zeros */
+    }
+    size_t n = 0;
+    if (x < 0) {
+        out[n++] = '0';
+        out[n++] = '.';
+        for (int i = 0; i < -x - 1; i++) {
+            out[n++] = '0';
+        }
+    }
+    for (int i = 0; i <= last; i++) {
+        if (i == whole && x >= 0) {
+            out[n++] = '.';
+        }
+        out[n++] = d[i];
+    }
+    return n;
+}
+
+/* As jansson's jsonp_dtostr: 17 significant digits, a ".0" when the text
+ * would read as an integer, no '+' and no leading zeros in an exponent. */
+void ta_jbuf_real(ta_jbuf *b, double r)
+{
+    char buf[40];
+    size_t fast = fast_g17(buf, r);
+    if (fast > 0) {
+        buf[fast] = '\0';
+    }
+    int n = fast > 0 ? (int)fast : snprintf(buf, sizeof(buf), "%.17g", r);
+    if (n <= 0 || (size_t)n >= sizeof(buf) - 3) {
+        ta_jbuf_raw(b, "null", 4);
+        return;
+    }
+    size_t len = (size_t)n;
+    if (strchr(buf, '.') == NULL && strchr(buf, 'e') == NULL) {
+        memcpy(buf + len, ".0", 3);
+        len += 2;
+    }
+    char *start = strchr(buf, 'e');
+    if (start != NULL) {
+        start++;
+        char *end = start + 1;
+        if (*start == '-') {
+            start++;
+        }
+        while (*end == '0') {
+            end++;
+        }
+        if (end != start) {
+            memmove(start, end, len - (size_t)(end - buf) + 1);
+            len -= (size_t)(end - start);
+        }
+    }
+    ta_jbuf_raw(b, buf, len);
+}
+
+static void write_value(ta_jbuf *b, ta_view *v, const ta_fnode *node, const ta_fval *fv);
+
+/* Room reserved for a key: the schema's keys are short identifiers. */
+#define KEY_ROOM 64
+
+/* "key": -- a schema key needs no escaping; it is copied in one pass,
+ * quotes and colon included (a strlen and a memcpy per fact cost more). */
+static inline void put_key(ta_jbuf *b, const char *key)
+{
+    if (!reserve(b, KEY_ROOM + 3)) {
+        return;
+    }
+    char *o = b->p + b->len;
+    const char *k = key;
+    *o++ = '"';
+    while (*k != '\0' && k - key < KEY_ROOM) {
+        *o++ = *k++;
+    }
+    if (*k != '\0') {
+        put(b, '"');  /* not reached with the schema's keys; kept correct anyway */
+        ta_jbuf_raw(b, key, strlen(key));
+        ta_jbuf_raw(b, "\":", 2);
+        return;
+    }
+    *o++ = '"';
+    *o++ = ':';
+    b->len = (size_t)(o - b->p);
+}
+
+static void write_object(ta_jbuf *b, ta_view *v, const ta_fnode *node, const void *base,
+                         bool first)
+{
+    for (size_t i = 0; i < node->num_kids; i++) {
+        const ta_fnode *k = &node->kids[i];
+        ta_fval fv;
+        ta_view_get(v, k, base, 0, &fv);
+        if (fv.kind == TA_FV_ABSENT) {
+            continue;
+        }
+        if (!first) {
+            put(b, ',');
+        }
+        first = false;
+        put_key(b, k->key);
+        write_value(b, v, k, &fv);
+    }
+}
+
+static void write_value(ta_jbuf *b, ta_view *v, const ta_fnode *node, const ta_fval *fv)
+{
+    switch (fv->kind) {
+    case TA_FV_BOOL:
+        ta_jbuf_raw(b, fv->b ? "true" : "false", fv->b ? 4 : 5);
+        return;
+    case TA_FV_INT:
+        ta_jbuf_int(b, fv->i);
+        return;
+    case TA_FV_REAL:
+        ta_jbuf_real(b, fv->r);
+        return;
+    case TA_FV_STR: {
+        size_t len;
+        const char *s = ta_view_text(v, node, fv, &len);
+        ta_jbuf_string(b, s, len);
+        return;
+    }
+    case TA_FV_OBJ:
+        put(b, '{');
+        write_object(b, v, node, fv->base, true);
+        put(b, '}');
+        return;
+    case TA_FV_ARR: {
+        const ta_fnode *e = &node->kids[0];
+        put(b, '[');
+        for (size_t i = 0; i < fv->count; i++) {
+            ta_fval ev;
+            ta_view_get(v, e, fv->base, i, &ev);
+            if (i > 0) {
+                put(b, ',');
+            }
+            write_value(b, v, e, &ev);
+        }
+        put(b, ']');
+        return;
+    }
+    case TA_FV_NULL:
+    case TA_FV_ABSENT:
+    default:
+        ta_jbuf_raw(b, "null", 4);
+        return;
+    }
+}
+
+void ta_jsonw_value(ta_jbuf *b, ta_view *v, const ta_fnode *node, const ta_fval *fv)
+{
+    write_value(b, v, node, fv);
+}
+
+int ta_jsonw_conn(ta_jbuf *b, ta_view *v, const char *type, const char *file)
+{
+    put(b, '{');
+    if (type != NULL) {
+        ta_jbuf_raw(b, "\"type\":", 7);
+        ta_jbuf_string(b, type, strlen(type));
+        ta_jbuf_raw(b, ",\"file\":", 8);
+        ta_jbuf_string(b, file, strlen(file));
+    }
+    write_object(b, v, &ta_schema_conn, NULL, type == NULL);
+    put(b, '}');
+    return !b->nomem && !v->nomem;
+}
+
+int ta_jsonw_facts(ta_jbuf *b, const ta_conn *c, ta_chain_ctx *chains)
+{
+    ta_arena arena;
+    ta_derived d;
+    ta_view v;
+
+    ta_arena_init(&arena, 0);
+    int ok = ta_derive(&d, c, chains, "facts", &arena);
+    ta_view_init(&v, c, &d, &arena, NULL);
+    ok = ta_jsonw_conn(b, &v, NULL, NULL) && ok;
+    ta_view_cleanup(&v);
+    ta_derived_cleanup(&d);
+    ta_arena_cleanup(&arena);
+    return ok;
+}
+
+json_t *ta_jsonw_redacted(ta_redactor *r, json_t *conn)
+{
+    ta_arena arena;
+    ta_jbuf b = {0};
+    ta_view v;
+    json_t *out = NULL;
+
+    ta_arena_init(&arena, 0);
+    ta_view_init_json(&v, conn, &arena);
+    v.redactor = r;
+    if (ta_jsonw_conn(&b, &v, NULL, NULL)) {
+        out = json_loadb(b.p, b.len, 0, NULL);
+    }
+    ta_view_cleanup(&v);
+    ta_jbuf_free(&b);
+    ta_arena_cleanup(&arena);
+    return out;
+}

@@ -1,0 +1,142 @@
+/* rules_int.h - the rule structures shared by rules.c (loading and
+ * compiling) and ruleeval.c (evaluation).  Private to those two files.
+ *
+ * Rules are compiled when they are loaded: every fact path is resolved to
+ * schema nodes (ta_schema.h), every operand gets its type (and a string
+ * its version rank), every template is cut into segments.  Evaluating a
+ * rule then allocates nothing and parses nothing. */
+#ifndef TA_RULES_INT_H
+#define TA_RULES_INT_H
+
+#include <regex.h>
+#include <stdbool.h>
+
+#include "ta_rules.h"
+#include "ta_schema.h"
+
+typedef enum { C_ALL, C_ANY, C_NOT, C_PRED } cond_kind;
+
+typedef enum {
+    OP_EQ, OP_NE, OP_LT, OP_GT, OP_LE, OP_GE, OP_IN, OP_EXISTS, OP_ABSENT, OP_MATCHES
+} op_kind;
+
+/* A value written in a rule. */
+typedef enum { V_NULL, V_BOOL, V_NUM, V_STR, V_OTHER } value_kind;
+
+typedef struct {
+    value_kind kind;
+    bool b;
+    double num;
+    char *s;                  /* V_STR, owned */
+    size_t len;
+    double rank;              /* V_STR: its version rank, -1 when it is no version */
+} value;
+
+/* The last texts a "matches" was asked about, and the answers: a capture
+ * repeats its few cipher suites and names, and regexec costs far more
+ * than a compare.  Mutable behind a const cond: evaluation is
+ * single-threaded (-j runs processes). */
+#define RE_MEMO_SLOTS 8
+
+typedef struct {
+    struct {
+        char text[64];
+        size_t len;
+        bool valid;
+        bool result;
+    } slot[RE_MEMO_SLOTS];
+    size_t next;              /* the slot the next new text replaces */
+} re_memo;
+
+typedef struct cond cond;
+struct cond {
+    cond_kind kind;
+    cond **kids;              /* all / any / not */
+    size_t num_kids;
+    char *path_text;          /* predicate: the path as written (--explain) */
+    ta_fpath path;
+    op_kind op;
+    value operand;            /* ==, !=, <, ..., exists, absent, matches */
+    value *list;              /* in */
+    size_t num_list;
+    char *shown;              /* the operand as JSON text (--explain) */
+    regex_t re;
+    bool has_re;
+    re_memo *memo;            /* matches: owned */
+};
+
+/* A template cut into segments: text, {fact}, {fact|fallback}, {?fact},
+ * {!fact} and {/}. */
+typedef enum { SEG_TEXT, SEG_VALUE, SEG_IF, SEG_UNLESS, SEG_END } seg_kind;
+
+typedef struct {
+    seg_kind kind;
+    const char *text;         /* SEG_TEXT: the text; SEG_VALUE: the fallback (NULL: unknown) */
+    size_t len;
+    ta_fpath path;
+} segment;
+
+typedef struct {
+    char *src;                /* as written, owned; the segments' texts point into |lit| */
+    char *lit;                /* literal texts, braces unescaped, owned */
+    segment *seg;
+    size_t num;
+} template;
+
+typedef struct {
+    ta_fpath frame;           /* the fact whose value is the frame to cite */
+    char *frame_text;
+    template fact;
+} evidence;
+
+#define TA_MAX_PROFILES 4
+
+typedef struct {
+    char *id;
+    ta_severity severity;
+    template title;
+    cond *when;
+    template summary;
+    char *profile_names[TA_MAX_PROFILES];
+    template remediation[TA_MAX_PROFILES];
+    size_t num_profiles;
+    template fault;           /* client | server | middlebox | unknown, or a template */
+    template fixes_by;        /* src NULL when the rule has none */
+    char **references;
+    size_t num_references;
+    char **suppresses;
+    size_t num_suppresses;
+    evidence *evidence;
+    size_t num_evidence;
+    char *file;
+    int line;
+} rule;
+
+struct ta_rules {
+    rule *v;
+    size_t num;
+    ta_intercept_list intercept;   /* data/interception-products.yaml of each directory */
+};
+
+void ta_rule_cleanup(rule *r);
+
+/* ta_fact_resolve resolves a rule fact path into |out|; 0 when the path
+ * names no rule fact.  ta_fact_suggest writes the closest rule fact into
+ * |hint| (|n| bytes), or returns 0 when none is close. */
+int ta_fact_resolve(ta_fpath *out, const char *path, size_t len);
+int ta_fact_suggest(const char *path, char *hint, size_t n);
+
+/* ta_template_compile cuts |t| into |out|'s segments; NULL when every
+ * {fact} is known, else a static message (with *bad set to the offending
+ * path, caller frees). */
+const char *ta_template_compile(template *out, const char *t, char **bad);
+void ta_template_cleanup(template *t);
+
+/* ta_rules_closest returns the name of |names| closest to |word| when it
+ * is close enough to suggest, else NULL. */
+const char *ta_rules_closest(const char *word, const char *const *names, size_t n);
+
+/* ta_version_rank of a version name ("TLS 1.2"), -1 for other text. */
+double ta_rule_version_rank(const char *s, size_t len);
+
+#endif

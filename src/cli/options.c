@@ -384,7 +384,8 @@ static const optdef options[] = {
     {"filter", 'f', required_argument, "EXPR", 'f',
      "only packets matching this BPF filter (as tcpdump)", DONE_NONE, NULL, SET_STRING, AT(filter)},
     {"server", 0, required_argument, "IP[:PORT]", OPT_SERVER,
-     "only traffic of this server ([IPv6]:PORT for IPv6); adds to -f",
+     "only traffic of this server (TCP, or UDP for QUIC, on that port; [IPv6]:PORT for "
+     "IPv6); adds to -f",
      DONE_NONE, NULL, SET_SPECIAL, 0},
     {"client-fingerprint", 0, required_argument, "JA4|JA3HASH", OPT_CLIENT_FP,
      "only connections whose client has this JA4 (t13d1516h2_8daaf6152771_e5627efa2ab1) or "
@@ -488,7 +489,7 @@ static const char *const synopsis = "tlsanalyze [options] CAPTURE|DIRECTORY|@LIS
 static const char *const description =
     "Reads pcap and pcapng captures (\"-\" is standard input; compressed ones too; "
     "directories are walked in name order; @LIST names one input per line) and reports, for "
-    "every TCP connection carrying TLS, what each side offered, chose and sent, how the "
+    "every TLS connection over TCP or QUIC, what each side offered, chose and sent, how the "
     "handshake ended, and why it failed: the cause, its evidence by frame number (as "
     "Wireshark numbers them), the side at fault and the fix.";
 

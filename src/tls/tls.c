@@ -27,19 +27,8 @@
 #include "ta_tls_keys.h"
 #include "ta_tls_msg.h"
 #include "ta_cert.h"
+#include "tls_int.h"
 
-enum {
-    CT_CHANGE_CIPHER_SPEC = 20,
-    CT_ALERT = 21,
-    CT_HANDSHAKE = 22,
-    CT_APPLICATION_DATA = 23,
-    CT_HEARTBEAT = 24
-};
-
-#define MAX_RECORD_LEN (16384 + 2048)  /* TLSCiphertext limit, RFC 5246 6.2.3 */
-#define MAX_ALERT_BODY 64
-#define SUITE_AES_256_GCM_SHA384 0x1302
-#define SUITE_AES_128_CCM_8_SHA256 0x1305
 #define MAX_SSLV2_BODY 32768
 
 typedef enum {
@@ -244,11 +233,6 @@ static void detect(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
     }
 }
 
-static const char *side_of(const ta_conn *c, int dir)
-{
-    return ta_conn_side(c, dir) == TA_FROM_CLIENT ? "client" : "server";
-}
-
 /* After the handshake, losing the record framing of a direction costs only
  * its closing alerts: one warning says so, instead of one per problem.
  * true when the caller's own warning is not needed. */
@@ -262,7 +246,7 @@ static bool lost_track(ta_conn *c, int dir, uint64_t frame)
         d->lost_track_warned = true;
         ta_conn_warn(c, "frame %llu: the %s's records after the handshake could not be followed "
                      "from here on (bytes lost or not TLS); its closing alerts may be missing",
-                     (unsigned long long)frame, side_of(c, dir));
+                     (unsigned long long)frame, tls_side_of(c, dir));
     }
     return true;
 }
@@ -294,33 +278,6 @@ static void search(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
         }
         d->state = TA_REC_OFF;
     }
-}
-
-static void add_alert(ta_conn *c, int dir, int level, int desc, bool encrypted, uint64_t frame)
-{
-    if (c->alerts == NULL) {
-        c->alerts = malloc(TA_MAX_ALERTS * sizeof(*c->alerts));
-    }
-    if (c->alerts == NULL || c->num_alerts >= TA_MAX_ALERTS) {
-        if (c->num_alerts_dropped++ == 0) {
-            ta_conn_warn(c, "frame %llu: more than %d alerts; later ones are not listed",
-                         (unsigned long long)frame, TA_MAX_ALERTS);
-        }
-        return;
-    }
-    ta_alert *a = &c->alerts[c->num_alerts];
-    memset(a, 0, sizeof(*a));
-    a->frame = frame;
-    a->from = ta_conn_side(c, dir);
-    a->level = level;
-    a->description = desc;
-    a->encrypted = encrypted;
-    a->after_handshake = c->judged;
-    /* An alert after the other side hung up answers the hang-up (OpenSSL's
-     * decode_error, GnuTLS's unexpected_message): it did not end anything. */
-    a->after_peer_close = c->dir[1 - dir].fin_frame != 0 && c->dir[1 - dir].fin_frame < frame;
-    ta_conn_event(c, dir, TA_EV_ALERT, (uint32_t)c->num_alerts, frame);
-    c->num_alerts++;
 }
 
 /* Several alerts in one record are rare; encrypted bytes after a capture
@@ -365,11 +322,11 @@ static void alert_record(ta_conn *c, int dir, uint64_t frame)
             uint8_t desc;
             (void)ta_cur_get_u8(&body, &level);
             (void)ta_cur_get_u8(&body, &desc);
-            add_alert(c, dir, level, desc, false, frame);
+            tls_add_alert(c, dir, level, desc, false, frame);
         }
     } else {
         size_t before = c->num_alerts;
-        add_alert(c, dir, -1, -1, true, frame);
+        tls_add_alert(c, dir, -1, -1, true, frame);
         if (c->num_alerts > before) {
             c->alerts[before].record_len = d->body_len;
         }
@@ -377,108 +334,6 @@ static void alert_record(ta_conn *c, int dir, uint64_t frame)
     ta_buf_consume(&d->rec, d->rec.len);
     d->rec_overflow = false;
 }
-
-/* Counts a type-23 record on the wire, decrypted or not. */
-static void count_app_record(ta_dir *d, uint32_t len, uint64_t frame)
-{
-    d->num_app_records++;
-    if (d->first_app_frame == 0) {
-        d->first_app_frame = frame;
-    }
-    d->last_app_len = len;
-    d->last_app_frame = frame;
-}
-
-/* TLS 1.3 record sizes (RFC 8446 5.2): an alert is its 2 bytes + content
- * type + the AEAD tag (19 bytes with a 16-byte tag) plus any padding; a
- * Finished is 4 + the suite's hash + 1 + tag (53 bytes with SHA-256,
- * 4.4.4).  A record between the two is never a Finished: a padded alert
- * (JSSE pads its alerts to 35 bytes) or a little data ("GET / ..."). */
-static uint32_t alert_13_len(const ta_conn *c)
-{
-    return 3 + (c->sh.cipher_suite == SUITE_AES_128_CCM_8_SHA256 ? 8 : 16);
-}
-
-static bool alert_sized(const ta_conn *c, uint32_t len)
-{
-    uint32_t tag = alert_13_len(c) - 3;
-    uint32_t hash = c->sh.cipher_suite == SUITE_AES_256_GCM_SHA384 ? 48 : 32;
-    return len >= alert_13_len(c) && len < 4 + hash + 1 + tag;
-}
-
-/* Application data from |dir| after its handshake flight (the frame of
- * its first such record). */
-static void data_seen(ta_conn *c, int dir, uint32_t len, uint64_t frame)
-{
-    ta_dir *d = &c->dir[dir];
-    int cd = ta_conn_client_dir(c);
-
-    d->sent_data = true;
-    if (c->tls13 && dir != cd && c->dir[cd].finished_frame != 0) {
-        d->post_fin_data = true;
-    }
-    if (!d->app_event) {
-        d->app_event = true;
-        ta_conn_event(c, dir, TA_EV_APP_DATA, len, frame);
-    }
-}
-
-/* A type-23 record.  In TLS 1.3 the whole handshake after ServerHello is
- * carried this way; without keys its parts are told apart by order and
- * size: a side's first record is its Finished unless it is alert-sized.
- * After the flight an alert-sized record is data when another record of
- * the same side follows (an alert is the last thing a side sends), and a
- * padded one also when a record of the peer's own data phase (not the
- * rest of its flight, which may cross it on the wire) follows it before
- * the side closed: a peer answers a little request, not a fatal alert.  A
- * record sent after the side's FIN or RST answers nothing (JSSE's client
- * writes its request while the server's alert and FIN are on the way). */
-static void app_record(ta_conn *c, int dir, uint32_t len, uint64_t frame)
-{
-    ta_dir *d = &c->dir[dir];
-    bool handshake = false;
-    bool small = false;
-
-    count_app_record(d, len, frame);
-    if (c->tls13 && c->real_sh) {
-        bool from_client = dir == ta_conn_client_dir(c);
-        uint64_t client_fin = c->dir[ta_conn_client_dir(c)].finished_frame;
-        small = alert_sized(c, len);
-        if (d->finished_frame == 0 && (!from_client || !small)) {
-            d->finished_frame = frame;
-            ta_conn_event(c, dir, TA_EV_ENCRYPTED_HANDSHAKE, len, frame);
-        }
-        /* The rest of a flight: records in the same frame, and everything
-         * the server sends before the client's Finished. */
-        handshake = frame == d->finished_frame || (!from_client && client_fin == 0);
-    }
-    if (handshake) {
-        return;
-    }
-    ta_dir *peer = &c->dir[1 - dir];
-    if (peer->small_pending && peer->small_len != alert_13_len(c) && peer->fin_frame == 0) {
-        peer->small_pending = false;
-        data_seen(c, 1 - dir, peer->small_len, peer->small_frame);
-    }
-    d->last_data_phase_frame = frame;
-    if (peer->fin_frame == 0) {
-        d->last_reply_frame = frame;
-    }
-    if (d->small_pending) {
-        data_seen(c, dir, d->small_len, d->small_frame);
-    }
-    if (!small) {
-        data_seen(c, dir, len, frame);
-    }
-    d->small_pending = small;
-    d->small_frame = frame;
-    d->small_len = len;
-}
-
-static void handshake_bytes(ta_conn *c, int dir, ta_cur *src, uint64_t frame,
-                            const ta_tls_limits *lim);
-
-static bool dec_record(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits *lim);
 
 /* Once the handshake is done: mark it, and release what only the
  * handshake needed (message buffers; a record body not being read). */
@@ -504,7 +359,7 @@ static void record_end(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits 
     ta_dir *d = &c->dir[dir];
 
     if (d->decrypt_body) {
-        if (dec_record(c, dir, frame, lim)) {
+        if (tls_dec_record(c, dir, frame, lim)) {
             goto done;
         }
     } else {
@@ -533,11 +388,11 @@ static void record_end(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits 
         } else if (d->keep_body) {
             ta_cur body;
             ta_buf_view(&d->rec, &body);
-            handshake_bytes(c, dir, &body, frame, lim);
+            tls_handshake_bytes(c, dir, &body, frame, lim);
         }
         break;
     case CT_APPLICATION_DATA:
-        app_record(c, dir, d->body_len, frame);
+        tls_app_record(c, dir, d->body_len, frame);
         break;
     default:
         break;
@@ -598,7 +453,7 @@ static void read_header(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
         if (!lost_track(c, dir, frame)) {
             ta_conn_warn(c, "frame %llu: the %s sent bytes that are not a TLS record; "
                          "looking for the next record header",
-                         (unsigned long long)frame, side_of(c, dir));
+                         (unsigned long long)frame, tls_side_of(c, dir));
         }
         memcpy(d->carry, d->hdr + 1, sizeof(d->hdr) - 1);
         d->carry_len = sizeof(d->hdr) - 1;
@@ -621,310 +476,6 @@ static void read_header(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
     d->state = TA_REC_BODY;
     if (len16 == 0) {
         record_end(c, dir, frame, lim);   /* an empty record (RFC 5246 6.2.1 allows it) */
-    }
-}
-
-static bool is_tls13_version(uint16_t v)
-{
-    return v == 0x0304 || (v >> 8) == 0x7f || (v >> 8) == 0x7e || (v >> 8) == 0xfb;
-}
-
-
-static void on_client_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame,
-                            const ta_tls_limits *lim)
-{
-    if (c->client_how < TA_CLIENT_BY_SYN) {
-        ta_conn_set_client(c, dir, TA_CLIENT_BY_HELLO);
-    }
-    c->num_client_hellos++;
-    if (c->num_client_hellos > 1) {
-        return;    /* the second ClientHello after a HelloRetryRequest */
-    }
-    ta_tlskeys_client_hello(c, body, lim);
-    c->ch_bytes = (uint32_t)(4 + ta_cur_len(body));
-    c->ch_segments = c->dir[dir].segments;
-    ta_status st = ta_tls_parse_client_hello(&c->ch, body);
-    c->ch.frame = frame;
-    if (c->ch.sni.truncated) {
-        ta_conn_warn(c, "frame %llu: the server_name is longer than %d bytes; only that much is "
-                     "shown", (unsigned long long)frame, TA_MAX_NAME);
-    }
-    if (st != TA_OK) {
-        /* The message is whole (its length said so): running short inside
-         * it means a field overruns it. */
-        ta_conn_warn(c, "frame %llu: ClientHello is %s; facts after the fault are missing",
-                     (unsigned long long)frame,
-                     st == TA_TRUNCATED ? "malformed" : ta_status_name(st));
-    }
-}
-
-static void on_server_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame,
-                            const ta_tls_limits *lim)
-{
-    ta_server_hello sh;
-    ta_cur random = *body;
-
-    memset(&sh, 0, sizeof(sh));
-    if (c->client_how < TA_CLIENT_BY_HELLO) {
-        ta_conn_set_client(c, 1 - dir, TA_CLIENT_BY_SERVER_MSG);
-    }
-    c->num_server_hellos++;
-    ta_status st = ta_tls_parse_server_hello(&sh, body);
-    sh.frame = frame;
-    if (st != TA_OK) {
-        ta_conn_warn(c, "frame %llu: ServerHello is %s", (unsigned long long)frame,
-                     st == TA_TRUNCATED ? "malformed" : ta_status_name(st));
-    }
-    if (sh.hello_retry_request) {
-        if (!c->hrr) {
-            c->hrr = true;
-            c->hrr_frame = frame;
-        }
-        if (!c->have_sh) {
-            c->sh = sh;
-            c->have_sh = true;
-            return;
-        }
-    } else if (!c->real_sh) {
-        ta_server_hello_cleanup(&c->sh);
-        c->sh = sh;
-        c->have_sh = true;
-        c->real_sh = true;
-        c->sh_dir = dir;
-        /* Drafts before 22 carried the version in the legacy field. */
-        c->tls13 = is_tls13_version(sh.selected_version != 0 ? sh.selected_version
-                                                             : sh.legacy_version);
-        /* RFC 8446 4.1.3: legacy_version (2 bytes), then the 32-byte random. */
-        if (c->dec != NULL && ta_cur_skip(&random, 2) &&
-            ta_cur_copy(&random, c->dec->server_random, 32)) {
-            ta_tlskeys_start(c, lim);
-        }
-        return;
-    }
-    ta_server_hello_cleanup(&sh);
-}
-
-/* The kind of ServerKeyExchange the chosen suite implies (by its IANA
- * name); 0 for the others (PSK and SRP variants, static RSA export). */
-static ta_kx_kind kx_kind(const ta_conn *c)
-{
-    char buf[TA_NAME_BUF];
-    const char *name = ta_cipher_name(c->sh.cipher_suite, false, buf);
-    if (strncmp(name, "TLS_DHE_PSK_", 12) == 0 || strncmp(name, "TLS_ECDHE_PSK_", 14) == 0) {
-        return 0;
-    }
-    if (strncmp(name, "TLS_DHE_", 8) == 0 || strncmp(name, "TLS_DH_anon_", 12) == 0) {
-        return TA_KX_DHE;
-    }
-    if (strncmp(name, "TLS_ECDHE_", 10) == 0 || strncmp(name, "TLS_ECDH_anon_", 14) == 0) {
-        return TA_KX_ECDHE;
-    }
-    return 0;
-}
-
-static void on_server_key_exchange(ta_conn *c, int dir, ta_cur *body, uint64_t frame)
-{
-    if (c->have_skx || !c->real_sh || c->tls13 || c->sh.sslv2 || dir != c->sh_dir) {
-        return;
-    }
-    ta_kx_kind kind = kx_kind(c);
-    if (kind == 0) {
-        return;
-    }
-    c->have_skx = true;
-    c->skx.frame = frame;
-    if (ta_tls_parse_server_key_exchange(&c->skx, body, kind) != TA_OK) {
-        ta_conn_warn(c, "frame %llu: ServerKeyExchange is malformed", (unsigned long long)frame);
-    }
-}
-
-/* Keeps the facts of one DER certificate (at most TA_MAX_CERTS). */
-static void add_cert(ta_conn *c, int dir, const ta_cur *der, uint64_t frame,
-                     ta_cert_cache *cache)
-{
-    if (c->num_certs >= TA_MAX_CERTS) {
-        return;
-    }
-    /* Room for 4, then doubled when full (a chain is 2-4 certificates):
-     * the capacity follows from num_certs. */
-    size_t n = c->num_certs;
-    if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
-        size_t cap = n == 0 ? 4 : 2 * n;
-        ta_cert *grown = realloc(c->certs, cap * sizeof(*grown));
-        if (grown == NULL) {
-            return;
-        }
-        memset(grown + n, 0, (cap - n) * sizeof(*grown));
-        c->certs = grown;
-    }
-    ta_cert *crt = &c->certs[c->num_certs];
-    if (ta_cert_cached(cache, crt, der) == TA_OK) {
-        crt->frame = frame;
-        crt->from = ta_conn_side(c, dir);
-        c->num_certs++;
-    } else {
-        ta_cert_cleanup(crt);
-    }
-}
-
-static void on_certificate(ta_conn *c, int dir, ta_cur *body, uint64_t frame,
-                           const ta_tls_limits *lim)
-{
-    ta_cur ders[TA_MAX_CERTS];
-    size_t num = 0;
-    size_t total = 0;
-
-    ta_status st = ta_tls_parse_certificate_list(ders, TA_MAX_CERTS, &num, &total, body,
-                                                 c->tls13);
-    if (st != TA_OK) {
-        ta_conn_warn(c, "frame %llu: Certificate message is %s", (unsigned long long)frame,
-                     st == TA_TRUNCATED ? "malformed" : ta_status_name(st));
-    }
-    if (ta_conn_side(c, dir) == TA_FROM_CLIENT) {
-        c->client_cert_frame = frame;
-        c->client_cert_count = total;
-    }
-    c->num_certs_wire += total;
-    for (size_t i = 0; i < num; i++) {
-        add_cert(c, dir, &ders[i], frame, lim->cert_cache);
-    }
-    if (total > num || c->num_certs_wire > TA_MAX_CERTS) {
-        ta_conn_warn(c, "frame %llu: %zu certificates in the message; only the first %d of the "
-                     "connection are kept", (unsigned long long)frame, total, TA_MAX_CERTS);
-    }
-}
-
-static void on_certificate_request(ta_conn *c, ta_cur *body, uint64_t frame)
-{
-    if (c->have_cr) {
-        return;
-    }
-    /* supported_signature_algorithms exists from TLS 1.2 on (RFC 5246 7.4.4). */
-    bool sigalgs = c->have_sh && c->sh.legacy_version >= 0x0303;
-    ta_status st = ta_tls_parse_certificate_request(&c->cr, body, c->tls13, sigalgs);
-    c->cr.frame = frame;
-    c->have_cr = true;
-    if (st != TA_OK) {
-        ta_conn_warn(c, "frame %llu: CertificateRequest is %s", (unsigned long long)frame,
-                     ta_status_name(st));
-    }
-}
-
-/* One whole handshake message of wire direction |dir|. */
-static void on_message(ta_conn *c, int dir, uint8_t type, ta_cur *body, uint64_t frame,
-                       const ta_tls_limits *lim)
-{
-    ta_conn_event(c, dir, TA_EV_HANDSHAKE, type, frame);
-    switch (type) {
-    case TA_HS_CLIENT_HELLO:
-        on_client_hello(c, dir, body, frame, lim);
-        break;
-    case TA_HS_SERVER_HELLO:
-        on_server_hello(c, dir, body, frame, lim);
-        break;
-    case TA_HS_FINISHED:
-        ta_tlskeys_finished(c, dir, lim);
-        break;
-    case TA_HS_KEY_UPDATE:
-        ta_tlskeys_key_update(c, dir);    /* later records use the next keys */
-        break;
-    case TA_HS_CERTIFICATE:
-        on_certificate(c, dir, body, frame, lim);
-        break;
-    case TA_HS_CERTIFICATE_REQUEST:
-        on_certificate_request(c, body, frame);
-        break;
-    case TA_HS_SERVER_KEY_EXCHANGE:
-        on_server_key_exchange(c, dir, body, frame);
-        /* fall through */
-    case TA_HS_SERVER_HELLO_DONE:
-        if (c->client_how < TA_CLIENT_BY_HELLO) {
-            ta_conn_set_client(c, 1 - dir, TA_CLIENT_BY_SERVER_MSG);
-        }
-        break;
-    default:
-        break;
-    }
-}
-
-/* A handshake message that |src| holds whole goes to its parser from where
- * it is, without a copy (the usual case: a record of whole messages);
- * false when it does not (it is then buffered). */
-static bool whole_message(ta_conn *c, int dir, ta_cur *src, uint64_t frame,
-                          const ta_tls_limits *lim)
-{
-    ta_cur peek = *src;
-    ta_cur msg;
-    uint8_t type = 0;
-    uint32_t len = 0;
-    if (!ta_cur_get_u8(&peek, &type) || !ta_cur_get_u24(&peek, &len) ||
-        len > lim->max_handshake_bytes || !ta_cur_get_bytes(&peek, &msg, len)) {
-        return false;
-    }
-    *src = peek;
-    on_message(c, dir, type, &msg, frame, lim);
-    return true;
-}
-
-/* Handshake record bytes: RFC 8446 4 "struct { HandshakeType msg_type;
- * uint24 length; ... } Handshake".  Messages may span records; one message
- * at a time is buffered, up to lim->max_handshake_bytes. */
-static void handshake_bytes(ta_conn *c, int dir, ta_cur *src, uint64_t frame,
-                            const ta_tls_limits *lim)
-{
-    ta_dir *d = &c->dir[dir];
-
-    if (d->hs.max == 0) {
-        ta_buf_init(&d->hs, lim->max_handshake_bytes + 4);
-    }
-    for (;;) {
-        size_t n = ta_cur_len(src);
-        size_t want = 4;
-        if (d->hs_skip > 0) {
-            size_t k = n < d->hs_skip ? n : d->hs_skip;
-            if (k == 0) {
-                return;
-            }
-            (void)ta_cur_skip(src, k);
-            d->hs_skip -= (uint32_t)k;
-            continue;
-        }
-        if (d->hs.len == 0 && whole_message(c, dir, src, frame, lim)) {
-            continue;
-        }
-        if (d->hs.len >= 4) {
-            ta_cur msg;
-            uint8_t type = 0;
-            uint32_t len = 0;
-            ta_buf_view(&d->hs, &msg);
-            (void)ta_cur_get_u8(&msg, &type);
-            (void)ta_cur_get_u24(&msg, &len);
-            if (len > lim->max_handshake_bytes) {
-                if (!d->hs_cap_warned) {
-                    d->hs_cap_warned = true;
-                    ta_conn_warn(c, "frame %llu: handshake message of %u bytes is larger "
-                                 "than the cap of %zu bytes (raise it with "
-                                 "--max-handshake-bytes): skipped",
-                                 (unsigned long long)frame, len, lim->max_handshake_bytes);
-                }
-                d->hs_skip = len;
-                ta_buf_consume(&d->hs, d->hs.len);
-                continue;
-            }
-            if (ta_cur_len(&msg) == len) {
-                on_message(c, dir, type, &msg, frame, lim);
-                ta_buf_consume(&d->hs, d->hs.len);
-                continue;
-            }
-            want = 4 + (size_t)len;
-        }
-        if (n == 0) {
-            return;
-        }
-        size_t k = want - d->hs.len < n ? want - d->hs.len : n;
-        if (!ta_buf_append_cur(&d->hs, src, k)) {
-            return;
-        }
     }
 }
 
@@ -1001,7 +552,7 @@ static void on_sslv2_server_hello(ta_conn *c, int dir, ta_cur *m, uint64_t frame
     c->sh.frame = frame;
     c->sh.legacy_version = version;
     if (cert_len > 0) {
-        add_cert(c, dir, &cert, frame, NULL);
+        tls_add_cert(c, dir, &cert, frame, NULL);
     }
 }
 
@@ -1056,168 +607,6 @@ static void read_sslv2(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame)
     }
     ta_buf_reset(&d->rec);
     d->hdr_len = 0;
-}
-
-/* ---- Decryption with logged secrets (ta_keylog.h, ta_decrypt.h) ----
- *
- * Decrypted handshake bytes go through handshake_bytes() like clear ones,
- * so a TLS 1.3 Certificate or CertificateRequest becomes the same facts
- * as in TLS 1.2; alerts become ordinary alerts.  Everything learned this
- * way is marked |decrypted|.  The handshake is decrypted, and after it only
- * records short enough to be alerts (ta_tlskeys_wants): bulk application
- * data is skipped, its sequence numbers counted. */
-
-#define DEC_MAX_EARLY_SKIPPED 16   /* TLS 1.3 0-RTT records tolerated before handshake keys */
-
-static void dec_handshake(ta_conn *c, int dir, ta_cur *pt, uint64_t frame,
-                          const ta_tls_limits *lim)
-{
-    ta_dir *d = &c->dir[dir];
-    ta_dec_dir *dd = &c->dec->dir[dir];
-    int cd = ta_conn_client_dir(c);
-
-    if (d->finished_frame == 0) {
-        d->finished_frame = frame;
-    }
-    /* TLS 1.3: a server handshake message under application keys after
-     * the client's Finished (NewSessionTicket) means the server accepted. */
-    if (c->tls13 && dir != cd && dd->app_keys && c->dir[cd].finished_frame != 0) {
-        d->post_fin_data = true;
-    }
-    handshake_bytes(c, dir, pt, frame, lim);
-}
-
-static void dec_alerts(ta_conn *c, int dir, ta_cur *pt, uint64_t frame)
-{
-    uint8_t level;
-    uint8_t desc;
-    while (ta_cur_get_u8(pt, &level) && ta_cur_get_u8(pt, &desc)) {
-        add_alert(c, dir, level, desc, false, frame);
-    }
-}
-
-static void dec_app_data(ta_conn *c, int dir, uint32_t len, uint64_t frame)
-{
-    c->dir[dir].small_pending = false;
-    data_seen(c, dir, len, frame);
-}
-
-/* Marks everything added since the counts in |from| as decrypted. */
-static void mark_decrypted(ta_conn *c, const size_t from[3])
-{
-    for (size_t i = from[0]; i < c->num_events; i++) {
-        c->events[i].decrypted = true;
-    }
-    for (size_t i = from[1]; i < c->num_certs; i++) {
-        c->certs[i].decrypted = true;
-    }
-    for (size_t i = from[2]; i < c->num_alerts; i++) {
-        c->alerts[i].decrypted = true;
-    }
-}
-
-/* After the handshake, decrypted handshake messages (NewSessionTicket,
- * KeyUpdate, post-handshake authentication) are not facts of the
- * handshake; only a KeyUpdate matters: that side's next records use the
- * next generation of its keys (RFC 8446 4.6.3). */
-static void dec_post_handshake(ta_conn *c, int dir, ta_cur *pt)
-{
-    uint8_t type;
-    ta_cur body;
-
-    while (ta_cur_get_u8(pt, &type) && ta_cur_get_u24_prefixed(pt, &body)) {
-        if (type == TA_HS_KEY_UPDATE) {
-            ta_tlskeys_key_update(c, dir);
-        }
-    }
-}
-
-/* A record that did not decrypt; true when it is to be treated as read. */
-static bool dec_failed(ta_conn *c, int dir, ta_decrypt_status st, uint64_t frame)
-{
-    ta_dir *d = &c->dir[dir];
-    ta_dec_dir *dd = &c->dec->dir[dir];
-
-    /* 0-RTT data (early keys we do not use) comes before the client's
-     * handshake records: skipped, not a wrong key. */
-    if (c->tls13 && ta_conn_side(c, dir) == TA_FROM_CLIENT && c->ch.has_early_data &&
-        dd->records == 0 && dd->early_skipped < DEC_MAX_EARLY_SKIPPED) {
-        dd->early_skipped++;
-        count_app_record(d, d->body_len, frame);
-        return true;
-    }
-    dd->on = false;
-    dd->last_decrypted = false;
-    if (dd->proven && c->judged) {
-        /* These keys read records already: the side changed keys in a way
-         * not followed (a KeyUpdate or renegotiation in a record not
-         * read), which is no wrong key. */
-        ta_conn_warn(c, "decryption of the %s's records stopped at frame %llu: a record after "
-                     "the handshake did not decrypt with the keys that read the earlier ones "
-                     "(a key change that was not seen)",
-                     side_of(c, dir), (unsigned long long)frame);
-        return false;
-    }
-    ta_tlskeys_problem(c, TA_DECST_FAILED,
-                       "decryption failed: %s (frame %llu, the %s's record did not "
-                       "authenticate; the key log's secret for this client random does not "
-                       "belong to this connection, or is damaged)",
-                       ta_decrypt_status_name(st), (unsigned long long)frame, side_of(c, dir));
-    return false;
-}
-
-/* Decrypts the record just completed in d->rec and hands its content on.
- * false when it was not decrypted (the caller treats it as opaque). */
-static bool dec_record(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits *lim)
-{
-    ta_dir *d = &c->dir[dir];
-    ta_dec_dir *dd = &c->dec->dir[dir];
-    uint8_t plain[MAX_RECORD_LEN];
-    size_t n = 0;
-    uint8_t inner = 0;
-    ta_cur rec;
-
-    if (d->rec.len != d->body_len) {
-        /* bytes lost or over the cap: skip it, keep counting */
-        ta_tlskeys_not_read(c, dir, d->type, NULL);
-        return false;
-    }
-    ta_buf_view(&d->rec, &rec);
-    ta_decrypt_status st =
-        ta_dec_open(&dd->k, d->type, d->version, &rec, plain, sizeof(plain), &n, &inner);
-    if (st != TA_DECRYPT_OK) {
-        return dec_failed(c, dir, st, frame);
-    }
-    dd->records++;
-    dd->app_records += dd->app_keys;
-    dd->last_decrypted = true;
-    dd->proven = true;
-    size_t from[3] = {c->num_events, c->num_certs, c->num_alerts};
-    ta_cur pt;
-    ta_cur_init(&pt, plain, n);
-    if (c->tls13) {
-        count_app_record(d, d->body_len, frame);
-    }
-    switch (inner) {
-    case CT_HANDSHAKE:
-        if (c->judged) {
-            dec_post_handshake(c, dir, &pt);
-        } else {
-            dec_handshake(c, dir, &pt, frame, lim);
-        }
-        break;
-    case CT_ALERT:
-        dec_alerts(c, dir, &pt, frame);
-        break;
-    case CT_APPLICATION_DATA:
-        dec_app_data(c, dir, d->body_len, frame);
-        break;
-    default:
-        break;
-    }
-    mark_decrypted(c, from);
-    OPENSSL_cleanse(plain, n);
-    return true;
 }
 
 /* Runs the record state machine over |bytes| until they are used up. */
@@ -1295,7 +684,7 @@ void ta_tls_gap(ta_conn *c, int dir, uint32_t lost, uint64_t frame)
     if (c->dec != NULL && (c->dec->dir[dir].on || c->dec->dir[dir].armed)) {
         if (!lost_track(c, dir, frame)) {
             ta_conn_warn(c, "decryption of the %s's records stopped at frame %llu: bytes were "
-                         "lost", side_of(c, dir), (unsigned long long)frame);
+                         "lost", tls_side_of(c, dir), (unsigned long long)frame);
         }
         ta_tlskeys_stop(c, dir);
     }
@@ -1313,9 +702,9 @@ void ta_tls_handshake_data(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame, b
 {
     size_t from[3] = {c->num_events, c->num_certs, c->num_alerts};
     c->dir[dir].is_tls = true;
-    handshake_bytes(c, dir, bytes, frame, lim);
+    tls_handshake_bytes(c, dir, bytes, frame, lim);
     if (decrypted) {
-        mark_decrypted(c, from);
+        tls_mark_decrypted(c, from);
     }
 }
 
@@ -1327,7 +716,7 @@ void ta_tls_handshake_gap(ta_conn *c, int dir, uint32_t lost, uint64_t frame)
         if (!ta_tls_handshake_done(c)) {
             ta_conn_warn(c, "frame %llu: %u bytes of handshake from the %s are missing from "
                          "the capture; facts in them are lost",
-                         (unsigned long long)frame, lost, side_of(c, dir));
+                         (unsigned long long)frame, lost, tls_side_of(c, dir));
         }
     }
     ta_buf_reset(&d->hs);
@@ -1337,9 +726,9 @@ void ta_tls_handshake_gap(ta_conn *c, int dir, uint32_t lost, uint64_t frame)
 void ta_tls_alert(ta_conn *c, int dir, int level, int desc, uint64_t frame, bool decrypted)
 {
     size_t from[3] = {c->num_events, c->num_certs, c->num_alerts};
-    add_alert(c, dir, level, desc, false, frame);
+    tls_add_alert(c, dir, level, desc, false, frame);
     if (decrypted) {
-        mark_decrypted(c, from);
+        tls_mark_decrypted(c, from);
     }
 }
 
@@ -1362,51 +751,6 @@ int ta_tls_handshake_done(const ta_conn *c)
         return 1;
     }
     return cl->num_app_records > 0 && sv->num_app_records > 0 && c->real_sh;
-}
-
-/* The server's last record came before the client's Finished: it never
- * answered the client's flight (no session ticket, no response), so a
- * small record there is its refusal (JSSE rejecting an empty client
- * Certificate), whatever the client sent after it. */
-static bool refused_client_flight(const ta_conn *c, int dir)
-{
-    const ta_dir *cl = &c->dir[ta_conn_client_dir(c)];
-    return dir != ta_conn_client_dir(c) && cl->finished_frame != 0 &&
-           c->dir[dir].last_app_frame < cl->finished_frame;
-}
-
-/* TLS 1.3 without keys: the last record a side sent, of alert size (19
- * bytes unpadded, less than a Finished padded), is almost surely an alert:
- * before the handshake completed, the one that ended it; after, the side's
- * close_notify (or a late fatal alert).  Added in frame order. */
-static void infer_tls13_alerts(ta_conn *c)
-{
-    int order[2] = {0, 1};
-    if (c->dir[1].last_app_frame < c->dir[0].last_app_frame) {
-        order[0] = 1;
-        order[1] = 0;
-    }
-    for (int i = 0; i < 2; i++) {
-        int dir = order[i];
-        const ta_dir *d = &c->dir[dir];
-        if (c->dec != NULL && c->dec->dir[dir].last_decrypted) {
-            continue;    /* its last record was read: no guessing */
-        }
-        const ta_dir *peer = &c->dir[1 - dir];
-        if (!alert_sized(c, d->last_app_len) || d->last_app_frame == 0 ||
-            (d->last_app_len != alert_13_len(c) && !refused_client_flight(c, dir) &&
-             peer->last_reply_frame > d->last_app_frame)) {
-            continue;
-        }
-        size_t before = c->num_alerts;
-        add_alert(c, dir, -1, -1, true, d->last_app_frame);
-        if (c->num_alerts > before) {
-            ta_alert *a = &c->alerts[before];
-            a->inferred = true;
-            a->record_len = d->last_app_len;
-            a->after_handshake = c->judged && d->last_app_frame >= c->judged_frame;
-        }
-    }
 }
 
 /* Puts alerts and timeline events in frame order (stable): reassembly can
@@ -1441,7 +785,7 @@ static void order_by_frame(ta_conn *c)
 void ta_tls_finish(ta_conn *c)
 {
     if (c->tls13 && c->real_sh) {
-        infer_tls13_alerts(c);
+        tls_infer_tls13_alerts(c);
     }
     order_by_frame(c);
 }

@@ -1285,5 +1285,17 @@ def make_install_puts_binary_rules_man_page_and_completion_in_place():
     assert p.returncode == 1 and "missing-sni" in p.stdout, p.stdout + p.stderr
 
 
+@test
+def remediation_over_quic_says_what_openssl_reaches():
+    """The rules' openssl s_client checks reach a TCP port: over QUIC the
+    remediation says so and names an HTTP/3 client; over TCP it does not."""
+    rc, doc, _ = run_json(sample("quic-no-sni.pcap"))
+    d = conns(doc)[0]["diagnoses"][0]
+    assert d["rule"] == "missing-sni" and "HTTP/3 client" in d["remediation"], d
+    rc, doc, _ = run_json(sample("no-sni.pcap"))
+    d = conns(doc)[0]["diagnoses"][0]
+    assert d["rule"] == "missing-sni" and "QUIC" not in d["remediation"], d
+    assert d["remediation"].endswith("-servername HOST`."), d["remediation"][-60:]
+
 if __name__ == "__main__":
     sys.exit(harness.run("cli", TMP, 62))

@@ -671,7 +671,7 @@ static char *shown_arg(const ta_options *o, const char *opt, const char *val, bo
         return o->redact == TA_REDACT_ALL || positional ? ta_redact_file(o->redactor, val)
                                                         : strdup(val);
     }
-    if (strcmp(opt, "filter") == 0 || strcmp(opt, "f") == 0 || strcmp(opt, "server") == 0) {
+    if (strcmp(opt, "filter") == 0 || strcmp(opt, "server") == 0) {
         return o->redact == TA_REDACT_ALL ? strdup("REDACTED") : ta_redact_string(o->redactor, val);
     }
     return strdup(val);

@@ -834,8 +834,7 @@ const char *ta_options_value_name(const char *a, const char **out_inline)
             const optdef *d = &options[i];
             if (d->short_name != 0 && d->short_name == a[1] && d->has_arg == required_argument) {
                 *out_inline = a[2] != '\0' ? a + 2 : NULL;
-                /* -f is shown as the filter it is; -j keeps its letter. */
-                return d->short_name == 'f' ? "f" : "j";
+                return d->name;
             }
         }
         return NULL;

@@ -68,8 +68,8 @@ typedef struct {
  * print and exit.  0 on a usage error (said on stderr). */
 int ta_options_parse(int argc, char **argv, ta_options *o);
 
-/* ta_options_value_name: the option of the argument |a| that takes a value
- * ("filter" for -f, --filter, -fX, --filter=X; "j" for -j), or NULL;
+/* ta_options_value_name: the long name of the option of the argument |a|
+ * that takes a value ("filter" for -f, --filter, -fX, --filter=X), or NULL;
  * *out_inline is the value when |a| carries it. */
 const char *ta_options_value_name(const char *a, const char **out_inline);
 

@@ -160,20 +160,12 @@ static TA_GETTER(get_ch_key_share_bytes)
 
 static TA_GETTER(get_ch_bytes)
 {
-    if (v->c->ch_bytes != 0) {
-        fv_int(o, v->c->ch_bytes);
-    } else {
-        fv_null(o);
-    }
+    fv_int_or_null(o, v->c->ch_bytes);
 }
 
 static TA_GETTER(get_ch_segments)
 {
-    if (v->c->ch_segments != 0) {
-        fv_int(o, v->c->ch_segments);
-    } else {
-        fv_null(o);
-    }
+    fv_int_or_null(o, v->c->ch_segments);
 }
 
 static TA_GETTER(get_ch_session_id)
@@ -520,20 +512,12 @@ static TA_GETTER(get_skx_frame)
 
 static TA_GETTER(get_skx_dh_bits)
 {
-    if (v->c->skx.dh_bits != 0) {
-        fv_int(o, v->c->skx.dh_bits);
-    } else {
-        fv_null(o);
-    }
+    fv_int_or_null(o, v->c->skx.dh_bits);
 }
 
 static TA_GETTER(get_skx_group)
 {
-    if (v->c->skx.group != 0) {
-        fv_int(o, v->c->skx.group);
-    } else {
-        fv_null(o);
-    }
+    fv_int_or_null(o, v->c->skx.group);
 }
 
 const ta_fnode ta_fs_server_kx[3] = {

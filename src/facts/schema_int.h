@@ -87,14 +87,20 @@ static inline void fv_arr(ta_fval *o, const void *base, size_t n)
     o->count = n;
 }
 
-/* A frame number, null when 0 (none). */
-static inline void fv_frame(ta_fval *o, uint64_t frame)
+/* A number that is 0 only when there is none (a frame, a size): null then. */
+static inline void fv_int_or_null(ta_fval *o, int64_t i)
 {
-    if (frame != 0) {
-        fv_int(o, (int64_t)frame);
+    if (i != 0) {
+        fv_int(o, i);
     } else {
         fv_null(o);
     }
+}
+
+/* A frame number, null when 0 (none). */
+static inline void fv_frame(ta_fval *o, uint64_t frame)
+{
+    fv_int_or_null(o, (int64_t)frame);
 }
 
 #define NKIDS(a) (sizeof(a) / sizeof((a)[0]))

@@ -160,11 +160,12 @@ static int open_chains(ta_options *o)
 }
 
 /* --client-fingerprint: does the client's JA4 or JA3 hash match one? */
-static bool client_fp_wanted(const ta_options *o, const ta_derived *d)
+static bool client_fp_wanted(const ta_options *o, ta_derived *d)
 {
     if (o->num_client_fps == 0) {
         return true;
     }
+    (void)ta_derive_fingerprints(d);
     for (size_t i = 0; i < o->num_client_fps; i++) {
         if ((d->ja4_r != NULL && strcmp(o->client_fps[i], d->ja4) == 0) ||
             (d->ja3 != NULL && strcmp(o->client_fps[i], d->ja3_hash) == 0)) {
@@ -204,7 +205,7 @@ static void on_conn(void *arg, ta_conn *c)
             ok = ta_writer_conn(o->report, cx->out_file, &v, &tree) && ok;
         }
     }
-    if (!ok || v.nomem) {
+    if (!ok || v.nomem || d.fp_nomem) {
         fprintf(stderr, "tlsanalyze: %s: out of memory; connection %llu left out\n", cx->file,
                 (unsigned long long)c->id);
     }

@@ -389,8 +389,19 @@ int ta_derive(ta_derived *d, const ta_conn *c, ta_chain_ctx *chains, const char 
     derive_overlap(d, c);
     derive_sni(d, c);
     int ok = derive_versions(d, c, arena);
-    ok = derive_fingerprints(d, c, arena) && ok;
+    d->fp_conn = c;
+    d->fp_arena = arena;
     return derive_certs(d, c, chains, stem) && ok;
+}
+
+bool ta_derive_fingerprints(ta_derived *d)
+{
+    if (d != NULL && d->fp_conn != NULL) {
+        const ta_conn *c = d->fp_conn;
+        d->fp_conn = NULL;
+        d->fp_nomem = !derive_fingerprints(d, c, d->fp_arena);
+    }
+    return d != NULL && !d->fp_nomem;
 }
 
 void ta_derived_cleanup(ta_derived *d)

@@ -190,21 +190,25 @@ static TA_GETTER(get_ch_retry)
  * they could no longer be looked up. */
 static TA_GETTER(get_ch_ja3)
 {
+    (void)ta_derive_fingerprints(v->d);
     fv_str_or_null(o, v->d->ja3);
 }
 
 static TA_GETTER(get_ch_ja3_hash)
 {
+    (void)ta_derive_fingerprints(v->d);
     fv_str_or_null(o, v->d->ja3 != NULL ? v->d->ja3_hash : NULL);
 }
 
 static TA_GETTER(get_ch_ja4)
 {
+    (void)ta_derive_fingerprints(v->d);
     fv_str_or_null(o, v->d->ja4_r != NULL ? v->d->ja4 : NULL);
 }
 
 static TA_GETTER(get_ch_ja4_r)
 {
+    (void)ta_derive_fingerprints(v->d);
     fv_str_or_null(o, v->d->ja4_r);
 }
 
@@ -455,11 +459,13 @@ static TA_GETTER(get_sh_count)
 
 static TA_GETTER(get_sh_ja3s)
 {
+    (void)ta_derive_fingerprints(v->d);
     fv_str_or_null(o, v->d->ja3s);
 }
 
 static TA_GETTER(get_sh_ja3s_hash)
 {
+    (void)ta_derive_fingerprints(v->d);
     fv_str_or_null(o, v->d->ja3s != NULL ? v->d->ja3s_hash : NULL);
 }
 

@@ -67,7 +67,12 @@ typedef struct {
     ta_chain_facts chain[2];       /* references into the chain cache */
     ta_side rejected;              /* the side whose leaf and chain the ending alert answers */
     /* Fingerprints of the first ClientHello and of the ServerHello, texts
-     * in the arena; NULL (or "") where there is none (ta_fingerprint.h). */
+     * in the arena; NULL (or "") where there is none (ta_fingerprint.h).
+     * Made on first use (ta_derive_fingerprints): --summary asks for them
+     * only for the connections it counts by fingerprint. */
+    const ta_conn *fp_conn;        /* non-NULL until they are made */
+    ta_arena *fp_arena;
+    bool fp_nomem;                 /* making them ran out of memory */
     const char *ja3;
     char ja3_hash[TA_JA3_HASH_LEN + 1];
     char ja4[TA_JA4_LEN + 1];
@@ -82,6 +87,11 @@ typedef struct {
  * Returns 0 when memory ran out (|d| is then still safe to clean up). */
 int ta_derive(ta_derived *d, const ta_conn *c, ta_chain_ctx *chains, const char *stem,
               ta_arena *arena);
+
+/* ta_derive_fingerprints makes the fingerprints of |d| if they are not
+ * made yet (into the arena given to ta_derive, which must still hold
+ * this connection); false when memory ran out (d->fp_nomem). */
+bool ta_derive_fingerprints(ta_derived *d);
 
 /* ta_derived_cleanup releases the chain verdicts |d| holds. */
 void ta_derived_cleanup(ta_derived *d);

@@ -142,7 +142,7 @@ typedef struct {
  * holds texts made while reading (escaped and redacted strings). */
 struct ta_view {
     const ta_conn *c;
-    const ta_derived *d;
+    ta_derived *d;           /* not const: fingerprints are made on first use */
     ta_diag *diags;
     size_t num_diags;
     ta_arena *arena;
@@ -160,7 +160,7 @@ void ta_view_cleanup(ta_view *v);
 
 /* ta_view_init prepares |v| for connection |c| with derived facts |d|;
  * ta_view_init_json for facts given as a JSON object (tests, fuzzing). */
-void ta_view_init(ta_view *v, const ta_conn *c, const ta_derived *d, ta_arena *arena,
+void ta_view_init(ta_view *v, const ta_conn *c, ta_derived *d, ta_arena *arena,
                   ta_redactor *redactor);
 void ta_view_init_json(ta_view *v, json_t *facts, ta_arena *arena);
 

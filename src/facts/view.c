@@ -38,7 +38,7 @@ typedef struct {
     cached *bucket[BUCKETS];
 } names_state;
 
-void ta_view_init(ta_view *v, const ta_conn *c, const ta_derived *d, ta_arena *arena,
+void ta_view_init(ta_view *v, const ta_conn *c, ta_derived *d, ta_arena *arena,
                   ta_redactor *redactor)
 {
     memset(v, 0, sizeof(*v));

@@ -138,34 +138,50 @@ static bool test_value(ta_view *v, const ta_fnode *n, const ta_fval *val, void *
     }
 }
 
-static bool eval(const cond *c, ta_view *v)
+/* A predicate's answer for the connection being evaluated: not yet
+ * worked out, false, true. */
+enum { MEMO_UNKNOWN = 0, MEMO_FALSE, MEMO_TRUE };
+
+static bool test_pred(const cond *c, ta_view *v)
+{
+    bool found = ta_fpath_visit(v, &c->path, test_value, (void *)c);
+    if (c->op == OP_EXISTS) {
+        return found == c->operand.b;
+    }
+    if (c->op == OP_ABSENT) {
+        return found != c->operand.b;
+    }
+    return found;
+}
+
+/* |memo| has a byte per numbered predicate of the set (NULL: none kept). */
+static bool eval(const cond *c, ta_view *v, uint8_t *memo)
 {
     switch (c->kind) {
     case C_ALL:
         for (size_t i = 0; i < c->num_kids; i++) {
-            if (!eval(c->kids[i], v)) {
+            if (!eval(c->kids[i], v, memo)) {
                 return false;
             }
         }
         return true;
     case C_ANY:
         for (size_t i = 0; i < c->num_kids; i++) {
-            if (eval(c->kids[i], v)) {
+            if (eval(c->kids[i], v, memo)) {
                 return true;
             }
         }
         return false;
     case C_NOT:
-        return !eval(c->kids[0], v);
+        return !eval(c->kids[0], v, memo);
     case C_PRED: {
-        bool found = ta_fpath_visit(v, &c->path, test_value, (void *)c);
-        if (c->op == OP_EXISTS) {
-            return found == c->operand.b;
+        if (memo == NULL) {
+            return test_pred(c, v);
         }
-        if (c->op == OP_ABSENT) {
-            return found != c->operand.b;
+        if (memo[c->pred_id] == MEMO_UNKNOWN) {
+            memo[c->pred_id] = test_pred(c, v) ? MEMO_TRUE : MEMO_FALSE;
         }
-        return found;
+        return memo[c->pred_id] == MEMO_TRUE;
     }
     default:
         return false;
@@ -411,13 +427,18 @@ int ta_rules_eval(const ta_rules *set, ta_view *v, const ta_rules_run *run)
     fired *f = set->num > 0 ? ta_arena_alloc(v->arena, set->num * sizeof(*f)) : NULL;
     size_t n = 0;
 
+    uint8_t *memo = set->num_preds > 0 ? ta_arena_alloc(v->arena, set->num_preds) : NULL;
+
     v->diags = NULL;
     v->num_diags = 0;
-    if (set->num > 0 && f == NULL) {
+    if ((set->num > 0 && f == NULL) || (set->num_preds > 0 && memo == NULL)) {
         return 0;
     }
+    if (memo != NULL) {
+        memset(memo, MEMO_UNKNOWN, set->num_preds);
+    }
     for (size_t i = 0; i < set->num; i++) {
-        if (eval(set->v[i].when, v)) {
+        if (eval(set->v[i].when, v, memo)) {
             f[n].r = &set->v[i];
             f[n].order = i;
             f[n].evidence = cite(&set->v[i], v, NULL, NULL);

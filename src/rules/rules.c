@@ -694,9 +694,52 @@ static int parse_rule(loader *L, rule *r, yaml_node_t *n)
     return 1;
 }
 
+/* Numbers the predicates under |c| (see ta_rules.pred_keys): the same
+ * path, operator and operand get the same number in every rule. */
+static int number_preds(ta_rules *set, cond *c)
+{
+    if (c == NULL) {
+        return 1;
+    }
+    if (c->kind != C_PRED) {
+        for (size_t i = 0; i < c->num_kids; i++) {
+            if (!number_preds(set, c->kids[i])) {
+                return 0;
+            }
+        }
+        return 1;
+    }
+    const char *shown = c->shown != NULL ? c->shown : "";
+    size_t n = strlen(c->path_text) + strlen(shown) + 16;
+    char *key = malloc(n);
+    if (key == NULL) {
+        return 0;
+    }
+    snprintf(key, n, "%s\x1f%d\x1f%s", c->path_text, (int)c->op, shown);
+    for (size_t i = 0; i < set->num_preds; i++) {
+        if (strcmp(set->pred_keys[i], key) == 0) {
+            free(key);
+            c->pred_id = i;
+            return 1;
+        }
+    }
+    char **grown = realloc(set->pred_keys, (set->num_preds + 1) * sizeof(*grown));
+    if (grown == NULL) {
+        free(key);
+        return 0;
+    }
+    set->pred_keys = grown;
+    c->pred_id = set->num_preds;
+    set->pred_keys[set->num_preds++] = key;
+    return 1;
+}
+
 /* Adds |r| (taking ownership), replacing a rule with the same id. */
 static int add_rule(ta_rules *set, rule *r)
 {
+    if (!number_preds(set, r->when)) {
+        return 0;
+    }
     for (size_t i = 0; i < set->num; i++) {
         if (strcmp(set->v[i].id, r->id) == 0) {
             ta_rule_cleanup(&set->v[i]);
@@ -950,6 +993,10 @@ void ta_rules_free(ta_rules *set)
         ta_rule_cleanup(&set->v[i]);
     }
     free(set->v);
+    for (size_t i = 0; i < set->num_preds; i++) {
+        free(set->pred_keys[i]);
+    }
+    free(set->pred_keys);
     for (size_t i = 0; i < set->intercept.num; i++) {
         regfree(&set->intercept.v[i].re);
         free(set->intercept.v[i].product);

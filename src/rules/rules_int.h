@@ -63,6 +63,7 @@ struct cond {
     regex_t re;
     bool has_re;
     re_memo *memo;            /* matches: owned */
+    size_t pred_id;           /* predicate: the same for the same test in every rule */
 };
 
 /* A template cut into segments: text, {fact}, {fact|fallback}, {?fact},
@@ -115,6 +116,11 @@ typedef struct {
 struct ta_rules {
     rule *v;
     size_t num;
+    /* Every distinct predicate (path, operator, operand) of the rules,
+     * numbered: many rules ask "outcome == alert" of a connection, whose
+     * answer is worked out once and remembered for it (ruleeval.c). */
+    char **pred_keys;
+    size_t num_preds;
     ta_intercept_list intercept;   /* data/interception-products.yaml of each directory */
 };
 

@@ -231,6 +231,58 @@ static void test_override_and_min_severity(void **state)
     free(p2);
 }
 
+/* Rules that share a test share its answer for a connection (ruleeval.c
+ * remembers it): the same path with another operator or operand is
+ * another test, and each rule still gets its own verdict. */
+static void test_shared_predicates(void **state)
+{
+    (void)state;
+    static const char *const rules[] = {
+        "{id: r1, severity: error, title: t, summary: s, when: "
+        "{all: [{outcome: {==: alert}}, {sni.present: {==: true}}]}}\n",
+        "{id: r2, severity: error, title: t, summary: s, when: "
+        "{all: [{outcome: {==: alert}}, {sni.present: {==: false}}]}}\n",
+        "{id: r3, severity: error, title: t, summary: s, when: {not: {outcome: {==: alert}}}}\n",
+        "{id: r4, severity: error, title: t, summary: s, when: {outcome: {in: [alert]}}}\n",
+        "{id: r5, severity: error, title: t, summary: s, when: {outcome: {\"!=\": alert}}}\n",
+        "{id: r6, severity: error, title: t, summary: s, when: "
+        "{any: [{outcome: {==: completed}}, {sni.present: {==: true}}]}}\n",
+    };
+    char err[512];
+    ta_rules *r = ta_rules_new();
+    for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+        char *p = write_tmp(rules[i]);
+        assert_true(ta_rules_load_file(r, p, err, sizeof(err)));
+        unlink(p);
+        free(p);
+    }
+    json_t *facts = json_loads(FACTS, 0, NULL);
+    for (int round = 0; round < 2; round++) {   /* the answers do not outlive a connection */
+        json_t *d = ta_rules_apply(r, facts, NULL, TA_SEV_INFO);
+        char fired[64] = "";
+        for (size_t i = 0; i < json_array_size(d); i++) {
+            strcat(fired, json_string_value(json_object_get(json_array_get(d, i), "rule")));
+            strcat(fired, " ");
+        }
+        assert_string_equal(fired, "r1 r4 r6 ");
+        json_decref(d);
+        json_object_set_new(facts, "outcome", json_string("completed"));
+        json_object_set_new(facts, "alert", json_null());
+        d = ta_rules_apply(r, facts, NULL, TA_SEV_INFO);
+        fired[0] = '\0';
+        for (size_t i = 0; i < json_array_size(d); i++) {
+            strcat(fired, json_string_value(json_object_get(json_array_get(d, i), "rule")));
+            strcat(fired, " ");
+        }
+        assert_string_equal(fired, "r3 r5 r6 ");
+        json_decref(d);
+        json_decref(facts);
+        facts = json_loads(FACTS, 0, NULL);
+    }
+    json_decref(facts);
+    ta_rules_free(r);
+}
+
 /* Each malformed file is refused with "FILE:LINE:COL: message". */
 static void test_malformed_files(void **state)
 {
@@ -403,6 +455,7 @@ int main(void)
         cmocka_unit_test(test_template_blocks),
         cmocka_unit_test(test_order_and_suppression),
         cmocka_unit_test(test_override_and_min_severity),
+        cmocka_unit_test(test_shared_predicates),
         cmocka_unit_test(test_malformed_files),
         cmocka_unit_test(test_type_errors),
     };

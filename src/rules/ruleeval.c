@@ -154,35 +154,33 @@ static bool test_pred(const cond *c, ta_view *v)
     return found;
 }
 
-/* |memo| has a byte per numbered predicate of the set (NULL: none kept). */
-static bool eval(const cond *c, ta_view *v, uint8_t *memo)
+/* Node |i| of |p| (see pnode); |memo| has a byte per numbered predicate
+ * of the set. */
+static bool eval(const pnode *p, size_t i, ta_view *v, uint8_t *memo)
 {
-    switch (c->kind) {
+    const pnode *n = &p[i];
+    switch (n->kind) {
     case C_ALL:
-        for (size_t i = 0; i < c->num_kids; i++) {
-            if (!eval(c->kids[i], v, memo)) {
+        for (size_t k = i + 1; k < n->end; k = p[k].end) {
+            if (!eval(p, k, v, memo)) {
                 return false;
             }
         }
         return true;
     case C_ANY:
-        for (size_t i = 0; i < c->num_kids; i++) {
-            if (eval(c->kids[i], v, memo)) {
+        for (size_t k = i + 1; k < n->end; k = p[k].end) {
+            if (eval(p, k, v, memo)) {
                 return true;
             }
         }
         return false;
     case C_NOT:
-        return !eval(c->kids[0], v, memo);
-    case C_PRED: {
-        if (memo == NULL) {
-            return test_pred(c, v);
+        return !eval(p, i + 1, v, memo);
+    case C_PRED:
+        if (memo[n->pred] == MEMO_UNKNOWN) {
+            memo[n->pred] = test_pred(n->c, v) ? MEMO_TRUE : MEMO_FALSE;
         }
-        if (memo[c->pred_id] == MEMO_UNKNOWN) {
-            memo[c->pred_id] = test_pred(c, v) ? MEMO_TRUE : MEMO_FALSE;
-        }
-        return memo[c->pred_id] == MEMO_TRUE;
-    }
+        return memo[n->pred] == MEMO_TRUE;
     default:
         return false;
     }
@@ -438,7 +436,7 @@ int ta_rules_eval(const ta_rules *set, ta_view *v, const ta_rules_run *run)
         memset(memo, MEMO_UNKNOWN, set->num_preds);
     }
     for (size_t i = 0; i < set->num; i++) {
-        if (eval(set->v[i].when, v, memo)) {
+        if (eval(set->prog, set->v[i].prog, v, memo)) {
             f[n].r = &set->v[i];
             f[n].order = i;
             f[n].evidence = cite(&set->v[i], v, NULL, NULL);

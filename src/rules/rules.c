@@ -698,9 +698,6 @@ static int parse_rule(loader *L, rule *r, yaml_node_t *n)
  * path, operator and operand get the same number in every rule. */
 static int number_preds(ta_rules *set, cond *c)
 {
-    if (c == NULL) {
-        return 1;
-    }
     if (c->kind != C_PRED) {
         for (size_t i = 0; i < c->num_kids; i++) {
             if (!number_preds(set, c->kids[i])) {
@@ -734,10 +731,35 @@ static int number_preds(ta_rules *set, cond *c)
     return 1;
 }
 
-/* Adds |r| (taking ownership), replacing a rule with the same id. */
+/* Appends |c| and its subtree to set->prog (see pnode). */
+static int flatten(ta_rules *set, const cond *c)
+{
+    size_t i = set->num_prog;
+    if (i >= UINT32_MAX - 1) {
+        return 0;
+    }
+    pnode *grown = realloc(set->prog, (i + 1) * sizeof(*grown));
+    if (grown == NULL) {
+        return 0;
+    }
+    set->prog = grown;
+    set->prog[i] = (pnode){c, 0, (uint32_t)c->pred_id, (uint8_t)c->kind};
+    set->num_prog++;
+    for (size_t k = 0; k < c->num_kids; k++) {
+        if (!flatten(set, c->kids[k])) {
+            return 0;
+        }
+    }
+    set->prog[i].end = (uint32_t)set->num_prog;
+    return 1;
+}
+
+/* Adds |r| (taking ownership), replacing a rule with the same id.  A
+ * replaced rule's nodes stay in set->prog, unused. */
 static int add_rule(ta_rules *set, rule *r)
 {
-    if (!number_preds(set, r->when)) {
+    r->prog = set->num_prog;
+    if (r->when == NULL || !number_preds(set, r->when) || !flatten(set, r->when)) {
         return 0;
     }
     for (size_t i = 0; i < set->num; i++) {
@@ -997,6 +1019,7 @@ void ta_rules_free(ta_rules *set)
         free(set->pred_keys[i]);
     }
     free(set->pred_keys);
+    free(set->prog);
     for (size_t i = 0; i < set->intercept.num; i++) {
         regfree(&set->intercept.v[i].re);
         free(set->intercept.v[i].product);

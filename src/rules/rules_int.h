@@ -66,6 +66,19 @@ struct cond {
     size_t pred_id;           /* predicate: the same for the same test in every rule */
 };
 
+/* A condition as evaluated: the tree of conds flattened in preorder into
+ * one array for the whole set, each node with the index just past its
+ * subtree.  Small and contiguous, where the conds (paths, operands,
+ * expressions) are large and scattered, so cold again by the next
+ * connection: evaluation walks these and touches a cond only to work out
+ * a predicate not answered yet for the connection. */
+typedef struct {
+    const cond *c;
+    uint32_t end;             /* index past this node's subtree */
+    uint32_t pred;            /* C_PRED: its pred_id */
+    uint8_t kind;             /* cond_kind */
+} pnode;
+
 /* A template cut into segments: text, {fact}, {fact|fallback}, {?fact},
  * {!fact} and {/}. */
 typedef enum { SEG_TEXT, SEG_VALUE, SEG_IF, SEG_UNLESS, SEG_END } seg_kind;
@@ -97,6 +110,7 @@ typedef struct {
     ta_severity severity;
     template title;
     cond *when;
+    size_t prog;              /* |when| flattened: its first node in ta_rules.prog */
     template summary;
     char *profile_names[TA_MAX_PROFILES];
     template remediation[TA_MAX_PROFILES];
@@ -121,6 +135,8 @@ struct ta_rules {
      * answer is worked out once and remembered for it (ruleeval.c). */
     char **pred_keys;
     size_t num_preds;
+    pnode *prog;              /* every rule's condition, flattened (see pnode) */
+    size_t num_prog;
     ta_intercept_list intercept;   /* data/interception-products.yaml of each directory */
 };
 

@@ -49,7 +49,7 @@ restore() {
 }
 trap restore EXIT
 trap 'restore; exit 130' INT TERM
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 add() { # add PASSED FAILED

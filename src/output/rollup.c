@@ -165,12 +165,17 @@ typedef struct {
     const char *s;             /* NULL: null or missing */
 } text_of;
 
+/* The text is copied into the connection's arena: a value the accessor
+ * formatted ("10.0.0.1:443") lives in |val|, which is gone when the visit
+ * returns. */
 static bool take_text(ta_view *v, const ta_fnode *n, const ta_fval *val, void *arg)
 {
     text_of *t = arg;
     size_t len;
     if (val->kind == TA_FV_STR) {
-        t->s = ta_view_text(v, n, val, &len);
+        const char *s = ta_view_text(v, n, val, &len);
+        t->s = ta_arena_strndup(v->arena, s, len);
+        v->nomem = v->nomem || t->s == NULL;
     }
     return true;
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -78,6 +79,9 @@ static pcap_t *open_buffered(const char *path, char *errbuf, char **out_buf)
 {
     FILE *f = fopen(path, "rb");
     char *buf = f != NULL ? malloc(READ_BUF) : NULL;
+    if (f != NULL) {
+        __fsetlocking(f, FSETLOCKING_BYCALLER);
+    }
     if (buf == NULL || setvbuf(f, buf, _IOFBF, READ_BUF) != 0) {
         if (f != NULL) {
             fclose(f);

@@ -64,6 +64,20 @@ static inline void put(ta_jbuf *b, char c)
     }
 }
 
+/* Whether any of the eight bytes of |w| is below 0x20, a quote or a
+ * backslash (the bytes JSON escapes): the word-at-a-time tests of "Bit
+ * Twiddling Hacks" (haszero, hasless), exact for bytes below 0x80; a byte
+ * at or above 0x80 may set it too, which only sends the word to the
+ * byte-by-byte path. */
+static inline bool word_needs_escape(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101u;
+    const uint64_t highs = 0x8080808080808080u;
+    uint64_t q = w ^ (ones * '"');
+    uint64_t bs = w ^ (ones * '\\');
+    return (((w - ones * 0x20) | (q - ones) | (bs - ones)) & ~w & highs) != 0;
+}
+
 void ta_jbuf_string(ta_jbuf *b, const char *s, size_t n)
 {
     /* Worst case: every byte a six-character \u00XX. */
@@ -73,36 +87,50 @@ void ta_jbuf_string(ta_jbuf *b, const char *s, size_t n)
     }
     char *o = b->p + b->len;
     *o++ = '"';
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            *o++ = (char)c;
-            continue;
+    size_t i = 0;
+    while (i < n) {
+        uint64_t w;
+        if (n - i >= 8) {
+            memcpy(&w, s + i, 8);
+            if (!word_needs_escape(w)) {
+                memcpy(o, &w, 8);   /* eight plain bytes: copied as they are */
+                o += 8;
+                i += 8;
+                continue;
+            }
         }
-        *o++ = '\\';
-        switch (c) {
-        case '"':
-        case '\\':
-            *o++ = (char)c;
-            break;
-        case '\b':
-            *o++ = 'b';
-            break;
-        case '\f':
-            *o++ = 'f';
-            break;
-        case '\n':
-            *o++ = 'n';
-            break;
-        case '\r':
-            *o++ = 'r';
-            break;
-        case '\t':
-            *o++ = 't';
-            break;
-        default:
-            o += sprintf(o, "u%04X", (unsigned)c);
-            break;
+        size_t end = n - i >= 8 ? i + 8 : n;
+        for (; i < end; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (c >= 0x20 && c != '"' && c != '\\') {
+                *o++ = (char)c;
+                continue;
+            }
+            *o++ = '\\';
+            switch (c) {
+            case '"':
+            case '\\':
+                *o++ = (char)c;
+                break;
+            case '\b':
+                *o++ = 'b';
+                break;
+            case '\f':
+                *o++ = 'f';
+                break;
+            case '\n':
+                *o++ = 'n';
+                break;
+            case '\r':
+                *o++ = 'r';
+                break;
+            case '\t':
+                *o++ = 't';
+                break;
+            default:
+                o += sprintf(o, "u%04X", (unsigned)c);
+                break;
+            }
         }
     }
     *o++ = '"';

@@ -388,6 +388,32 @@ static void test_writer_matches_jansson(void **state)
         json_decref(j);
         ta_jbuf_free(&b);
     }
+    /* Strings of every ASCII byte, NUL and the escaped ones included, at
+     * every offset of the eight-byte words the writer scans, and UTF-8. */
+    uint64_t y = 2463534242u;
+    for (int i = 0; i < 100000; i++) {
+        char str[48];
+        size_t len = (size_t)(i % 41);
+        for (size_t k = 0; k < len; k++) {
+            y ^= y << 13;
+            y ^= y >> 7;
+            y ^= y << 17;
+            str[k] = (char)(y % 8 == 0 ? "\"\\\x1f\x00\n\x7f "[y / 8 % 7] : (char)(y / 8 % 128));
+        }
+        if (i % 7 == 0 && len >= 2) {
+            memcpy(str + len - 2, "\xc3\xa9", 2);   /* e acute */
+        }
+        ta_jbuf c = {0};
+        json_t *j = json_stringn(str, len);
+        char *want = json_dumps(j, JSON_ENCODE_ANY);
+        ta_jbuf_string(&c, str, len);
+        ta_jbuf_raw(&c, "", 1);
+        assert_non_null(want);
+        assert_string_equal(c.p, want);
+        free(want);
+        json_decref(j);
+        ta_jbuf_free(&c);
+    }
     /* Times of packets and response times, as many as a capture has. */
     uint64_t x = 88172645463325252u;
     for (int i = 0; i < 200000; i++) {

@@ -85,6 +85,27 @@ static bool matches(const cond *c, const char *s, size_t len)
     return r;
 }
 
+/* Whether a text of the facts equals a rule's string: versions by rank
+ * (as compare), any other text by length first. */
+static bool equal_text(const char *s, size_t len, const value *b)
+{
+    if (b->rank >= 0) {
+        return compare_text(s, len, b) == 0;
+    }
+    return len == b->len && memcmp(s, b->s, len) == 0;
+}
+
+/* compare(...) == 0, without ordering texts. */
+static bool equals(ta_view *v, const ta_fnode *n, const ta_fval *a, const value *b)
+{
+    if (a->kind == TA_FV_STR && b->kind == V_STR) {
+        size_t len = 0;
+        const char *s = ta_view_text(v, n, a, &len);
+        return equal_text(s, len, b);
+    }
+    return compare(v, n, a, b) == 0;
+}
+
 /* Whether |val| equals an item of c's list; a text is made final once,
  * not once per item. */
 static bool in_list(ta_view *v, const ta_fnode *n, const ta_fval *val, const cond *c)
@@ -93,8 +114,7 @@ static bool in_list(ta_view *v, const ta_fnode *n, const ta_fval *val, const con
     const char *s = val->kind == TA_FV_STR ? ta_view_text(v, n, val, &len) : NULL;
     for (size_t i = 0; i < c->num_list; i++) {
         const value *b = &c->list[i];
-        int r = s == NULL ? compare(v, n, val, b) : b->kind == V_STR ? compare_text(s, len, b) : 2;
-        if (r == 0) {
+        if (s == NULL ? compare(v, n, val, b) == 0 : b->kind == V_STR && equal_text(s, len, b)) {
             return true;
         }
     }
@@ -110,9 +130,9 @@ static bool test_value(ta_view *v, const ta_fnode *n, const ta_fval *val, void *
     case OP_ABSENT:
         return val->kind != TA_FV_NULL;
     case OP_EQ:
-        return compare(v, n, val, &c->operand) == 0;
+        return equals(v, n, val, &c->operand);
     case OP_NE:
-        return compare(v, n, val, &c->operand) != 0;
+        return !equals(v, n, val, &c->operand);
     case OP_LT:
         return compare(v, n, val, &c->operand) == -1;
     case OP_GT:

@@ -14,9 +14,11 @@
 
 /* list_reserve makes room for at least |want| elements (more than the
  * |*cap| allocated: LIST_MIN_CAP, then doubled; never more than
- * TA_MAX_LIST) in an array of |elem|-byte elements.  Returns the (possibly
- * moved) array, or NULL on out-of-memory with |v| untouched. */
-static void *list_reserve(void *v, size_t *cap, size_t want, size_t elem)
+ * TA_MAX_LIST) in an array of |elem|-byte elements, |num| of them in use,
+ * from |arena| when it is set.  Returns the (possibly moved) array, or
+ * NULL on out-of-memory with |v| untouched. */
+static void *list_reserve(void *v, size_t *cap, size_t num, size_t want, size_t elem,
+                          ta_arena *arena)
 {
     size_t n = *cap > 0 ? *cap : LIST_MIN_CAP;
     if (want <= *cap) {
@@ -28,7 +30,17 @@ static void *list_reserve(void *v, size_t *cap, size_t want, size_t elem)
     if (n > TA_MAX_LIST) {
         n = TA_MAX_LIST;
     }
-    void *p = realloc(v, n * elem);
+    void *p;
+    if (arena != NULL) {
+        /* The old array stays in the arena, unused: lists whose length is
+         * known are reserved once (ta_u32_list_reserve). */
+        p = ta_arena_alloc(arena, n * elem);
+        if (p != NULL && v != NULL) {
+            memcpy(p, v, num * elem);   /* the |num| elements in use */
+        }
+    } else {
+        p = realloc(v, n * elem);
+    }
     if (p != NULL) {
         *cap = n;
     }
@@ -40,7 +52,7 @@ int ta_u32_list_reserve(ta_u32_list *l, size_t n)
     if (n <= l->cap) {
         return 1;   /* also an empty list asked for nothing: v stays NULL */
     }
-    uint32_t *p = list_reserve(l->v, &l->cap, n, sizeof(*p));
+    uint32_t *p = list_reserve(l->v, &l->cap, l->num, n, sizeof(*p), l->arena);
     if (p == NULL) {
         return 0;
     }
@@ -56,7 +68,7 @@ int ta_u32_list_push(ta_u32_list *l, uint32_t v)
         l->truncated = true;
         return 1;
     }
-    p = list_reserve(l->v, &l->cap, l->num + 1, sizeof(*p));
+    p = list_reserve(l->v, &l->cap, l->num, l->num + 1, sizeof(*p), l->arena);
     if (p == NULL) {
         return 0;
     }
@@ -71,7 +83,9 @@ void ta_u32_list_free(ta_u32_list *l)
     if (l == NULL) {
         return;
     }
-    free(l->v);
+    if (l->arena == NULL) {
+        free(l->v);
+    }
     memset(l, 0, sizeof(*l));
 }
 
@@ -122,13 +136,27 @@ int ta_bytes_list_push(ta_bytes_list *l, const ta_cur *src)
         l->truncated = true;
         return 1;
     }
-    p = list_reserve(l->v, &l->cap, l->num + 1, sizeof(*p));
+    p = list_reserve(l->v, &l->cap, l->num, l->num + 1, sizeof(*p), l->arena);
     if (p == NULL) {
         return 0;
     }
     l->v = p;
-    memset(&l->v[l->num], 0, sizeof(l->v[l->num]));
-    if (!ta_bytes_set(&l->v[l->num], src)) {
+    ta_bytes *b = &l->v[l->num];
+    memset(b, 0, sizeof(*b));
+    if (l->arena != NULL) {
+        /* As ta_bytes_set, into the arena. */
+        ta_cur tmp = *src;
+        size_t n = ta_cur_len(&tmp);
+        b->truncated = n > TA_MAX_NAME;
+        n = b->truncated ? TA_MAX_NAME : n;
+        b->data = ta_arena_alloc(l->arena, n + 1);
+        if (b->data == NULL || (n > 0 && !ta_cur_copy(&tmp, b->data, n))) {
+            b->data = NULL;
+            return 0;
+        }
+        b->data[n] = 0;
+        b->len = n;
+    } else if (!ta_bytes_set(b, src)) {
         return 0;
     }
     l->num++;
@@ -140,9 +168,11 @@ void ta_bytes_list_free(ta_bytes_list *l)
     if (l == NULL) {
         return;
     }
-    for (size_t i = 0; i < l->num; i++) {
-        ta_bytes_free(&l->v[i]);
+    if (l->arena == NULL) {
+        for (size_t i = 0; i < l->num; i++) {
+            ta_bytes_free(&l->v[i]);
+        }
+        free(l->v);
     }
-    free(l->v);
     memset(l, 0, sizeof(*l));
 }

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ta_arena.h"
 #include "ta_cursor.h"
 
 /* Caps on what one message may contribute (a hostile ClientHello could
@@ -30,18 +31,22 @@ typedef struct {
     bool truncated;          /* the wire value was longer than what we kept */
 } ta_bytes;
 
+/* A list's memory comes from |arena| when it is set (the connection's:
+ * given back with it, never one by one), else from the heap. */
 typedef struct {
-    uint32_t *v;             /* heap array of |num| values */
+    uint32_t *v;             /* array of |num| values */
     size_t num;
     size_t cap;              /* elements allocated */
     bool truncated;
+    ta_arena *arena;
 } ta_u32_list;
 
 typedef struct {
-    ta_bytes *v;             /* heap array of |num| byte strings */
+    ta_bytes *v;             /* array of |num| byte strings (their bytes from |arena| too) */
     size_t num;
     size_t cap;              /* elements allocated (0 in a ta_cert_copy: not to be grown) */
     bool truncated;
+    ta_arena *arena;
 } ta_bytes_list;
 
 typedef enum {

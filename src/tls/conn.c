@@ -81,6 +81,18 @@ void ta_conn_set_client(ta_conn *c, int dir, ta_client_how how)
     }
 }
 
+/* A ClientHello's lists take about 300 bytes; a long one gets a second,
+ * larger chunk. */
+#define CONN_ARENA_FIRST 1024
+
+ta_arena *ta_conn_arena(ta_conn *c)
+{
+    if (c->arena.head == NULL && c->arena.first_size == 0) {
+        ta_arena_init(&c->arena, CONN_ARENA_FIRST);
+    }
+    return &c->arena;
+}
+
 void ta_conn_free(ta_conn *c)
 {
     if (c == NULL) {
@@ -94,6 +106,7 @@ void ta_conn_free(ta_conn *c)
     ta_client_hello_cleanup(&c->ch);
     ta_server_hello_cleanup(&c->sh);
     ta_cert_request_cleanup(&c->cr);
+    ta_arena_cleanup(&c->arena);
     for (size_t i = 0; i < c->num_certs; i++) {
         ta_cert_cleanup(&c->certs[i]);
     }

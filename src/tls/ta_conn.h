@@ -209,6 +209,7 @@ struct ta_conn {
     bool tls13;                    /* negotiated TLS 1.3 (or a draft) */
     ta_cert_request cr;
     bool have_cr;
+    ta_arena arena;                /* the lists of ch and cr (ta_conn_arena) */
     ta_server_kx skx;              /* first ServerKeyExchange of a (EC)DHE suite */
     bool have_skx;
     ta_cert *certs;                /* heap array, at most TA_MAX_CERTS */
@@ -251,6 +252,12 @@ void ta_conn_event(ta_conn *c, int dir, ta_event_kind kind, uint32_t detail, uin
 void ta_conn_set_client(ta_conn *c, int dir, ta_client_how how);
 
 /* ta_conn_free frees everything the connection owns, then |c|; NULL ok. */
+/* ta_conn_arena returns the connection's arena, for what is parsed once
+ * per connection (the ClientHello's and the CertificateRequest's lists):
+ * a few hundred bytes in one block instead of a dozen mallocs, given back
+ * by ta_conn_free. */
+ta_arena *ta_conn_arena(ta_conn *c);
+
 void ta_conn_free(ta_conn *c);
 
 #endif

@@ -32,6 +32,7 @@ static void on_client_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame,
     ta_tlskeys_client_hello(c, body, lim);
     c->ch_bytes = (uint32_t)(4 + ta_cur_len(body));
     c->ch_segments = c->dir[dir].segments;
+    ta_client_hello_use_arena(&c->ch, ta_conn_arena(c));
     ta_status st = ta_tls_parse_client_hello(&c->ch, body);
     c->ch.frame = frame;
     if (c->ch.sni.truncated) {
@@ -190,6 +191,7 @@ static void on_certificate_request(ta_conn *c, ta_cur *body, uint64_t frame)
     }
     /* supported_signature_algorithms exists from TLS 1.2 on (RFC 5246 7.4.4). */
     bool sigalgs = c->have_sh && c->sh.legacy_version >= 0x0303;
+    ta_cert_request_use_arena(&c->cr, ta_conn_arena(c));
     ta_status st = ta_tls_parse_certificate_request(&c->cr, body, c->tls13, sigalgs);
     c->cr.frame = frame;
     c->have_cr = true;

@@ -17,7 +17,7 @@
  * TA_MAX_LIST) in an array of |elem|-byte elements, |num| of them in use,
  * from |arena| when it is set.  Returns the (possibly moved) array, or
  * NULL on out-of-memory with |v| untouched. */
-static void *list_reserve(void *v, size_t *cap, size_t num, size_t want, size_t elem,
+static void *list_reserve(void *v, uint32_t *cap, size_t num, size_t want, size_t elem,
                           ta_arena *arena)
 {
     size_t n = *cap > 0 ? *cap : LIST_MIN_CAP;
@@ -42,7 +42,7 @@ static void *list_reserve(void *v, size_t *cap, size_t num, size_t want, size_t 
         p = realloc(v, n * elem);
     }
     if (p != NULL) {
-        *cap = n;
+        *cap = (uint32_t)n;   /* n <= TA_MAX_LIST */
     }
     return p;
 }

@@ -35,18 +35,18 @@ typedef struct {
  * given back with it, never one by one), else from the heap. */
 typedef struct {
     uint32_t *v;             /* array of |num| values */
-    size_t num;
-    size_t cap;              /* elements allocated */
-    bool truncated;
+    uint32_t num;            /* at most TA_MAX_LIST */
+    uint32_t cap;            /* elements allocated */
     ta_arena *arena;
+    bool truncated;
 } ta_u32_list;
 
 typedef struct {
     ta_bytes *v;             /* array of |num| byte strings (their bytes from |arena| too) */
-    size_t num;
-    size_t cap;              /* elements allocated (0 in a ta_cert_copy: not to be grown) */
-    bool truncated;
+    uint32_t num;            /* at most TA_MAX_LIST */
+    uint32_t cap;            /* elements allocated (0 in a ta_cert_copy: not to be grown) */
     ta_arena *arena;
+    bool truncated;
 } ta_bytes_list;
 
 typedef enum {

@@ -64,6 +64,10 @@ int ta_u32_list_push(ta_u32_list *l, uint32_t v)
 {
     uint32_t *p;
 
+    if (l->num < l->cap) {
+        l->v[l->num++] = v;   /* reserved (cap <= TA_MAX_LIST): the common case */
+        return 1;
+    }
     if (l->num >= TA_MAX_LIST) {
         l->truncated = true;
         return 1;

@@ -180,3 +180,22 @@ void ta_bytes_list_free(ta_bytes_list *l)
     }
     memset(l, 0, sizeof(*l));
 }
+
+void ta_client_hello_use_arena(ta_client_hello *ch, ta_arena *a)
+{
+    ta_u32_list *lists[] = {&ch->cipher_suites,      &ch->compression_methods,
+                            &ch->extensions,         &ch->supported_versions,
+                            &ch->supported_groups,   &ch->ec_point_formats,
+                            &ch->signature_algorithms, &ch->key_share_groups};
+    for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+        lists[i]->arena = a;
+    }
+    ch->alpn.arena = a;
+}
+
+void ta_cert_request_use_arena(ta_cert_request *cr, ta_arena *a)
+{
+    cr->cert_types.arena = a;
+    cr->signature_algorithms.arena = a;
+    cr->ca_names.arena = a;
+}

@@ -170,4 +170,11 @@ void ta_bytes_free(ta_bytes *b);
 int ta_bytes_list_push(ta_bytes_list *l, const ta_cur *src);
 void ta_bytes_list_free(ta_bytes_list *l);
 
+/* ta_client_hello_use_arena and ta_cert_request_use_arena make the lists
+ * of a zeroed struct take their memory from |a| (a message parsed once
+ * per connection, into the connection's arena): their cleanup then frees
+ * nothing of them. */
+void ta_client_hello_use_arena(ta_client_hello *ch, ta_arena *a);
+void ta_cert_request_use_arena(ta_cert_request *cr, ta_arena *a);
+
 #endif

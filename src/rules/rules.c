@@ -694,72 +694,11 @@ static int parse_rule(loader *L, rule *r, yaml_node_t *n)
     return 1;
 }
 
-/* Numbers the predicates under |c| (see ta_rules.pred_keys): the same
- * path, operator and operand get the same number in every rule. */
-static int number_preds(ta_rules *set, cond *c)
-{
-    if (c->kind != C_PRED) {
-        for (size_t i = 0; i < c->num_kids; i++) {
-            if (!number_preds(set, c->kids[i])) {
-                return 0;
-            }
-        }
-        return 1;
-    }
-    const char *shown = c->shown != NULL ? c->shown : "";
-    size_t n = strlen(c->path_text) + strlen(shown) + 16;
-    char *key = malloc(n);
-    if (key == NULL) {
-        return 0;
-    }
-    snprintf(key, n, "%s\x1f%d\x1f%s", c->path_text, (int)c->op, shown);
-    for (size_t i = 0; i < set->num_preds; i++) {
-        if (strcmp(set->pred_keys[i], key) == 0) {
-            free(key);
-            c->pred_id = i;
-            return 1;
-        }
-    }
-    char **grown = realloc(set->pred_keys, (set->num_preds + 1) * sizeof(*grown));
-    if (grown == NULL) {
-        free(key);
-        return 0;
-    }
-    set->pred_keys = grown;
-    c->pred_id = set->num_preds;
-    set->pred_keys[set->num_preds++] = key;
-    return 1;
-}
-
-/* Appends |c| and its subtree to set->prog (see pnode). */
-static int flatten(ta_rules *set, const cond *c)
-{
-    size_t i = set->num_prog;
-    if (i >= UINT32_MAX - 1) {
-        return 0;
-    }
-    pnode *grown = realloc(set->prog, (i + 1) * sizeof(*grown));
-    if (grown == NULL) {
-        return 0;
-    }
-    set->prog = grown;
-    set->prog[i] = (pnode){c, 0, (uint32_t)c->pred_id, (uint8_t)c->kind};
-    set->num_prog++;
-    for (size_t k = 0; k < c->num_kids; k++) {
-        if (!flatten(set, c->kids[k])) {
-            return 0;
-        }
-    }
-    set->prog[i].end = (uint32_t)set->num_prog;
-    return 1;
-}
-
 /* Adds |r| (taking ownership), replacing a rule with the same id.  A
  * replaced rule's nodes stay in set->prog, unused. */
 static int add_rule(ta_rules *set, rule *r)
 {
-    r->prog = set->num_prog;
-    if (r->when == NULL || !number_preds(set, r->when) || !flatten(set, r->when)) {
+    if (!ta_rules_index(set, r)) {
         return 0;
     }
     for (size_t i = 0; i < set->num; i++) {

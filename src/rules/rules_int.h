@@ -142,6 +142,11 @@ struct ta_rules {
 
 void ta_rule_cleanup(rule *r);
 
+/* ta_rules_index numbers the predicates of |r|'s condition in |set| and
+ * appends its flattened form to set->prog (see pnode); 0 on out of
+ * memory. */
+int ta_rules_index(ta_rules *set, rule *r);
+
 /* ta_fact_resolve resolves a rule fact path into |out|; 0 when the path
  * names no rule fact.  ta_fact_suggest writes the closest rule fact into
  * |hint| (|n| bytes), or returns 0 when none is close. */

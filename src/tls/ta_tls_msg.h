@@ -76,13 +76,6 @@ ta_status ta_tls_parse_certificate_list(ta_cur *out_ders, size_t max, size_t *ou
 ta_status ta_tls_parse_certificate_request(ta_cert_request *out, ta_cur *body, bool tls13,
                                            bool has_sigalgs);
 
-/* ta_client_hello_use_arena and ta_cert_request_use_arena make the lists
- * of a zeroed struct take their memory from |a| (a message parsed once
- * per connection, into the connection's arena): their cleanup then frees
- * nothing of them. */
-void ta_client_hello_use_arena(ta_client_hello *ch, ta_arena *a);
-void ta_cert_request_use_arena(ta_cert_request *cr, ta_arena *a);
-
 /* Cleanup functions free what the struct owns and zero it; safe on a
  * zeroed struct and on NULL. */
 void ta_client_hello_cleanup(ta_client_hello *ch);

@@ -10,6 +10,7 @@
  * on more than the contract promises.
  */
 #include "ta_textw.h"
+#include "ta_apigee_line.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -578,6 +579,10 @@ bool ta_textw_conn(const ta_textw *t, ta_view *v)
         return true;
     }
     fputc('\n', t->out);
+    const char *place = ta_apigee_line(v);
+    if (place != NULL) {
+        fprintf(t->out, "    %s\n", place);
+    }
     text_details(t, &conn);
     return true;
 }

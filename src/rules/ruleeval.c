@@ -319,18 +319,26 @@ static bool frame_of(ta_view *v, const ta_fnode *n, const ta_fval *val, void *ar
     return false;
 }
 
-static const template *remediation_for(const rule *r, const char *profile)
+/* Both sides' remediations, labelled, for a connection whose side is not
+ * known. */
+static char *both_sides(const template *rem[2], ta_view *v, ta_jbuf *scratch)
 {
-    const template *generic = NULL;
-    for (size_t i = 0; i < r->num_profiles; i++) {
-        if (profile != NULL && strcmp(r->profile_names[i], profile) == 0) {
-            return &r->remediation[i];
+    static const char *const label[2] = {"Northbound (client app \xe2\x86\x92 Router): ",
+                                         " Southbound (Message Processor \xe2\x86\x92 backend): "};
+    char *text[2];
+    size_t len = 0;
+    for (int s = 0; s < 2; s++) {
+        text[s] = render(rem[s], v, scratch);
+        if (text[s] == NULL) {
+            return NULL;
         }
-        if (strcmp(r->profile_names[i], "generic") == 0) {
-            generic = &r->remediation[i];
-        }
+        len += strlen(label[s]) + strlen(text[s]);
     }
-    return generic;
+    char *out = ta_arena_alloc(v->arena, len + 1);
+    if (out != NULL) {
+        snprintf(out, len + 1, "%s%s%s%s", label[0], text[0], label[1], text[1]);
+    }
+    return out;
 }
 
 /* The evidence a rule cites: how many items have a frame, and with
@@ -357,7 +365,8 @@ static size_t cite(const rule *r, ta_view *v, ta_diag *d, ta_jbuf *scratch)
 static void render_diag(const rule *r, ta_view *v, ta_diag *d, const char *profile,
                         ta_jbuf *scratch)
 {
-    const template *rem = remediation_for(r, profile);
+    const template *rem[2] = {NULL, NULL};
+    size_t num_rem = ta_remedy_pick(r, profile, ta_remedy_side(v), rem);
     d->title = render(&r->title, v, scratch);
     d->summary = render(&r->summary, v, scratch);
     const char *fault = render(&r->fault, v, scratch);
@@ -365,7 +374,9 @@ static void render_diag(const rule *r, ta_view *v, ta_diag *d, const char *profi
                                    strcmp(fault, "middlebox") == 0);
     d->fault = known ? fault : "unknown";
     d->fixes_by = r->fixes_by.src != NULL ? render(&r->fixes_by, v, scratch) : NULL;
-    d->remediation = rem != NULL ? render(rem, v, scratch) : NULL;
+    d->remediation = num_rem == 2   ? both_sides(rem, v, scratch)
+                     : num_rem == 1 ? render(rem[0], v, scratch)
+                                    : NULL;
     d->ev = r->num_evidence > 0 ? ta_arena_alloc(v->arena, r->num_evidence * sizeof(*d->ev))
                                 : NULL;
     d->num_ev = cite(r, v, d, scratch);
@@ -526,7 +537,16 @@ int ta_rules_explain(const ta_rules *set, const char *id, FILE *out)
         fprintf(out, "\n  summary:     %s\n  fault:       %s\n  fixed by:    %s\n",
                 r->summary.src, r->fault.src, r->fixes_by.src != NULL ? r->fixes_by.src : "-");
         for (size_t k = 0; k < r->num_profiles; k++) {
-            fprintf(out, "  remediation (%s): %s\n", r->profile_names[k], r->remediation[k].src);
+            const remedy *m = &r->remediation[k];
+            if (m->both.src != NULL) {
+                fprintf(out, "  remediation (%s): %s\n", m->name, m->both.src);
+            }
+            for (int s = 0; s < 2; s++) {
+                if (m->side[s].src != NULL) {
+                    fprintf(out, "  remediation (%s, %s): %s\n", m->name,
+                            s == TA_SIDE_NORTH ? "northbound" : "southbound", m->side[s].src);
+                }
+            }
         }
         for (size_t k = 0; k < r->num_evidence; k++) {
             fprintf(out, "  evidence:    frame of %s: %s\n", r->evidence[k].frame_text,

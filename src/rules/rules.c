@@ -508,8 +508,10 @@ void ta_rule_cleanup(rule *r)
     cond_free(r->when);
     ta_template_cleanup(&r->summary);
     for (size_t i = 0; i < r->num_profiles; i++) {
-        free(r->profile_names[i]);
-        ta_template_cleanup(&r->remediation[i]);
+        free(r->remediation[i].name);
+        ta_template_cleanup(&r->remediation[i].both);
+        ta_template_cleanup(&r->remediation[i].side[TA_SIDE_NORTH]);
+        ta_template_cleanup(&r->remediation[i].side[TA_SIDE_SOUTH]);
     }
     ta_template_cleanup(&r->fault);
     ta_template_cleanup(&r->fixes_by);
@@ -530,31 +532,75 @@ void ta_rule_cleanup(rule *r)
     memset(r, 0, sizeof(*r));
 }
 
-/* remediation: a text for every profile, or {generic: ..., apigee: ...}. */
+/* A profile's text for each side: {northbound: TEXT, southbound: TEXT};
+ * apigee-x may give one side only (the other is apigee's). */
+static int parse_sides(loader *L, remedy *m, yaml_node_t *v)
+{
+    for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node(L, p->key);
+        const char *side = scalar(k);
+        int s = side == NULL                          ? -1
+                : strcmp(side, "northbound") == 0     ? TA_SIDE_NORTH
+                : strcmp(side, "southbound") == 0     ? TA_SIDE_SOUTH
+                                                      : -1;
+        if (s < 0) {
+            return fail(L, k, "unknown side \"%s\" in remediation (northbound or southbound)",
+                        side != NULL ? side : "?");
+        }
+        if (m->side[s].src != NULL) {
+            return fail(L, k, "%s given twice", side);
+        }
+        if (!need_template(L, node(L, p->value), "remediation", &m->side[s])) {
+            return 0;
+        }
+    }
+    if (strcmp(m->name, "apigee-x") != 0 &&
+        (m->side[TA_SIDE_NORTH].src == NULL || m->side[TA_SIDE_SOUTH].src == NULL)) {
+        return fail(L, v, "remediation of %s by side needs both northbound and southbound",
+                    m->name);
+    }
+    return 1;
+}
+
+/* remediation: a text for every profile, or {generic: TEXT, apigee: ...,
+ * apigee-x: ...}, where an apigee profile's value may be a text or
+ * {northbound: TEXT, southbound: TEXT}. */
 static int parse_remediation(loader *L, rule *r, yaml_node_t *v)
 {
     if (v->type == YAML_SCALAR_NODE) {
-        r->profile_names[0] = strdup("generic");
+        r->remediation[0].name = strdup("generic");
         r->num_profiles = 1;
-        return r->profile_names[0] != NULL &&
-               need_template(L, v, "remediation", &r->remediation[0]);
+        return r->remediation[0].name != NULL &&
+               need_template(L, v, "remediation", &r->remediation[0].both);
     }
     if (v->type != YAML_MAPPING_NODE) {
         return fail(L, v, "remediation is a text, or a mapping of profile to text");
     }
     for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
         yaml_node_t *k = node(L, p->key);
+        yaml_node_t *val = node(L, p->value);
         if (r->num_profiles >= TA_MAX_PROFILES) {
             return fail(L, k, "at most %d profiles", TA_MAX_PROFILES);
         }
         const char *pname = scalar(k);
-        if (pname == NULL || (strcmp(pname, "generic") != 0 && strcmp(pname, "apigee") != 0)) {
-            return fail(L, k, "unknown profile \"%s\" (generic or apigee)",
+        if (pname == NULL || !ta_rules_profile_known(pname)) {
+            return fail(L, k, "unknown profile \"%s\" (generic, apigee or apigee-x)",
                         pname != NULL ? pname : "?");
         }
-        size_t i = r->num_profiles++;
-        if (!need_scalar(L, k, "profile name", &r->profile_names[i]) ||
-            !need_template(L, node(L, p->value), "remediation", &r->remediation[i])) {
+        for (size_t i = 0; i < r->num_profiles; i++) {
+            if (strcmp(r->remediation[i].name, pname) == 0) {
+                return fail(L, k, "profile \"%s\" given twice", pname);
+            }
+        }
+        remedy *m = &r->remediation[r->num_profiles++];
+        if (!need_scalar(L, k, "profile name", &m->name)) {
+            return 0;
+        }
+        if (val->type == YAML_MAPPING_NODE && strcmp(pname, "generic") != 0) {
+            if (!parse_sides(L, m, val)) {
+                return 0;
+            }
+        } else if (!need_template(L, val, "remediation", &m->both)) {
             return 0;
         }
     }

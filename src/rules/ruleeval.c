@@ -319,24 +319,19 @@ static bool frame_of(ta_view *v, const ta_fnode *n, const ta_fval *val, void *ar
     return false;
 }
 
-/* Both sides' remediations, labelled, for a connection whose side is not
- * known. */
+/* Both sides' remediations, for a connection whose side is not known;
+ * each text begins with its side's name (rules.c checks). */
 static char *both_sides(const template *rem[2], ta_view *v, ta_jbuf *scratch)
 {
-    static const char *const label[2] = {"Northbound (client app \xe2\x86\x92 Router): ",
-                                         " Southbound (Message Processor \xe2\x86\x92 backend): "};
-    char *text[2];
-    size_t len = 0;
-    for (int s = 0; s < 2; s++) {
-        text[s] = render(rem[s], v, scratch);
-        if (text[s] == NULL) {
-            return NULL;
-        }
-        len += strlen(label[s]) + strlen(text[s]);
+    char *north = render(rem[0], v, scratch);
+    char *south = north != NULL ? render(rem[1], v, scratch) : NULL;
+    if (south == NULL) {
+        return NULL;
     }
+    size_t len = strlen(north) + 1 + strlen(south);
     char *out = ta_arena_alloc(v->arena, len + 1);
     if (out != NULL) {
-        snprintf(out, len + 1, "%s%s%s%s", label[0], text[0], label[1], text[1]);
+        snprintf(out, len + 1, "%s %s", north, south);
     }
     return out;
 }

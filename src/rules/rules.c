@@ -550,7 +550,14 @@ static int parse_sides(loader *L, remedy *m, yaml_node_t *v)
         if (m->side[s].src != NULL) {
             return fail(L, k, "%s given twice", side);
         }
-        if (!need_template(L, node(L, p->value), "remediation", &m->side[s])) {
+        /* Shown beside the other side's when the direction is not known. */
+        static const char *const label[2] = {"Northbound", "Southbound"};
+        yaml_node_t *text = node(L, p->value);
+        const char *t = scalar(text);
+        if (t != NULL && strncmp(t, label[s], strlen(label[s])) != 0) {
+            return fail(L, text, "a %s text begins with \"%s\"", side, label[s]);
+        }
+        if (!need_template(L, text, "remediation", &m->side[s])) {
             return 0;
         }
     }

@@ -279,26 +279,30 @@ void ta_apigee_observe(void *arg, const ta_record *r)
     }
 }
 
-/* The capture host: the one address in at least 90 % of at least two
- * connections.  With one connection, or two hosts in all of them, either
- * end could be it: none. */
+/* The capture host: the address in the most connections, when that is at
+ * least 90 % of at least two and no other address is in as many (with one
+ * connection, or two hosts in all of them, either end could be it: none). */
 void ta_apigee_observed(ta_apigee *a)
 {
-    const host *found = NULL;
+    const host *best = NULL;
+    uint64_t second = 0;
     a->capture_host = NULL;
-    if (a->conns < 2) {
-        return;
-    }
     for (size_t i = 0; i < HOST_SLOTS; i++) {
         const host *h = &a->hosts[i];
-        if (h->used && h->conns * 10 >= a->conns * 9) {
-            if (found != NULL) {
-                return;
-            }
-            found = h;
+        if (!h->used) {
+            continue;
+        }
+        if (best == NULL || h->conns > best->conns) {
+            second = best != NULL ? best->conns : 0;
+            best = h;
+        } else if (h->conns > second) {
+            second = h->conns;
         }
     }
-    a->capture_host = found;
+    if (a->conns >= 2 && best != NULL && best->conns * 10 >= a->conns * 9 &&
+        best->conns > second) {
+        a->capture_host = best;
+    }
 }
 
 ta_apigee_how ta_apigee_capture_host(const ta_apigee *a, char *buf, size_t len)

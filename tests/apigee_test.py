@@ -280,7 +280,8 @@ def case_tests(cause, side):
 
     def edge_unknown():
         c = conn_of(analyse(edge_view(side)), port)
-        a = c["apigee"]
+        a = dict(c["apigee"])
+        assert a.pop("summary").startswith("direction unknown: "), a
         assert a == {"direction": None, "client_role": None, "server_role": None,
                      "how": "unknown", "traffic": None}, a
         text = first_error(c, rule)["remediation"]
@@ -345,6 +346,27 @@ def test_text_output_and_summary_say_the_place():
     want = "southbound: Message Processor %s \u2192 backend %s:%d (roles inferred, outgoing)" % (
         MP, NAME, port_of("chain", "southbound"))
     assert want in out, out[:3000]
+
+
+@test
+def test_report_and_summary_say_the_place():
+    make_captures()
+    base = [TOOL, "--no-color", "--ca-file", os.path.join(WORK, stacks.TRUST), "--profile",
+            "apigee", os.path.join(WORK, "router.pcap")]
+    want = "northbound: client app %s \u2192 Router %s:%d (roles inferred, incoming)" % (
+        CLIENT, NAME, port_of("chain", "northbound"))
+    md = subprocess.run(base + ["--format", "markdown"], capture_output=True, text=True,
+                        timeout=60).stdout
+    assert "**Apigee:** " + want in md, md[:3000]
+    html = subprocess.run(base + ["--format", "html"], capture_output=True, text=True,
+                          timeout=60).stdout
+    assert "<strong>Apigee:</strong> " + want in html
+    summary = subprocess.run(base + ["--summary"], capture_output=True, text=True,
+                             timeout=60).stdout
+    assert "most failures by place in the Apigee gateway:" in summary and want in summary, summary
+    generic = subprocess.run(base[:3] + ["--summary", base[-1]], capture_output=True,
+                             text=True, timeout=60).stdout
+    assert "Apigee" not in generic, generic
 
 
 @test

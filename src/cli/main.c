@@ -24,6 +24,7 @@
 #include "ta_parallel.h"
 #include "ta_chain.h"
 #include "ta_redact.h"
+#include "ta_apigee_line.h"
 #include "ta_derive.h"
 #include "ta_jsonw.h"
 #include "ta_schema.h"
@@ -199,6 +200,9 @@ static void on_conn(void *arg, ta_conn *c)
         d.has_apigee = true;
     }
     ta_view_init(&v, c, &d, &cx->arena, o->redactor);
+    if (d.has_apigee) {
+        d.apigee_line = ta_apigee_line(&v);
+    }
     ok = ok && ta_rules_eval(o->rules, &v, &run);
     if (ok) {
         ta_rollup_conn(cx->roll, &v);

@@ -40,7 +40,12 @@ static TA_GETTER(get_traffic)
     fv_str_or_null(o, ta_apigee_traffic_name(PLACE->traffic));
 }
 
-const ta_fnode ta_fs_apigee[5] = {
+static TA_GETTER(get_line)
+{
+    fv_str_or_null(o, v->d->apigee_line);
+}
+
+const ta_fnode ta_fs_apigee[6] = {
     TA_LEAF("direction", TA_FT_STRING, F_RN, TA_RC_NONE,
             "northbound (client app to Router) or southbound (Message Processor to backend); "
             "null for Router to Message Processor, or when it cannot be told",
@@ -57,6 +62,11 @@ const ta_fnode ta_fs_apigee[5] = {
             "incoming (the capture host is the server) or outgoing (it is the client); null "
             "when the capture host is not known (--capture-host) or not an end",
             get_traffic),
+    TA_LEAF("summary", TA_FT_STRING, F_RN, TA_RC_RENDERED,
+            "the place in one line, as the text output, the report and --summary say it "
+            "(\"southbound: Message Processor 10.1.2.3 \u2192 backend api.example.com:443 (roles "
+            "inferred, outgoing)\"), names as the rest of the output shows them",
+            get_line),
 };
 
 /* ---- the line --------------------------------------------------------- */

@@ -174,7 +174,7 @@ extern const ta_fnode ta_fs_quic[TA_NUM_QUIC];
 
 /* facts_apigee.c: the apigee object (--profile apigee, apigee-x). */
 TA_GETTER(ta_fg_apigee);
-extern const ta_fnode ta_fs_apigee[5];
+extern const ta_fnode ta_fs_apigee[6];
 
 /* facts_conn.c: the members of a connection object. */
 #define TA_NUM_CONN 33

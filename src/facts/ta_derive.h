@@ -79,6 +79,7 @@ typedef struct {
      * caller after ta_derive); has_apigee false for other profiles. */
     bool has_apigee;
     ta_apigee_place apigee;
+    const char *apigee_line;       /* ta_apigee_line's, in the arena; NULL: none */
 } ta_derived;
 
 /* ta_derive computes the derived facts of |c| into |d|.  |chains| judges

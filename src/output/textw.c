@@ -10,7 +10,6 @@
  * on more than the contract promises.
  */
 #include "ta_textw.h"
-#include "ta_apigee_line.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -579,9 +578,10 @@ bool ta_textw_conn(const ta_textw *t, ta_view *v)
         return true;
     }
     fputc('\n', t->out);
-    const char *place = ta_apigee_line(v);
-    if (place != NULL) {
-        fprintf(t->out, "    %s\n", place);
+    tval apigee;
+    member(&apigee, &conn, "apigee");
+    if (is_kind(&apigee, "summary", TA_FV_STR)) {
+        fprintf(t->out, "    %s\n", str(&apigee, "summary"));
     }
     text_details(t, &conn);
     return true;

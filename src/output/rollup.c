@@ -173,6 +173,11 @@ static bool take_text(ta_view *v, const ta_fnode *n, const ta_fval *val, void *a
     size_t len;
     if (val->kind == TA_FV_STR) {
         t->s = ta_view_text(v, n, val, &len);
+        if (t->s >= val->buf && t->s < val->buf + sizeof(val->buf)) {
+            /* formatted in |val|, which is gone when the visit returns */
+            t->s = ta_arena_strndup(v->arena, t->s, len);
+            v->nomem = v->nomem || t->s == NULL;
+        }
     }
     return true;
 }

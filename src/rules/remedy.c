@@ -93,20 +93,19 @@ static const template *text_for(const rule *r, const char *profile, int s)
     return g != NULL && g->both.src != NULL ? &g->both : NULL;
 }
 
-size_t ta_remedy_pick(const rule *r, const char *profile, int side, const template *out[2])
+size_t ta_remedy_pick(const rule *r, const char *profile, ta_view *v, const template *out[2])
 {
-    if (side == TA_SIDE_NORTH || side == TA_SIDE_SOUTH) {
-        out[0] = text_for(r, profile, side);
-        return out[0] != NULL;
-    }
     out[0] = text_for(r, profile, TA_SIDE_NORTH);
     out[1] = text_for(r, profile, TA_SIDE_SOUTH);
-    if (out[0] == out[1] || out[1] == NULL) {
-        return out[0] != NULL;
+    if (out[0] == out[1]) {
+        return out[0] != NULL;         /* one text for both sides: no need to know the side */
     }
-    if (out[0] == NULL) {
+    int side = ta_remedy_side(v);
+    if (side == TA_SIDE_SOUTH || out[0] == NULL) {
         out[0] = out[1];
-        return 1;
+    }
+    if (side >= 0 || out[0] == NULL || out[1] == NULL) {
+        return out[0] != NULL;
     }
     return 2;
 }

@@ -361,7 +361,7 @@ static void render_diag(const rule *r, ta_view *v, ta_diag *d, const char *profi
                         ta_jbuf *scratch)
 {
     const template *rem[2] = {NULL, NULL};
-    size_t num_rem = ta_remedy_pick(r, profile, ta_remedy_side(v), rem);
+    size_t num_rem = ta_remedy_pick(r, profile, v, rem);
     d->title = render(&r->title, v, scratch);
     d->summary = render(&r->summary, v, scratch);
     const char *fault = render(&r->fault, v, scratch);

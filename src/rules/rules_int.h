@@ -152,9 +152,10 @@ const char *ta_rules_closest(const char *word, const char *const *names, size_t 
 int ta_remedy_side(ta_view *v);
 
 /* ta_remedy_pick sets |out| to the remediation texts of |r| for |profile|
- * on side |side| (-1: unknown) and returns how many: 0 (none), 1, or 2
- * when the side is unknown and the two sides differ (northbound first). */
-size_t ta_remedy_pick(const rule *r, const char *profile, int side, const template *out[2]);
+ * on the side of the connection of |v| (read only when the sides' texts
+ * differ) and returns how many: 0 (none), 1, or 2 when the side is not
+ * known and the two sides differ (northbound first). */
+size_t ta_remedy_pick(const rule *r, const char *profile, ta_view *v, const template *out[2]);
 
 /* ta_version_rank of a version name ("TLS 1.2"), -1 for other text. */
 double ta_rule_version_rank(const char *s, size_t len);

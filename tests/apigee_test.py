@@ -370,6 +370,16 @@ def test_report_and_summary_say_the_place():
 
 
 @test
+def test_redacted_place_names_nothing_from_the_capture():
+    conns = analyse("mp", "--redact", "--redact-key", "k")
+    c = conn_of(conns, port_of("chain", "southbound"))
+    line = c["apigee"]["summary"]
+    assert line.startswith("southbound: Message Processor ip4-") and "→ backend host-" in line, \
+        line
+    assert "127.0.0." not in line and "matrix" not in line, line
+
+
+@test
 def test_bad_option_values_exit_2():
     for args in (["--apigee-router", "10.1.2.3:99999"], ["--apigee-mp", "10.1.0.0/33"],
                  ["--apigee-router", "[::1"], ["--capture-host", "10.0.0.0/8"],

@@ -21,6 +21,8 @@ typedef struct {
     uint64_t conns;          /* connections it is an end of */
     uint64_t server_mp;      /* ... as the server on the MP port */
     uint64_t client_mp;      /* ... as the client to the MP port */
+    bool local;              /* a cooked capture said a packet left it or came to it */
+    bool remote;             /* ... or that one came from it or went to it */
 } host;
 
 struct ta_apigee {
@@ -254,18 +256,39 @@ static host *host_of(const ta_apigee *a, uint8_t family, const uint8_t *addr, bo
     return NULL;
 }
 
+/* A Linux cooked capture says which end of a packet is the capture host
+ * (packet(7)); on loopback every address is both, which says nothing. */
+static void mark_local(ta_apigee *a, const ta_packet *p, const uint8_t *src, const uint8_t *dst)
+{
+    if (p->link_dir == TA_LINK_UNKNOWN) {
+        return;
+    }
+    bool out = p->link_dir == TA_LINK_OUTGOING;
+    host *here = host_of(a, p->family, out ? src : dst, true);
+    host *there = host_of(a, p->family, out ? dst : src, true);
+    if (here != NULL) {
+        here->local = true;
+    }
+    if (there != NULL) {
+        there->remote = true;
+    }
+}
+
 void ta_apigee_observe(void *arg, const ta_record *r)
 {
     ta_apigee *a = arg;
     ta_packet p;
-    if (ta_decode_packet(&p, r->linktype, r->data, r->caplen) != TA_DEC_OK ||
-        (p.flags & (TA_TCP_SYN | TA_TCP_ACK)) != TA_TCP_SYN) {
+    if (ta_decode_packet(&p, r->linktype, r->data, r->caplen) != TA_DEC_OK) {
         return;
     }
     uint8_t src[16] = {0};
     uint8_t dst[16] = {0};
     memcpy(src, p.src, p.family == 4 ? 4 : 16);
     memcpy(dst, p.dst, p.family == 4 ? 4 : 16);
+    mark_local(a, &p, src, dst);
+    if ((p.flags & (TA_TCP_SYN | TA_TCP_ACK)) != TA_TCP_SYN) {
+        return;
+    }
     host *c = host_of(a, p.family, src, true);
     host *s = host_of(a, p.family, dst, true);
     a->conns++;
@@ -279,14 +302,35 @@ void ta_apigee_observe(void *arg, const ta_record *r)
     }
 }
 
-/* The capture host: the address in the most connections, when that is at
- * least 90 % of at least two and no other address is in as many (with one
+/* The capture host as a cooked capture tells it: the one address that
+ * packets left from or came to and that never was the other end. */
+static const host *local_host(const ta_apigee *a)
+{
+    const host *found = NULL;
+    for (size_t i = 0; i < HOST_SLOTS; i++) {
+        const host *h = &a->hosts[i];
+        if (h->used && h->local && !h->remote) {
+            if (found != NULL) {
+                return NULL;            /* two: a host with two addresses, or no telling */
+            }
+            found = h;
+        }
+    }
+    return found;
+}
+
+/* The capture host: from the packets' directions when the capture says
+ * them, else the address in the most connections, when that is at least
+ * 90 % of at least two and no other address is in as many (with one
  * connection, or two hosts in all of them, either end could be it: none). */
 void ta_apigee_observed(ta_apigee *a)
 {
     const host *best = NULL;
     uint64_t second = 0;
-    a->capture_host = NULL;
+    a->capture_host = local_host(a);
+    if (a->capture_host != NULL) {
+        return;
+    }
     for (size_t i = 0; i < HOST_SLOTS; i++) {
         const host *h = &a->hosts[i];
         if (!h->used) {

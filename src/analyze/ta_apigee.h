@@ -11,8 +11,9 @@
  * connects to it is a Message Processor.  Those facts come from a pre-pass
  * over the capture (ta_apigee_observe) that keeps one small record per
  * host, in a table of fixed size: memory does not grow with the capture.
- * The capture host (--capture-host, or the one address in nearly every
- * connection) says whether a connection came in or went out.
+ * The capture host (--capture-host; else the one address a Linux cooked
+ * capture's packet types name as local, or the one address in nearly
+ * every connection) says whether a connection came in or went out.
  */
 #ifndef TA_APIGEE_H
 #define TA_APIGEE_H
@@ -95,8 +96,9 @@ ta_apigee *ta_apigee_new(const ta_apigee_cfg *cfg);
 void ta_apigee_free(ta_apigee *a);
 
 /* ta_apigee_observe takes one record of the pre-pass: a TCP SYN (without
- * ACK) counts a connection for both its hosts.  Records that do not
- * decode are ignored.  |arg| is the ta_apigee (a ta_record_fn). */
+ * ACK) counts a connection for both its hosts, and a Linux cooked
+ * capture's packet type marks which end is the capture host.  Records
+ * that do not decode are ignored.  |arg| is the ta_apigee (a ta_record_fn). */
 void ta_apigee_observe(void *arg, const ta_record *r);
 
 /* ta_apigee_observed ends the pre-pass: the capture host is decided

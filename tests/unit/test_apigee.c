@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "ta_apigee.h"
+#include "ta_decode.h"
 #include "ta_rules.h"
 
 static void test_parse_net(void **state)
@@ -193,6 +194,84 @@ static void test_place_inferred(void **state)
     ta_apigee_free(a);
 }
 
+/* A Linux cooked capture v2 (`tcpdump -i any`) frame of packet type |type|
+ * (0 to us, 4 outgoing) around a segment; v1 when |v1|. */
+static size_t cooked(uint8_t *f, bool v1, uint8_t type, const char *a, uint16_t sp,
+                     const char *b, uint16_t dp, uint8_t flags)
+{
+    uint8_t eth[54];
+    size_t hdr = v1 ? 16 : 20;
+    segment(eth, a, sp, b, dp, flags);
+    memset(f, 0, hdr);
+    if (v1) {
+        f[1] = type;
+        f[14] = 0x08;               /* protocol IPv4, last */
+    } else {
+        f[0] = 0x08;                /* protocol IPv4, first */
+        f[10] = type;
+    }
+    memcpy(f + hdr, eth + 14, 40);
+    return hdr + 40;
+}
+
+static void test_cooked_directions(void **state)
+{
+    (void)state;
+    uint8_t f[64];
+    ta_packet p;
+    static const struct {
+        bool v1;
+        uint8_t type;
+        uint8_t want;
+    } cases[] = {{false, 0, TA_LINK_INCOMING}, {false, 4, TA_LINK_OUTGOING},
+                 {false, 3, TA_LINK_UNKNOWN},  {true, 0, TA_LINK_INCOMING},
+                 {true, 4, TA_LINK_OUTGOING},  {true, 1, TA_LINK_UNKNOWN}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t n = cooked(f, cases[i].v1, cases[i].type, "10.0.0.1", 1, "10.0.0.2", 2, 0x02);
+        assert_int_equal(ta_decode_packet(&p, cases[i].v1 ? 113 : 276, f, n), TA_DEC_OK);
+        assert_int_equal(p.link_dir, cases[i].want);
+    }
+    uint8_t eth[54];
+    segment(eth, "10.0.0.1", 1, "10.0.0.2", 2, 0x02);
+    assert_int_equal(ta_decode_packet(&p, 1, eth, sizeof(eth)), TA_DEC_OK);
+    assert_int_equal(p.link_dir, TA_LINK_UNKNOWN);
+
+    /* One connection captured on the client app 192.0.2.1 with -i any:
+     * its packets go out and come in, so it is the capture host. */
+    ta_apigee_cfg cfg = {0};
+    char host[INET6_ADDRSTRLEN];
+    ta_apigee *a = ta_apigee_new(&cfg);
+    size_t n = cooked(f, false, 4, "192.0.2.1", 40000, "10.0.1.9", 443, 0x02);
+    ta_record out = {1, 0, 276, f, n, n};
+    ta_apigee_observe(a, &out);
+    uint8_t g[64];
+    n = cooked(g, false, 0, "10.0.1.9", 443, "192.0.2.1", 40000, 0x12);
+    ta_record in = {2, 0, 276, g, n, n};
+    ta_apigee_observe(a, &in);
+    ta_apigee_observed(a);
+    assert_int_equal(ta_apigee_capture_host(a, host, sizeof(host)), TA_AP_INFERRED);
+    assert_string_equal(host, "192.0.2.1");
+    ta_conn c;
+    ta_apigee_place pl;
+    conn_of(&c, "192.0.2.1", "10.0.1.9", 443);
+    ta_apigee_place_conn(a, &c, &pl);
+    assert_int_equal(pl.traffic, TA_AP_OUTGOING);
+    assert_int_equal(pl.how, TA_AP_UNKNOWN);       /* the roles still cannot be told */
+    ta_apigee_free(a);
+
+    /* On loopback both ends are "to us": no capture host from directions. */
+    a = ta_apigee_new(&cfg);
+    n = cooked(f, false, 0, "127.0.0.2", 40000, "127.0.0.3", 443, 0x02);
+    ta_record l1 = {1, 0, 276, f, n, n};
+    ta_apigee_observe(a, &l1);
+    n = cooked(g, false, 0, "127.0.0.3", 443, "127.0.0.2", 40000, 0x12);
+    ta_record l2 = {2, 0, 276, g, n, n};
+    ta_apigee_observe(a, &l2);
+    ta_apigee_observed(a);
+    assert_int_equal(ta_apigee_capture_host(a, host, sizeof(host)), TA_AP_UNKNOWN);
+    ta_apigee_free(a);
+}
+
 /* ---------------------------------------------------------------- remediation */
 
 static char *write_tmp(const char *yaml)
@@ -317,6 +396,7 @@ int main(void)
         cmocka_unit_test(test_parse_net),
         cmocka_unit_test(test_place_by_option),
         cmocka_unit_test(test_place_inferred),
+        cmocka_unit_test(test_cooked_directions),
         cmocka_unit_test(test_remediation_by_side),
         cmocka_unit_test(test_side_load_errors),
     };

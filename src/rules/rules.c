@@ -55,63 +55,10 @@ static const char *scalar(const yaml_node_t *n)
     return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
-/* A YAML scalar as a rule value: plain true/false/null and numbers keep
- * their type; anything quoted is a string.  |shown| gets the value as JSON
- * text (for --explain). */
-static int scalar_value(const yaml_node_t *n, value *out, char **shown)
+/* A YAML scalar as a rule value (ta_rule_operand). */
+static int operand_of(const yaml_node_t *n, value *out, char **shown)
 {
-    const char *s = scalar(n);
-    json_t *j = NULL;
-    char *end;
-
-    memset(out, 0, sizeof(*out));
-    out->rank = -1;
-    if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
-        j = json_string(s);
-    } else if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0) {
-        j = json_boolean(s[0] == 't');
-    } else if (strcmp(s, "null") == 0 || strcmp(s, "~") == 0) {
-        j = json_null();
-    } else {
-        long long v = strtoll(s, &end, 10);
-        if (*s != '\0' && *end == '\0') {
-            j = json_integer(v);
-        } else if (*s != '\0' && strspn(s, "0123456789.eE+-") == strlen(s)) {
-            /* Decimal reals only: "0x1302", "inf" and "nan" stay text. */
-            double d = strtod(s, &end);
-            j = *end == '\0' ? json_real(d) : json_string(s);
-        } else {
-            j = json_string(s);
-        }
-    }
-    switch (json_typeof(j)) {
-    case JSON_STRING:
-        out->kind = V_STR;
-        out->len = json_string_length(j);
-        out->s = strndup(json_string_value(j), out->len);
-        out->rank = ta_rule_version_rank(json_string_value(j), out->len);
-        break;
-    case JSON_INTEGER:
-    case JSON_REAL:
-        out->kind = V_NUM;
-        out->num = json_number_value(j);
-        break;
-    case JSON_TRUE:
-    case JSON_FALSE:
-        out->kind = V_BOOL;
-        out->b = json_is_true(j);
-        break;
-    case JSON_NULL:
-        out->kind = V_NULL;
-        break;
-    default:
-        /* Not valid UTF-8: libyaml refuses that, so only out of memory. */
-        out->kind = V_OTHER;
-        break;
-    }
-    *shown = j != NULL ? json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-    json_decref(j);
-    return *shown != NULL && (out->kind != V_STR || out->s != NULL);
+    return ta_rule_operand(scalar(n), n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE, out, shown);
 }
 
 static int need_scalar(loader *L, const yaml_node_t *n, const char *what, char **out)
@@ -244,7 +191,7 @@ static int parse_list(loader *L, cond *c, yaml_node_t *v)
         if (e->type != YAML_SCALAR_NODE) {
             return fail(L, e, "\"in\" takes plain values");
         }
-        int ok = scalar_value(e, &c->list[c->num_list++], &shown);
+        int ok = operand_of(e, &c->list[c->num_list++], &shown);
         size_t k = shown != NULL ? strlen(shown) : 0;
         char *grown = ok ? realloc(c->shown, cap + k + 1) : NULL;
         if (grown == NULL) {
@@ -276,7 +223,7 @@ static int parse_operand(loader *L, cond *c, yaml_node_t *v)
     if (v->type != YAML_SCALAR_NODE) {
         return fail(L, v, "the value to compare with must be a single value");
     }
-    if (!scalar_value(v, &c->operand, &c->shown)) {
+    if (!operand_of(v, &c->operand, &c->shown)) {
         return fail(L, v, "out of memory");
     }
     if ((c->op == OP_EXISTS || c->op == OP_ABSENT) && c->operand.kind != V_BOOL) {

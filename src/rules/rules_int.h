@@ -157,6 +157,12 @@ int ta_remedy_side(ta_view *v);
  * known and the two sides differ (northbound first). */
 size_t ta_remedy_pick(const rule *r, const char *profile, ta_view *v, const template *out[2]);
 
+/* ta_rule_operand types a rule's value |s| (a YAML scalar, |plain| when
+ * not quoted): plain true/false/null and numbers keep their type, anything
+ * quoted is a string; |shown| gets it as JSON text (for --explain, caller
+ * frees).  0 on out of memory. */
+int ta_rule_operand(const char *s, bool plain, value *out, char **shown);
+
 /* ta_version_rank of a version name ("TLS 1.2"), -1 for other text. */
 double ta_rule_version_rank(const char *s, size_t len);
 

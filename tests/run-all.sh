@@ -26,6 +26,10 @@
 #   matrix:  real clients (s_client, Python, Java, gnutls-cli, curl, Node.js) against
 #            real servers (s_server, nginx, Python, Java, gnutls-serv, broken backends)
 #            on loopback ports 45200-45399 and 45500-45699, one cell per cause and pair, vs tshark
+#   apigee:  --profile apigee/apigee-x: captures of client app, Router, Message Processor and
+#            backend on 127.0.0.2-5 (ports 45700-45799 and the MP port 8998), every seed
+#            cause northbound and southbound, placed by option, inferred or honestly unknown,
+#            and the remediation of that side only; every rule's side texts
 #   largehello: a ClientHello too large for one segment of a 1500-byte path, dropped or
 #            reset by a middlebox model, in a network namespace of its own (s_client,
 #            Python, Node.js, Java), vs tshark
@@ -33,15 +37,15 @@ cd "$(dirname "$0")/.." || exit 2
 pass=0
 fail=0
 log=$(mktemp -d)
-# The loopback suites listen on ports 45000-45699, inside Linux's range of
+# The loopback suites listen on ports 45000-45799, inside Linux's range of
 # ephemeral ports: a client connection of an earlier suite that happened to
 # get one of them (still closing) made a later server's bind fail.  While
 # the tests run those ports are reserved (root only), then put back.
 reserved=/proc/sys/net/ipv4/ip_local_reserved_ports
 old_reserved=$(cat "$reserved" 2>/dev/null)
 if [ -w "$reserved" ]; then
-    echo "45000-45699${old_reserved:+,$old_reserved}" >"$reserved" 2>/dev/null ||
-        echo "run-all: could not reserve ports 45000-45699 (tests may meet a busy port)"
+    echo "45000-45799${old_reserved:+,$old_reserved}" >"$reserved" 2>/dev/null ||
+        echo "run-all: could not reserve ports 45000-45799 (tests may meet a busy port)"
 fi
 restore() {
     rm -rf "$log"
@@ -119,6 +123,7 @@ suite fingerprints env TLSANALYZE=./tlsanalyze python3 tests/golden/fingerprint_
 suite memory python3 tests/memory_test.py ./tlsanalyze
 suite report python3 tests/report_test.py build/san/tlsanalyze
 suite matrix python3 tests/matrix_test.py build/san/tlsanalyze
+suite apigee python3 tests/apigee_test.py build/san/tlsanalyze
 suite largehello python3 tests/largehello_test.py build/san/tlsanalyze
 
 echo

@@ -24,6 +24,7 @@
 #include "ta_parallel.h"
 #include "ta_chain.h"
 #include "ta_redact.h"
+#include "ta_apigee_line.h"
 #include "ta_derive.h"
 #include "ta_jsonw.h"
 #include "ta_schema.h"
@@ -54,6 +55,7 @@ typedef struct {
     uint64_t fp_left_out;  /* connections --client-fingerprint left out */
     uint64_t fp_left_out_failed;   /* ...of them with a failed handshake */
     ta_jbuf scratch;       /* rule texts are built here, reused */
+    ta_apigee *apigee;     /* --profile apigee, apigee-x: the gateway's parts; else NULL */
 } capture_ctx;
 
 /* Where the default rules are: $TLSANALYZE_RULES, rules/ beside the
@@ -194,7 +196,14 @@ static void on_conn(void *arg, ta_conn *c)
         ta_arena_reset(&cx->arena);
         return;
     }
+    if (cx->apigee != NULL) {
+        ta_apigee_place_conn(cx->apigee, c, &d.apigee);
+        d.has_apigee = true;
+    }
     ta_view_init(&v, c, &d, &cx->arena, o->redactor);
+    if (d.has_apigee) {
+        d.apigee_line = ta_apigee_line(&v);
+    }
     ok = ok && ta_rules_eval(o->rules, &v, &run);
     if (ok) {
         ta_rollup_conn(cx->roll, &v);
@@ -456,6 +465,33 @@ static void on_secrets(void *arg, const ta_cur *text)
     }
 }
 
+/* --profile apigee, apigee-x: the gateway's parts from the options and,
+ * when the inputs can be read twice (not standard input), from a first
+ * pass over them (ta_apigee.h).  NULL for other profiles. */
+static ta_apigee *apigee_prepass(char *const *paths, int num, const ta_options *o)
+{
+    if (strncmp(o->profile, "apigee", 6) != 0) {
+        return NULL;
+    }
+    ta_apigee *a = ta_apigee_new(&o->apigee);
+    if (a == NULL) {
+        return NULL;
+    }
+    bool seekable = true;
+    for (int i = 0; i < num; i++) {
+        seekable = seekable && strcmp(paths[i], "-") != 0;
+    }
+    if (seekable) {
+        ta_capture_info info;
+        int r = num == 1 ? ta_capture_read(paths[0], o->filter, ta_apigee_observe, a, &info)
+                         : ta_capture_read_merged(paths, num, o->filter, ta_apigee_observe, a,
+                                                  &info);
+        (void)r;            /* a bad capture is said by the pass that follows */
+        ta_apigee_observed(a);
+    }
+    return a;
+}
+
 /* Analyses one capture: a file, or (--merge) several read as one, shown
  * under |name|. */
 static int run_capture_list(char *const *paths, int num, const char *name, const ta_options *o,
@@ -503,6 +539,7 @@ static int run_capture_list(char *const *paths, int num, const char *name, const
     cx.file_size = num == 1 && strcmp(path, "-") != 0 && stat(path, &fst) == 0 &&
                            ta_zkind_of(path) == TA_Z_NONE ? (uint64_t)fst.st_size : 0;
     cx.started = now_s();
+    cx.apigee = apigee_prepass(paths, num, o);
     int r = num == 1 ? ta_capture_read_secrets(path, o->filter, on_record, &cx, on_secrets,
                                                &cx, &info)
                      : ta_capture_read_merged(paths, num, o->filter, on_record, &cx, &info);
@@ -543,6 +580,7 @@ static int run_capture_list(char *const *paths, int num, const char *name, const
     }
     json_decref(s);
     ta_analyzer_free(cx.an);
+    ta_apigee_free(cx.apigee);
     ta_keylog_free(cx.secrets);
     ta_arena_cleanup(&cx.arena);
     ta_jbuf_free(&cx.scratch);

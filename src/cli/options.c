@@ -111,7 +111,8 @@ enum {
     OPT_SUMMARY, OPT_JOBS, OPT_SINCE, OPT_UNTIL, OPT_SERVER, OPT_QUIET, OPT_MERGE, OPT_SHARD,
     OPT_CA_FILE, OPT_CA_PATH, OPT_SERVER_CA_FILE, OPT_EXTRACT_CERTS,
     OPT_KEYLOG, OPT_REPORT, OPT_REDACT, OPT_REDACT_KEY, OPT_PRINT_SCHEMA, OPT_PRINT_FACTS,
-    OPT_PRINT_MAN, OPT_PRINT_COMPLETION, OPT_CLIENT_FP, OPT_HELP = 'h'
+    OPT_PRINT_MAN, OPT_PRINT_COMPLETION, OPT_CLIENT_FP, OPT_APIGEE_ROUTER, OPT_APIGEE_MP,
+    OPT_CAPTURE_HOST, OPT_LIST_PROFILES, OPT_HELP = 'h'
 };
 
 typedef struct {
@@ -310,11 +311,44 @@ static int set_min_severity(ta_options *o, const char *arg)
 
 static int set_profile(ta_options *o, const char *arg)
 {
-    if (strcmp(arg, "generic") != 0 && strcmp(arg, "apigee") != 0) {
-        fprintf(stderr, "tlsanalyze: unknown profile '%s' (generic or apigee)\n", arg);
+    if (!ta_rules_profile_known(arg)) {
+        fprintf(stderr, "tlsanalyze: unknown profile '%s' (--list-profiles lists them)\n", arg);
         return 0;
     }
     o->profile = arg;
+    return 1;
+}
+
+/* --apigee-router, --apigee-mp ADDR[:PORT] (repeatable), --capture-host ADDR. */
+static int add_apigee(ta_options *o, int id, const char *arg)
+{
+    ta_apigee_cfg *g = &o->apigee;
+    ta_apigee_net net;
+    const char *name = id == OPT_APIGEE_ROUTER ? "apigee-router"
+                       : id == OPT_APIGEE_MP   ? "apigee-mp"
+                                               : "capture-host";
+    if (!ta_apigee_parse_net(arg, id != OPT_CAPTURE_HOST, &net) ||
+        (id == OPT_CAPTURE_HOST && net.prefix != (net.family == 4 ? 32 : 128))) {
+        fprintf(stderr,
+                "tlsanalyze: --%s '%s' is not %s\n", name, arg,
+                id == OPT_CAPTURE_HOST
+                    ? "an IPv4 or IPv6 address"
+                    : "an address or network with an optional port (10.1.2.3, 10.1.2.3:443, "
+                      "10.1.0.0/16, [2001:db8::1]:443)");
+        return 0;
+    }
+    if (id == OPT_CAPTURE_HOST) {
+        g->capture_host = net;
+        g->have_capture_host = true;
+        return 1;
+    }
+    ta_apigee_net *list = id == OPT_APIGEE_ROUTER ? g->routers : g->mps;
+    size_t *num = id == OPT_APIGEE_ROUTER ? &g->num_routers : &g->num_mps;
+    if (*num >= TA_APIGEE_MAX_NETS) {
+        fprintf(stderr, "tlsanalyze: at most %d --%s values\n", TA_APIGEE_MAX_NETS, name);
+        return 0;
+    }
+    list[(*num)++] = net;
     return 1;
 }
 
@@ -353,6 +387,10 @@ static int set_special(ta_options *o, int id, const char *arg)
         return set_min_severity(o, arg);
     case OPT_PROFILE:
         return set_profile(o, arg);
+    case OPT_APIGEE_ROUTER:
+    case OPT_APIGEE_MP:
+    case OPT_CAPTURE_HOST:
+        return add_apigee(o, id, arg);
     default:
         return 0;
     }
@@ -415,8 +453,21 @@ static const optdef options[] = {
      "only diagnoses of this severity or worse: error, warning or info (default)",
      DONE_WORDS, "error warning info", SET_SPECIAL, 0},
     {"profile", 0, required_argument, "PROFILE", OPT_PROFILE,
-     "remediation wording: generic (default) or apigee",
-     DONE_WORDS, "generic apigee", SET_SPECIAL, 0},
+     "remediation wording: generic (default), apigee (Apigee Edge) or apigee-x (Apigee X, "
+     "hybrid); the apigee profiles also place each connection northbound or southbound",
+     DONE_WORDS, "generic apigee apigee-x", SET_SPECIAL, 0},
+    {"list-profiles", 0, no_argument, NULL, OPT_LIST_PROFILES,
+     "list the profiles and exit", DONE_NONE, NULL, SET_EXIT, 0},
+    {"apigee-router", 0, required_argument, "ADDR[:PORT]", OPT_APIGEE_ROUTER,
+     "an Apigee Router (virtual host): a connection to it is northbound (10.1.2.3, "
+     "10.1.2.3:443, 10.1.0.0/16, [IPv6]:PORT); repeatable",
+     DONE_NONE, NULL, SET_SPECIAL, 0},
+    {"apigee-mp", 0, required_argument, "ADDR[:PORT]", OPT_APIGEE_MP,
+     "an Apigee Message Processor: a connection from it to a server that is no Router or "
+     "Message Processor is southbound; repeatable", DONE_NONE, NULL, SET_SPECIAL, 0},
+    {"capture-host", 0, required_argument, "ADDR", OPT_CAPTURE_HOST,
+     "the host tcpdump ran on (default: the address in nearly every connection): a "
+     "connection to it is incoming, from it outgoing", DONE_NONE, NULL, SET_SPECIAL, 0},
     {"redact", 0, optional_argument, "all|ips", OPT_REDACT,
      "replace addresses, host and certificate names (all, the default) or only addresses "
      "(ips) with stable pseudonyms", DONE_WORDS, "all ips", SET_SPECIAL, 0},
@@ -746,6 +797,9 @@ static void print_and_exit(int id)
         break;
     case OPT_PRINT_COMPLETION:
         ta_options_print_completion(stdout);
+        break;
+    case OPT_LIST_PROFILES:
+        ta_rules_print_profiles(stdout);
         break;
     default:
         return;

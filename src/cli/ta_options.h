@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "ta_analyze.h"
+#include "ta_apigee.h"
 #include "ta_chain.h"
 #include "ta_fingerprint.h"
 #include "ta_keylog.h"
@@ -41,6 +42,7 @@ typedef struct {
     bool list_rules;
     const char *explain;
     const char *profile;
+    ta_apigee_cfg apigee;  /* --apigee-router, --apigee-mp, --capture-host */
     ta_severity min_severity;
     bool summary;
     int jobs;

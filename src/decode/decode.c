@@ -875,6 +875,20 @@ static ta_decode_status decode_ppp(dec_ctx *ctx, dec_buf *b)
     }
 }
 
+/* A cooked capture's packet type (packet(7)): PACKET_HOST 0 (to us),
+ * PACKET_OUTGOING 4; broadcast, multicast and another host's say nothing. */
+static uint8_t link_dir(uint16_t type)
+{
+    switch (type) {
+    case 0:
+        return TA_LINK_INCOMING;
+    case 4:
+        return TA_LINK_OUTGOING;
+    default:
+        return TA_LINK_UNKNOWN;
+    }
+}
+
 /* Linux cooked capture v1 (LINKTYPE_LINUX_SLL): packet type, ARPHRD type,
  * address length, 8 address bytes, protocol (an EtherType for IP). */
 static ta_decode_status decode_sll(dec_ctx *ctx, dec_buf *b)
@@ -884,7 +898,8 @@ static ta_decode_status decode_sll(dec_ctx *ctx, dec_buf *b)
     if (st != TA_DEC_OK) {
         return st;
     }
-    hdr_skip(&h, 14);
+    ctx->out->link_dir = link_dir(hdr_u16(&h));
+    hdr_skip(&h, 12);
     return decode_ethertype(ctx, b, hdr_u16(&h));
 }
 
@@ -898,7 +913,11 @@ static ta_decode_status decode_sll2(dec_ctx *ctx, dec_buf *b)
     if (st != TA_DEC_OK) {
         return st;
     }
-    return decode_ethertype(ctx, b, hdr_u16(&h));
+    uint16_t proto = hdr_u16(&h);
+    hdr_skip(&h, 6);                /* reserved, interface index */
+    hdr_skip(&h, 2);                /* ARPHRD type */
+    ctx->out->link_dir = link_dir(hdr_u8(&h));
+    return decode_ethertype(ctx, b, proto);
 }
 
 /* BSD loopback (LINKTYPE_NULL, LINKTYPE_LOOP): a 4-byte address family, in

@@ -21,6 +21,12 @@
 #define TA_TCP_ACK 0x10
 
 /* Transport protocols (IANA protocol numbers). */
+/* The packet type of a Linux cooked capture (`tcpdump -i any`; packet(7)):
+ * sent to this host, or sent by it; unknown for other link types. */
+#define TA_LINK_UNKNOWN 0
+#define TA_LINK_INCOMING 1
+#define TA_LINK_OUTGOING 2
+
 #define TA_PROTO_TCP 6
 #define TA_PROTO_UDP 17
 
@@ -48,6 +54,7 @@ typedef struct {
     uint32_t payload_wire_len; /* payload length the IP header claims */
     bool payload_truncated;  /* captured payload shorter than claimed */
     uint16_t vlan;           /* outermost 802.1Q VLAN id, 0 if none */
+    uint8_t link_dir;        /* TA_LINK_*: what a Linux cooked capture says of the frame */
 } ta_packet;
 
 /* ta_decode_packet decodes one frame of |linktype| (a DLT_* value as

@@ -418,6 +418,10 @@ const ta_fnode ta_fs_conn[TA_NUM_CONN] = {
      "derived: the chain of the side that received the ending alert (the server's without one)",
      ta_fg_chain, TA_OF_REJECTED, ta_fs_chain, NKIDS(ta_fs_chain)},
     TA_OBJECT("sni", F_R, "derived: the server name asked for", ta_fg_sni, ta_fs_sni),
+    TA_OBJECT("apigee", F_RO,
+              "derived, --profile apigee and apigee-x only (absent otherwise): the "
+              "connection's place in the gateway (README \"Apigee\")",
+              ta_fg_apigee, ta_fs_apigee),
 };
 
 const ta_fnode ta_schema_conn =

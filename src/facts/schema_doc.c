@@ -90,7 +90,11 @@ static const ta_fnode input_elem[1] = {TA_OBJECT(NULL, 0, "an input file", NULL,
                 "distinct JA4s (and (none)) among failed connections, up to 10000", NULL),        \
         TA_ARRAY("failures_by_client_fingerprint", 0,                                              \
                  "the client fingerprints (JA4) with the most failures, with their rules", NULL,    \
-                 fp_elem)
+                 fp_elem),                                                                         \
+        TA_ARRAY("top_failing_apigee_places", TA_FN_OPT,                                           \
+                 "--profile apigee, apigee-x: the places in the gateway (apigee.summary) with "    \
+                 "the most failures; absent otherwise",                                           \
+                 NULL, top_elem)
 
 static const ta_fnode capture_members[] = {
     TA_LEAF("file", TA_FT_STRING, 0, TA_RC_FILE, "the capture (a pseudonym with --redact)", NULL),

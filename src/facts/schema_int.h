@@ -172,8 +172,12 @@ TA_GETTER(ta_fg_quic);
 #define TA_NUM_QUIC 17
 extern const ta_fnode ta_fs_quic[TA_NUM_QUIC];
 
+/* facts_apigee.c: the apigee object (--profile apigee, apigee-x). */
+TA_GETTER(ta_fg_apigee);
+extern const ta_fnode ta_fs_apigee[6];
+
 /* facts_conn.c: the members of a connection object. */
-#define TA_NUM_CONN 32
+#define TA_NUM_CONN 33
 extern const ta_fnode ta_fs_conn[TA_NUM_CONN];
 
 /* The sides the leaf and chain objects are read for (the node's arg). */

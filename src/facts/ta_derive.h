@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "ta_arena.h"
+#include "ta_apigee.h"
 #include "ta_chain.h"
 #include "ta_conn.h"
 #include "ta_fingerprint.h"
@@ -79,6 +80,11 @@ typedef struct {
     const char *ja4_r;
     const char *ja3s;
     char ja3s_hash[TA_JA3_HASH_LEN + 1];
+    /* --profile apigee, apigee-x: the connection's place (set by the
+     * caller after ta_derive); has_apigee false for other profiles. */
+    bool has_apigee;
+    ta_apigee_place apigee;
+    const char *apigee_line;       /* ta_apigee_line's, in the arena; NULL: none */
 } ta_derived;
 
 /* ta_derive computes the derived facts of |c| into |d|.  |chains| judges

@@ -220,7 +220,9 @@ static void text_fingerprints(ta_writer *w, json_t *s)
 static void text_rollup(ta_writer *w, json_t *s)
 {
     static const char *const tables[] = {"versions", "cipher_suites"};
-    static const char *const tops[] = {"top_failing_sni", "top_failing_servers"};
+    static const char *const tops[] = {"top_failing_sni", "top_failing_servers",
+                                       "top_failing_apigee_places"};
+    static const char *const by[] = {"SNI", "server", "place in the Apigee gateway"};
     const char *k;
     json_t *v;
     size_t i;
@@ -234,11 +236,11 @@ static void text_rollup(ta_writer *w, json_t *s)
             fprintf(w->out, "    %-42s %lld\n", k, (long long)json_integer_value(v));
         }
     }
-    for (size_t t = 0; t < 2; t++) {
+    for (size_t t = 0; t < 3; t++) {
         if (json_array_size(json_object_get(s, tops[t])) == 0) {
             continue;
         }
-        fprintf(w->out, "  most failures by %s:\n", t == 0 ? "SNI" : "server");
+        fprintf(w->out, "  most failures by %s:\n", by[t]);
         json_array_foreach(json_object_get(s, tops[t]), i, v) {
             fprintf(w->out, "    %-42s %lld\n", jstr(v, "name"), jint(v, "failures"));
         }

@@ -8,14 +8,16 @@
 /* The counters and the tables, by index, so that every operation on all of
  * them is one loop. */
 enum { C_CONNECTIONS, C_TLS, C_COMPLETED, C_ERRORS, C_QUIC, NUM_COUNTS };
-enum { T_RULE, T_VERSIONS, T_CIPHERS, T_SNI, T_SERVERS, T_JA4, T_JA4_RULE, NUM_TABLES };
+enum { T_RULE, T_VERSIONS, T_CIPHERS, T_SNI, T_SERVERS, T_JA4, T_JA4_RULE, T_PLACE, NUM_TABLES };
 
 /* Names in ta_rollup_dump; T_SNI, T_SERVERS and T_JA4 count failures,
- * T_JA4_RULE the root causes of each fingerprint as "JA4 rule-id". */
+ * T_JA4_RULE the root causes of each fingerprint as "JA4 rule-id", T_PLACE
+ * failures by their place in an Apigee gateway (--profile apigee). */
 static const char *const count_names[NUM_COUNTS] = {"connections", "tls", "completed", "errors",
                                                     "quic"};
 static const char *const table_names[NUM_TABLES] = {"by_rule", "versions", "ciphers", "sni",
-                                                    "servers", "ja4",     "ja4_rule"};
+                                                    "servers", "ja4",     "ja4_rule",
+                                                    "apigee_place"};
 
 typedef struct {
     char *key;
@@ -33,11 +35,11 @@ typedef struct {
 } table;
 
 /* The facts a connection is counted by. */
-enum { P_OUTCOME, P_VERSION, P_CIPHER, P_SNI, P_SERVER, P_JA4, P_TRANSPORT, NUM_PATHS };
+enum { P_OUTCOME, P_VERSION, P_CIPHER, P_SNI, P_SERVER, P_JA4, P_TRANSPORT, P_PLACE, NUM_PATHS };
 static const char *const paths[NUM_PATHS] = {"outcome",          "server_hello.version",
                                              "server_hello.cipher_suite", "client_hello.sni",
                                              "server",           "client_hello.ja4",
-                                             "transport"};
+                                             "transport",        "apigee.summary"};
 
 struct ta_rollup {
     json_int_t count[NUM_COUNTS];
@@ -217,6 +219,10 @@ void ta_rollup_conn(ta_rollup *r, ta_view *v)
         snprintf(key, sizeof(key), "%s %s", ja4, first->rule);
         bump(&r->table[T_JA4], ja4, 1);
         bump(&r->table[T_JA4_RULE], key, 1);
+        const char *place = text(r, v, P_PLACE);
+        if (place != NULL) {
+            bump(&r->table[T_PLACE], place, 1);
+        }
     }
 }
 
@@ -317,6 +323,9 @@ void ta_rollup_set(const ta_rollup *r, json_t *out)
     json_object_set_new(out, "failing_client_fingerprints",
                         json_integer((json_int_t)r->table[T_JA4].num));
     json_object_set_new(out, "failures_by_client_fingerprint", top_fingerprints(r));
+    if (r->table[T_PLACE].num > 0) {       /* --profile apigee only */
+        json_object_set_new(out, "top_failing_apigee_places", top(&r->table[T_PLACE]));
+    }
 }
 
 json_int_t ta_rollup_errors(const ta_rollup *r)

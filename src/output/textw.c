@@ -578,6 +578,11 @@ bool ta_textw_conn(const ta_textw *t, ta_view *v)
         return true;
     }
     fputc('\n', t->out);
+    tval apigee;
+    member(&apigee, &conn, "apigee");
+    if (is_kind(&apigee, "summary", TA_FV_STR)) {
+        fprintf(t->out, "    %s\n", str(&apigee, "summary"));
+    }
     text_details(t, &conn);
     return true;
 }

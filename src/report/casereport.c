@@ -180,6 +180,11 @@ static void say_conn_head(ta_casereport *cr, cr_out *o, const char *file, json_t
     cr_span where[] = {MD(CR_TEXT, "Capture "), T(file), T(line), C(cr_str(conn, "outcome")),
                        MD(CR_TEXT, ".")};
     para(cr, o, "muted", CR_BOTH, where, COUNT(where));
+    json_t *apigee = json_object_get(conn, "apigee");      /* --profile apigee only */
+    if (json_is_string(json_object_get(apigee, "summary"))) {
+        cr_span place[] = {B("Apigee:"), T(" "), T(cr_str(apigee, "summary"))};
+        para(cr, o, NULL, CR_BOTH, place, COUNT(place));
+    }
     snprintf(line, sizeof(line), ", %s): ", cr_str(root, "severity"));
     cr_span diag[] = {MD(CR_STRONG, "Diagnosis"), MD(CR_TEXT, " ("),
                       MD(CR_CODE, cr_str(root, "rule")), MD(CR_TEXT, line),

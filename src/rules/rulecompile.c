@@ -1,13 +1,69 @@
 /*
  * rulecompile.c - what rule loading resolves once (see rules_int.h): fact
  * paths against the schema, with the closest rule fact suggested for a
- * misspelt one, templates cut into segments, version ranks of operands.
+ * misspelt one, templates cut into segments, operands typed (with the
+ * version rank of a text).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rules_int.h"
+
+int ta_rule_operand(const char *s, bool plain, value *out, char **shown)
+{
+    json_t *j = NULL;
+    char *end;
+
+    memset(out, 0, sizeof(*out));
+    out->rank = -1;
+    if (!plain) {
+        j = json_string(s);
+    } else if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0) {
+        j = json_boolean(s[0] == 't');
+    } else if (strcmp(s, "null") == 0 || strcmp(s, "~") == 0) {
+        j = json_null();
+    } else {
+        long long v = strtoll(s, &end, 10);
+        if (*s != '\0' && *end == '\0') {
+            j = json_integer(v);
+        } else if (*s != '\0' && strspn(s, "0123456789.eE+-") == strlen(s)) {
+            /* Decimal reals only: "0x1302", "inf" and "nan" stay text. */
+            double d = strtod(s, &end);
+            j = *end == '\0' ? json_real(d) : json_string(s);
+        } else {
+            j = json_string(s);
+        }
+    }
+    switch (json_typeof(j)) {
+    case JSON_STRING:
+        out->kind = V_STR;
+        out->len = json_string_length(j);
+        out->s = strndup(json_string_value(j), out->len);
+        out->rank = ta_rule_version_rank(json_string_value(j), out->len);
+        break;
+    case JSON_INTEGER:
+    case JSON_REAL:
+        out->kind = V_NUM;
+        out->num = json_number_value(j);
+        break;
+    case JSON_TRUE:
+    case JSON_FALSE:
+        out->kind = V_BOOL;
+        out->b = json_is_true(j);
+        break;
+    case JSON_NULL:
+        out->kind = V_NULL;
+        break;
+    default:
+        /* Not valid UTF-8: libyaml refuses that, so only out of memory. */
+        out->kind = V_OTHER;
+        break;
+    }
+    *shown = j != NULL ? json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    json_decref(j);
+    return *shown != NULL && (out->kind != V_STR || out->s != NULL);
+}
 
 int ta_fact_resolve(ta_fpath *out, const char *path, size_t len)
 {

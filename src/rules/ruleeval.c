@@ -353,18 +353,21 @@ static bool frame_of(ta_view *v, const ta_fnode *n, const ta_fval *val, void *ar
     return false;
 }
 
-static const template *remediation_for(const rule *r, const char *profile)
+/* Both sides' remediations, for a connection whose side is not known;
+ * each text begins with its side's name (rules.c checks). */
+static char *both_sides(const template *rem[2], ta_view *v, ta_jbuf *scratch)
 {
-    const template *generic = NULL;
-    for (size_t i = 0; i < r->num_profiles; i++) {
-        if (profile != NULL && strcmp(r->profile_names[i], profile) == 0) {
-            return &r->remediation[i];
-        }
-        if (strcmp(r->profile_names[i], "generic") == 0) {
-            generic = &r->remediation[i];
-        }
+    char *north = render(rem[0], v, scratch);
+    char *south = north != NULL ? render(rem[1], v, scratch) : NULL;
+    if (south == NULL) {
+        return NULL;
     }
-    return generic;
+    size_t len = strlen(north) + 1 + strlen(south);
+    char *out = ta_arena_alloc(v->arena, len + 1);
+    if (out != NULL) {
+        snprintf(out, len + 1, "%s %s", north, south);
+    }
+    return out;
 }
 
 /* The evidence a rule cites: how many items have a frame, and with
@@ -391,7 +394,8 @@ static size_t cite(const rule *r, ta_view *v, ta_diag *d, ta_jbuf *scratch)
 static void render_diag(const rule *r, ta_view *v, ta_diag *d, const char *profile,
                         ta_jbuf *scratch)
 {
-    const template *rem = remediation_for(r, profile);
+    const template *rem[2] = {NULL, NULL};
+    size_t num_rem = ta_remedy_pick(r, profile, v, rem);
     d->title = render(&r->title, v, scratch);
     d->summary = render(&r->summary, v, scratch);
     const char *fault = render(&r->fault, v, scratch);
@@ -399,7 +403,9 @@ static void render_diag(const rule *r, ta_view *v, ta_diag *d, const char *profi
                                    strcmp(fault, "middlebox") == 0);
     d->fault = known ? fault : "unknown";
     d->fixes_by = r->fixes_by.src != NULL ? render(&r->fixes_by, v, scratch) : NULL;
-    d->remediation = rem != NULL ? render(rem, v, scratch) : NULL;
+    d->remediation = num_rem == 2   ? both_sides(rem, v, scratch)
+                     : num_rem == 1 ? render(rem[0], v, scratch)
+                                    : NULL;
     d->ev = r->num_evidence > 0 ? ta_arena_alloc(v->arena, r->num_evidence * sizeof(*d->ev))
                                 : NULL;
     d->num_ev = cite(r, v, d, scratch);
@@ -565,7 +571,16 @@ int ta_rules_explain(const ta_rules *set, const char *id, FILE *out)
         fprintf(out, "\n  summary:     %s\n  fault:       %s\n  fixed by:    %s\n",
                 r->summary.src, r->fault.src, r->fixes_by.src != NULL ? r->fixes_by.src : "-");
         for (size_t k = 0; k < r->num_profiles; k++) {
-            fprintf(out, "  remediation (%s): %s\n", r->profile_names[k], r->remediation[k].src);
+            const remedy *m = &r->remediation[k];
+            if (m->both.src != NULL) {
+                fprintf(out, "  remediation (%s): %s\n", m->name, m->both.src);
+            }
+            for (int s = 0; s < 2; s++) {
+                if (m->side[s].src != NULL) {
+                    fprintf(out, "  remediation (%s, %s): %s\n", m->name,
+                            s == TA_SIDE_NORTH ? "northbound" : "southbound", m->side[s].src);
+                }
+            }
         }
         for (size_t k = 0; k < r->num_evidence; k++) {
             fprintf(out, "  evidence:    frame of %s: %s\n", r->evidence[k].frame_text,

@@ -55,63 +55,10 @@ static const char *scalar(const yaml_node_t *n)
     return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
-/* A YAML scalar as a rule value: plain true/false/null and numbers keep
- * their type; anything quoted is a string.  |shown| gets the value as JSON
- * text (for --explain). */
-static int scalar_value(const yaml_node_t *n, value *out, char **shown)
+/* A YAML scalar as a rule value (ta_rule_operand). */
+static int operand_of(const yaml_node_t *n, value *out, char **shown)
 {
-    const char *s = scalar(n);
-    json_t *j = NULL;
-    char *end;
-
-    memset(out, 0, sizeof(*out));
-    out->rank = -1;
-    if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
-        j = json_string(s);
-    } else if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0) {
-        j = json_boolean(s[0] == 't');
-    } else if (strcmp(s, "null") == 0 || strcmp(s, "~") == 0) {
-        j = json_null();
-    } else {
-        long long v = strtoll(s, &end, 10);
-        if (*s != '\0' && *end == '\0') {
-            j = json_integer(v);
-        } else if (*s != '\0' && strspn(s, "0123456789.eE+-") == strlen(s)) {
-            /* Decimal reals only: "0x1302", "inf" and "nan" stay text. */
-            double d = strtod(s, &end);
-            j = *end == '\0' ? json_real(d) : json_string(s);
-        } else {
-            j = json_string(s);
-        }
-    }
-    switch (json_typeof(j)) {
-    case JSON_STRING:
-        out->kind = V_STR;
-        out->len = json_string_length(j);
-        out->s = strndup(json_string_value(j), out->len);
-        out->rank = ta_rule_version_rank(json_string_value(j), out->len);
-        break;
-    case JSON_INTEGER:
-    case JSON_REAL:
-        out->kind = V_NUM;
-        out->num = json_number_value(j);
-        break;
-    case JSON_TRUE:
-    case JSON_FALSE:
-        out->kind = V_BOOL;
-        out->b = json_is_true(j);
-        break;
-    case JSON_NULL:
-        out->kind = V_NULL;
-        break;
-    default:
-        /* Not valid UTF-8: libyaml refuses that, so only out of memory. */
-        out->kind = V_OTHER;
-        break;
-    }
-    *shown = j != NULL ? json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-    json_decref(j);
-    return *shown != NULL && (out->kind != V_STR || out->s != NULL);
+    return ta_rule_operand(scalar(n), n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE, out, shown);
 }
 
 static int need_scalar(loader *L, const yaml_node_t *n, const char *what, char **out)
@@ -244,7 +191,7 @@ static int parse_list(loader *L, cond *c, yaml_node_t *v)
         if (e->type != YAML_SCALAR_NODE) {
             return fail(L, e, "\"in\" takes plain values");
         }
-        int ok = scalar_value(e, &c->list[c->num_list++], &shown);
+        int ok = operand_of(e, &c->list[c->num_list++], &shown);
         size_t k = shown != NULL ? strlen(shown) : 0;
         char *grown = ok ? realloc(c->shown, cap + k + 1) : NULL;
         if (grown == NULL) {
@@ -276,7 +223,7 @@ static int parse_operand(loader *L, cond *c, yaml_node_t *v)
     if (v->type != YAML_SCALAR_NODE) {
         return fail(L, v, "the value to compare with must be a single value");
     }
-    if (!scalar_value(v, &c->operand, &c->shown)) {
+    if (!operand_of(v, &c->operand, &c->shown)) {
         return fail(L, v, "out of memory");
     }
     if ((c->op == OP_EXISTS || c->op == OP_ABSENT) && c->operand.kind != V_BOOL) {
@@ -508,8 +455,10 @@ void ta_rule_cleanup(rule *r)
     cond_free(r->when);
     ta_template_cleanup(&r->summary);
     for (size_t i = 0; i < r->num_profiles; i++) {
-        free(r->profile_names[i]);
-        ta_template_cleanup(&r->remediation[i]);
+        free(r->remediation[i].name);
+        ta_template_cleanup(&r->remediation[i].both);
+        ta_template_cleanup(&r->remediation[i].side[TA_SIDE_NORTH]);
+        ta_template_cleanup(&r->remediation[i].side[TA_SIDE_SOUTH]);
     }
     ta_template_cleanup(&r->fault);
     ta_template_cleanup(&r->fixes_by);
@@ -530,31 +479,82 @@ void ta_rule_cleanup(rule *r)
     memset(r, 0, sizeof(*r));
 }
 
-/* remediation: a text for every profile, or {generic: ..., apigee: ...}. */
+/* A profile's text for each side: {northbound: TEXT, southbound: TEXT};
+ * apigee-x may give one side only (the other is apigee's). */
+static int parse_sides(loader *L, remedy *m, yaml_node_t *v)
+{
+    for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node(L, p->key);
+        const char *side = scalar(k);
+        int s = side == NULL                          ? -1
+                : strcmp(side, "northbound") == 0     ? TA_SIDE_NORTH
+                : strcmp(side, "southbound") == 0     ? TA_SIDE_SOUTH
+                                                      : -1;
+        if (s < 0) {
+            return fail(L, k, "unknown side \"%s\" in remediation (northbound or southbound)",
+                        side != NULL ? side : "?");
+        }
+        if (m->side[s].src != NULL) {
+            return fail(L, k, "%s given twice", side);
+        }
+        /* Shown beside the other side's when the direction is not known. */
+        static const char *const label[2] = {"Northbound", "Southbound"};
+        yaml_node_t *text = node(L, p->value);
+        const char *t = scalar(text);
+        if (t != NULL && strncmp(t, label[s], strlen(label[s])) != 0) {
+            return fail(L, text, "a %s text begins with \"%s\"", side, label[s]);
+        }
+        if (!need_template(L, text, "remediation", &m->side[s])) {
+            return 0;
+        }
+    }
+    if (strcmp(m->name, "apigee-x") != 0 &&
+        (m->side[TA_SIDE_NORTH].src == NULL || m->side[TA_SIDE_SOUTH].src == NULL)) {
+        return fail(L, v, "remediation of %s by side needs both northbound and southbound",
+                    m->name);
+    }
+    return 1;
+}
+
+/* remediation: a text for every profile, or {generic: TEXT, apigee: ...,
+ * apigee-x: ...}, where an apigee profile's value may be a text or
+ * {northbound: TEXT, southbound: TEXT}. */
 static int parse_remediation(loader *L, rule *r, yaml_node_t *v)
 {
     if (v->type == YAML_SCALAR_NODE) {
-        r->profile_names[0] = strdup("generic");
+        r->remediation[0].name = strdup("generic");
         r->num_profiles = 1;
-        return r->profile_names[0] != NULL &&
-               need_template(L, v, "remediation", &r->remediation[0]);
+        return r->remediation[0].name != NULL &&
+               need_template(L, v, "remediation", &r->remediation[0].both);
     }
     if (v->type != YAML_MAPPING_NODE) {
         return fail(L, v, "remediation is a text, or a mapping of profile to text");
     }
     for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
         yaml_node_t *k = node(L, p->key);
+        yaml_node_t *val = node(L, p->value);
         if (r->num_profiles >= TA_MAX_PROFILES) {
             return fail(L, k, "at most %d profiles", TA_MAX_PROFILES);
         }
         const char *pname = scalar(k);
-        if (pname == NULL || (strcmp(pname, "generic") != 0 && strcmp(pname, "apigee") != 0)) {
-            return fail(L, k, "unknown profile \"%s\" (generic or apigee)",
+        if (pname == NULL || !ta_rules_profile_known(pname)) {
+            return fail(L, k, "unknown profile \"%s\" (generic, apigee or apigee-x)",
                         pname != NULL ? pname : "?");
         }
-        size_t i = r->num_profiles++;
-        if (!need_scalar(L, k, "profile name", &r->profile_names[i]) ||
-            !need_template(L, node(L, p->value), "remediation", &r->remediation[i])) {
+        for (size_t i = 0; i < r->num_profiles; i++) {
+            if (strcmp(r->remediation[i].name, pname) == 0) {
+                return fail(L, k, "profile \"%s\" given twice", pname);
+            }
+        }
+        remedy *m = &r->remediation[r->num_profiles++];
+        if (!need_scalar(L, k, "profile name", &m->name)) {
+            return 0;
+        }
+        if (val->type == YAML_MAPPING_NODE && strcmp(pname, "generic") != 0) {
+            if (!parse_sides(L, m, val)) {
+                return 0;
+            }
+        } else if (!need_template(L, val, "remediation", &m->both)) {
             return 0;
         }
     }

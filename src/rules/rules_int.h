@@ -105,6 +105,18 @@ typedef struct {
 
 #define TA_MAX_PROFILES 4
 
+/* Sides of an Apigee connection, for the remediation chosen by them. */
+#define TA_SIDE_NORTH 0
+#define TA_SIDE_SOUTH 1
+
+/* One profile's remediation: a text for both sides (|both|), or one per
+ * side (|side|, src NULL where it has none: apigee-x then says apigee's). */
+typedef struct {
+    char *name;               /* generic, apigee, apigee-x */
+    template both;
+    template side[2];         /* by TA_SIDE_* */
+} remedy;
+
 typedef struct {
     char *id;
     ta_severity severity;
@@ -112,8 +124,7 @@ typedef struct {
     cond *when;
     size_t prog;              /* |when| flattened: its first node in ta_rules.prog */
     template summary;
-    char *profile_names[TA_MAX_PROFILES];
-    template remediation[TA_MAX_PROFILES];
+    remedy remediation[TA_MAX_PROFILES];
     size_t num_profiles;
     template fault;           /* client | server | middlebox | unknown, or a template */
     template fixes_by;        /* src NULL when the rule has none */
@@ -162,6 +173,22 @@ void ta_template_cleanup(template *t);
 /* ta_rules_closest returns the name of |names| closest to |word| when it
  * is close enough to suggest, else NULL. */
 const char *ta_rules_closest(const char *word, const char *const *names, size_t n);
+
+/* ta_remedy_side is the side of the view's connection (apigee.direction):
+ * TA_SIDE_NORTH, TA_SIDE_SOUTH, or -1 when not known. */
+int ta_remedy_side(ta_view *v);
+
+/* ta_remedy_pick sets |out| to the remediation texts of |r| for |profile|
+ * on the side of the connection of |v| (read only when the sides' texts
+ * differ) and returns how many: 0 (none), 1, or 2 when the side is not
+ * known and the two sides differ (northbound first). */
+size_t ta_remedy_pick(const rule *r, const char *profile, ta_view *v, const template *out[2]);
+
+/* ta_rule_operand types a rule's value |s| (a YAML scalar, |plain| when
+ * not quoted): plain true/false/null and numbers keep their type, anything
+ * quoted is a string; |shown| gets it as JSON text (for --explain, caller
+ * frees).  0 on out of memory. */
+int ta_rule_operand(const char *s, bool plain, value *out, char **shown);
 
 /* ta_version_rank of a version name ("TLS 1.2"), -1 for other text. */
 double ta_rule_version_rank(const char *s, size_t len);

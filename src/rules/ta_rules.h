@@ -79,6 +79,13 @@ json_t *ta_rules_apply(const ta_rules *r, json_t *conn, const char *profile, ta_
 void ta_rules_list(const ta_rules *r, FILE *out);
 int ta_rules_explain(const ta_rules *r, const char *id, FILE *out);
 
+/* Remediation profiles: generic, apigee (Apigee Edge, Private and Public
+ * Cloud) and apigee-x (Apigee X and hybrid; where it has no text of its
+ * own, apigee's).  ta_rules_profile_known: is |name| one of them;
+ * ta_rules_print_profiles prints one line each. */
+bool ta_rules_profile_known(const char *name);
+void ta_rules_print_profiles(FILE *out);
+
 /* ta_severity_parse maps "error"/"warning"/"info"; 0 if unknown. */
 int ta_severity_parse(const char *s, ta_severity *out);
 const char *ta_severity_name(ta_severity s);

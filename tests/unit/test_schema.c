@@ -103,6 +103,12 @@ static const struct {
     {"handshake.closed_by", TA_RC_NONE},
     {"overlap.versions[]", TA_RC_NONE},
     {"overlap.cipher_suites[]", TA_RC_NONE},
+    {"apigee.direction", TA_RC_NONE},
+    {"apigee.client_role", TA_RC_NONE},
+    {"apigee.server_role", TA_RC_NONE},
+    {"apigee.how", TA_RC_NONE},
+    {"apigee.traffic", TA_RC_NONE},
+    {"apigee.summary", TA_RC_RENDERED},
     /* The leaf facts, for each of client_leaf, server_leaf, rejected_leaf. */
     {".subject", TA_RC_DN},
     {".issuer", TA_RC_DN},

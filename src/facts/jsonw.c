@@ -66,9 +66,9 @@ static inline void put(ta_jbuf *b, char c)
 
 /* Whether any of the eight bytes of |w| is below 0x20, a quote or a
  * backslash (the bytes JSON escapes): the word-at-a-time tests of "Bit
- * Twiddling Hacks" (haszero, hasless), exact for bytes below 0x80; a byte
- * at or above 0x80 may set it too, which only sends the word to the
- * byte-by-byte path. */
+ * Twiddling Hacks" (haszero, hasless).  Exact: a borrow only follows a
+ * byte that matched, and the ~w term keeps bytes at or above 0x80 (UTF-8)
+ * from matching. */
 static inline bool word_needs_escape(uint64_t w)
 {
     const uint64_t ones = 0x0101010101010101u;

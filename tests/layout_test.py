@@ -41,9 +41,7 @@ STAGES = ["base", "capture", "decode", "tcp", "cert", "tls", "quic", "analyze", 
 KNOWN_CYCLES = {}
 
 # Source files over the size limit, and why.
-KNOWN_LONG = {
-    "decode/decode.c": "link layers, tunnels, IP, TCP and UDP in one file; to be split by layer",
-}
+KNOWN_LONG = {}
 
 MAX_LINES = 1000
 

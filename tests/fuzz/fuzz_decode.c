@@ -10,7 +10,7 @@
  * never longer than the IP layer claims.
  *
  *   clang -fsanitize=fuzzer,address,undefined -Iinclude tests/fuzz/fuzz_decode.c \
- *       src/decode/decode.c src/base/cursor.c src/base/status.c -o fuzz_decode
+ *       src/decode/decode*.c src/base/cursor.c src/base/status.c -o fuzz_decode
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -443,6 +443,34 @@ static void test_writer_matches_jansson(void **state)
         json_decref(j);
         ta_jbuf_free(&c);
     }
+    /* One buffer, as a connection's messages: repeated and alternating
+     * reals, and integers of every length (two digits at a time). */
+    ta_jbuf seq = {0};
+    char want_seq[8192] = "";
+    static const double times[] = {1795430282.628463, 1795430282.628463, 0.0, -0.0, 0.0,
+                                   1795430282.6406789, 1795430282.628463, 1e21, 1e21};
+    for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+        json_t *j = json_real(times[i]);
+        char *w = json_dumps(j, JSON_ENCODE_ANY);
+        strcat(want_seq, w);
+        strcat(want_seq, ",");
+        free(w);
+        json_decref(j);
+        ta_jbuf_real(&seq, times[i]);
+        ta_jbuf_raw(&seq, ",", 1);
+    }
+    int64_t ints[] = {0, 9, 10, 99, 100, 101, 999, 1000, 65535, 1234567, -1, -10, -99, -100,
+                      INT64_MAX, INT64_MIN + 1};
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+        char w[32];
+        snprintf(w, sizeof(w), "%lld,", (long long)ints[i]);
+        strcat(want_seq, w);
+        ta_jbuf_int(&seq, ints[i]);
+        ta_jbuf_raw(&seq, ",", 1);
+    }
+    ta_jbuf_raw(&seq, "", 1);
+    assert_string_equal(seq.p, want_seq);
+    ta_jbuf_free(&seq);
     ta_jbuf b = {0};
     ta_jbuf_int(&b, INT64_MIN);
     ta_jbuf_raw(&b, " ", 1);

@@ -93,34 +93,44 @@ void ta_u32_list_free(ta_u32_list *l)
     memset(l, 0, sizeof(*l));
 }
 
-/* The copy is NUL-terminated (not counted in |len|) so that it can be
- * handed to printf-like code after escaping; it may hold NULs itself. */
-int ta_bytes_set(ta_bytes *b, const ta_cur *src)
+/* A copy of at most TA_MAX_NAME bytes of |src| into |b|, from |arena| when
+ * it is set, else the heap (|b|'s old bytes freed).  NUL-terminated (not
+ * counted in |len|) so that it can be handed to printf-like code after
+ * escaping; it may hold NULs itself. */
+static int bytes_copy(ta_bytes *b, const ta_cur *src, ta_arena *arena)
 {
     ta_cur tmp = *src;
     size_t n = ta_cur_len(&tmp);
     bool cut = n > TA_MAX_NAME;
-    uint8_t *p;
 
     if (cut) {
         n = TA_MAX_NAME;
     }
-    p = malloc(n + 1);
+    uint8_t *p = arena != NULL ? ta_arena_alloc(arena, n + 1) : malloc(n + 1);
     if (p == NULL) {
         return 0;
     }
     /* n > 0 test: a cursor over (NULL, 0) must not be advanced (NULL + 0). */
     if (n > 0 && !ta_cur_copy(&tmp, p, n)) {
         /* Cannot happen: n <= ta_cur_len(&tmp). */
-        free(p);
+        if (arena == NULL) {
+            free(p);
+        }
         return 0;
     }
     p[n] = 0;
-    ta_bytes_free(b);
+    if (arena == NULL) {
+        ta_bytes_free(b);
+    }
     b->data = p;
     b->len = n;
     b->truncated = cut;
     return 1;
+}
+
+int ta_bytes_set(ta_bytes *b, const ta_cur *src)
+{
+    return bytes_copy(b, src, NULL);
 }
 
 void ta_bytes_free(ta_bytes *b)
@@ -147,20 +157,7 @@ int ta_bytes_list_push(ta_bytes_list *l, const ta_cur *src)
     l->v = p;
     ta_bytes *b = &l->v[l->num];
     memset(b, 0, sizeof(*b));
-    if (l->arena != NULL) {
-        /* As ta_bytes_set, into the arena. */
-        ta_cur tmp = *src;
-        size_t n = ta_cur_len(&tmp);
-        b->truncated = n > TA_MAX_NAME;
-        n = b->truncated ? TA_MAX_NAME : n;
-        b->data = ta_arena_alloc(l->arena, n + 1);
-        if (b->data == NULL || (n > 0 && !ta_cur_copy(&tmp, b->data, n))) {
-            b->data = NULL;
-            return 0;
-        }
-        b->data[n] = 0;
-        b->len = n;
-    } else if (!ta_bytes_set(b, src)) {
+    if (!bytes_copy(b, src, l->arena)) {
         return 0;
     }
     l->num++;

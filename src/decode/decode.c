@@ -14,17 +14,6 @@
 #include <pcap/dlt.h>
 #include <string.h>
 
-/* Older libpcap headers lack the newer link types. */
-#ifndef DLT_IPV4
-#define DLT_IPV4 228
-#endif
-#ifndef DLT_IPV6
-#define DLT_IPV6 229
-#endif
-#ifndef DLT_LINUX_SLL2
-#define DLT_LINUX_SLL2 276
-#endif
-
 /* Header sizes. */
 #define ETH_HDR_LEN 14
 #define VLAN_TAG_LEN 4

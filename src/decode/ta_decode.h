@@ -11,7 +11,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <pcap/dlt.h>
+
 #include "ta_cursor.h"
+
+/* Link types the decoder takes are libpcap's DLT_ values; older libpcap
+ * headers lack the newer ones. */
+#ifndef DLT_IPV4
+#define DLT_IPV4 228
+#endif
+#ifndef DLT_IPV6
+#define DLT_IPV6 229
+#endif
+#ifndef DLT_LINUX_SLL2
+#define DLT_LINUX_SLL2 276
+#endif
 
 /* TCP flags (RFC 9293 3.1). */
 #define TA_TCP_FIN 0x01

@@ -19,16 +19,6 @@
 
 #include "ta_decode.h"
 
-#ifndef DLT_IPV4
-#define DLT_IPV4 228
-#endif
-#ifndef DLT_IPV6
-#define DLT_IPV6 229
-#endif
-#ifndef DLT_LINUX_SLL2
-#define DLT_LINUX_SLL2 276
-#endif
-
 #define PAYLOAD "hello"
 #define PAYLOAD_LEN 5
 #define TEST_SPORT 40000

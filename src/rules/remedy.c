@@ -39,27 +39,36 @@ void ta_rules_print_profiles(FILE *out)
     }
 }
 
+int ta_remedy_init(ta_rules *set)
+{
+    static const char path[] = "apigee.direction";
+    return ta_fpath_parse(&set->side, path, sizeof(path) - 1);
+}
+
+static bool is_text(const ta_fval *val, const char *s)
+{
+    return val->len == strlen(s) && memcmp(val->s, s, val->len) == 0;
+}
+
 static bool direction_of(ta_view *v, const ta_fnode *n, const ta_fval *val, void *arg)
 {
     (void)v;
     (void)n;
     if (val->kind == TA_FV_STR) {
-        *(int *)arg = strcmp(val->s, "northbound") == 0   ? TA_SIDE_NORTH
-                      : strcmp(val->s, "southbound") == 0 ? TA_SIDE_SOUTH
-                                                          : -1;
+        *(int *)arg = is_text(val, "northbound")   ? TA_SIDE_NORTH
+                      : is_text(val, "southbound") ? TA_SIDE_SOUTH
+                                                   : -1;
         return true;
     }
     return false;
 }
 
-int ta_remedy_side(ta_view *v)
+/* The side of the view's connection: TA_SIDE_NORTH, TA_SIDE_SOUTH, or -1
+ * when not known. */
+static int side_of(const ta_rules *set, ta_view *v)
 {
-    static const char path[] = "apigee.direction";
-    ta_fpath p;
     int side = -1;
-    if (ta_fpath_parse(&p, path, sizeof(path) - 1)) {
-        (void)ta_fpath_visit(v, &p, direction_of, &side);
-    }
+    (void)ta_fpath_visit(v, &set->side, direction_of, &side);
     return side;
 }
 
@@ -93,14 +102,15 @@ static const template *text_for(const rule *r, const char *profile, int s)
     return g != NULL && g->both.src != NULL ? &g->both : NULL;
 }
 
-size_t ta_remedy_pick(const rule *r, const char *profile, ta_view *v, const template *out[2])
+size_t ta_remedy_pick(const ta_rules *set, const rule *r, const char *profile, ta_view *v,
+                      const template *out[2])
 {
     out[0] = text_for(r, profile, TA_SIDE_NORTH);
     out[1] = text_for(r, profile, TA_SIDE_SOUTH);
     if (out[0] == out[1]) {
         return out[0] != NULL;         /* one text for both sides: no need to know the side */
     }
-    int side = ta_remedy_side(v);
+    int side = side_of(set, v);
     if (side == TA_SIDE_SOUTH || out[0] == NULL) {
         out[0] = out[1];
     }

@@ -393,3 +393,30 @@ int ta_rules_index(ta_rules *set, rule *r)
     r->prog = set->num_prog;
     return r->when != NULL && number_preds(set, r->when) && flatten(set, r->when);
 }
+
+/* ---------------------------------------------------------------- severities */
+
+int ta_severity_parse(const char *s, ta_severity *out)
+{
+    static const char *const names[] = {"error", "warning", "info"};
+    for (int i = 0; i < 3; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *out = (ta_severity)i;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+const char *ta_severity_name(ta_severity s)
+{
+    switch (s) {
+    case TA_SEV_ERROR:
+        return "error";
+    case TA_SEV_WARNING:
+        return "warning";
+    case TA_SEV_INFO:
+    default:
+        return "info";
+    }
+}

@@ -391,11 +391,11 @@ static size_t cite(const rule *r, ta_view *v, ta_diag *d, ta_jbuf *scratch)
 }
 
 /* The texts of one diagnosis, for outputs that show them. */
-static void render_diag(const rule *r, ta_view *v, ta_diag *d, const char *profile,
-                        ta_jbuf *scratch)
+static void render_diag(const ta_rules *set, const rule *r, ta_view *v, ta_diag *d,
+                        const char *profile, ta_jbuf *scratch)
 {
     const template *rem[2] = {NULL, NULL};
-    size_t num_rem = ta_remedy_pick(r, profile, v, rem);
+    size_t num_rem = ta_remedy_pick(set, r, profile, v, rem);
     d->title = render(&r->title, v, scratch);
     d->summary = render(&r->summary, v, scratch);
     const char *fault = render(&r->fault, v, scratch);
@@ -490,7 +490,7 @@ int ta_rules_eval(const ta_rules *set, ta_view *v, const ta_rules_run *run)
         d->refs = f[i].r->references;
         d->num_refs = f[i].r->num_references;
         if (run->texts) {
-            render_diag(f[i].r, v, d, run->profile, run->scratch);
+            render_diag(set, f[i].r, v, d, run->profile, run->scratch);
         }
     }
     return !v->nomem;

@@ -942,7 +942,12 @@ int ta_rules_load_dir(ta_rules *set, const char *dir, char *err, size_t err_len)
 
 ta_rules *ta_rules_new(void)
 {
-    return calloc(1, sizeof(ta_rules));
+    ta_rules *set = calloc(1, sizeof(ta_rules));
+    if (set != NULL && !ta_remedy_init(set)) {
+        free(set);
+        return NULL;
+    }
+    return set;
 }
 
 void ta_rules_free(ta_rules *set)
@@ -971,29 +976,4 @@ void ta_rules_free(ta_rules *set)
 size_t ta_rules_count(const ta_rules *set)
 {
     return set->num;
-}
-
-int ta_severity_parse(const char *s, ta_severity *out)
-{
-    static const char *const names[] = {"error", "warning", "info"};
-    for (int i = 0; i < 3; i++) {
-        if (strcmp(s, names[i]) == 0) {
-            *out = (ta_severity)i;
-            return 1;
-        }
-    }
-    return 0;
-}
-
-const char *ta_severity_name(ta_severity s)
-{
-    switch (s) {
-    case TA_SEV_ERROR:
-        return "error";
-    case TA_SEV_WARNING:
-        return "warning";
-    case TA_SEV_INFO:
-    default:
-        return "info";
-    }
 }

@@ -148,6 +148,7 @@ struct ta_rules {
     size_t num_preds;
     pnode *prog;              /* every rule's condition, flattened (see pnode) */
     size_t num_prog;
+    ta_fpath side;            /* apigee.direction, resolved once (remedy.c) */
     ta_intercept_list intercept;   /* data/interception-products.yaml of each directory */
 };
 
@@ -174,15 +175,16 @@ void ta_template_cleanup(template *t);
  * is close enough to suggest, else NULL. */
 const char *ta_rules_closest(const char *word, const char *const *names, size_t n);
 
-/* ta_remedy_side is the side of the view's connection (apigee.direction):
- * TA_SIDE_NORTH, TA_SIDE_SOUTH, or -1 when not known. */
-int ta_remedy_side(ta_view *v);
+/* ta_remedy_init resolves set->side, the fact that says a connection's
+ * side of the gateway; 0 when the schema has no such fact. */
+int ta_remedy_init(ta_rules *set);
 
-/* ta_remedy_pick sets |out| to the remediation texts of |r| for |profile|
- * on the side of the connection of |v| (read only when the sides' texts
- * differ) and returns how many: 0 (none), 1, or 2 when the side is not
- * known and the two sides differ (northbound first). */
-size_t ta_remedy_pick(const rule *r, const char *profile, ta_view *v, const template *out[2]);
+/* ta_remedy_pick sets |out| to the remediation texts of |r| (a rule of
+ * |set|) for |profile| on the side of the connection of |v| (read only
+ * when the sides' texts differ) and returns how many: 0 (none), 1, or 2
+ * when the side is not known and the two sides differ (northbound first). */
+size_t ta_remedy_pick(const ta_rules *set, const rule *r, const char *profile, ta_view *v,
+                      const template *out[2]);
 
 /* ta_rule_operand types a rule's value |s| (a YAML scalar, |plain| when
  * not quoted): plain true/false/null and numbers keep their type, anything

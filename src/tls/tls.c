@@ -305,13 +305,11 @@ static bool clear_alerts(const ta_cur *body)
  * A 2-byte body is always readable (OpenSSL's TLS 1.3 client sends some
  * alerts in clear after the ServerHello); longer ones after the switch to
  * encryption are encrypted. */
-static void alert_record(ta_conn *c, int dir, uint64_t frame)
+static void alert_record(ta_conn *c, int dir, ta_cur body, uint64_t frame)
 {
     ta_dir *d = &c->dir[dir];
-    ta_cur body;
     bool enc_state = hs_encrypted(c, d) || (c->tls13 && c->real_sh);
 
-    ta_buf_view(&d->rec, &body);
     size_t n = ta_cur_len(&body);
     if (n > MAX_ALERT_BODY) {
         d->rec_overflow = true;
@@ -331,7 +329,6 @@ static void alert_record(ta_conn *c, int dir, uint64_t frame)
             c->alerts[before].record_len = d->body_len;
         }
     }
-    ta_buf_consume(&d->rec, d->rec.len);
     d->rec_overflow = false;
 }
 
@@ -354,7 +351,10 @@ static void settle_handshake(ta_conn *c, uint64_t frame)
     }
 }
 
-static void record_end(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits *lim)
+/* The record just completed, its body |body| when it was kept (in the
+ * segment itself, or gathered in d->rec). */
+static void record_end(ta_conn *c, int dir, ta_cur body, uint64_t frame,
+                       const ta_tls_limits *lim)
 {
     ta_dir *d = &c->dir[dir];
 
@@ -377,7 +377,7 @@ static void record_end(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits 
         ta_tlskeys_ccs(c, dir);
         break;
     case CT_ALERT:
-        alert_record(c, dir, frame);
+        alert_record(c, dir, body, frame);
         break;
     case CT_HANDSHAKE:
         if (hs_encrypted(c, d)) {
@@ -386,8 +386,6 @@ static void record_end(ta_conn *c, int dir, uint64_t frame, const ta_tls_limits 
                 ta_conn_event(c, dir, TA_EV_ENCRYPTED_HANDSHAKE, d->body_len, frame);
             }
         } else if (d->keep_body) {
-            ta_cur body;
-            ta_buf_view(&d->rec, &body);
             tls_handshake_bytes(c, dir, &body, frame, lim);
         }
         break;
@@ -422,13 +420,6 @@ static void plan_body(ta_conn *c, int dir)
                    (d->type == CT_HANDSHAKE && !hs_encrypted(c, d) && !c->judged);
     d->keep_tail = !d->keep_body && ta_tlskeys_chained(c, dir);
     d->tail_len = 0;
-    if (d->keep_body && d->type != CT_ALERT) {
-        /* The whole body will be kept: one allocation for it. */
-        if (d->rec.max == 0) {
-            ta_buf_init(&d->rec, MAX_RECORD_LEN);
-        }
-        (void)ta_buf_reserve(&d->rec, d->body_len);
-    }
 }
 
 static void read_header(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
@@ -475,7 +466,9 @@ static void read_header(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
     plan_body(c, dir);
     d->state = TA_REC_BODY;
     if (len16 == 0) {
-        record_end(c, dir, frame, lim);   /* an empty record (RFC 5246 6.2.1 allows it) */
+        ta_cur empty;
+        ta_cur_init(&empty, NULL, 0);
+        record_end(c, dir, empty, frame, lim);   /* an empty record (RFC 5246 6.2.1 allows it) */
     }
 }
 
@@ -508,9 +501,22 @@ static void read_body(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
 
     (void)ta_cur_get_bytes(bytes, &part, take);
     d->body_left -= (uint32_t)take;
+    if (d->keep_body && d->rec.len == 0 && d->body_left == 0 && !d->decrypt_body) {
+        /* The whole body is in this segment (the usual case): read where
+         * it lies, no copy.  Decryption wants its own copy in d->rec. */
+        if (d->type == CT_ALERT && take > MAX_ALERT_BODY) {
+            d->rec_overflow = true;
+        }
+        record_end(c, dir, part, frame, lim);
+        return;
+    }
     if (d->keep_body) {
         if (d->rec.max == 0) {
             ta_buf_init(&d->rec, MAX_RECORD_LEN);
+        }
+        if (d->rec.len == 0 && d->type != CT_ALERT) {
+            /* The body comes in pieces: one allocation for all of it. */
+            (void)ta_buf_reserve(&d->rec, d->body_len);
         }
         /* A clear alert body longer than MAX_ALERT_BODY is read as
          * encrypted whatever it holds: no need to keep it. */
@@ -523,7 +529,9 @@ static void read_body(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
         keep_tail(d, &part);
     }
     if (d->body_left == 0) {
-        record_end(c, dir, frame, lim);
+        ta_cur body;
+        ta_buf_view(&d->rec, &body);
+        record_end(c, dir, body, frame, lim);
     }
 }
 

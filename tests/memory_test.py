@@ -6,8 +6,15 @@ samples/multi.pcap once and the same traffic repeated 50 times (each copy
 shifted 60 s later, so every connection has ended before its copy starts),
 runs tlsanalyze on both and compares peak RSS (ru_maxrss of the child).
 The 50x run must report 50x the connections and stay within 1.5x the RSS.
+
+Then the bound on connections open at once: 200,000 SYNs that are never
+answered (tests/stress/gen.py syn) keep --max-connections (65,536) open
+at the peak, and the tool must stay under 128 MiB doing it.  The hostile
+suite floods the same way with the sanitizer build, whose RSS says
+nothing; here the build measured is the one users run.
 Ends with "memory: N passed, N failed".
 """
+import json
 import os
 import shutil
 import struct
@@ -18,7 +25,10 @@ import tempfile
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./tlsanalyze")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SRC = os.path.join(ROOT, "samples", "multi.pcap")
+GEN = os.path.join(ROOT, "tests", "stress", "gen.py")
 COPIES = 50
+SYNS = 200000
+SYN_RSS_MIB = 128
 
 
 def read_pcap(path):
@@ -56,6 +66,22 @@ def peak_rss_kib(path):
     return usage.ru_maxrss, lines
 
 
+def syn_flood():
+    """gen.py syn SYNS | BIN --format=ndjson -: (peak RSS in KiB, the
+    capture's record)."""
+    gen = subprocess.Popen([sys.executable, GEN, "syn", str(SYNS)], stdout=subprocess.PIPE)
+    with tempfile.TemporaryFile() as out:
+        p = subprocess.Popen([BIN, "--format=ndjson", "-"], stdin=gen.stdout, stdout=out,
+                             stderr=subprocess.DEVNULL)
+        gen.stdout.close()
+        _, status, usage = os.wait4(p.pid, 0)
+        gen.wait()
+        assert os.waitstatus_to_exitcode(status) == 0, "exit %d" % status
+        out.seek(0)
+        last = json.loads(out.read().rstrip(b"\n").rsplit(b"\n", 1)[-1])
+    return usage.ru_maxrss, last
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="tlsa-mem-")
     passed = failed = 0
@@ -71,6 +97,17 @@ def main():
               "ratio %.2f" % (n1, rss1, COPIES, n50, rss50, ratio))
         for ok, what in ((n1 > 0 and n50 == COPIES * n1, "x50 reports 50x the connections"),
                          (ratio <= 1.5, "peak RSS x50 <= 1.5 x peak RSS x1")):
+            print(("ok   " if ok else "FAIL ") + what)
+            passed, failed = passed + ok, failed + (not ok)
+        rss, cap = syn_flood()
+        print("%d SYNs: %d connections, %d open at the peak, peak RSS %d MiB"
+              % (SYNS, cap.get("tcp_connections", 0), cap.get("peak_open_connections", 0),
+                 rss // 1024))
+        for ok, what in ((cap.get("tcp_connections") == SYNS, "every SYN is a connection"),
+                         (cap.get("peak_open_connections") == 65536,
+                          "65536 connections open at the peak (--max-connections)"),
+                         (rss < SYN_RSS_MIB * 1024,
+                          "peak RSS < %d MiB with them open" % SYN_RSS_MIB)):
             print(("ok   " if ok else "FAIL ") + what)
             passed, failed = passed + ok, failed + (not ok)
     finally:

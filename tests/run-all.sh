@@ -13,7 +13,7 @@
 #   golden:  per-connection facts vs tshark: samples/ and ../shared/corpus (if present)
 #   decrypt-golden: corpus captures with key logs, decrypted, vs tshark with the same keys
 #   fingerprints: JA3/JA3S of every hello vs tshark: samples/ and ../shared/corpus (if present)
-#   memory:  peak RSS of the same traffic 1x vs 50x
+#   memory:  peak RSS of the same traffic 1x vs 50x, and with 65,536 connections open (release build)
 #   regress: every file of tests/regress/ under the sanitizers
 #   quicgen: the QUIC packet writer for crafted captures (tests/lib/quicgen.py)
 #            against the RFC 9001/9369 sample packets and tshark

@@ -222,25 +222,25 @@ static bool version_refused(const ta_conn *c)
             close_first = true;
         }
     }
-    if (c->num_client_hellos == 0 || c->real_sh || sv->num_records == 0 || c->ch.sslv2) {
+    if (c->num_client_hellos == 0 || c->real_sh || sv->num_records == 0 || ta_ch(c)->sslv2) {
         return false;
     }
     uint16_t v = sv->first_version;
-    if (!offered(&c->ch, v) && v < c->ch.legacy_version) {
+    if (!offered(ta_ch(c), v) && v < ta_ch(c)->legacy_version) {
         return true;
     }
-    return close_first && ta_version_rank(v) < ta_version_rank(ta_client_hello_max_version(&c->ch));
+    return close_first && ta_version_rank(v) < ta_version_rank(ta_client_hello_max_version(ta_ch(c)));
 }
 
 /* What both sides share, as far as the server's answer shows it: the
  * version and suite it chose, or nothing when it refused the version. */
 static void derive_overlap(ta_derived *d, const ta_conn *c)
 {
-    if (c->real_sh && !c->sh.sslv2) {
+    if (c->real_sh && !ta_sh(c)->sslv2) {
         d->overlap = TA_OVERLAP_CHOSEN;
-        d->overlap_version = c->sh.selected_version != 0 ? c->sh.selected_version
-                                                         : c->sh.legacy_version;
-        d->overlap_suite = c->sh.cipher_suite;
+        d->overlap_version = ta_sh(c)->selected_version != 0 ? ta_sh(c)->selected_version
+                                                         : ta_sh(c)->legacy_version;
+        d->overlap_suite = ta_sh(c)->cipher_suite;
     } else if (version_refused(c)) {
         d->overlap = TA_OVERLAP_REFUSED;
     }
@@ -249,7 +249,7 @@ static void derive_overlap(ta_derived *d, const ta_conn *c)
 /* client_hello.supported_versions: the list without GREASE values. */
 static int derive_versions(ta_derived *d, const ta_conn *c, ta_arena *arena)
 {
-    const ta_u32_list *l = &c->ch.supported_versions;
+    const ta_u32_list *l = &ta_ch(c)->supported_versions;
     uint16_t *v = l->num > 0 ? ta_arena_alloc(arena, l->num * sizeof(*v)) : NULL;
     if (l->num > 0 && v == NULL) {
         return 0;
@@ -313,13 +313,13 @@ static int derive_certs(ta_derived *d, const ta_conn *c, ta_chain_ctx *chains, c
             continue;
         }
         /* The name asked for is the SNI; a client's chain has none. */
-        bool name = s == TA_FROM_SERVER && c->ch.sni.data != NULL;
+        bool name = s == TA_FROM_SERVER && ta_ch(c)->sni.data != NULL;
         ta_chain_in in = {
             .certs = leaf,
             .num = len[s],
             .from = (ta_side)s,
-            .host = name ? c->ch.sni.data : NULL,
-            .host_len = name ? c->ch.sni.len : 0,
+            .host = name ? ta_ch(c)->sni.data : NULL,
+            .host_len = name ? ta_ch(c)->sni.len : 0,
             .at = frame_time(c, leaf->frame),
             .stem = stem,
             .id = c->id,
@@ -336,12 +336,12 @@ static int derive_certs(ta_derived *d, const ta_conn *c, ta_chain_ctx *chains, c
 
 static void derive_sni(ta_derived *d, const ta_conn *c)
 {
-    d->sni_present = c->num_client_hellos > 0 && c->ch.sni.data != NULL;
+    d->sni_present = c->num_client_hellos > 0 && ta_ch(c)->sni.data != NULL;
     if (d->sni_present) {
         char name[TA_MAX_NAME + 1];
         unsigned char addr[16];
-        size_t n = c->ch.sni.len < TA_MAX_NAME ? c->ch.sni.len : TA_MAX_NAME;
-        memcpy(name, c->ch.sni.data, n);
+        size_t n = ta_ch(c)->sni.len < TA_MAX_NAME ? ta_ch(c)->sni.len : TA_MAX_NAME;
+        memcpy(name, ta_ch(c)->sni.data, n);
         name[n] = '\0';
         d->sni_is_ip = inet_pton(AF_INET, name, addr) == 1 ||
                        inet_pton(AF_INET6, name, addr) == 1;
@@ -355,8 +355,8 @@ static int derive_fingerprints(ta_derived *d, const ta_conn *c, ta_arena *arena)
 {
     /* A hello that did not parse to its end would give the fingerprint of
      * a fragment (or of bytes that are not a hello at all): none then. */
-    const ta_client_hello *ch = c->num_client_hellos > 0 && !c->ch.malformed ? &c->ch : NULL;
-    const ta_server_hello *sh = c->have_sh && c->sh.legacy_version != 0 ? &c->sh : NULL;
+    const ta_client_hello *ch = c->num_client_hellos > 0 && !ta_ch(c)->malformed ? ta_ch(c) : NULL;
+    const ta_server_hello *sh = c->have_sh && ta_sh(c)->legacy_version != 0 ? ta_sh(c) : NULL;
     if (ch == NULL && sh == NULL) {
         return 1;
     }

@@ -61,7 +61,7 @@ static const ta_fnode u32_elem[1] = {
 
 /* ---- client_hello ----------------------------------------------------- */
 
-#define CH (&v->c->ch)
+#define CH ta_ch(v->c)
 
 TA_GETTER(ta_fg_client_hello)
 {
@@ -368,12 +368,12 @@ const ta_fnode ta_fs_client_hello[27] = {
 
 /* ---- server_hello ----------------------------------------------------- */
 
-#define SH (&v->c->sh)
+#define SH ta_sh(v->c)
 
 /* A ServerHello of length 0 ends before its version: its facts are null. */
 static bool sh_empty(const ta_conn *c)
 {
-    return c->sh.legacy_version == 0;
+    return ta_sh(c)->legacy_version == 0;
 }
 
 TA_GETTER(ta_fg_server_hello)
@@ -505,7 +505,7 @@ const ta_fnode ta_fs_server_hello[13] = {
 TA_GETTER(ta_fg_server_kx)
 {
     if (v->c->have_skx) {
-        fv_obj(o, &v->c->skx);
+        fv_obj(o, ta_skx(v->c));
     } else {
         fv_null(o);
     }
@@ -513,17 +513,17 @@ TA_GETTER(ta_fg_server_kx)
 
 static TA_GETTER(get_skx_frame)
 {
-    fv_int(o, (int64_t)v->c->skx.frame);
+    fv_int(o, (int64_t)ta_skx(v->c)->frame);
 }
 
 static TA_GETTER(get_skx_dh_bits)
 {
-    fv_int_or_null(o, v->c->skx.dh_bits);
+    fv_int_or_null(o, ta_skx(v->c)->dh_bits);
 }
 
 static TA_GETTER(get_skx_group)
 {
-    fv_int_or_null(o, v->c->skx.group);
+    fv_int_or_null(o, ta_skx(v->c)->group);
 }
 
 const ta_fnode ta_fs_server_kx[3] = {
@@ -542,7 +542,7 @@ const ta_fnode ta_fs_server_kx[3] = {
 TA_GETTER(ta_fg_cert_request)
 {
     if (v->c->have_cr) {
-        fv_obj(o, &v->c->cr);
+        fv_obj(o, ta_cr(v->c));
     } else {
         fv_null(o);
     }
@@ -550,17 +550,17 @@ TA_GETTER(ta_fg_cert_request)
 
 static TA_GETTER(get_cr_frame)
 {
-    fv_int(o, (int64_t)v->c->cr.frame);
+    fv_int(o, (int64_t)ta_cr(v->c)->frame);
 }
 
 static TA_GETTER(get_cr_ca_names)
 {
-    fv_int(o, (int64_t)v->c->cr.num_ca_names);
+    fv_int(o, (int64_t)ta_cr(v->c)->num_ca_names);
 }
 
 static TA_GETTER(get_cr_ca_name_list)
 {
-    fv_arr(o, &v->c->cr.ca_names, v->c->cr.ca_names.num);
+    fv_arr(o, &ta_cr(v->c)->ca_names, ta_cr(v->c)->ca_names.num);
 }
 
 /* Never clear in TLS 1.3: what was read there was decrypted. */

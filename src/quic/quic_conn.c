@@ -372,9 +372,9 @@ static void logged_keys(ta_conn *c, int space, const ta_tls_limits *lim)
         ta_quic_keys *k = &q->side[d].keys[space];
         q->side[d].have_keys[space] =
             ta_quic_keys_from_keylog(k, lim->keylog, c->dec->client_random, label, q->ver,
-                                     (uint16_t)c->sh.cipher_suite) ||
+                                     (uint16_t)ta_sh(c)->cipher_suite) ||
             ta_quic_keys_from_keylog(k, lim->capture_keys, c->dec->client_random, label, q->ver,
-                                     (uint16_t)c->sh.cipher_suite);
+                                     (uint16_t)ta_sh(c)->cipher_suite);
     }
 }
 

@@ -85,6 +85,16 @@ void ta_conn_set_client(ta_conn *c, int dir, ta_client_how how)
  * larger chunk. */
 #define CONN_ARENA_FIRST 1024
 
+const ta_hellos ta_no_hellos;
+
+ta_hellos *ta_conn_hellos(ta_conn *c)
+{
+    if (c->hellos == NULL) {
+        c->hellos = calloc(1, sizeof(*c->hellos));
+    }
+    return c->hellos;
+}
+
 ta_arena *ta_conn_arena(ta_conn *c)
 {
     if (c->arena.head == NULL && c->arena.first_size == 0) {
@@ -103,9 +113,12 @@ void ta_conn_free(ta_conn *c)
         ta_buf_reset(&c->dir[d].rec);
         ta_buf_reset(&c->dir[d].hs);
     }
-    ta_client_hello_cleanup(&c->ch);
-    ta_server_hello_cleanup(&c->sh);
-    ta_cert_request_cleanup(&c->cr);
+    if (c->hellos != NULL) {
+        ta_client_hello_cleanup(&c->hellos->ch);
+        ta_server_hello_cleanup(&c->hellos->sh);
+        ta_cert_request_cleanup(&c->hellos->cr);
+        free(c->hellos);
+    }
     ta_arena_cleanup(&c->arena);
     for (size_t i = 0; i < c->num_certs; i++) {
         ta_cert_cleanup(&c->certs[i]);

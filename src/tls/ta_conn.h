@@ -157,6 +157,18 @@ typedef struct {
     char warning[256];         /* first problem, for the report ("" if none) */
 } ta_conn_dec;
 
+/* The hellos, and the two messages of a TLS 1.2 server flight whose facts
+ * are kept: apart from ta_conn, allocated at the first of them
+ * (ta_conn_hellos), so that the connections that never get that far (SYN
+ * floods, scans, plain HTTP) do not carry them.  Read through ta_ch,
+ * ta_sh, ta_cr and ta_skx, which give an empty one when there is none. */
+typedef struct {
+    ta_client_hello ch;            /* first ClientHello */
+    ta_server_hello sh;            /* first real ServerHello (or the HRR if only that) */
+    ta_cert_request cr;
+    ta_server_kx skx;              /* first ServerKeyExchange of a (EC)DHE suite */
+} ta_hellos;
+
 typedef struct ta_conn ta_conn;
 struct ta_quic_conn;                /* ta_quic_conn.h */
 
@@ -195,11 +207,10 @@ struct ta_conn {
     ta_dir dir[2];
 
     /* Facts. */
-    ta_client_hello ch;            /* first ClientHello */
+    ta_hellos *hellos;             /* NULL until the first hello (ta_conn_hellos) */
     uint32_t ch_bytes;             /* its handshake message, header included; 0 for SSLv2 */
     uint32_t ch_segments;          /* client segments up to the one that completed it */
     uint32_t num_client_hellos;
-    ta_server_hello sh;            /* first real ServerHello (or the HRR if only that) */
     bool have_sh;
     bool real_sh;                  /* sh is not a HelloRetryRequest */
     bool hrr;
@@ -207,11 +218,9 @@ struct ta_conn {
     uint32_t num_server_hellos;
     int sh_dir;                    /* wire direction of the ServerHello */
     bool tls13;                    /* negotiated TLS 1.3 (or a draft) */
-    ta_cert_request cr;
     bool have_cr;
-    ta_arena arena;                /* the lists of ch and cr (ta_conn_arena) */
-    ta_server_kx skx;              /* first ServerKeyExchange of a (EC)DHE suite */
     bool have_skx;
+    ta_arena arena;                /* the lists of ch and cr (ta_conn_arena) */
     ta_cert *certs;                /* heap array, at most TA_MAX_CERTS */
     size_t num_certs;
     size_t num_certs_wire;         /* certificates on the wire, kept or not */
@@ -230,6 +239,39 @@ struct ta_conn {
     struct ta_quic_conn *quic;     /* NULL for TCP; a QUIC connection's own state */
     const ta_quic_ops *quic_ops;   /* ...and its answers, with it */
 };
+
+/* ta_conn_hellos returns the connection's hellos to fill in, allocated on
+ * first use; NULL when memory ran out. */
+ta_hellos *ta_conn_hellos(ta_conn *c);
+
+/* The hellos as read: the connection's, or one that is empty (every
+ * count 0, every list empty, frames 0) when none came. */
+extern const ta_hellos ta_no_hellos;
+
+static inline const ta_hellos *ta_conn_h(const ta_conn *c)
+{
+    return c->hellos != NULL ? c->hellos : &ta_no_hellos;
+}
+
+static inline const ta_client_hello *ta_ch(const ta_conn *c)
+{
+    return &ta_conn_h(c)->ch;
+}
+
+static inline const ta_server_hello *ta_sh(const ta_conn *c)
+{
+    return &ta_conn_h(c)->sh;
+}
+
+static inline const ta_cert_request *ta_cr(const ta_conn *c)
+{
+    return &ta_conn_h(c)->cr;
+}
+
+static inline const ta_server_kx *ta_skx(const ta_conn *c)
+{
+    return &ta_conn_h(c)->skx;
+}
 
 /* ta_conn_client_dir returns the wire direction client -> server (0 while
  * the client is unknown). */

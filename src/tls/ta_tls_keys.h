@@ -24,7 +24,7 @@
 void ta_tlskeys_client_hello(ta_conn *c, const ta_cur *body, const ta_tls_limits *lim);
 
 /* ta_tlskeys_start sets both directions up after the real ServerHello
- * (c->sh, c->tls13 and c->dec->server_random filled); no-op without c->dec. */
+ * (the ServerHello, c->tls13 and c->dec->server_random filled); no-op without c->dec. */
 void ta_tlskeys_start(ta_conn *c, const ta_tls_limits *lim);
 
 /* ta_tlskeys_ccs: wire direction |dir| sent ChangeCipherSpec (TLS <= 1.2:

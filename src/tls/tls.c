@@ -436,7 +436,7 @@ static void read_header(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame,
         return;
     }
     ta_cur_init(&h, d->hdr, sizeof(d->hdr));
-    if (header_at(&h, FIND_ANY) != 1 && c->have_sh && c->sh.sslv2) {
+    if (header_at(&h, FIND_ANY) != 1 && c->have_sh && ta_sh(c)->sslv2) {
         d->state = TA_REC_OFF;     /* an SSL 2.0 server: the rest is SSL 2.0, encrypted */
         return;
     }
@@ -553,12 +553,16 @@ static void on_sslv2_server_hello(ta_conn *c, int dir, ta_cur *m, uint64_t frame
         !ta_cur_get_bytes(m, &cert, cert_len)) {
         return;
     }
+    ta_hellos *h = ta_conn_hellos(c);
+    if (h == NULL) {
+        return;
+    }
     c->have_sh = true;
     c->real_sh = true;
     c->sh_dir = dir;
-    c->sh.sslv2 = true;
-    c->sh.frame = frame;
-    c->sh.legacy_version = version;
+    h->sh.sslv2 = true;
+    h->sh.frame = frame;
+    h->sh.legacy_version = version;
     if (cert_len > 0) {
         tls_add_cert(c, dir, &cert, frame, NULL);
     }
@@ -607,8 +611,11 @@ static void read_sslv2(ta_conn *c, int dir, ta_cur *bytes, uint64_t frame)
         }
         c->num_client_hellos++;
         ta_conn_event(c, dir, TA_EV_HANDSHAKE, TA_HS_CLIENT_HELLO, frame);
-        (void)ta_tls_parse_sslv2_client_hello(&c->ch, &view);
-        c->ch.frame = frame;
+        ta_hellos *hellos = ta_conn_hellos(c);
+        if (hellos != NULL) {
+            (void)ta_tls_parse_sslv2_client_hello(&hellos->ch, &view);
+            hellos->ch.frame = frame;
+        }
     } else if (msg == 4) {
         ta_conn_event(c, dir, TA_EV_HANDSHAKE, TA_HS_SERVER_HELLO, frame);
         on_sslv2_server_hello(c, dir, &view, frame);
@@ -749,7 +756,7 @@ int ta_tls_handshake_done(const ta_conn *c)
     const ta_dir *cl = &c->dir[ta_conn_client_dir(c)];
     const ta_dir *sv = &c->dir[1 - ta_conn_client_dir(c)];
 
-    if (c->have_sh && c->sh.sslv2) {
+    if (c->have_sh && ta_sh(c)->sslv2) {
         return 1;
     }
     if (c->tls13 && c->real_sh) {

@@ -66,13 +66,13 @@ void tls_count_app_record(ta_dir *d, uint32_t len, uint64_t frame)
  * (JSSE pads its alerts to 35 bytes) or a little data ("GET / ..."). */
 static uint32_t alert_13_len(const ta_conn *c)
 {
-    return 3 + (c->sh.cipher_suite == SUITE_AES_128_CCM_8_SHA256 ? 8 : 16);
+    return 3 + (ta_sh(c)->cipher_suite == SUITE_AES_128_CCM_8_SHA256 ? 8 : 16);
 }
 
 static bool alert_sized(const ta_conn *c, uint32_t len)
 {
     uint32_t tag = alert_13_len(c) - 3;
-    uint32_t hash = c->sh.cipher_suite == SUITE_AES_256_GCM_SHA384 ? 48 : 32;
+    uint32_t hash = ta_sh(c)->cipher_suite == SUITE_AES_256_GCM_SHA384 ? 48 : 32;
     return len >= alert_13_len(c) && len < 4 + hash + 1 + tag;
 }
 

@@ -90,7 +90,7 @@ static bool dec_failed(ta_conn *c, int dir, ta_decrypt_status st, uint64_t frame
 
     /* 0-RTT data (early keys we do not use) comes before the client's
      * handshake records: skipped, not a wrong key. */
-    if (c->tls13 && ta_conn_side(c, dir) == TA_FROM_CLIENT && c->ch.has_early_data &&
+    if (c->tls13 && ta_conn_side(c, dir) == TA_FROM_CLIENT && ta_ch(c)->has_early_data &&
         dd->records == 0 && dd->early_skipped < DEC_MAX_EARLY_SKIPPED) {
         dd->early_skipped++;
         tls_count_app_record(d, d->body_len, frame);

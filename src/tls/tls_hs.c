@@ -32,10 +32,14 @@ static void on_client_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame,
     ta_tlskeys_client_hello(c, body, lim);
     c->ch_bytes = (uint32_t)(4 + ta_cur_len(body));
     c->ch_segments = c->dir[dir].segments;
-    ta_client_hello_use_arena(&c->ch, ta_conn_arena(c));
-    ta_status st = ta_tls_parse_client_hello(&c->ch, body);
-    c->ch.frame = frame;
-    if (c->ch.sni.truncated) {
+    ta_hellos *h = ta_conn_hellos(c);
+    if (h == NULL) {
+        return;
+    }
+    ta_client_hello_use_arena(&h->ch, ta_conn_arena(c));
+    ta_status st = ta_tls_parse_client_hello(&h->ch, body);
+    h->ch.frame = frame;
+    if (h->ch.sni.truncated) {
         ta_conn_warn(c, "frame %llu: the server_name is longer than %d bytes; only that much is "
                      "shown", (unsigned long long)frame, TA_MAX_NAME);
     }
@@ -65,19 +69,24 @@ static void on_server_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame,
         ta_conn_warn(c, "frame %llu: ServerHello is %s", (unsigned long long)frame,
                      st == TA_TRUNCATED ? "malformed" : ta_status_name(st));
     }
+    ta_hellos *h = ta_conn_hellos(c);
+    if (h == NULL) {
+        ta_server_hello_cleanup(&sh);
+        return;
+    }
     if (sh.hello_retry_request) {
         if (!c->hrr) {
             c->hrr = true;
             c->hrr_frame = frame;
         }
         if (!c->have_sh) {
-            c->sh = sh;
+            h->sh = sh;
             c->have_sh = true;
             return;
         }
     } else if (!c->real_sh) {
-        ta_server_hello_cleanup(&c->sh);
-        c->sh = sh;
+        ta_server_hello_cleanup(&h->sh);
+        h->sh = sh;
         c->have_sh = true;
         c->real_sh = true;
         c->sh_dir = dir;
@@ -99,7 +108,7 @@ static void on_server_hello(ta_conn *c, int dir, ta_cur *body, uint64_t frame,
 static ta_kx_kind kx_kind(const ta_conn *c)
 {
     char buf[TA_NAME_BUF];
-    const char *name = ta_cipher_name(c->sh.cipher_suite, false, buf);
+    const char *name = ta_cipher_name(ta_sh(c)->cipher_suite, false, buf);
     if (strncmp(name, "TLS_DHE_PSK_", 12) == 0 || strncmp(name, "TLS_ECDHE_PSK_", 14) == 0) {
         return 0;
     }
@@ -114,16 +123,17 @@ static ta_kx_kind kx_kind(const ta_conn *c)
 
 static void on_server_key_exchange(ta_conn *c, int dir, ta_cur *body, uint64_t frame)
 {
-    if (c->have_skx || !c->real_sh || c->tls13 || c->sh.sslv2 || dir != c->sh_dir) {
+    if (c->have_skx || !c->real_sh || c->tls13 || ta_sh(c)->sslv2 || dir != c->sh_dir) {
         return;
     }
     ta_kx_kind kind = kx_kind(c);
-    if (kind == 0) {
+    ta_hellos *h = kind != 0 ? ta_conn_hellos(c) : NULL;
+    if (h == NULL) {
         return;
     }
     c->have_skx = true;
-    c->skx.frame = frame;
-    if (ta_tls_parse_server_key_exchange(&c->skx, body, kind) != TA_OK) {
+    h->skx.frame = frame;
+    if (ta_tls_parse_server_key_exchange(&h->skx, body, kind) != TA_OK) {
         ta_conn_warn(c, "frame %llu: ServerKeyExchange is malformed", (unsigned long long)frame);
     }
 }
@@ -190,10 +200,14 @@ static void on_certificate_request(ta_conn *c, ta_cur *body, uint64_t frame)
         return;
     }
     /* supported_signature_algorithms exists from TLS 1.2 on (RFC 5246 7.4.4). */
-    bool sigalgs = c->have_sh && c->sh.legacy_version >= 0x0303;
-    ta_cert_request_use_arena(&c->cr, ta_conn_arena(c));
-    ta_status st = ta_tls_parse_certificate_request(&c->cr, body, c->tls13, sigalgs);
-    c->cr.frame = frame;
+    bool sigalgs = c->have_sh && ta_sh(c)->legacy_version >= 0x0303;
+    ta_hellos *h = ta_conn_hellos(c);
+    if (h == NULL) {
+        return;
+    }
+    ta_cert_request_use_arena(&h->cr, ta_conn_arena(c));
+    ta_status st = ta_tls_parse_certificate_request(&h->cr, body, c->tls13, sigalgs);
+    h->cr.frame = frame;
     c->have_cr = true;
     if (st != TA_OK) {
         ta_conn_warn(c, "frame %llu: CertificateRequest is %s", (unsigned long long)frame,

@@ -124,7 +124,7 @@ static void dec_start12(ta_conn *c, const ta_suite_info *si, const ta_tls_limits
     ta_conn_dec *dec = c->dec;
     uint8_t ms[TA_KL_MAX_SECRET];
     int sv = c->sh_dir;
-    uint16_t version = c->sh.legacy_version;
+    uint16_t version = ta_sh(c)->legacy_version;
 
     if (lookup_secret(lim, dec->client_random, TA_KL_CLIENT_RANDOM, ms) != 48) {
         ta_tlskeys_problem(c, TA_DECST_NO_KEY,
@@ -133,7 +133,7 @@ static void dec_start12(ta_conn *c, const ta_suite_info *si, const ta_tls_limits
                            dec->client_random[0], dec->client_random[1], dec->client_random[2],
                            dec->client_random[3]);
     } else if (!ta_dec_tls12_keys(&dec->dir[1 - sv].k, &dec->dir[sv].k, si, version,
-                                  sh_has_extension(&c->sh, 22), ms, dec->client_random,
+                                  sh_has_extension(ta_sh(c), 22), ms, dec->client_random,
                                   dec->server_random)) {
         ta_tlskeys_problem(c, TA_DECST_UNSUPPORTED,
                            "decryption: cipher suite 0x%04x with version "
@@ -162,7 +162,7 @@ static void dec_start12(ta_conn *c, const ta_suite_info *si, const ta_tls_limits
 /* After the real ServerHello: look the keys up and set both directions up. */
 void ta_tlskeys_start(ta_conn *c, const ta_tls_limits *lim)
 {
-    const ta_suite_info *si = ta_dec_suite((uint16_t)c->sh.cipher_suite);
+    const ta_suite_info *si = ta_dec_suite((uint16_t)ta_sh(c)->cipher_suite);
 
     if (c->dec->state != TA_DECST_PENDING) {
         return;
@@ -171,7 +171,7 @@ void ta_tlskeys_start(ta_conn *c, const ta_tls_limits *lim)
         ta_tlskeys_problem(c, TA_DECST_UNSUPPORTED,
                            "decryption: cipher suite 0x%04x is not one "
                            "tlsanalyze decrypts (AES-GCM, AES-CCM, ChaCha20-Poly1305, AES-CBC)",
-                           c->sh.cipher_suite);
+                           ta_sh(c)->cipher_suite);
     } else if (c->tls13) {
         dec_start13(c, si, lim);
     } else {

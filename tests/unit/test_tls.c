@@ -86,9 +86,9 @@ static void test_client_hello_any_split(void **state)
         ta_conn *c = new_conn();
         feed(c, 0, rec, n, chunk, 10);
         assert_int_equal(c->num_client_hellos, 1);
-        assert_int_equal(c->ch.frame, 10 + (n - 1) / chunk);   /* the completing frame */
-        assert_int_equal(c->ch.sni.len, 9);
-        assert_memory_equal(c->ch.sni.data, "a.example", 9);
+        assert_int_equal(ta_ch(c)->frame, 10 + (n - 1) / chunk);   /* the completing frame */
+        assert_int_equal(ta_ch(c)->sni.len, 9);
+        assert_memory_equal(ta_ch(c)->sni.data, "a.example", 9);
         assert_int_equal(c->cdir, 0);
         ta_conn_free(c);
     }

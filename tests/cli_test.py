@@ -628,6 +628,32 @@ def rules_override_list_explain_and_severity():
 
 
 @test
+def rules_sharing_a_path_each_get_their_verdict():
+    """Several tests of one path read its value once per connection
+    (ruleeval.c); "server" is text the accessor formats into the value
+    itself, so the kept copy must carry that text, not point at the
+    reading's stack (the sanitizer build catches the latter)."""
+    os.makedirs(tmp("sharedpath"), exist_ok=True)
+    tests = {"s-eq": '{server: {==: "127.0.0.1:44305"}}',
+             "s-match": '{server: {matches: "^127[.]0[.]0[.]1:443"}}',
+             "s-in": '{server: {in: ["127.0.0.1:44305", "10.0.0.1:443"]}}',
+             "s-ne": '{server: {"!=": "127.0.0.1:44305"}}',
+             "s-lt": '{server: {"<": "127.0.0.1:4430"}}',
+             "s-exists": '{server: {exists: true}}'}
+    for rid, when in tests.items():
+        with open(tmp("sharedpath/%s.yaml" % rid), "w") as f:
+            f.write("id: %s\nseverity: error\ntitle: t\nsummary: \"{server}\"\nwhen: %s\n"
+                    % (rid, when))
+    rc, doc, err = run_json("--no-default-rules", "--rules", tmp("sharedpath"),
+                            sample("no-sni.pcap"))
+    c = tls_conns(doc)[0]
+    assert c["server"] == "127.0.0.1:44305", c["server"]
+    fired = sorted(x["rule"] for x in c["diagnoses"])
+    assert fired == ["s-eq", "s-exists", "s-in", "s-match"], (fired, err)
+    assert all(x["summary"] == "127.0.0.1:44305" for x in c["diagnoses"]), c["diagnoses"]
+
+
+@test
 def bad_rule_file_stops_the_run():
     os.makedirs(tmp("badrules"), exist_ok=True)
     with open(tmp("badrules/foo.yaml"), "w") as f:

@@ -328,6 +328,45 @@ double ta_rule_version_rank(const char *s, size_t len)
 
 /* ---------------------------------------------------------------- the evaluated form */
 
+/* Numbers the path of predicate |c| when no step of it is an index (see
+ * ta_rules.path_keys); a path |new_pred| is the second distinct predicate
+ * of gets a slot. */
+static int number_path(ta_rules *set, cond *c, bool new_pred)
+{
+    c->path_id = NO_PATH_ID;
+    for (size_t i = 0; i < c->path.num; i++) {
+        if (c->path.step[i].index != TA_IDX_MEMBER) {
+            return 1;
+        }
+    }
+    for (size_t i = 0; i < set->num_paths; i++) {
+        if (strcmp(set->path_keys[i], c->path_text) == 0) {
+            c->path_id = i;
+            if (new_pred && set->path_slot[i] == NO_SLOT) {
+                set->path_slot[i] = (uint32_t)set->num_slots++;
+            }
+            return 1;
+        }
+    }
+    char *key = strdup(c->path_text);
+    char **keys = key != NULL ? realloc(set->path_keys, (set->num_paths + 1) * sizeof(*keys))
+                              : NULL;
+    if (keys != NULL) {
+        set->path_keys = keys;
+    }
+    uint32_t *slot = keys != NULL ? realloc(set->path_slot, (set->num_paths + 1) * sizeof(*slot))
+                                  : NULL;
+    if (slot == NULL) {
+        free(key);
+        return 0;
+    }
+    set->path_slot = slot;
+    c->path_id = set->num_paths;
+    set->path_keys[set->num_paths] = key;
+    set->path_slot[set->num_paths++] = NO_SLOT;
+    return 1;
+}
+
 /* Numbers the predicates under |c| (see ta_rules.pred_keys): the same
  * path, operator and operand get the same number in every rule. */
 static int number_preds(ta_rules *set, cond *c)
@@ -351,7 +390,7 @@ static int number_preds(ta_rules *set, cond *c)
         if (strcmp(set->pred_keys[i], key) == 0) {
             free(key);
             c->pred_id = i;
-            return 1;
+            return number_path(set, c, false);
         }
     }
     char **grown = realloc(set->pred_keys, (set->num_preds + 1) * sizeof(*grown));
@@ -362,7 +401,7 @@ static int number_preds(ta_rules *set, cond *c)
     set->pred_keys = grown;
     c->pred_id = set->num_preds;
     set->pred_keys[set->num_preds++] = key;
-    return 1;
+    return number_path(set, c, true);
 }
 
 /* Appends |c| and its subtree to set->prog (see pnode). */

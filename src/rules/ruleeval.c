@@ -162,9 +162,52 @@ static bool test_value(ta_view *v, const ta_fnode *n, const ta_fval *val, void *
  * worked out, false, true. */
 enum { MEMO_UNKNOWN = 0, MEMO_FALSE, MEMO_TRUE };
 
-static bool test_pred(const cond *c, ta_view *v)
+/* The value of a path several predicates test, read once for the
+ * connection (see ta_rules.path_slot): not yet read, not there, read. */
+enum { PV_UNKNOWN = 0, PV_NONE, PV_VALUE };
+
+typedef struct {
+    const ta_fnode *node;
+    ta_fval fv;
+} path_value;
+
+/* What one connection's evaluation remembers. */
+typedef struct {
+    const ta_rules *set;
+    uint8_t *memo;            /* a MEMO_ per predicate */
+    uint8_t *pv_state;        /* a PV_ per slot */
+    path_value *pv;           /* a value per slot */
+} eval_ctx;
+
+/* Keeps the value a visit reached; a text the accessor formatted into
+ * the value's own buffer is pointed at the copy's. */
+static bool take_value(ta_view *v, const ta_fnode *n, const ta_fval *val, void *arg)
 {
-    bool found = ta_fpath_visit(v, &c->path, test_value, (void *)c);
+    (void)v;
+    path_value *pv = arg;
+    pv->node = n;
+    pv->fv = *val;
+    uintptr_t s = (uintptr_t)val->s;
+    uintptr_t b = (uintptr_t)val->buf;
+    if (val->kind == TA_FV_STR && s >= b && s < b + sizeof(val->buf)) {
+        pv->fv.s = pv->fv.buf + (s - b);
+    }
+    return true;
+}
+
+static bool test_pred(const cond *c, ta_view *v, eval_ctx *x)
+{
+    bool found;
+    uint32_t k = c->path_id != NO_PATH_ID ? x->set->path_slot[c->path_id] : NO_SLOT;
+    if (k != NO_SLOT) {
+        if (x->pv_state[k] == PV_UNKNOWN) {
+            x->pv_state[k] = ta_fpath_visit(v, &c->path, take_value, &x->pv[k]) ? PV_VALUE
+                                                                               : PV_NONE;
+        }
+        found = x->pv_state[k] == PV_VALUE && test_value(v, x->pv[k].node, &x->pv[k].fv, (void *)c);
+    } else {
+        found = ta_fpath_visit(v, &c->path, test_value, (void *)c);
+    }
     if (c->op == OP_EXISTS) {
         return found == c->operand.b;
     }
@@ -176,31 +219,31 @@ static bool test_pred(const cond *c, ta_view *v)
 
 /* Node |i| of |p| (see pnode); |memo| has a byte per numbered predicate
  * of the set. */
-static bool eval(const pnode *p, size_t i, ta_view *v, uint8_t *memo)
+static bool eval(const pnode *p, size_t i, ta_view *v, eval_ctx *x)
 {
     const pnode *n = &p[i];
     switch (n->kind) {
     case C_ALL:
         for (size_t k = i + 1; k < n->end; k = p[k].end) {
-            if (!eval(p, k, v, memo)) {
+            if (!eval(p, k, v, x)) {
                 return false;
             }
         }
         return true;
     case C_ANY:
         for (size_t k = i + 1; k < n->end; k = p[k].end) {
-            if (eval(p, k, v, memo)) {
+            if (eval(p, k, v, x)) {
                 return true;
             }
         }
         return false;
     case C_NOT:
-        return !eval(p, i + 1, v, memo);
+        return !eval(p, i + 1, v, x);
     case C_PRED:
-        if (memo[n->pred] == MEMO_UNKNOWN) {
-            memo[n->pred] = test_pred(n->c, v) ? MEMO_TRUE : MEMO_FALSE;
+        if (x->memo[n->pred] == MEMO_UNKNOWN) {
+            x->memo[n->pred] = test_pred(n->c, v, x) ? MEMO_TRUE : MEMO_FALSE;
         }
-        return memo[n->pred] == MEMO_TRUE;
+        return x->memo[n->pred] == MEMO_TRUE;
     default:
         return false;
     }
@@ -451,18 +494,27 @@ int ta_rules_eval(const ta_rules *set, ta_view *v, const ta_rules_run *run)
     fired *f = set->num > 0 ? ta_arena_alloc(v->arena, set->num * sizeof(*f)) : NULL;
     size_t n = 0;
 
-    uint8_t *memo = set->num_preds > 0 ? ta_arena_alloc(v->arena, set->num_preds) : NULL;
+    eval_ctx x = {set, NULL, NULL, NULL};
+    x.memo = set->num_preds > 0 ? ta_arena_alloc(v->arena, set->num_preds) : NULL;
+    if (set->num_slots > 0) {
+        x.pv_state = ta_arena_alloc(v->arena, set->num_slots);
+        x.pv = ta_arena_alloc(v->arena, set->num_slots * sizeof(*x.pv));
+    }
 
     v->diags = NULL;
     v->num_diags = 0;
-    if ((set->num > 0 && f == NULL) || (set->num_preds > 0 && memo == NULL)) {
+    if ((set->num > 0 && f == NULL) || (set->num_preds > 0 && x.memo == NULL) ||
+        (set->num_slots > 0 && (x.pv_state == NULL || x.pv == NULL))) {
         return 0;
     }
-    if (memo != NULL) {
-        memset(memo, MEMO_UNKNOWN, set->num_preds);
+    if (x.memo != NULL) {
+        memset(x.memo, MEMO_UNKNOWN, set->num_preds);
+    }
+    if (x.pv_state != NULL) {
+        memset(x.pv_state, PV_UNKNOWN, set->num_slots);
     }
     for (size_t i = 0; i < set->num; i++) {
-        if (eval(set->prog, set->v[i].prog, v, memo)) {
+        if (eval(set->prog, set->v[i].prog, v, &x)) {
             f[n].r = &set->v[i];
             f[n].order = i;
             f[n].evidence = cite(&set->v[i], v, NULL, NULL);

@@ -963,6 +963,11 @@ void ta_rules_free(ta_rules *set)
         free(set->pred_keys[i]);
     }
     free(set->pred_keys);
+    for (size_t i = 0; i < set->num_paths; i++) {
+        free(set->path_keys[i]);
+    }
+    free(set->path_keys);
+    free(set->path_slot);
     free(set->prog);
     for (size_t i = 0; i < set->intercept.num; i++) {
         regfree(&set->intercept.v[i].re);

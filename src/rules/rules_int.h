@@ -64,7 +64,12 @@ struct cond {
     bool has_re;
     re_memo *memo;            /* matches: owned */
     size_t pred_id;           /* predicate: the same for the same test in every rule */
+    size_t path_id;           /* predicate on a path without [..]: the same for the same
+                                 path in every rule; NO_PATH_ID for the others */
 };
+
+#define NO_PATH_ID ((size_t)-1)
+#define NO_SLOT UINT32_MAX
 
 /* A condition as evaluated: the tree of conds flattened in preorder into
  * one array for the whole set, each node with the index just past its
@@ -146,6 +151,14 @@ struct ta_rules {
      * answer is worked out once and remembered for it (ruleeval.c). */
     char **pred_keys;
     size_t num_preds;
+    /* Every distinct path without [..] the predicates test, numbered, and
+     * for those that several distinct predicates test ("outcome": eleven)
+     * a slot, where the connection's value is kept once read (ruleeval.c);
+     * NO_SLOT for the others. */
+    char **path_keys;
+    uint32_t *path_slot;
+    size_t num_paths;
+    size_t num_slots;
     pnode *prog;              /* every rule's condition, flattened (see pnode) */
     size_t num_prog;
     ta_fpath side;            /* apigee.direction, resolved once (remedy.c) */

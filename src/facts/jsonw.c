@@ -282,28 +282,44 @@ void ta_jbuf_real(ta_jbuf *b, double r)
 
 static void write_value(ta_jbuf *b, ta_view *v, const ta_fnode *node, const ta_fval *fv);
 
-/* Room reserved for a key: the schema's keys are short identifiers. */
-#define KEY_ROOM 64
-
-/* "key": -- a schema key needs no escaping; it is copied in one pass,
- * quotes and colon included (a strlen and a memcpy per fact cost more). */
-static inline void put_key(ta_jbuf *b, const char *key)
+/* Copies |n| bytes, few: whole words, the last one overlapping, where a
+ * memcpy of a variable length would call the library or, its bound
+ * known, expand to a rep movs that costs more than the copy. */
+static inline void copy_short(char *o, const char *s, size_t n)
 {
-    if (!reserve(b, KEY_ROOM + 3)) {
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(o + i, s + i, 8);
+        }
+        memcpy(o + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(o, s, 4);
+        memcpy(o + n - 4, s + n - 4, 4);
+    } else {
+        if (n >= 1) {
+            o[0] = s[0];
+            o[n - 1] = s[n - 1];
+        }
+        if (n == 3) {
+            o[1] = s[1];
+        }
+    }
+}
+
+/* [,]"key": -- a schema key needs no escaping, and its length is known
+ * when the schema is compiled: one reserve and one copy a member. */
+static inline void put_key(ta_jbuf *b, const ta_fnode *k, bool comma)
+{
+    size_t n = k->key_len;
+    if (!reserve(b, n + 4)) {
         return;
     }
     char *o = b->p + b->len;
-    const char *k = key;
+    *o = ',';
+    o += comma;
     *o++ = '"';
-    while (*k != '\0' && k - key < KEY_ROOM) {
-        *o++ = *k++;
-    }
-    if (*k != '\0') {
-        put(b, '"');  /* not reached with the schema's keys; kept correct anyway */
-        ta_jbuf_raw(b, key, strlen(key));
-        ta_jbuf_raw(b, "\":", 2);
-        return;
-    }
+    copy_short(o, k->key, n);
+    o += n;
     *o++ = '"';
     *o++ = ':';
     b->len = (size_t)(o - b->p);
@@ -319,11 +335,8 @@ static void write_object(ta_jbuf *b, ta_view *v, const ta_fnode *node, const voi
         if (fv.kind == TA_FV_ABSENT) {
             continue;
         }
-        if (!first) {
-            put(b, ',');
-        }
+        put_key(b, k, !first);
         first = false;
-        put_key(b, k->key);
         write_value(b, v, k, &fv);
     }
 }

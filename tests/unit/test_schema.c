@@ -191,6 +191,26 @@ static void test_every_text_fact_has_its_class(void **state)
     assert_true(seen > 90);
 }
 
+static void check_key_len(void *arg, const char *path, const ta_fnode *node, bool is_rule)
+{
+    size_t *seen = arg;
+    (void)is_rule;
+    (*seen)++;
+    if (node->key_len != (node->key != NULL ? strlen(node->key) : 0)) {
+        fail_msg("%s: key_len %u", path, (unsigned)node->key_len);
+    }
+}
+
+/* The key lengths the macros compute are the keys' (the writer copies them). */
+static void test_key_lengths(void **state)
+{
+    size_t seen = 0;
+    (void)state;
+    ta_schema_walk(&ta_schema_conn, check_key_len, &seen);
+    assert_true(seen > 300);
+    assert_int_equal(ta_schema_conn.key_len, 0);
+}
+
 /* Writes |facts| (JSON) through the schema, redacted by |r|. */
 static char *written(ta_redactor *r, const char *facts)
 {
@@ -297,9 +317,9 @@ static void test_new_fact_of_each_class(void **state)
     assert_int_equal(NUM_NEW, sizeof(keys) / sizeof(keys[0]));
     for (size_t i = 0; i < NUM_NEW; i++) {
         kids[i] = (ta_fnode){keys[i], TA_FT_STRING, TA_FN_OWN, (uint8_t)new_facts[i].rclass,
-                             "a new fact", get_new_fact, i, NULL, 0};
+                             1, "a new fact", get_new_fact, i, NULL, 0};
     }
-    ta_fnode obj = {NULL, TA_FT_OBJECT, TA_FN_OWN, TA_RC_NONE, "new facts", get_new_object, 0,
+    ta_fnode obj = {NULL, TA_FT_OBJECT, TA_FN_OWN, TA_RC_NONE, 0, "new facts", get_new_object, 0,
                     kids, NUM_NEW};
     ta_redactor *r = ta_redactor_new(TA_REDACT_ALL, "k", 1);
     json_t *facts = json_object();
@@ -504,6 +524,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_text_fact_has_its_class),
+        cmocka_unit_test(test_key_lengths),
         cmocka_unit_test(test_each_class_redacted),
         cmocka_unit_test(test_new_fact_of_each_class),
         cmocka_unit_test(test_paths),

@@ -137,14 +137,15 @@ void ta_jbuf_string(ta_jbuf *b, const char *s, size_t n)
     b->len = (size_t)(o - b->p);
 }
 
+/* Two digits a division, from a table of "00".."99". */
+static const char pairs[] = "0001020304050607080910111213141516171819"
+                            "2021222324252627282930313233343536373839"
+                            "4041424344454647484950515253545556575859"
+                            "6061626364656667686970717273747576777879"
+                            "8081828384858687888990919293949596979899";
+
 void ta_jbuf_int(ta_jbuf *b, int64_t i)
 {
-    /* Two digits a division, from a table of "00".."99". */
-    static const char pairs[] = "0001020304050607080910111213141516171819"
-                                "2021222324252627282930313233343536373839"
-                                "4041424344454647484950515253545556575859"
-                                "6061626364656667686970717273747576777879"
-                                "8081828384858687888990919293949596979899";
     char tmp[24];
     char *e = tmp + sizeof(tmp);
     char *p = e;
@@ -167,32 +168,38 @@ void ta_jbuf_int(ta_jbuf *b, int64_t i)
     ta_jbuf_raw(b, p, (size_t)(e - p));
 }
 
-/* "%.17g" of |r| for 1e-4 <= r < 1e15 (times of packets, response times),
+/* The text of |r| as jansson writes it ("%.17g", then ".0" when that reads
+ * as an integer) for 1e-4 <= r < 1e15 (times of packets, response times),
  * without printf's multi-precision path: r is m / 2^shift exactly, so its
  * 17 significant digits are m * 10^f / 2^shift, computed exactly in 128
  * bits and rounded to nearest, ties to even, as printf rounds.  Returns the
  * length, or 0 for any other value (printf writes those). */
 __extension__ typedef unsigned __int128 u128;
 
-/* The decimal exponent of |r| (1e-4 <= r < 1e15); may be one off for a
- * value next to a power of ten, which the caller's range check catches. */
-static int exponent10(double r)
+static size_t fast_real(char *out, double r)
 {
-    int x = 0;
-    if (r >= 1) {
-        for (double p = 10; p <= r; p *= 10) {
-            x++;
-        }
-        return x;
-    }
-    for (double p = 1; r < p; p /= 10) {
-        x--;
-    }
-    return x;
-}
-
-static size_t fast_g17(char *out, double r)
-{
+    static const double p10d[] = {1e-4, 1e-3, 1e-2, 1e-1, 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,
+                                  1e6,  1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    static const uint64_t p10[] = {UINT64_C(1),
+                                   UINT64_C(10),
+                                   UINT64_C(100),
+                                   UINT64_C(1000),
+                                   UINT64_C(10000),
+                                   UINT64_C(100000),
+                                   UINT64_C(1000000),
+                                   UINT64_C(10000000),
+                                   UINT64_C(100000000),
+                                   UINT64_C(1000000000),
+                                   UINT64_C(10000000000),
+                                   UINT64_C(100000000000),
+                                   UINT64_C(1000000000000),
+                                   UINT64_C(10000000000000),
+                                   UINT64_C(100000000000000),
+                                   UINT64_C(1000000000000000),
+                                   UINT64_C(10000000000000000),
+                                   UINT64_C(100000000000000000),
+                                   UINT64_C(1000000000000000000),
+                                   UINT64_C(10000000000000000000)};
     if (!(r >= 1e-4 && r < 1e15)) {
         return 0;
     }
@@ -200,27 +207,36 @@ static size_t fast_g17(char *out, double r)
     memcpy(&bits, &r, sizeof(bits));
     uint64_t m = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
     int shift = 1075 - (int)((bits >> 52) & 0x7ff);  /* r = m / 2^shift, 3 <= shift < 120 */
-    int x = exponent10(r);
-    u128 p10 = 1;
-    for (int i = 0; i < 16 - x; i++) {
-        p10 *= 10;                                    /* at most 10^20: m * p10 < 2^120 */
+    /* The decimal exponent x: 2^e2 <= r < 2^(e2+1) puts it at
+     * floor(e2 * log10(2)) or one more (1233 / 4096 is log10(2) closely
+     * enough for these e2).  The doubles of the table are not all exact
+     * powers of ten, so x may be one off next to one: then q below has 16
+     * or 18 digits and printf writes the value. */
+    int e2 = 52 - shift;
+    int x = e2 >= 0 ? (e2 * 1233) >> 12 : -((-e2 * 1233 + 4095) >> 12);
+    if (r >= p10d[x + 5]) {
+        x++;
     }
-    u128 prod = (u128)m * p10;
+    /* m * 10^(16-x) < 2^120; 10^20 (x = -4) is past the table */
+    u128 prod = x > -4 ? (u128)m * p10[16 - x] : (u128)m * p10[19] * 10;
     u128 q = prod >> shift;
     u128 rem = prod - (q << shift);
     u128 half = (u128)1 << (shift - 1);
     if (rem > half || (rem == half && (q & 1) != 0)) {
         q++;
     }
-    if (q < (u128)10000000000000000ULL || q >= (u128)100000000000000000ULL) {
+    if (q < p10[16] || q >= p10[17]) {
         return 0;                                     /* not 17 digits: leave it to printf */
     }
-    char d[17];
+    char d[18];
     uint64_t q64 = (uint64_t)q;                       /* < 10^17: 64-bit divisions suffice */
-    for (int i = 16; i >= 0; i--) {
-        d[i] = (char)('0' + (int)(q64 % 10));
-        q64 /= 10;
+    for (int i = 16; i > 0; i -= 2) {
+        unsigned k = (unsigned)(q64 % 100) * 2;
+        q64 /= 100;
+        d[i] = pairs[k + 1];
+        d[i - 1] = pairs[k];
     }
+    d[0] = (char)('0' + q64);
     int whole = x >= 0 ? x + 1 : 0;                   /* digits before the point */
     int last = 16;
     while (last >= whole && d[last] == '0') {
@@ -228,19 +244,21 @@ static size_t fast_g17(char *out, double r)
     }
     size_t n = 0;
     if (x < 0) {
-        out[n++] = '0';
+        memcpy(out, "0.000", 5);
+        n = (size_t)(1 - x);                          /* "0." and -x - 1 zeros */
+    }
+    if (last < whole) {
+        memcpy(out + n, d, (size_t)whole);            /* an integer: jansson adds ".0" */
+        memcpy(out + n + (size_t)whole, ".0", 2);
+        return n + (size_t)whole + 2;
+    }
+    memcpy(out + n, d, (size_t)whole);
+    n += (size_t)whole;
+    if (x >= 0) {
         out[n++] = '.';
-        for (int i = 0; i < -x - 1; i++) {
-            out[n++] = '0';
-        }
     }
-    for (int i = 0; i <= last; i++) {
-        if (i == whole && x >= 0) {
-            out[n++] = '.';
-        }
-        out[n++] = d[i];
-    }
-    return n;
+    memcpy(out + n, d + whole, (size_t)(last + 1 - whole));
+    return n + (size_t)(last + 1 - whole);
 }
 
 /* As jansson's jsonp_dtostr: 17 significant digits, a ".0" when the text
@@ -248,11 +266,14 @@ static size_t fast_g17(char *out, double r)
 void ta_jbuf_real(ta_jbuf *b, double r)
 {
     char buf[40];
-    size_t fast = fast_g17(buf, r);
-    if (fast > 0) {
-        buf[fast] = '\0';
+    if (reserve(b, 32)) {
+        size_t fast = fast_real(b->p + b->len, r);
+        if (fast > 0) {
+            b->len += fast;
+            return;
+        }
     }
-    int n = fast > 0 ? (int)fast : snprintf(buf, sizeof(buf), "%.17g", r);
+    int n = snprintf(buf, sizeof(buf), "%.17g", r);
     if (n <= 0 || (size_t)n >= sizeof(buf) - 3) {
         ta_jbuf_raw(b, "null", 4);
         return;

@@ -228,37 +228,45 @@ static size_t fast_real(char *out, double r)
     if (q < p10[16] || q >= p10[17]) {
         return 0;                                     /* not 17 digits: leave it to printf */
     }
-    char d[18];
-    uint64_t q64 = (uint64_t)q;                       /* < 10^17: 64-bit divisions suffice */
-    for (int i = 16; i > 0; i -= 2) {
-        unsigned k = (unsigned)(q64 % 100) * 2;
-        q64 /= 100;
-        d[i] = pairs[k + 1];
-        d[i - 1] = pairs[k];
+    /* The 17 digits, the last eight and the first nine apart (two short
+     * chains of divisions); d is longer so that the copies below can all
+     * be of a fixed length. */
+    char d[32];
+    uint64_t hi = (uint64_t)q / 100000000;            /* < 10^9 */
+    uint64_t lo = (uint64_t)q % 100000000;
+    for (int i = 16; i > 8; i -= 2) {
+        unsigned kl = (unsigned)(lo % 100) * 2;
+        unsigned kh = (unsigned)(hi % 100) * 2;
+        lo /= 100;
+        hi /= 100;
+        d[i] = pairs[kl + 1];
+        d[i - 1] = pairs[kl];
+        d[i - 8] = pairs[kh + 1];
+        d[i - 9] = pairs[kh];
     }
-    d[0] = (char)('0' + q64);
+    d[0] = (char)('0' + hi);
+    memset(d + 17, '0', sizeof(d) - 17);
     int whole = x >= 0 ? x + 1 : 0;                   /* digits before the point */
     int last = 16;
     while (last >= whole && d[last] == '0') {
         last--;                                       /* %g drops trailing zeros */
     }
-    size_t n = 0;
+    /* |out| has room for 32 bytes: what is copied past the end is left
+     * there, outside the length returned. */
     if (x < 0) {
+        size_t n = (size_t)(1 - x);                   /* "0." and -x - 1 zeros */
         memcpy(out, "0.000", 5);
-        n = (size_t)(1 - x);                          /* "0." and -x - 1 zeros */
+        memcpy(out + n, d, 17);
+        return n + (size_t)last + 1;
     }
+    memcpy(out, d, 16);
     if (last < whole) {
-        memcpy(out + n, d, (size_t)whole);            /* an integer: jansson adds ".0" */
-        memcpy(out + n + (size_t)whole, ".0", 2);
-        return n + (size_t)whole + 2;
+        memcpy(out + whole, ".0", 2);                 /* an integer: jansson adds ".0" */
+        return (size_t)whole + 2;
     }
-    memcpy(out + n, d, (size_t)whole);
-    n += (size_t)whole;
-    if (x >= 0) {
-        out[n++] = '.';
-    }
-    memcpy(out + n, d + whole, (size_t)(last + 1 - whole));
-    return n + (size_t)(last + 1 - whole);
+    out[whole] = '.';
+    memcpy(out + whole + 1, d + whole, 16);
+    return (size_t)last + 2;
 }
 
 /* As jansson's jsonp_dtostr: 17 significant digits, a ".0" when the text

@@ -49,6 +49,30 @@ static inline bool reserve(ta_jbuf *b, size_t n)
     return (b->cap - b->len >= n && !b->nomem) || grow(b, n);
 }
 
+/* Copies |n| bytes, few: whole words, the last one overlapping, where a
+ * memcpy of a variable length would call the library or, its bound
+ * known, expand to a rep movs that costs more than the copy. */
+static inline void copy_short(char *o, const char *s, size_t n)
+{
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(o + i, s + i, 8);
+        }
+        memcpy(o + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(o, s, 4);
+        memcpy(o + n - 4, s + n - 4, 4);
+    } else {
+        if (n >= 1) {
+            o[0] = s[0];
+            o[n - 1] = s[n - 1];
+        }
+        if (n == 3) {
+            o[1] = s[1];
+        }
+    }
+}
+
 void ta_jbuf_raw(ta_jbuf *b, const char *s, size_t n)
 {
     if (reserve(b, n)) {
@@ -165,7 +189,10 @@ void ta_jbuf_int(ta_jbuf *b, int64_t i)
     if (i < 0) {
         *--p = '-';
     }
-    ta_jbuf_raw(b, p, (size_t)(e - p));
+    if (reserve(b, sizeof(tmp))) {
+        copy_short(b->p + b->len, p, (size_t)(e - p));
+        b->len += (size_t)(e - p);
+    }
 }
 
 /* The text of |r| as jansson writes it ("%.17g", then ".0" when that reads
@@ -311,30 +338,6 @@ void ta_jbuf_real(ta_jbuf *b, double r)
 
 static void write_value(ta_jbuf *b, ta_view *v, const ta_fnode *node, const ta_fval *fv);
 
-/* Copies |n| bytes, few: whole words, the last one overlapping, where a
- * memcpy of a variable length would call the library or, its bound
- * known, expand to a rep movs that costs more than the copy. */
-static inline void copy_short(char *o, const char *s, size_t n)
-{
-    if (n >= 8) {
-        for (size_t i = 0; i + 8 < n; i += 8) {
-            memcpy(o + i, s + i, 8);
-        }
-        memcpy(o + n - 8, s + n - 8, 8);
-    } else if (n >= 4) {
-        memcpy(o, s, 4);
-        memcpy(o + n - 4, s + n - 4, 4);
-    } else {
-        if (n >= 1) {
-            o[0] = s[0];
-            o[n - 1] = s[n - 1];
-        }
-        if (n == 3) {
-            o[1] = s[1];
-        }
-    }
-}
-
 /* [,]"key": -- a schema key needs no escaping, and its length is known
  * when the schema is compiled: one reserve and one copy a member. */
 static inline void put_key(ta_jbuf *b, const ta_fnode *k, bool comma)
@@ -354,13 +357,25 @@ static inline void put_key(ta_jbuf *b, const ta_fnode *k, bool comma)
     b->len = (size_t)(o - b->p);
 }
 
+/* ta_view_get, without its call for the typed facts (JSON views read
+ * through it). */
+static inline void get(const ta_view *v, const ta_fnode *node, const void *base, size_t idx,
+                       ta_fval *out)
+{
+    if (v->json == NULL) {
+        node->get(v, node, base, idx, out);
+    } else {
+        ta_view_get(v, node, base, idx, out);
+    }
+}
+
 static void write_object(ta_jbuf *b, ta_view *v, const ta_fnode *node, const void *base,
                          bool first)
 {
     for (size_t i = 0; i < node->num_kids; i++) {
         const ta_fnode *k = &node->kids[i];
         ta_fval fv;
-        ta_view_get(v, k, base, 0, &fv);
+        get(v, k, base, 0, &fv);
         if (fv.kind == TA_FV_ABSENT) {
             continue;
         }
@@ -374,7 +389,11 @@ static void write_value(ta_jbuf *b, ta_view *v, const ta_fnode *node, const ta_f
 {
     switch (fv->kind) {
     case TA_FV_BOOL:
-        ta_jbuf_raw(b, fv->b ? "true" : "false", fv->b ? 4 : 5);
+        if (fv->b) {
+            ta_jbuf_raw(b, "true", 4);
+        } else {
+            ta_jbuf_raw(b, "false", 5);
+        }
         return;
     case TA_FV_INT:
         ta_jbuf_int(b, fv->i);
@@ -382,12 +401,15 @@ static void write_value(ta_jbuf *b, ta_view *v, const ta_fnode *node, const ta_f
     case TA_FV_REAL:
         ta_jbuf_real(b, fv->r);
         return;
-    case TA_FV_STR: {
-        size_t len;
-        const char *s = ta_view_text(v, node, fv, &len);
-        ta_jbuf_string(b, s, len);
+    case TA_FV_STR:
+        if (!fv->raw && v->redactor == NULL) {
+            ta_jbuf_string(b, fv->s, fv->len);   /* final already: no call for it */
+        } else {
+            size_t len;
+            const char *s = ta_view_text(v, node, fv, &len);
+            ta_jbuf_string(b, s, len);
+        }
         return;
-    }
     case TA_FV_OBJ:
         put(b, '{');
         write_object(b, v, node, fv->base, true);
@@ -398,7 +420,7 @@ static void write_value(ta_jbuf *b, ta_view *v, const ta_fnode *node, const ta_f
         put(b, '[');
         for (size_t i = 0; i < fv->count; i++) {
             ta_fval ev;
-            ta_view_get(v, e, fv->base, i, &ev);
+            get(v, e, fv->base, i, &ev);
             if (i > 0) {
                 put(b, ',');
             }

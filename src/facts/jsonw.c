@@ -168,31 +168,65 @@ static const char pairs[] = "0001020304050607080910111213141516171819"
                             "6061626364656667686970717273747576777879"
                             "8081828384858687888990919293949596979899";
 
-void ta_jbuf_int(ta_jbuf *b, int64_t i)
+static const uint64_t p10[] = {UINT64_C(1),
+                               UINT64_C(10),
+                               UINT64_C(100),
+                               UINT64_C(1000),
+                               UINT64_C(10000),
+                               UINT64_C(100000),
+                               UINT64_C(1000000),
+                               UINT64_C(10000000),
+                               UINT64_C(100000000),
+                               UINT64_C(1000000000),
+                               UINT64_C(10000000000),
+                               UINT64_C(100000000000),
+                               UINT64_C(1000000000000),
+                               UINT64_C(10000000000000),
+                               UINT64_C(100000000000000),
+                               UINT64_C(1000000000000000),
+                               UINT64_C(10000000000000000),
+                               UINT64_C(100000000000000000),
+                               UINT64_C(1000000000000000000),
+                               UINT64_C(10000000000000000000)};
+
+/* The number of decimal digits of |u|. */
+static inline int num_digits(uint64_t u)
 {
-    char tmp[24];
-    char *e = tmp + sizeof(tmp);
-    char *p = e;
-    uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
-    while (u >= 100) {
+    int n = 1;
+    while (n < 20 && u >= p10[n]) {
+        n++;
+    }
+    return n;
+}
+
+/* Writes the last |count| decimal digits of |u| (leading zeros included)
+ * before |end|, straight where they belong. */
+static inline void put_digits(char *end, uint64_t u, int count)
+{
+    for (; count >= 2; count -= 2) {
         unsigned k = (unsigned)(u % 100) * 2;
         u /= 100;
-        *--p = pairs[k + 1];
-        *--p = pairs[k];
+        end -= 2;
+        memcpy(end, pairs + k, 2);
     }
-    if (u >= 10) {
-        *--p = pairs[u * 2 + 1];
-        *--p = pairs[u * 2];
-    } else {
-        *--p = (char)('0' + u);
+    if (count > 0) {
+        end[-1] = (char)('0' + u % 10);
     }
+}
+
+void ta_jbuf_int(ta_jbuf *b, int64_t i)
+{
+    uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+    if (!reserve(b, 21)) {
+        return;
+    }
+    char *o = b->p + b->len;
     if (i < 0) {
-        *--p = '-';
+        *o++ = '-';
     }
-    if (reserve(b, sizeof(tmp))) {
-        copy_short(b->p + b->len, p, (size_t)(e - p));
-        b->len += (size_t)(e - p);
-    }
+    int n = num_digits(u);
+    put_digits(o + n, u, n);
+    b->len = (size_t)(o + n - b->p);
 }
 
 /* The text of |r| as jansson writes it ("%.17g", then ".0" when that reads
@@ -207,26 +241,6 @@ static size_t fast_real(char *out, double r)
 {
     static const double p10d[] = {1e-4, 1e-3, 1e-2, 1e-1, 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,
                                   1e6,  1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-    static const uint64_t p10[] = {UINT64_C(1),
-                                   UINT64_C(10),
-                                   UINT64_C(100),
-                                   UINT64_C(1000),
-                                   UINT64_C(10000),
-                                   UINT64_C(100000),
-                                   UINT64_C(1000000),
-                                   UINT64_C(10000000),
-                                   UINT64_C(100000000),
-                                   UINT64_C(1000000000),
-                                   UINT64_C(10000000000),
-                                   UINT64_C(100000000000),
-                                   UINT64_C(1000000000000),
-                                   UINT64_C(10000000000000),
-                                   UINT64_C(100000000000000),
-                                   UINT64_C(1000000000000000),
-                                   UINT64_C(10000000000000000),
-                                   UINT64_C(100000000000000000),
-                                   UINT64_C(1000000000000000000),
-                                   UINT64_C(10000000000000000000)};
     if (!(r >= 1e-4 && r < 1e15)) {
         return 0;
     }
@@ -255,45 +269,30 @@ static size_t fast_real(char *out, double r)
     if (q < p10[16] || q >= p10[17]) {
         return 0;                                     /* not 17 digits: leave it to printf */
     }
-    /* The 17 digits, the last eight and the first nine apart (two short
-     * chains of divisions); d is longer so that the copies below can all
-     * be of a fixed length. */
-    char d[32];
-    uint64_t hi = (uint64_t)q / 100000000;            /* < 10^9 */
-    uint64_t lo = (uint64_t)q % 100000000;
-    for (int i = 16; i > 8; i -= 2) {
-        unsigned kl = (unsigned)(lo % 100) * 2;
-        unsigned kh = (unsigned)(hi % 100) * 2;
-        lo /= 100;
-        hi /= 100;
-        d[i] = pairs[kl + 1];
-        d[i - 1] = pairs[kl];
-        d[i - 8] = pairs[kh + 1];
-        d[i - 9] = pairs[kh];
-    }
-    d[0] = (char)('0' + hi);
-    memset(d + 17, '0', sizeof(d) - 17);
-    int whole = x >= 0 ? x + 1 : 0;                   /* digits before the point */
-    int last = 16;
-    while (last >= whole && d[last] == '0') {
-        last--;                                       /* %g drops trailing zeros */
-    }
-    /* |out| has room for 32 bytes: what is copied past the end is left
-     * there, outside the length returned. */
+    /* |out| has room for 32 bytes.  The digits before the point and after
+     * it are written apart, then %g's trailing zeros dropped. */
+    size_t n;
     if (x < 0) {
-        size_t n = (size_t)(1 - x);                   /* "0." and -x - 1 zeros */
+        n = (size_t)(1 - x) + 17;                     /* "0.", -x - 1 zeros, the digits */
         memcpy(out, "0.000", 5);
-        memcpy(out + n, d, 17);
-        return n + (size_t)last + 1;
+        put_digits(out + n, (uint64_t)q, 17);
+    } else {
+        int whole = x + 1;
+        int frac = 16 - x;
+        uint64_t fp = (uint64_t)q % p10[frac];
+        put_digits(out + whole, (uint64_t)q / p10[frac], whole);
+        if (fp == 0) {
+            memcpy(out + whole, ".0", 2);             /* an integer: jansson adds ".0" */
+            return (size_t)whole + 2;
+        }
+        out[whole] = '.';
+        n = (size_t)(whole + 1 + frac);
+        put_digits(out + n, fp, frac);
     }
-    memcpy(out, d, 16);
-    if (last < whole) {
-        memcpy(out + whole, ".0", 2);                 /* an integer: jansson adds ".0" */
-        return (size_t)whole + 2;
+    while (out[n - 1] == '0') {
+        n--;
     }
-    out[whole] = '.';
-    memcpy(out + whole + 1, d + whole, 16);
-    return (size_t)last + 2;
+    return n;
 }
 
 /* As jansson's jsonp_dtostr: 17 significant digits, a ".0" when the text

@@ -102,6 +102,29 @@ static inline bool word_needs_escape(uint64_t w)
     return (((w - ones * 0x20) | (q - ones) | (bs - ones)) & ~w & highs) != 0;
 }
 
+/* The last |t| (1 to 7) bytes of a string at |s| as a word for
+ * word_needs_escape: overlapping loads that stay inside the string, so
+ * some bytes are there twice and none is foreign. */
+static inline uint64_t tail_word(const char *s, size_t t)
+{
+    if (t >= 4) {
+        uint32_t lo;
+        uint32_t hi;
+        memcpy(&lo, s, 4);
+        memcpy(&hi, s + t - 4, 4);
+        return lo | (uint64_t)hi << 32;
+    }
+    if (t >= 2) {
+        uint16_t lo;
+        uint16_t hi;
+        memcpy(&lo, s, 2);
+        memcpy(&hi, s + t - 2, 2);
+        uint64_t x = lo | (uint64_t)hi << 16;
+        return x | x << 32;
+    }
+    return (uint8_t)s[0] * 0x0101010101010101u;
+}
+
 void ta_jbuf_string(ta_jbuf *b, const char *s, size_t n)
 {
     /* Worst case: every byte a six-character \u00XX. */
@@ -122,6 +145,10 @@ void ta_jbuf_string(ta_jbuf *b, const char *s, size_t n)
                 i += 8;
                 continue;
             }
+        } else if (!word_needs_escape(tail_word(s + i, n - i))) {
+            copy_short(o, s + i, n - i);   /* the last plain bytes, as they are */
+            o += n - i;
+            break;
         }
         size_t end = n - i >= 8 ? i + 8 : n;
         for (; i < end; i++) {

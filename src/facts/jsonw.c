@@ -395,6 +395,30 @@ static inline void get(const ta_view *v, const ta_fnode *node, const void *base,
     }
 }
 
+/* A member's or element's value: the commonest kinds written in the loops
+ * of objects and arrays themselves (inline), the others by write_value.
+ * A string neither from the capture nor redacted is final as it is. */
+static inline void write_member(ta_jbuf *b, ta_view *v, const ta_fnode *node, const ta_fval *fv)
+{
+    switch (fv->kind) {
+    case TA_FV_INT:
+        ta_jbuf_int(b, fv->i);
+        return;
+    case TA_FV_STR:
+        if (!fv->raw && v->redactor == NULL) {
+            ta_jbuf_string(b, fv->s, fv->len);
+            return;
+        }
+        break;
+    case TA_FV_NULL:
+        ta_jbuf_raw(b, "null", 4);
+        return;
+    default:
+        break;
+    }
+    write_value(b, v, node, fv);
+}
+
 static void write_object(ta_jbuf *b, ta_view *v, const ta_fnode *node, const void *base,
                          bool first)
 {
@@ -407,7 +431,7 @@ static void write_object(ta_jbuf *b, ta_view *v, const ta_fnode *node, const voi
         }
         put_key(b, k, !first);
         first = false;
-        write_value(b, v, k, &fv);
+        write_member(b, v, k, &fv);
     }
 }
 
@@ -427,15 +451,12 @@ static void write_value(ta_jbuf *b, ta_view *v, const ta_fnode *node, const ta_f
     case TA_FV_REAL:
         ta_jbuf_real(b, fv->r);
         return;
-    case TA_FV_STR:
-        if (!fv->raw && v->redactor == NULL) {
-            ta_jbuf_string(b, fv->s, fv->len);   /* final already: no call for it */
-        } else {
-            size_t len;
-            const char *s = ta_view_text(v, node, fv, &len);
-            ta_jbuf_string(b, s, len);
-        }
+    case TA_FV_STR: {
+        size_t len;
+        const char *s = ta_view_text(v, node, fv, &len);
+        ta_jbuf_string(b, s, len);
         return;
+    }
     case TA_FV_OBJ:
         put(b, '{');
         write_object(b, v, node, fv->base, true);
@@ -450,7 +471,7 @@ static void write_value(ta_jbuf *b, ta_view *v, const ta_fnode *node, const ta_f
             if (i > 0) {
                 put(b, ',');
             }
-            write_value(b, v, e, &ev);
+            write_member(b, v, e, &ev);
         }
         put(b, ']');
         return;

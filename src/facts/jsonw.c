@@ -125,6 +125,38 @@ static inline uint64_t tail_word(const char *s, size_t t)
     return (uint8_t)s[0] * 0x0101010101010101u;
 }
 
+/* Writes byte |c| (a control character, a quote or a backslash) escaped
+ * at |o|; returns the end. */
+static char *put_escaped(char *o, unsigned char c)
+{
+    *o++ = '\\';
+    switch (c) {
+    case '"':
+    case '\\':
+        *o++ = (char)c;
+        break;
+    case '\b':
+        *o++ = 'b';
+        break;
+    case '\f':
+        *o++ = 'f';
+        break;
+    case '\n':
+        *o++ = 'n';
+        break;
+    case '\r':
+        *o++ = 'r';
+        break;
+    case '\t':
+        *o++ = 't';
+        break;
+    default:
+        o += sprintf(o, "u%04X", (unsigned)c);
+        break;
+    }
+    return o;
+}
+
 void ta_jbuf_string(ta_jbuf *b, const char *s, size_t n)
 {
     /* Worst case: every byte a six-character \u00XX. */
@@ -157,31 +189,7 @@ void ta_jbuf_string(ta_jbuf *b, const char *s, size_t n)
                 *o++ = (char)c;
                 continue;
             }
-            *o++ = '\\';
-            switch (c) {
-            case '"':
-            case '\\':
-                *o++ = (char)c;
-                break;
-            case '\b':
-                *o++ = 'b';
-                break;
-            case '\f':
-                *o++ = 'f';
-                break;
-            case '\n':
-                *o++ = 'n';
-                break;
-            case '\r':
-                *o++ = 'r';
-                break;
-            case '\t':
-                *o++ = 't';
-                break;
-            default:
-                o += sprintf(o, "u%04X", (unsigned)c);
-                break;
-            }
+            o = put_escaped(o, c);
         }
     }
     *o++ = '"';

@@ -121,7 +121,7 @@ static inline void fv_frame(ta_fval *o, uint64_t frame)
     {key, TA_FT_OBJECT, flags, TA_RC_NONE, TA_KEY_LEN(key), doc, get, 0, kids, NKIDS(kids)}
 #define TA_OBJECT_ARG(key, flags, doc, get, arg, kids) \
     {key, TA_FT_OBJECT, flags, TA_RC_NONE, TA_KEY_LEN(key), doc, get, arg, kids, NKIDS(kids)}
-/* An array and its one-element list (the element node, key NULL). */
+/* An array and its one-element list (the element node: TA_ELEM, TA_ELEM_OBJECT). */
 #define TA_ARRAY(key, flags, doc, get, elem) \
     {key, TA_FT_ARRAY, flags, TA_RC_NONE, TA_KEY_LEN(key), doc, get, 0, elem, 1}
 #define TA_ARRAY_ARG(key, flags, doc, get, arg, elem) \

@@ -227,7 +227,7 @@ static const ta_fnode message_members[] = {
 };
 
 static const ta_fnode message_elem[1] = {
-    TA_OBJECT(NULL, 0, "a message", get_message_elem, message_members)};
+    TA_ELEM_OBJECT(0, "a message", get_message_elem, message_members)};
 
 /* ---- decryption ------------------------------------------------------- */
 
@@ -320,7 +320,7 @@ static TA_GETTER(get_warning_elem)
 }
 
 static const ta_fnode warning_elem[1] = {
-    TA_LEAF(NULL, TA_FT_STRING, F_R, TA_RC_TEXT, "a warning", get_warning_elem)};
+    TA_ELEM(TA_FT_STRING, F_R, TA_RC_TEXT, "a warning", get_warning_elem)};
 
 /* ---- the connection --------------------------------------------------- */
 
@@ -396,27 +396,28 @@ const ta_fnode ta_fs_conn[TA_NUM_CONN] = {
               ta_fg_handshake, ta_fs_handshake),
     TA_OBJECT("overlap", F_R, "derived: what both sides are shown to share", ta_fg_overlap,
               ta_fs_overlap),
-    {"client_leaf", TA_FT_OBJECT, F_RO, TA_RC_NONE,
-     "derived: the first certificate the client sent; absent when none", ta_fg_leaf, TA_OF_CLIENT,
-     ta_fs_leaf, NKIDS(ta_fs_leaf)},
-    {"client_chain", TA_FT_OBJECT, F_RO, TA_RC_NONE,
-     "derived: the client's chain judged (mTLS); absent when it sent none", ta_fg_chain,
-     TA_OF_CLIENT, ta_fs_chain, NKIDS(ta_fs_chain)},
-    {"server_leaf", TA_FT_OBJECT, F_RO, TA_RC_NONE,
-     "derived: the first certificate the server sent; absent when none in clear", ta_fg_leaf,
-     TA_OF_SERVER, ta_fs_leaf, NKIDS(ta_fs_leaf)},
-    {"chain", TA_FT_OBJECT, F_RO, TA_RC_NONE,
-     "derived: the server's first Certificate message judged as a client would, at the "
-     "capture time of that message (README \"Certificate chains\"); absent when it sent "
-     "none in clear",
-     ta_fg_chain, TA_OF_SERVER, ta_fs_chain, NKIDS(ta_fs_chain)},
-    {"rejected_leaf", TA_FT_OBJECT, F_RO, TA_RC_NONE,
-     "derived: the leaf of the side that received the ending alert (the server's without "
-     "one): the certificate the alert most likely answers",
-     ta_fg_leaf, TA_OF_REJECTED, ta_fs_leaf, NKIDS(ta_fs_leaf)},
-    {"rejected_chain", TA_FT_OBJECT, F_RO, TA_RC_NONE,
-     "derived: the chain of the side that received the ending alert (the server's without one)",
-     ta_fg_chain, TA_OF_REJECTED, ta_fs_chain, NKIDS(ta_fs_chain)},
+    TA_OBJECT_ARG("client_leaf", F_RO,
+                  "derived: the first certificate the client sent; absent when none",
+                  ta_fg_leaf, TA_OF_CLIENT, ta_fs_leaf),
+    TA_OBJECT_ARG("client_chain", F_RO,
+                  "derived: the client's chain judged (mTLS); absent when it sent none",
+                  ta_fg_chain, TA_OF_CLIENT, ta_fs_chain),
+    TA_OBJECT_ARG("server_leaf", F_RO,
+                  "derived: the first certificate the server sent; absent when none in clear",
+                  ta_fg_leaf, TA_OF_SERVER, ta_fs_leaf),
+    TA_OBJECT_ARG("chain", F_RO,
+                  "derived: the server's first Certificate message judged as a client would, "
+                  "at the capture time of that message (README \"Certificate chains\"); absent "
+                  "when it sent none in clear",
+                  ta_fg_chain, TA_OF_SERVER, ta_fs_chain),
+    TA_OBJECT_ARG("rejected_leaf", F_RO,
+                  "derived: the leaf of the side that received the ending alert (the server's "
+                  "without one): the certificate the alert most likely answers",
+                  ta_fg_leaf, TA_OF_REJECTED, ta_fs_leaf),
+    TA_OBJECT_ARG("rejected_chain", F_RO,
+                  "derived: the chain of the side that received the ending alert (the "
+                  "server's without one)",
+                  ta_fg_chain, TA_OF_REJECTED, ta_fs_chain),
     TA_OBJECT("sni", F_R, "derived: the server name asked for", ta_fg_sni, ta_fs_sni),
     TA_OBJECT("apigee", F_RO,
               "derived, --profile apigee and apigee-x only (absent otherwise): the "
@@ -425,4 +426,4 @@ const ta_fnode ta_fs_conn[TA_NUM_CONN] = {
 };
 
 const ta_fnode ta_schema_conn =
-    TA_OBJECT(NULL, F_R, "a TCP or QUIC connection", get_conn, ta_fs_conn);
+    TA_ELEM_OBJECT(F_R, "a TCP or QUIC connection", get_conn, ta_fs_conn);

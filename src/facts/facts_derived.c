@@ -260,9 +260,9 @@ static TA_GETTER(get_ov_suite_elem)
 }
 
 static const ta_fnode ov_version_elem[1] = {
-    TA_LEAF(NULL, TA_FT_STRING, F_R | TA_FN_VERSION, TA_RC_NONE, "a version", get_ov_version_elem)};
+    TA_ELEM(TA_FT_STRING, F_R | TA_FN_VERSION, TA_RC_NONE, "a version", get_ov_version_elem)};
 static const ta_fnode ov_suite_elem[1] = {
-    TA_LEAF(NULL, TA_FT_STRING, F_R, TA_RC_NONE, "a suite", get_ov_suite_elem)};
+    TA_ELEM(TA_FT_STRING, F_R, TA_RC_NONE, "a suite", get_ov_suite_elem)};
 
 const ta_fnode ta_fs_overlap[2] = {
     TA_ARRAY("versions", F_RO,
@@ -405,7 +405,7 @@ static TA_GETTER(get_leaf_parse_error)
 }
 
 static const ta_fnode leaf_san_elem[1] = {
-    TA_LEAF(NULL, TA_FT_STRING, F_R, TA_RC_SAN, "a subjectAltName", get_leaf_san_elem)};
+    TA_ELEM(TA_FT_STRING, F_R, TA_RC_SAN, "a subjectAltName", get_leaf_san_elem)};
 
 const ta_fnode ta_fs_leaf[13] = {
     TA_LEAF("frame", TA_FT_INT, F_R, TA_RC_NONE, "as in certificates[]", get_leaf_frame),
@@ -673,11 +673,11 @@ static TA_GETTER(get_cf_extracted_text)
 }
 
 static const ta_fnode extra_elem[1] = {
-    TA_LEAF(NULL, TA_FT_STRING, F_RN, TA_RC_DN, "a subject (null: unparsable)", get_cstr_elem)};
+    TA_ELEM(TA_FT_STRING, F_RN, TA_RC_DN, "a subject (null: unparsable)", get_cstr_elem)};
 static const ta_fnode policy_elem[1] = {
-    TA_LEAF(NULL, TA_FT_STRING, F_R, TA_RC_NONE, "a finding", get_cstr_elem)};
+    TA_ELEM(TA_FT_STRING, F_R, TA_RC_NONE, "a finding", get_cstr_elem)};
 static const ta_fnode weak_elem[1] = {
-    TA_LEAF(NULL, TA_FT_STRING, F_R, TA_RC_FINDING, "a weakness", get_cstr_elem)};
+    TA_ELEM(TA_FT_STRING, F_R, TA_RC_FINDING, "a weakness", get_cstr_elem)};
 
 static const ta_fnode extracted[] = {
     TA_LEAF_ARG("leaf", TA_FT_STRING, F_R, TA_RC_FILE, "the leaf's PEM file", get_cf_extracted_text,
@@ -844,9 +844,9 @@ static const ta_fnode evidence[] = {
 };
 
 static const ta_fnode evidence_elem[1] = {
-    TA_OBJECT(NULL, TA_FN_OWN, "an evidence item", get_ev_elem, evidence)};
+    TA_ELEM_OBJECT(TA_FN_OWN, "an evidence item", get_ev_elem, evidence)};
 static const ta_fnode ref_elem[1] = {
-    TA_LEAF(NULL, TA_FT_STRING, TA_FN_OWN, TA_RC_RENDERED, "a reference", get_cstr_elem)};
+    TA_ELEM(TA_FT_STRING, TA_FN_OWN, TA_RC_RENDERED, "a reference", get_cstr_elem)};
 
 static const ta_fnode diagnosis[] = {
     TA_LEAF("rule", TA_FT_STRING, TA_FN_OWN, TA_RC_NONE, "the rule's id", get_dg_rule),
@@ -866,4 +866,4 @@ static const ta_fnode diagnosis[] = {
 };
 
 const ta_fnode ta_fs_diagnosis[1] = {
-    TA_OBJECT(NULL, TA_FN_OWN, "a diagnosis", get_diag_elem, diagnosis)};
+    TA_ELEM_OBJECT(TA_FN_OWN, "a diagnosis", get_diag_elem, diagnosis)};

@@ -57,7 +57,7 @@ static TA_GETTER(get_offered_elem)
 }
 
 static const ta_fnode offered_elem[1] = {
-    TA_LEAF(NULL, TA_FT_STRING, F_R, TA_RC_NONE, "a version", get_offered_elem)};
+    TA_ELEM(TA_FT_STRING, F_R, TA_RC_NONE, "a version", get_offered_elem)};
 
 static TA_GETTER(get_vn_frame)
 {

@@ -57,7 +57,7 @@ static TA_GETTER(get_bytes_elem)
 }
 
 static const ta_fnode u32_elem[1] = {
-    TA_LEAF(NULL, TA_FT_INT, F_R, TA_RC_NONE, "a number", get_u32_elem)};
+    TA_ELEM(TA_FT_INT, F_R, TA_RC_NONE, "a number", get_u32_elem)};
 
 /* ---- client_hello ----------------------------------------------------- */
 
@@ -213,13 +213,13 @@ static TA_GETTER(get_ch_ja4_r)
 }
 
 static const ta_fnode ch_version_elem[1] = {
-    TA_LEAF(NULL, TA_FT_STRING, F_R | TA_FN_VERSION, TA_RC_NONE, "a version", get_ch_version_elem)};
+    TA_ELEM(TA_FT_STRING, F_R | TA_FN_VERSION, TA_RC_NONE, "a version", get_ch_version_elem)};
 static const ta_fnode ch_suite_elem[1] = {
-    TA_LEAF(NULL, TA_FT_STRING, F_R, TA_RC_NONE, "a suite", get_ch_suite_elem)};
+    TA_ELEM(TA_FT_STRING, F_R, TA_RC_NONE, "a suite", get_ch_suite_elem)};
 static const ta_fnode ch_code_elem[1] = {
-    TA_LEAF(NULL, TA_FT_STRING, F_R, TA_RC_NONE, "a suite number", get_ch_code_elem)};
+    TA_ELEM(TA_FT_STRING, F_R, TA_RC_NONE, "a suite number", get_ch_code_elem)};
 static const ta_fnode alpn_elem[1] = {
-    TA_LEAF(NULL, TA_FT_STRING, F_R, TA_RC_TEXT, "a protocol", get_bytes_elem)};
+    TA_ELEM(TA_FT_STRING, F_R, TA_RC_TEXT, "a protocol", get_bytes_elem)};
 
 /* quic_transport_parameters, decoded on each read (QUIC connections only;
  * at most TA_QUIC_MAX_TP parameters). */
@@ -291,7 +291,7 @@ static const ta_fnode quic_tp_members[] = {
 };
 
 static const ta_fnode quic_tp_elem[1] = {
-    TA_OBJECT(NULL, 0, "a transport parameter", get_quic_tp_elem, quic_tp_members)};
+    TA_ELEM_OBJECT(0, "a transport parameter", get_quic_tp_elem, quic_tp_members)};
 
 const ta_fnode ta_fs_client_hello[27] = {
     TA_LEAF("frame", TA_FT_INT, F_R, TA_RC_NONE, "its frame", get_ch_frame),
@@ -574,7 +574,7 @@ static TA_GETTER(get_decrypted_if_tls13)
 }
 
 static const ta_fnode dn_elem[1] = {
-    TA_LEAF(NULL, TA_FT_STRING, F_R, TA_RC_DN, "a certificate name", get_bytes_elem)};
+    TA_ELEM(TA_FT_STRING, F_R, TA_RC_DN, "a certificate name", get_bytes_elem)};
 
 const ta_fnode ta_fs_cert_request[4] = {
     TA_LEAF("frame", TA_FT_INT, F_R, TA_RC_NONE, "its frame", get_cr_frame),
@@ -706,7 +706,7 @@ static TA_GETTER(get_cert_decrypted)
 }
 
 static const ta_fnode san_elem[1] = {
-    TA_LEAF(NULL, TA_FT_STRING, F_R, TA_RC_SAN, "a subjectAltName", get_bytes_elem)};
+    TA_ELEM(TA_FT_STRING, F_R, TA_RC_SAN, "a subjectAltName", get_bytes_elem)};
 
 static const ta_fnode cert_members[] = {
     TA_LEAF("frame", TA_FT_INT, F_R, TA_RC_NONE, "frame", get_cert_frame),
@@ -731,7 +731,7 @@ static const ta_fnode cert_members[] = {
 };
 
 const ta_fnode ta_fs_certificate[1] = {
-    TA_OBJECT(NULL, F_R, "a certificate", get_cert_elem, cert_members)};
+    TA_ELEM_OBJECT(F_R, "a certificate", get_cert_elem, cert_members)};
 
 /* ---- alerts ----------------------------------------------------------- */
 
@@ -844,4 +844,4 @@ static const ta_fnode alert_members[] = {
 };
 
 const ta_fnode ta_fs_alert_elem[1] = {
-    TA_OBJECT(NULL, F_R, "an alert", get_alert_elem, alert_members)};
+    TA_ELEM_OBJECT(F_R, "an alert", get_alert_elem, alert_members)};

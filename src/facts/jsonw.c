@@ -49,6 +49,30 @@ static inline bool reserve(ta_jbuf *b, size_t n)
     return (b->cap - b->len >= n && !b->nomem) || grow(b, n);
 }
 
+/* Copies |n| bytes, few: whole words, the last one overlapping, where a
+ * memcpy of a variable length would call the library or, its bound
+ * known, expand to a rep movs that costs more than the copy. */
+static inline void copy_short(char *o, const char *s, size_t n)
+{
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(o + i, s + i, 8);
+        }
+        memcpy(o + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(o, s, 4);
+        memcpy(o + n - 4, s + n - 4, 4);
+    } else {
+        if (n >= 1) {
+            o[0] = s[0];
+            o[n - 1] = s[n - 1];
+        }
+        if (n == 3) {
+            o[1] = s[1];
+        }
+    }
+}
+
 void ta_jbuf_raw(ta_jbuf *b, const char *s, size_t n)
 {
     if (reserve(b, n)) {
@@ -78,6 +102,61 @@ static inline bool word_needs_escape(uint64_t w)
     return (((w - ones * 0x20) | (q - ones) | (bs - ones)) & ~w & highs) != 0;
 }
 
+/* The last |t| (1 to 7) bytes of a string at |s| as a word for
+ * word_needs_escape: overlapping loads that stay inside the string, so
+ * some bytes are there twice and none is foreign. */
+static inline uint64_t tail_word(const char *s, size_t t)
+{
+    if (t >= 4) {
+        uint32_t lo;
+        uint32_t hi;
+        memcpy(&lo, s, 4);
+        memcpy(&hi, s + t - 4, 4);
+        return lo | (uint64_t)hi << 32;
+    }
+    if (t >= 2) {
+        uint16_t lo;
+        uint16_t hi;
+        memcpy(&lo, s, 2);
+        memcpy(&hi, s + t - 2, 2);
+        uint64_t x = lo | (uint64_t)hi << 16;
+        return x | x << 32;
+    }
+    return (uint8_t)s[0] * 0x0101010101010101u;
+}
+
+/* Writes byte |c| (a control character, a quote or a backslash) escaped
+ * at |o|; returns the end. */
+static char *put_escaped(char *o, unsigned char c)
+{
+    *o++ = '\\';
+    switch (c) {
+    case '"':
+    case '\\':
+        *o++ = (char)c;
+        break;
+    case '\b':
+        *o++ = 'b';
+        break;
+    case '\f':
+        *o++ = 'f';
+        break;
+    case '\n':
+        *o++ = 'n';
+        break;
+    case '\r':
+        *o++ = 'r';
+        break;
+    case '\t':
+        *o++ = 't';
+        break;
+    default:
+        o += sprintf(o, "u%04X", (unsigned)c);
+        break;
+    }
+    return o;
+}
+
 void ta_jbuf_string(ta_jbuf *b, const char *s, size_t n)
 {
     /* Worst case: every byte a six-character \u00XX. */
@@ -98,6 +177,10 @@ void ta_jbuf_string(ta_jbuf *b, const char *s, size_t n)
                 i += 8;
                 continue;
             }
+        } else if (!word_needs_escape(tail_word(s + i, n - i))) {
+            copy_short(o, s + i, n - i);   /* the last plain bytes, as they are */
+            o += n - i;
+            break;
         }
         size_t end = n - i >= 8 ? i + 8 : n;
         for (; i < end; i++) {
@@ -106,93 +189,93 @@ void ta_jbuf_string(ta_jbuf *b, const char *s, size_t n)
                 *o++ = (char)c;
                 continue;
             }
-            *o++ = '\\';
-            switch (c) {
-            case '"':
-            case '\\':
-                *o++ = (char)c;
-                break;
-            case '\b':
-                *o++ = 'b';
-                break;
-            case '\f':
-                *o++ = 'f';
-                break;
-            case '\n':
-                *o++ = 'n';
-                break;
-            case '\r':
-                *o++ = 'r';
-                break;
-            case '\t':
-                *o++ = 't';
-                break;
-            default:
-                o += sprintf(o, "u%04X", (unsigned)c);
-                break;
-            }
+            o = put_escaped(o, c);
         }
     }
     *o++ = '"';
     b->len = (size_t)(o - b->p);
 }
 
-void ta_jbuf_int(ta_jbuf *b, int64_t i)
+/* Two digits a division, from a table of "00".."99". */
+static const char pairs[] = "0001020304050607080910111213141516171819"
+                            "2021222324252627282930313233343536373839"
+                            "4041424344454647484950515253545556575859"
+                            "6061626364656667686970717273747576777879"
+                            "8081828384858687888990919293949596979899";
+
+static const uint64_t p10[] = {UINT64_C(1),
+                               UINT64_C(10),
+                               UINT64_C(100),
+                               UINT64_C(1000),
+                               UINT64_C(10000),
+                               UINT64_C(100000),
+                               UINT64_C(1000000),
+                               UINT64_C(10000000),
+                               UINT64_C(100000000),
+                               UINT64_C(1000000000),
+                               UINT64_C(10000000000),
+                               UINT64_C(100000000000),
+                               UINT64_C(1000000000000),
+                               UINT64_C(10000000000000),
+                               UINT64_C(100000000000000),
+                               UINT64_C(1000000000000000),
+                               UINT64_C(10000000000000000),
+                               UINT64_C(100000000000000000),
+                               UINT64_C(1000000000000000000),
+                               UINT64_C(10000000000000000000)};
+
+/* The number of decimal digits of |u|. */
+static inline int num_digits(uint64_t u)
 {
-    /* Two digits a division, from a table of "00".."99". */
-    static const char pairs[] = "0001020304050607080910111213141516171819"
-                                "2021222324252627282930313233343536373839"
-                                "4041424344454647484950515253545556575859"
-                                "6061626364656667686970717273747576777879"
-                                "8081828384858687888990919293949596979899";
-    char tmp[24];
-    char *e = tmp + sizeof(tmp);
-    char *p = e;
-    uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
-    while (u >= 100) {
-        unsigned k = (unsigned)(u % 100) * 2;
-        u /= 100;
-        *--p = pairs[k + 1];
-        *--p = pairs[k];
+    int n = 1;
+    while (n < 20 && u >= p10[n]) {
+        n++;
     }
-    if (u >= 10) {
-        *--p = pairs[u * 2 + 1];
-        *--p = pairs[u * 2];
-    } else {
-        *--p = (char)('0' + u);
-    }
-    if (i < 0) {
-        *--p = '-';
-    }
-    ta_jbuf_raw(b, p, (size_t)(e - p));
+    return n;
 }
 
-/* "%.17g" of |r| for 1e-4 <= r < 1e15 (times of packets, response times),
+/* Writes the last |count| decimal digits of |u| (leading zeros included)
+ * before |end|, straight where they belong. */
+static inline void put_digits(char *end, uint64_t u, int count)
+{
+    for (; count >= 2; count -= 2) {
+        unsigned k = (unsigned)(u % 100) * 2;
+        u /= 100;
+        end -= 2;
+        memcpy(end, pairs + k, 2);
+    }
+    if (count > 0) {
+        end[-1] = (char)('0' + u % 10);
+    }
+}
+
+void ta_jbuf_int(ta_jbuf *b, int64_t i)
+{
+    uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+    if (!reserve(b, 21)) {
+        return;
+    }
+    char *o = b->p + b->len;
+    if (i < 0) {
+        *o++ = '-';
+    }
+    int n = num_digits(u);
+    put_digits(o + n, u, n);
+    b->len = (size_t)(o + n - b->p);
+}
+
+/* The text of |r| as jansson writes it ("%.17g", then ".0" when that reads
+ * as an integer) for 1e-4 <= r < 1e15 (times of packets, response times),
  * without printf's multi-precision path: r is m / 2^shift exactly, so its
  * 17 significant digits are m * 10^f / 2^shift, computed exactly in 128
  * bits and rounded to nearest, ties to even, as printf rounds.  Returns the
  * length, or 0 for any other value (printf writes those). */
 __extension__ typedef unsigned __int128 u128;
 
-/* The decimal exponent of |r| (1e-4 <= r < 1e15); may be one off for a
- * value next to a power of ten, which the caller's range check catches. */
-static int exponent10(double r)
+static size_t fast_real(char *out, double r)
 {
-    int x = 0;
-    if (r >= 1) {
-        for (double p = 10; p <= r; p *= 10) {
-            x++;
-        }
-        return x;
-    }
-    for (double p = 1; r < p; p /= 10) {
-        x--;
-    }
-    return x;
-}
-
-static size_t fast_g17(char *out, double r)
-{
+    static const double p10d[] = {1e-4, 1e-3, 1e-2, 1e-1, 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,
+                                  1e6,  1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
     if (!(r >= 1e-4 && r < 1e15)) {
         return 0;
     }
@@ -200,45 +283,49 @@ static size_t fast_g17(char *out, double r)
     memcpy(&bits, &r, sizeof(bits));
     uint64_t m = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
     int shift = 1075 - (int)((bits >> 52) & 0x7ff);  /* r = m / 2^shift, 3 <= shift < 120 */
-    int x = exponent10(r);
-    u128 p10 = 1;
-    for (int i = 0; i < 16 - x; i++) {
-        p10 *= 10;                                    /* at most 10^20: m * p10 < 2^120 */
+    /* The decimal exponent x: 2^e2 <= r < 2^(e2+1) puts it at
+     * floor(e2 * log10(2)) or one more (1233 / 4096 is log10(2) closely
+     * enough for these e2).  The doubles of the table are not all exact
+     * powers of ten, so x may be one off next to one: then q below has 16
+     * or 18 digits and printf writes the value. */
+    int e2 = 52 - shift;
+    int x = e2 >= 0 ? (e2 * 1233) >> 12 : -((-e2 * 1233 + 4095) >> 12);
+    if (r >= p10d[x + 5]) {
+        x++;
     }
-    u128 prod = (u128)m * p10;
+    /* m * 10^(16-x) < 2^120; 10^20 (x = -4) is past the table */
+    u128 prod = x > -4 ? (u128)m * p10[16 - x] : (u128)m * p10[19] * 10;
     u128 q = prod >> shift;
     u128 rem = prod - (q << shift);
     u128 half = (u128)1 << (shift - 1);
     if (rem > half || (rem == half && (q & 1) != 0)) {
         q++;
     }
-    if (q < (u128)10000000000000000ULL || q >= (u128)100000000000000000ULL) {
+    if (q < p10[16] || q >= p10[17]) {
         return 0;                                     /* not 17 digits: leave it to printf */
     }
-    char d[17];
-    uint64_t q64 = (uint64_t)q;                       /* < 10^17: 64-bit divisions suffice */
-    for (int i = 16; i >= 0; i--) {
-        d[i] = (char)('0' + (int)(q64 % 10));
-        q64 /= 10;
-    }
-    int whole = x >= 0 ? x + 1 : 0;                   /* digits before the point */
-    int last = 16;
-    while (last >= whole && d[last] == '0') {
-        last--;                                       /* %g drops trailing zeros */
-    }
-    size_t n = 0;
+    /* |out| has room for 32 bytes.  The digits before the point and after
+     * it are written apart, then %g's trailing zeros dropped. */
+    size_t n;
     if (x < 0) {
-        out[n++] = '0';
-        out[n++] = '.';
-        for (int i = 0; i < -x - 1; i++) {
-            out[n++] = '0';
+        n = (size_t)(1 - x) + 17;                     /* "0.", -x - 1 zeros, the digits */
+        memcpy(out, "0.000", 5);
+        put_digits(out + n, (uint64_t)q, 17);
+    } else {
+        int whole = x + 1;
+        int frac = 16 - x;
+        uint64_t fp = (uint64_t)q % p10[frac];
+        put_digits(out + whole, (uint64_t)q / p10[frac], whole);
+        if (fp == 0) {
+            memcpy(out + whole, ".0", 2);             /* an integer: jansson adds ".0" */
+            return (size_t)whole + 2;
         }
+        out[whole] = '.';
+        n = (size_t)(whole + 1 + frac);
+        put_digits(out + n, fp, frac);
     }
-    for (int i = 0; i <= last; i++) {
-        if (i == whole && x >= 0) {
-            out[n++] = '.';
-        }
-        out[n++] = d[i];
+    while (out[n - 1] == '0') {
+        n--;
     }
     return n;
 }
@@ -248,11 +335,14 @@ static size_t fast_g17(char *out, double r)
 void ta_jbuf_real(ta_jbuf *b, double r)
 {
     char buf[40];
-    size_t fast = fast_g17(buf, r);
-    if (fast > 0) {
-        buf[fast] = '\0';
+    if (reserve(b, 32)) {
+        size_t fast = fast_real(b->p + b->len, r);
+        if (fast > 0) {
+            b->len += fast;
+            return;
+        }
     }
-    int n = fast > 0 ? (int)fast : snprintf(buf, sizeof(buf), "%.17g", r);
+    int n = snprintf(buf, sizeof(buf), "%.17g", r);
     if (n <= 0 || (size_t)n >= sizeof(buf) - 3) {
         ta_jbuf_raw(b, "null", 4);
         return;
@@ -282,31 +372,59 @@ void ta_jbuf_real(ta_jbuf *b, double r)
 
 static void write_value(ta_jbuf *b, ta_view *v, const ta_fnode *node, const ta_fval *fv);
 
-/* Room reserved for a key: the schema's keys are short identifiers. */
-#define KEY_ROOM 64
-
-/* "key": -- a schema key needs no escaping; it is copied in one pass,
- * quotes and colon included (a strlen and a memcpy per fact cost more). */
-static inline void put_key(ta_jbuf *b, const char *key)
+/* [,]"key": -- a schema key needs no escaping, and its length is known
+ * when the schema is compiled: one reserve and one copy a member. */
+static inline void put_key(ta_jbuf *b, const ta_fnode *k, bool comma)
 {
-    if (!reserve(b, KEY_ROOM + 3)) {
+    size_t n = k->key_len;
+    if (!reserve(b, n + 4)) {
         return;
     }
     char *o = b->p + b->len;
-    const char *k = key;
+    *o = ',';
+    o += comma;
     *o++ = '"';
-    while (*k != '\0' && k - key < KEY_ROOM) {
-        *o++ = *k++;
-    }
-    if (*k != '\0') {
-        put(b, '"');  /* not reached with the schema's keys; kept correct anyway */
-        ta_jbuf_raw(b, key, strlen(key));
-        ta_jbuf_raw(b, "\":", 2);
-        return;
-    }
+    copy_short(o, k->key, n);
+    o += n;
     *o++ = '"';
     *o++ = ':';
     b->len = (size_t)(o - b->p);
+}
+
+/* ta_view_get, without its call for the typed facts (JSON views read
+ * through it). */
+static inline void get(const ta_view *v, const ta_fnode *node, const void *base, size_t idx,
+                       ta_fval *out)
+{
+    if (v->json == NULL) {
+        node->get(v, node, base, idx, out);
+    } else {
+        ta_view_get(v, node, base, idx, out);
+    }
+}
+
+/* A member's or element's value: the commonest kinds written in the loops
+ * of objects and arrays themselves (inline), the others by write_value.
+ * A string neither from the capture nor redacted is final as it is. */
+static inline void write_member(ta_jbuf *b, ta_view *v, const ta_fnode *node, const ta_fval *fv)
+{
+    switch (fv->kind) {
+    case TA_FV_INT:
+        ta_jbuf_int(b, fv->i);
+        return;
+    case TA_FV_STR:
+        if (!fv->raw && v->redactor == NULL) {
+            ta_jbuf_string(b, fv->s, fv->len);
+            return;
+        }
+        break;
+    case TA_FV_NULL:
+        ta_jbuf_raw(b, "null", 4);
+        return;
+    default:
+        break;
+    }
+    write_value(b, v, node, fv);
 }
 
 static void write_object(ta_jbuf *b, ta_view *v, const ta_fnode *node, const void *base,
@@ -315,16 +433,13 @@ static void write_object(ta_jbuf *b, ta_view *v, const ta_fnode *node, const voi
     for (size_t i = 0; i < node->num_kids; i++) {
         const ta_fnode *k = &node->kids[i];
         ta_fval fv;
-        ta_view_get(v, k, base, 0, &fv);
+        get(v, k, base, 0, &fv);
         if (fv.kind == TA_FV_ABSENT) {
             continue;
         }
-        if (!first) {
-            put(b, ',');
-        }
+        put_key(b, k, !first);
         first = false;
-        put_key(b, k->key);
-        write_value(b, v, k, &fv);
+        write_member(b, v, k, &fv);
     }
 }
 
@@ -332,7 +447,11 @@ static void write_value(ta_jbuf *b, ta_view *v, const ta_fnode *node, const ta_f
 {
     switch (fv->kind) {
     case TA_FV_BOOL:
-        ta_jbuf_raw(b, fv->b ? "true" : "false", fv->b ? 4 : 5);
+        if (fv->b) {
+            ta_jbuf_raw(b, "true", 4);
+        } else {
+            ta_jbuf_raw(b, "false", 5);
+        }
         return;
     case TA_FV_INT:
         ta_jbuf_int(b, fv->i);
@@ -356,11 +475,11 @@ static void write_value(ta_jbuf *b, ta_view *v, const ta_fnode *node, const ta_f
         put(b, '[');
         for (size_t i = 0; i < fv->count; i++) {
             ta_fval ev;
-            ta_view_get(v, e, fv->base, i, &ev);
+            get(v, e, fv->base, i, &ev);
             if (i > 0) {
                 put(b, ',');
             }
-            write_value(b, v, e, &ev);
+            write_member(b, v, e, &ev);
         }
         put(b, ']');
         return;

@@ -18,8 +18,8 @@
 
 /* ---- the capture summary and the total (described, not read) ---------- */
 
-static const ta_fnode count_elem[1] = {TA_LEAF(NULL, TA_FT_INT, 0, TA_RC_NONE, "a count", NULL)};
-static const ta_fnode text_elem[1] = {TA_LEAF(NULL, TA_FT_STRING, 0, TA_RC_TEXT, "a text", NULL)};
+static const ta_fnode count_elem[1] = {TA_ELEM(TA_FT_INT, 0, TA_RC_NONE, "a count", NULL)};
+static const ta_fnode text_elem[1] = {TA_ELEM(TA_FT_STRING, 0, TA_RC_TEXT, "a text", NULL)};
 
 static const ta_fnode skipped[] = {
     TA_LEAF("not_ip", TA_FT_INT, 0, TA_RC_NONE, "frames without IP (ARP, LLDP, ...)", NULL),
@@ -36,17 +36,16 @@ static const ta_fnode top_members[] = {
     TA_LEAF("name", TA_FT_STRING, 0, TA_RC_TEXT, "the SNI or the server", NULL),
     TA_LEAF("failures", TA_FT_INT, 0, TA_RC_NONE, "connections with an error root cause", NULL),
 };
-static const ta_fnode top_elem[1] = {TA_OBJECT(NULL, 0, "a name", NULL, top_members)};
+static const ta_fnode top_elem[1] = {TA_ELEM_OBJECT(0, "a name", NULL, top_members)};
 static const ta_fnode fp_members[] = {
     TA_LEAF("name", TA_FT_STRING, 0, TA_RC_NONE,
             "the client's JA4 (client_hello.ja4); \"(none)\" without one, \"(other)\" past the "
             "table's cap",
             NULL),
     TA_LEAF("failures", TA_FT_INT, 0, TA_RC_NONE, "connections with an error root cause", NULL),
-    {"rules", TA_FT_OBJECT, F_MAP, TA_RC_NONE, "their root causes: rule id to connections", NULL,
-     0, count_elem, 1},
+    TA_OBJECT("rules", F_MAP, "their root causes: rule id to connections", NULL, count_elem),
 };
-static const ta_fnode fp_elem[1] = {TA_OBJECT(NULL, 0, "a client fingerprint", NULL, fp_members)};
+static const ta_fnode fp_elem[1] = {TA_ELEM_OBJECT(0, "a client fingerprint", NULL, fp_members)};
 
 static const ta_fnode input_members[] = {
     TA_LEAF("file", TA_FT_STRING, 0, TA_RC_FILE, "the file", NULL),
@@ -54,7 +53,7 @@ static const ta_fnode input_members[] = {
             "SHA-256 of the file on disk; null when it could not be hashed", NULL),
     TA_LEAF("note", TA_FT_STRING, TA_FN_NULL, TA_RC_TEXT, "why it was not hashed; null", NULL),
 };
-static const ta_fnode input_elem[1] = {TA_OBJECT(NULL, 0, "an input file", NULL, input_members)};
+static const ta_fnode input_elem[1] = {TA_ELEM_OBJECT(0, "an input file", NULL, input_members)};
 
 #define ROLLUP_MEMBERS                                                                             \
     TA_LEAF("tcp_connections", TA_FT_INT, 0, TA_RC_NONE, "TCP connections", NULL),                 \
@@ -64,26 +63,10 @@ static const ta_fnode input_elem[1] = {TA_OBJECT(NULL, 0, "an input file", NULL,
         TA_LEAF("completed", TA_FT_INT, 0, TA_RC_NONE, "handshakes completed", NULL),              \
         TA_LEAF("diagnosed_errors", TA_FT_INT, 0, TA_RC_NONE,                                      \
                 "connections with an error-severity root cause", NULL),                            \
-        {"failed_by_rule",                                                                         \
-         TA_FT_OBJECT,                                                                             \
-         F_MAP,                                                                                    \
-         TA_RC_NONE,                                                                               \
-         "root causes: rule id to connections",                                                    \
-         NULL,                                                                                     \
-         0,                                                                                        \
-         count_elem,                                                                               \
-         1},                                                                                       \
-        {"versions", TA_FT_OBJECT, F_MAP, TA_RC_NONE, "versions of completed handshakes", NULL,    \
-         0,          count_elem,   1},                                                             \
-        {"cipher_suites",                                                                          \
-         TA_FT_OBJECT,                                                                             \
-         F_MAP,                                                                                    \
-         TA_RC_NONE,                                                                               \
-         "suites of completed handshakes",                                                         \
-         NULL,                                                                                     \
-         0,                                                                                        \
-         count_elem,                                                                               \
-         1},                                                                                       \
+        TA_OBJECT("failed_by_rule", F_MAP, "root causes: rule id to connections", NULL,         \
+                  count_elem),                                                                     \
+        TA_OBJECT("versions", F_MAP, "versions of completed handshakes", NULL, count_elem),        \
+        TA_OBJECT("cipher_suites", F_MAP, "suites of completed handshakes", NULL, count_elem),     \
         TA_ARRAY("top_failing_sni", 0, "the SNIs with the most failures", NULL, top_elem),         \
         TA_ARRAY("top_failing_servers", 0, "the servers with the most failures", NULL, top_elem),   \
         TA_LEAF("failing_client_fingerprints", TA_FT_INT, 0, TA_RC_NONE,                           \

@@ -105,19 +105,32 @@ static inline void fv_frame(ta_fval *o, uint64_t frame)
 
 #define NKIDS(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The length of a member's key, known when the schema is compiled (the
+ * writer copies keys with it): |key| must be a string literal.  An array's
+ * element and the root have no key: TA_ELEM and TA_ELEM_OBJECT. */
+#define TA_KEY_LEN(key) ((uint8_t)(sizeof("" key) - 1))
+
 /* A scalar fact. */
-#define TA_LEAF(key, type, flags, rc, doc, get) {key, type, flags, rc, doc, get, 0, NULL, 0}
+#define TA_LEAF(key, type, flags, rc, doc, get) \
+    {key, type, flags, rc, TA_KEY_LEN(key), doc, get, 0, NULL, 0}
 /* A scalar fact read by a generic accessor with an argument. */
 #define TA_LEAF_ARG(key, type, flags, rc, doc, get, arg) \
-    {key, type, flags, rc, doc, get, arg, NULL, 0}
+    {key, type, flags, rc, TA_KEY_LEN(key), doc, get, arg, NULL, 0}
 /* An object and its member list. */
 #define TA_OBJECT(key, flags, doc, get, kids) \
-    {key, TA_FT_OBJECT, flags, TA_RC_NONE, doc, get, 0, kids, NKIDS(kids)}
-/* An array and its one-element list (the element node, key NULL). */
+    {key, TA_FT_OBJECT, flags, TA_RC_NONE, TA_KEY_LEN(key), doc, get, 0, kids, NKIDS(kids)}
+#define TA_OBJECT_ARG(key, flags, doc, get, arg, kids) \
+    {key, TA_FT_OBJECT, flags, TA_RC_NONE, TA_KEY_LEN(key), doc, get, arg, kids, NKIDS(kids)}
+/* An array and its one-element list (the element node: TA_ELEM, TA_ELEM_OBJECT). */
 #define TA_ARRAY(key, flags, doc, get, elem) \
-    {key, TA_FT_ARRAY, flags, TA_RC_NONE, doc, get, 0, elem, 1}
+    {key, TA_FT_ARRAY, flags, TA_RC_NONE, TA_KEY_LEN(key), doc, get, 0, elem, 1}
 #define TA_ARRAY_ARG(key, flags, doc, get, arg, elem) \
-    {key, TA_FT_ARRAY, flags, TA_RC_NONE, doc, get, arg, elem, 1}
+    {key, TA_FT_ARRAY, flags, TA_RC_NONE, TA_KEY_LEN(key), doc, get, arg, elem, 1}
+/* An array's scalar element, and an object without a key (an array's
+ * element, the root). */
+#define TA_ELEM(type, flags, rc, doc, get) {NULL, type, flags, rc, 0, doc, get, 0, NULL, 0}
+#define TA_ELEM_OBJECT(flags, doc, get, kids) \
+    {NULL, TA_FT_OBJECT, flags, TA_RC_NONE, 0, doc, get, 0, kids, NKIDS(kids)}
 
 /* Flags in short: a rule fact, that may be null, that may be absent. */
 #define F_R TA_FN_RULE

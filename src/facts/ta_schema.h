@@ -108,6 +108,7 @@ struct ta_fnode {
     uint8_t type;            /* ta_ftype */
     uint8_t flags;           /* TA_FN_* */
     uint8_t rclass;          /* ta_rclass of a string (or of an array's strings) */
+    uint8_t key_len;         /* strlen(key); 0 without a key */
     const char *doc;         /* the meaning, one line */
     ta_fget get;
     size_t arg;              /* for generic accessors: an offset or a selector */

@@ -191,6 +191,26 @@ static void test_every_text_fact_has_its_class(void **state)
     assert_true(seen > 90);
 }
 
+static void check_key_len(void *arg, const char *path, const ta_fnode *node, bool is_rule)
+{
+    size_t *seen = arg;
+    (void)is_rule;
+    (*seen)++;
+    if (node->key_len != (node->key != NULL ? strlen(node->key) : 0)) {
+        fail_msg("%s: key_len %u", path, (unsigned)node->key_len);
+    }
+}
+
+/* The key lengths the macros compute are the keys' (the writer copies them). */
+static void test_key_lengths(void **state)
+{
+    size_t seen = 0;
+    (void)state;
+    ta_schema_walk(&ta_schema_conn, check_key_len, &seen);
+    assert_true(seen > 300);
+    assert_int_equal(ta_schema_conn.key_len, 0);
+}
+
 /* Writes |facts| (JSON) through the schema, redacted by |r|. */
 static char *written(ta_redactor *r, const char *facts)
 {
@@ -297,9 +317,9 @@ static void test_new_fact_of_each_class(void **state)
     assert_int_equal(NUM_NEW, sizeof(keys) / sizeof(keys[0]));
     for (size_t i = 0; i < NUM_NEW; i++) {
         kids[i] = (ta_fnode){keys[i], TA_FT_STRING, TA_FN_OWN, (uint8_t)new_facts[i].rclass,
-                             "a new fact", get_new_fact, i, NULL, 0};
+                             1, "a new fact", get_new_fact, i, NULL, 0};
     }
-    ta_fnode obj = {NULL, TA_FT_OBJECT, TA_FN_OWN, TA_RC_NONE, "new facts", get_new_object, 0,
+    ta_fnode obj = {NULL, TA_FT_OBJECT, TA_FN_OWN, TA_RC_NONE, 0, "new facts", get_new_object, 0,
                     kids, NUM_NEW};
     ta_redactor *r = ta_redactor_new(TA_REDACT_ALL, "k", 1);
     json_t *facts = json_object();
@@ -368,7 +388,8 @@ static void test_writer_matches_jansson(void **state)
 {
     static const double reals[] = {0.0, 1.5, 0.1, 1795439136.0123451, 1e21, 1e-7, -3.0,
                                    123456789012345678.0, 0.144, 1e-4, 0.001, 0.01, 1.0,
-                                   999999999999999.9, 1e15, 0.00009999999999999999};
+                                   999999999999999.9, 1e15, 0.00009999999999999999,
+                                   100.0, 1e14, 123456.0, 0.5, 0.000123, 1795430282.620152};
     static const char *const strings[] = {"plain", "quote\" back\\slash", "tab\tnew\nline",
                                           "\x01\x1f ctl", "caf\xc3\xa9 \xe2\x80\xae"};
     (void)state;
@@ -443,6 +464,35 @@ static void test_writer_matches_jansson(void **state)
         json_decref(j);
         ta_jbuf_free(&c);
     }
+    /* Powers of ten and integers where the decimal exponent changes, and
+     * their neighbours two units in the last place either side. */
+    double p = 1e-6;
+    for (int e = -6; e <= 17; e++, p *= 10) {
+        double around[] = {p, p - 1, p + 1, p * 0.5, p * 9.999999999999999};
+        for (size_t k = 0; k < sizeof(around) / sizeof(around[0]); k++) {
+            uint64_t bits;
+            memcpy(&bits, &around[k], sizeof(bits));
+            for (int d = -2; d <= 2; d++) {
+                uint64_t nb = bits + (uint64_t)(int64_t)d;
+                double r;
+                memcpy(&r, &nb, sizeof(r));
+                if (r != r) {
+                    continue;   /* below 0.0: a NaN, which jansson does not write */
+                }
+                ta_jbuf c = {0};
+                char want[64];
+                ta_jbuf_real(&c, r);
+                ta_jbuf_raw(&c, "", 1);
+                json_t *j = json_real(r);
+                want[json_dumpb(j, want, sizeof(want) - 1, JSON_ENCODE_ANY)] = '\0';
+                if (strcmp(c.p, want) != 0) {
+                    fail_msg("%.17g: %s, jansson %s", r, c.p, want);
+                }
+                json_decref(j);
+                ta_jbuf_free(&c);
+            }
+        }
+    }
     /* One buffer, as a connection's messages: repeated and alternating
      * reals, and integers of every length (two digits at a time). */
     ta_jbuf seq = {0};
@@ -504,6 +554,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_text_fact_has_its_class),
+        cmocka_unit_test(test_key_lengths),
         cmocka_unit_test(test_each_class_redacted),
         cmocka_unit_test(test_new_fact_of_each_class),
         cmocka_unit_test(test_paths),

@@ -28,11 +28,11 @@ import pcapgen as pg  # noqa: E402
 from harness import test  # noqa: E402
 import harness  # noqa: E402
 import schema_check  # noqa: E402
+import synflood  # noqa: E402
 from pcapgen import u8, u16, u24, vec8, vec16, vec24, ext  # noqa: E402
 
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./tlsanalyze")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-GEN = os.path.join(ROOT, "tests", "stress", "gen.py")
 TMP = tempfile.mkdtemp(prefix="tlsa-hostile-")
 
 
@@ -685,34 +685,7 @@ def growing_pcapng_with_mixed_link_types_on_stdin():
 def _syn_flood(n, *args):
     """gen.py syn N | tlsanalyze --format=ndjson ARGS -: exit status, peak RSS
     (KiB), the last stdout line (the capture), stderr."""
-    gen = subprocess.Popen([sys.executable, GEN, "syn", str(n)], stdout=subprocess.PIPE)
-    p = subprocess.Popen([BIN, "--format=ndjson", *args, "-"], stdin=gen.stdout,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    gen.stdout.close()
-    tail = [b""]
-    err = []
-
-    def read_out():
-        for chunk in iter(lambda: p.stdout.read(1 << 20), b""):
-            tail[0] = (tail[0] + chunk)[-65536:]
-
-    threads = [threading.Thread(target=read_out),
-               threading.Thread(target=lambda: err.append(p.stderr.read()))]
-    for t in threads:
-        t.start()
-    timer = threading.Timer(150, p.kill)
-    timer.start()
-    try:
-        _, status, ru = os.wait4(p.pid, 0)
-    finally:
-        timer.cancel()
-    p.returncode = os.waitstatus_to_exitcode(status)
-    for t in threads:
-        t.join()
-    gen.wait()
-    last = json.loads(tail[0].rstrip(b"\n").rsplit(b"\n", 1)[-1])
-    schema_check.check_line(last)
-    return p.returncode, ru.ru_maxrss, last, err[0].decode("utf-8", "replace")
+    return synflood.run(BIN, n, *args)
 
 
 @test

@@ -14,7 +14,6 @@ suite floods the same way with the sanitizer build, whose RSS says
 nothing; here the build measured is the one users run.
 Ends with "memory: N passed, N failed".
 """
-import json
 import os
 import shutil
 import struct
@@ -22,10 +21,12 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+import synflood  # noqa: E402
+
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./tlsanalyze")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SRC = os.path.join(ROOT, "samples", "multi.pcap")
-GEN = os.path.join(ROOT, "tests", "stress", "gen.py")
 COPIES = 50
 SYNS = 200000
 SYN_RSS_MIB = 128
@@ -66,21 +67,6 @@ def peak_rss_kib(path):
     return usage.ru_maxrss, lines
 
 
-def syn_flood():
-    """gen.py syn SYNS | BIN --format=ndjson -: (peak RSS in KiB, the
-    capture's record)."""
-    gen = subprocess.Popen([sys.executable, GEN, "syn", str(SYNS)], stdout=subprocess.PIPE)
-    with tempfile.TemporaryFile() as out:
-        p = subprocess.Popen([BIN, "--format=ndjson", "-"], stdin=gen.stdout, stdout=out,
-                             stderr=subprocess.DEVNULL)
-        gen.stdout.close()
-        _, status, usage = os.wait4(p.pid, 0)
-        gen.wait()
-        assert os.waitstatus_to_exitcode(status) == 0, "exit %d" % status
-        out.seek(0)
-        last = json.loads(out.read().rstrip(b"\n").rsplit(b"\n", 1)[-1])
-    return usage.ru_maxrss, last
-
 
 def main():
     tmp = tempfile.mkdtemp(prefix="tlsa-mem-")
@@ -95,19 +81,19 @@ def main():
         ratio = rss50 / rss1
         print("x1: %d connections, peak RSS %d KiB; x%d: %d connections, peak RSS %d KiB; "
               "ratio %.2f" % (n1, rss1, COPIES, n50, rss50, ratio))
-        for ok, what in ((n1 > 0 and n50 == COPIES * n1, "x50 reports 50x the connections"),
-                         (ratio <= 1.5, "peak RSS x50 <= 1.5 x peak RSS x1")):
-            print(("ok   " if ok else "FAIL ") + what)
-            passed, failed = passed + ok, failed + (not ok)
-        rss, cap = syn_flood()
+        checks = [(n1 > 0 and n50 == COPIES * n1, "x50 reports 50x the connections"),
+                  (ratio <= 1.5, "peak RSS x50 <= 1.5 x peak RSS x1")]
+        rc, rss, cap, err = synflood.run(BIN, SYNS)
         print("%d SYNs: %d connections, %d open at the peak, peak RSS %d MiB"
               % (SYNS, cap.get("tcp_connections", 0), cap.get("peak_open_connections", 0),
                  rss // 1024))
-        for ok, what in ((cap.get("tcp_connections") == SYNS, "every SYN is a connection"),
-                         (cap.get("peak_open_connections") == 65536,
-                          "65536 connections open at the peak (--max-connections)"),
-                         (rss < SYN_RSS_MIB * 1024,
-                          "peak RSS < %d MiB with them open" % SYN_RSS_MIB)):
+        checks += [(rc == 0, "exit status 0" + ("" if rc == 0 else ", got %d: %s"
+                                                   % (rc, err.strip()[-300:]))),
+                   (cap.get("tcp_connections") == SYNS, "every SYN is a connection"),
+                   (cap.get("peak_open_connections") == 65536,
+                    "65536 connections open at the peak (--max-connections)"),
+                   (rss < SYN_RSS_MIB * 1024, "peak RSS < %d MiB with them open" % SYN_RSS_MIB)]
+        for ok, what in checks:
             print(("ok   " if ok else "FAIL ") + what)
             passed, failed = passed + ok, failed + (not ok)
     finally:

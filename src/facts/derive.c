@@ -210,6 +210,7 @@ static bool offered(const ta_client_hello *ch, uint16_t v)
 static bool version_refused(const ta_conn *c)
 {
     const ta_dir *sv = &c->dir[1 - ta_conn_client_dir(c)];
+    const ta_client_hello *ch = ta_ch(c);
     bool close_first = false;
 
     for (size_t i = 0; i < c->num_alerts; i++) {
@@ -222,25 +223,26 @@ static bool version_refused(const ta_conn *c)
             close_first = true;
         }
     }
-    if (c->num_client_hellos == 0 || c->real_sh || sv->num_records == 0 || ta_ch(c)->sslv2) {
+    if (c->num_client_hellos == 0 || c->real_sh || sv->num_records == 0 || ch->sslv2) {
         return false;
     }
     uint16_t v = sv->first_version;
-    if (!offered(ta_ch(c), v) && v < ta_ch(c)->legacy_version) {
+    if (!offered(ch, v) && v < ch->legacy_version) {
         return true;
     }
-    return close_first && ta_version_rank(v) < ta_version_rank(ta_client_hello_max_version(ta_ch(c)));
+    return close_first && ta_version_rank(v) < ta_version_rank(ta_client_hello_max_version(ch));
 }
 
 /* What both sides share, as far as the server's answer shows it: the
  * version and suite it chose, or nothing when it refused the version. */
 static void derive_overlap(ta_derived *d, const ta_conn *c)
 {
-    if (c->real_sh && !ta_sh(c)->sslv2) {
+    const ta_server_hello *sh = ta_sh(c);
+    if (c->real_sh && !sh->sslv2) {
         d->overlap = TA_OVERLAP_CHOSEN;
-        d->overlap_version = ta_sh(c)->selected_version != 0 ? ta_sh(c)->selected_version
-                                                         : ta_sh(c)->legacy_version;
-        d->overlap_suite = ta_sh(c)->cipher_suite;
+        d->overlap_version = sh->selected_version != 0 ? sh->selected_version
+                                                       : sh->legacy_version;
+        d->overlap_suite = sh->cipher_suite;
     } else if (version_refused(c)) {
         d->overlap = TA_OVERLAP_REFUSED;
     }
@@ -313,13 +315,14 @@ static int derive_certs(ta_derived *d, const ta_conn *c, ta_chain_ctx *chains, c
             continue;
         }
         /* The name asked for is the SNI; a client's chain has none. */
-        bool name = s == TA_FROM_SERVER && ta_ch(c)->sni.data != NULL;
+        const ta_bytes *sni = &ta_ch(c)->sni;
+        bool name = s == TA_FROM_SERVER && sni->data != NULL;
         ta_chain_in in = {
             .certs = leaf,
             .num = len[s],
             .from = (ta_side)s,
-            .host = name ? ta_ch(c)->sni.data : NULL,
-            .host_len = name ? ta_ch(c)->sni.len : 0,
+            .host = name ? sni->data : NULL,
+            .host_len = name ? sni->len : 0,
             .at = frame_time(c, leaf->frame),
             .stem = stem,
             .id = c->id,
@@ -336,12 +339,13 @@ static int derive_certs(ta_derived *d, const ta_conn *c, ta_chain_ctx *chains, c
 
 static void derive_sni(ta_derived *d, const ta_conn *c)
 {
-    d->sni_present = c->num_client_hellos > 0 && ta_ch(c)->sni.data != NULL;
+    const ta_bytes *sni = &ta_ch(c)->sni;
+    d->sni_present = c->num_client_hellos > 0 && sni->data != NULL;
     if (d->sni_present) {
         char name[TA_MAX_NAME + 1];
         unsigned char addr[16];
-        size_t n = ta_ch(c)->sni.len < TA_MAX_NAME ? ta_ch(c)->sni.len : TA_MAX_NAME;
-        memcpy(name, ta_ch(c)->sni.data, n);
+        size_t n = sni->len < TA_MAX_NAME ? sni->len : TA_MAX_NAME;
+        memcpy(name, sni->data, n);
         name[n] = '\0';
         d->sni_is_ip = inet_pton(AF_INET, name, addr) == 1 ||
                        inet_pton(AF_INET6, name, addr) == 1;

@@ -391,18 +391,6 @@ static inline void put_key(ta_jbuf *b, const ta_fnode *k, bool comma)
     b->len = (size_t)(o - b->p);
 }
 
-/* ta_view_get, without its call for the typed facts (JSON views read
- * through it). */
-static inline void get(const ta_view *v, const ta_fnode *node, const void *base, size_t idx,
-                       ta_fval *out)
-{
-    if (v->json == NULL) {
-        node->get(v, node, base, idx, out);
-    } else {
-        ta_view_get(v, node, base, idx, out);
-    }
-}
-
 /* A member's or element's value: the commonest kinds written in the loops
  * of objects and arrays themselves (inline), the others by write_value.
  * A string neither from the capture nor redacted is final as it is. */
@@ -433,7 +421,7 @@ static void write_object(ta_jbuf *b, ta_view *v, const ta_fnode *node, const voi
     for (size_t i = 0; i < node->num_kids; i++) {
         const ta_fnode *k = &node->kids[i];
         ta_fval fv;
-        get(v, k, base, 0, &fv);
+        ta_view_get(v, k, base, 0, &fv);
         if (fv.kind == TA_FV_ABSENT) {
             continue;
         }
@@ -475,7 +463,7 @@ static void write_value(ta_jbuf *b, ta_view *v, const ta_fnode *node, const ta_f
         put(b, '[');
         for (size_t i = 0; i < fv->count; i++) {
             ta_fval ev;
-            get(v, e, fv->base, i, &ev);
+            ta_view_get(v, e, fv->base, i, &ev);
             if (i > 0) {
                 put(b, ',');
             }

@@ -10,8 +10,8 @@
 
 /* The value of |node| in a JSON object (or element |idx| of a JSON array):
  * the same reading the typed accessors give, for facts written as JSON. */
-static void json_get(const ta_view *v, const ta_fnode *node, const void *base, size_t idx,
-                     ta_fval *o)
+void ta_view_get_json(const ta_view *v, const ta_fnode *node, const void *base, size_t idx,
+                      ta_fval *o)
 {
     json_t *parent = base != NULL ? (json_t *)base : v->json;
     json_t *j = node->key != NULL ? json_object_get(parent, node->key)
@@ -47,16 +47,6 @@ static void json_get(const ta_view *v, const ta_fnode *node, const void *base, s
         fv_absent(o);
         return;
     }
-}
-
-void ta_view_get(const ta_view *v, const ta_fnode *node, const void *base, size_t idx,
-                 ta_fval *out)
-{
-    if (v->json != NULL && (node->flags & TA_FN_OWN) == 0) {
-        json_get(v, node, base, idx, out);
-        return;
-    }
-    node->get(v, node, base, idx, out);
 }
 
 const ta_fnode *ta_fnode_member(const ta_fnode *obj, const char *key, size_t len)

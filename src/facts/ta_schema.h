@@ -165,10 +165,22 @@ void ta_view_init(ta_view *v, const ta_conn *c, ta_derived *d, ta_arena *arena,
                   ta_redactor *redactor);
 void ta_view_init_json(ta_view *v, json_t *facts, ta_arena *arena);
 
+/* ta_view_get_json reads |node| from a view of facts given as JSON. */
+void ta_view_get_json(const ta_view *v, const ta_fnode *node, const void *base, size_t idx,
+                      ta_fval *out);
+
 /* ta_view_get reads |node| (a member of the object |base|, or element
- * |idx| of the array |base|); the root's members take base NULL. */
-void ta_view_get(const ta_view *v, const ta_fnode *node, const void *base, size_t idx,
-                 ta_fval *out);
+ * |idx| of the array |base|); the root's members take base NULL.  Inline:
+ * every value written or tested comes through here. */
+static inline void ta_view_get(const ta_view *v, const ta_fnode *node, const void *base,
+                               size_t idx, ta_fval *out)
+{
+    if (v->json != NULL && (node->flags & TA_FN_OWN) == 0) {
+        ta_view_get_json(v, node, base, idx, out);
+        return;
+    }
+    node->get(v, node, base, idx, out);
+}
 
 /* ta_view_text returns the final text of string value |fv| of |node|:
  * escaped when it came from the capture, and with --redact the pseudonym

@@ -127,7 +127,10 @@ static void on_server_key_exchange(ta_conn *c, int dir, ta_cur *body, uint64_t f
         return;
     }
     ta_kx_kind kind = kx_kind(c);
-    ta_hellos *h = kind != 0 ? ta_conn_hellos(c) : NULL;
+    if (kind == 0) {
+        return;
+    }
+    ta_hellos *h = ta_conn_hellos(c);
     if (h == NULL) {
         return;
     }
